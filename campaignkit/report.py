@@ -1,0 +1,324 @@
+"""The report runner: execute the numbered notebooks headlessly with papermill into a report folder.
+
+``campaignkit report`` (see :mod:`campaignkit.cli`) calls :func:`run_report`. For each selected
+``notebooks/NN_topic.ipynb`` it writes the executed notebook and its HTML rendering, then
+``metrics.json`` (every glued value, ``{notebook stem: {name: value}}``), ``manifest.json`` (parameters,
+package versions, git revision, checksums of inputs) and an ``index.html`` linking all of it.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as _dt
+import hashlib
+import html
+import json
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from campaignkit import __version__, config
+from campaignkit.errors import NotebookError, ParameterError
+from campaignkit.notebook import read_glued
+
+__all__ = [
+    "NotebookResult",
+    "ReportResult",
+    "discover_notebooks",
+    "notebook_parameters",
+    "parse_parameter",
+    "run_report",
+    "select_notebooks",
+]
+
+_NB_RE = re.compile(r"^(\d{2})_[A-Za-z0-9_]+\.ipynb$")
+_PARAM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+_VERSIONED = (
+    "numpy", "pandas", "pyarrow", "duckdb", "scikit-learn", "scipy", "torch", "pytorch-lightning",
+    "shap", "papermill", "nbconvert", "matplotlib",
+)
+
+
+@dataclass
+class NotebookResult:
+    """What one executed notebook produced."""
+
+    stem: str
+    ipynb: Path
+    html: Path | None
+    parameters: dict[str, Any]
+    metrics: dict[str, Any]
+    seconds: float
+
+
+@dataclass
+class ReportResult:
+    """What :func:`run_report` wrote."""
+
+    out_dir: Path
+    notebooks: list[NotebookResult] = field(default_factory=list)
+
+    @property
+    def metrics(self) -> dict[str, dict[str, Any]]:
+        """``{notebook stem: {glued name: value}}``."""
+        return {nb.stem: nb.metrics for nb in self.notebooks}
+
+
+def discover_notebooks(notebooks_dir: str | Path | None = None) -> list[Path]:
+    """List the numbered notebooks ``NN_topic.ipynb`` in reading order.
+
+    Args:
+        notebooks_dir: Folder to search; defaults to ``config.NOTEBOOKS_DIR``.
+
+    Returns:
+        Sorted list of paths.
+    """
+    folder = Path(notebooks_dir) if notebooks_dir else config.NOTEBOOKS_DIR
+    return sorted(p for p in folder.glob("*.ipynb") if _NB_RE.match(p.name))
+
+
+def select_notebooks(notebooks: list[Path], only: str | list[str] | None) -> list[Path]:
+    """Keep the notebooks whose two-digit number is in ``only``.
+
+    Args:
+        notebooks: Candidates from :func:`discover_notebooks`.
+        only: ``"00,03"``, a list of numbers, or None for all.
+
+    Returns:
+        The selected notebooks in reading order.
+
+    Raises:
+        ParameterError: A requested number has no notebook.
+    """
+    if only is None:
+        return list(notebooks)
+    wanted = [w.strip() for w in (only.split(",") if isinstance(only, str) else only) if str(w).strip()]
+    by_num = {_NB_RE.match(p.name).group(1): p for p in notebooks}
+    bad = [w for w in wanted if w.zfill(2) not in by_num]
+    if not wanted or bad:
+        raise ParameterError(
+            f"--only: unknown notebook number(s) {', '.join(bad) or repr(only)}; "
+            f"available: {', '.join(sorted(by_num)) or 'none'}"
+        )
+    keep = {w.zfill(2) for w in wanted}
+    return [p for p in notebooks if _NB_RE.match(p.name).group(1) in keep]
+
+
+def parse_parameter(text: str) -> tuple[str, Any]:
+    """Parse one ``-p NAME=VALUE``; the value is a Python literal when it parses as one, else a string.
+
+    Raises:
+        ParameterError: ``text`` is not ``NAME=VALUE`` with an identifier for NAME.
+    """
+    m = _PARAM_RE.match(text)
+    if not m:
+        raise ParameterError(f"-p {text!r}: expected NAME=VALUE with NAME a Python identifier")
+    name, raw = m.group(1), m.group(2).strip()
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return name, value
+
+
+def notebook_parameters(path: str | Path) -> dict[str, Any]:
+    """Return the parameters a notebook declares in its ``parameters`` cell, with their defaults."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(path))
+    return {name: info.get("default") for name, info in declared.items()}
+
+
+def _default_kernel() -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    names = KernelSpecManager().find_kernel_specs()
+    return config.KERNEL_NAME if config.KERNEL_NAME in names else "python3"
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise ParameterError(f"--out {str(out)!r} is not writable: {exc.strerror or exc}") from None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _git_revision() -> str | None:
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if rev.returncode != 0:
+        return None
+    return rev.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version(), "campaignkit": __version__}
+    for name in _VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _input_checksums(notebooks: list[Path]) -> dict[str, str]:
+    sums = {f"notebooks/{p.name}": _sha256(p) for p in notebooks}
+    home = config.data_home()
+    if home.is_dir():
+        for p in sorted(home.glob("*.csv")) + sorted(home.glob("*.parquet")):
+            sums[f"data_home/{p.name}"] = _sha256(p)
+    return sums
+
+
+def _to_html(ipynb: Path) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(str(ipynb), as_version=4))
+    target = ipynb.with_suffix(".html")
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def _write_index(result: ReportResult, manifest: dict[str, Any]) -> Path:
+    rows = []
+    for nb in result.notebooks:
+        metrics = "".join(
+            f"<li><code>{html.escape(k)}</code> = {html.escape(json.dumps(v))}</li>" for k, v in nb.metrics.items()
+        )
+        link_html = f'<a href="{nb.html.name}">HTML</a> · ' if nb.html else ""
+        rows.append(
+            f"<tr><td>{html.escape(nb.stem)}</td><td>{link_html}<a href=\"{nb.ipynb.name}\">ipynb</a></td>"
+            f"<td>{nb.seconds:.1f} s</td><td><ul>{metrics}</ul></td></tr>"
+        )
+    params = html.escape(json.dumps(manifest["parameters"], indent=1))
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>campaignkit report</title>
+<style>body{{font-family:sans-serif;margin:2em}}td{{vertical-align:top;padding:4px 12px;border-bottom:1px solid #ddd}}</style>
+</head><body><h1>campaignkit report</h1>
+<p>Created {html.escape(manifest["created"])} · git {html.escape(str(manifest["git_revision"]))} ·
+campaignkit {html.escape(__version__)} · <a href="metrics.json">metrics.json</a> ·
+<a href="manifest.json">manifest.json</a></p>
+<h2>Parameters</h2><pre>{params}</pre>
+<h2>Notebooks</h2><table><tr><th>notebook</th><th>files</th><th>time</th><th>key metrics</th></tr>
+{''.join(rows)}</table></body></html>"""
+    target = result.out_dir / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def run_report(
+    out: str | Path | None = None,
+    only: str | list[str] | None = None,
+    quick: bool = False,
+    parameters: dict[str, Any] | None = None,
+    *,
+    notebooks_dir: str | Path | None = None,
+    kernel_name: str | None = None,
+    html_output: bool = True,
+    progress: bool | None = None,
+) -> ReportResult:
+    """Execute the numbered notebooks in order and write a report folder.
+
+    Args:
+        out: Report folder; defaults to ``reports/<UTC timestamp>/``.
+        only: Notebook numbers to run (``"00,03"``); None runs all.
+        quick: Pass ``QUICK=True`` (small data, few epochs) to every notebook that declares it.
+        parameters: ``{NAME: value}``; each notebook receives the ones it declares.
+        notebooks_dir: Where the notebooks live; defaults to ``config.NOTEBOOKS_DIR``.
+        kernel_name: Jupyter kernel; defaults to ``campaignkit`` when registered, else ``python3``.
+        html_output: Also render each executed notebook to HTML.
+        progress: Show a progress bar (None: only on a terminal).
+
+    Returns:
+        A :class:`ReportResult` describing what was written.
+
+    Raises:
+        ParameterError: Unknown notebook, a parameter no selected notebook declares, unwritable ``out``.
+        NotebookError: A notebook failed; the message names notebook and cell, the partial copy is kept.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    notebooks = select_notebooks(discover_notebooks(notebooks_dir), only)
+    if not notebooks:
+        raise ParameterError(f"no numbered notebooks (NN_topic.ipynb) found in {notebooks_dir or config.NOTEBOOKS_DIR}")
+    parameters = dict(parameters or {})
+    if quick:
+        parameters["QUICK"] = True
+    declared = {p: notebook_parameters(p) for p in notebooks}
+    all_declared = set().union(*(d.keys() for d in declared.values()))
+    unknown = sorted(set(parameters) - all_declared - ({"QUICK"} if quick else set()))
+    if unknown:
+        raise ParameterError(
+            f"parameter(s) {', '.join(unknown)} not declared by any selected notebook; "
+            f"declared: {', '.join(sorted(all_declared)) or 'none'}"
+        )
+    stamp = _dt.datetime.now(_dt.UTC)
+    out_dir = Path(out) if out else config.reports_dir() / stamp.strftime("%Y%m%dT%H%M%SZ")
+    out_dir = out_dir.expanduser().resolve()
+    _check_writable(out_dir)
+    kernel = kernel_name or _default_kernel()
+    result = ReportResult(out_dir=out_dir)
+    manifest: dict[str, Any] = {
+        "created": stamp.isoformat(timespec="seconds"),
+        "parameters": parameters,
+        "quick": quick,
+        "kernel": kernel,
+        "notebooks": [p.name for p in notebooks],
+        "versions": _versions(),
+        "platform": {"system": platform.system(), "machine": platform.machine(), "python": sys.version.split()[0]},
+        "git_revision": _git_revision(),
+        "inputs_sha256": _input_checksums(notebooks),
+        "data_home": str(config.data_home()),
+    }
+    bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=None if progress is None else not progress)
+    for src in bar:
+        bar.set_postfix_str(src.stem)
+        nb_params = {k: v for k, v in parameters.items() if k in declared[src]}
+        target = out_dir / src.name
+        t0 = _dt.datetime.now()
+        try:
+            papermill.execute_notebook(
+                str(src), str(target), parameters=nb_params, kernel_name=kernel,
+                progress_bar=False, cwd=str(out_dir),
+            )
+        except PapermillExecutionError as exc:
+            raise NotebookError(
+                f"{src.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
+                f"{exc.ename}: {exc.evalue}. Partial executed copy kept at {target}"
+            ) from None
+        seconds = (_dt.datetime.now() - t0).total_seconds()
+        html_path = _to_html(target) if html_output else None
+        result.notebooks.append(
+            NotebookResult(src.stem, target, html_path, nb_params, read_glued(target), seconds)
+        )
+    manifest["seconds"] = {nb.stem: round(nb.seconds, 2) for nb in result.notebooks}
+    (out_dir / "metrics.json").write_text(json.dumps(result.metrics, indent=2, default=str), encoding="utf-8")
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    _write_index(result, manifest)
+    return result

@@ -1,0 +1,61 @@
+"""Every numbered notebook is clean, parameterised, ends by gluing, and runs in quick mode."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pytest
+
+from campaignkit.report import discover_notebooks, run_report
+
+NOTEBOOKS = discover_notebooks()
+IDS = [p.stem for p in NOTEBOOKS]
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _src(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS and NOTEBOOKS[0].name == "00_quickstart.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_clean_and_parameterised(path):
+    cells = _cells(path)
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: {len(tagged)} cells tagged 'parameters', want exactly one"
+    assert re.search(r"^QUICK\s*=", _src(tagged[0]), re.M), f"{path.name}: no QUICK parameter"
+    assert cells[0]["cell_type"] == "markdown" and _src(cells[0]).lstrip().startswith("# "), "H1 title first"
+    code = [c for c in cells if c["cell_type"] == "code"]
+    for c in code:
+        assert not c.get("outputs") and c.get("execution_count") is None, f"{path.name}: stored outputs"
+        src = _src(c)
+        assert not re.search(r"^\s*(def|class)\s", src, re.M), f"{path.name}: def/class belongs in the package"
+        assert not re.search(r"^\s*[!%]pip", src, re.M), f"{path.name}: no pip installs in notebooks"
+    assert "glue(" in _src(code[-1]), f"{path.name}: the last code cell must glue the key metrics"
+
+
+def _finite(value):
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value is not None
+    return math.isfinite(value)
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_runs_quick(path, tmp_path):
+    number = path.name[:2]
+    result = run_report(out=tmp_path, only=number, quick=True, html_output=False, progress=False)
+    metrics = result.metrics[path.stem]
+    assert metrics, f"{path.name} glued nothing"
+    bad = {k: v for k, v in metrics.items() if not _finite(v)}
+    assert not bad, f"{path.name}: non-finite glued metrics {bad}"
