@@ -1,0 +1,25 @@
+"""Features at scale: per-user RFM / behaviour aggregates and event sequences, computed by DuckDB.
+
+- :func:`build_features` - one row per user as of a cutoff (SQL in ``sql/user_features.sql``)
+- :func:`build_sequences` - last-L events per user, right-aligned, chunked into memmaps
+- :class:`FeatureStore` - ``data/processed/<name>/`` with features, sequences and a manifest
+- :func:`split_users` - seeded (stratified) train / val / test split by user
+- :data:`FEATURE_DESCRIPTIONS` - every feature name and its meaning
+"""
+
+from campaignkit.features.catalog import FEATURE_DESCRIPTIONS, SEQUENCE_CHANNELS, feature_group
+from campaignkit.features.sequences import SequenceArrays, build_sequences
+from campaignkit.features.splits import split_users
+from campaignkit.features.store import FeatureStore
+from campaignkit.features.tabular import build_features
+
+__all__ = [
+    "build_features",
+    "build_sequences",
+    "SequenceArrays",
+    "FeatureStore",
+    "split_users",
+    "FEATURE_DESCRIPTIONS",
+    "SEQUENCE_CHANNELS",
+    "feature_group",
+]

@@ -1,0 +1,240 @@
+"""Per-user tabular features as of a cutoff, computed by DuckDB from readable SQL.
+
+The SQL lives in ``sql/user_features.sql``; this module fills in the parts that depend on the data
+(which categories get a share column, how user attributes are encoded), runs it over pandas frames or
+Parquet, optionally in user chunks, and returns one row per user. Meanings: :mod:`.catalog`.
+
+Leak guard: the only place events enter is the ``ev`` CTE, filtered by ``ts < cutoff``.
+Independence: every value of a user is computed from that user's own events and attributes; only the
+*set of columns* (tracked categories, attribute levels) is read from the whole input, and both can be
+fixed by the caller (``categories=``, ``attribute_levels=``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from string import Template
+
+import numpy as np
+import pandas as pd
+
+from campaignkit.errors import ParameterError
+from campaignkit.features import _duck
+
+__all__ = ["build_features", "plan_features", "FeaturePlan", "DEFAULT_RECENCY_CAP_DAYS"]
+
+DEFAULT_RECENCY_CAP_DAYS = 365.0
+"""Value of a recency / inter-purchase time when the event never happened (and its upper cap)."""
+
+_MAX_ATTRIBUTE_LEVELS = 30
+_ORDINAL_ATTRIBUTES = ("age_band",)
+
+
+def _sql_template() -> Template:
+    text = resources.files("campaignkit.features").joinpath("sql/user_features.sql").read_text("utf-8")
+    return Template(text)
+
+
+def _slug(value) -> str:
+    """Column-name-safe form of a category or attribute level."""
+    s = re.sub(r"[^0-9a-zA-Z]+", "_", str(value)).strip("_").lower()
+    return s or "blank"
+
+
+def _unique_names(base: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for b in base:
+        k = seen.get(b, 0)
+        out.append(b if k == 0 else f"{b}_{k}")
+        seen[b] = k + 1
+    return out
+
+
+def _is_numeric(t: str) -> bool:
+    return any(k in t for k in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "BOOLEAN"))
+
+
+@dataclass
+class FeaturePlan:
+    """Everything needed to run the feature SQL for any subset of users.
+
+    Attributes:
+        con: The DuckDB connection holding ``events_src`` / ``users_src``.
+        cutoff_us: Cutoff in microseconds since the epoch (UTC).
+        categories: Raw category values that get a ``cat_share_*`` column.
+        attribute_levels: ``{column: [levels]}`` of one-hot encoded string attributes.
+        user_ids: Sorted user ids of the users table, array of shape (n_users,).
+        event_stats: Row counts and time range of the event log (see ``_duck.check_events``).
+        recency_cap_days: Cap and fill value of recencies.
+    """
+
+    con: object
+    cutoff_us: int
+    categories: list
+    attribute_levels: dict
+    user_ids: np.ndarray
+    event_stats: dict
+    recency_cap_days: float
+    _fragments: dict = field(default_factory=dict, repr=False)
+
+    def sql(self, lo: int | None = None, hi: int | None = None) -> str:
+        """The feature query, restricted to ``lo <= user_id <= hi`` when both are given."""
+        if lo is None or hi is None:
+            rng_e = rng_u = ""
+        else:
+            rng_e = f"AND user_id BETWEEN {int(lo)} AND {int(hi)}"
+            rng_u = f"AND u.user_id BETWEEN {int(lo)} AND {int(hi)}"
+        return _sql_template().substitute(
+            cutoff_us=str(self.cutoff_us), user_range=rng_e, user_range_users=rng_u,
+            recency_cap=repr(float(self.recency_cap_days)), **self._fragments)
+
+    def chunks(self, chunk_users: int | None):
+        """Yield ``(lo, hi)`` user-id ranges of at most ``chunk_users`` users (one range if None)."""
+        ids = self.user_ids
+        if len(ids) == 0:
+            return
+        step = len(ids) if not chunk_users else int(chunk_users)
+        for start in range(0, len(ids), step):
+            block = ids[start:start + step]
+            yield int(block[0]), int(block[-1])
+
+    def run(self, lo: int | None = None, hi: int | None = None) -> pd.DataFrame:
+        """Run the query for one user range and return it indexed by ``user_id``."""
+        df = self.con.execute(self.sql(lo, hi)).df()
+        df["user_id"] = df["user_id"].astype("int64")
+        return df.set_index("user_id")
+
+
+def _category_fragments(plan_categories: list, category_type: str) -> tuple[str, str, list[str]]:
+    names = _unique_names([f"cat_share_{_slug(c)}" for c in plan_categories])
+    numeric = _is_numeric(category_type)
+    inner, outer = [], []
+    for c, name in zip(plan_categories, names, strict=True):
+        lit = _duck.sql_literal(int(c) if numeric else str(c))
+        cond = f"category = {lit}" if numeric else f"CAST(category AS VARCHAR) = {lit}"
+        inner.append(f",\n        coalesce(sum(share) FILTER (WHERE {cond}), 0.0) AS {name}")
+        outer.append(f"coalesce(c.{name}, 0.0) AS {name},\n    ")
+    return "".join(inner), "".join(outer), names
+
+
+def _attribute_fragment(con, users_cols: dict, levels_given: dict | None, cutoff_us: int) -> tuple[str, dict]:
+    """SQL select items that encode user attributes, and the one-hot levels used."""
+    items: list[str] = []
+    levels_used: dict = {}
+    for col, typ in users_cols.items():
+        if col == "user_id":
+            continue
+        q = f'u."{col}"'
+        if typ.startswith("TIMESTAMP") or typ == "DATE":
+            name = "tenure_days" if col == "signup_ts" else f"attr_{_slug(col)}_days_before_cutoff"
+            items.append(f"greatest(coalesce(({cutoff_us} - epoch_us(CAST({q} AS TIMESTAMPTZ))) "
+                         f"/ 86400000000.0, 0.0), 0.0) AS {name}")
+        elif _is_numeric(typ):
+            name = "tenure_days" if col == "tenure_days" and "signup_ts" not in users_cols else f"attr_{_slug(col)}"
+            items.append(f"CAST(coalesce(CAST({q} AS DOUBLE), 0.0) AS DOUBLE) AS {name}")
+        else:
+            if levels_given is not None and col in levels_given:
+                levels = list(levels_given[col])
+            else:
+                rows = con.execute(f'SELECT CAST("{col}" AS VARCHAR) AS v, count(*) AS n FROM users_src '
+                                   f'WHERE "{col}" IS NOT NULL GROUP BY 1 ORDER BY n DESC, v '
+                                   f"LIMIT {_MAX_ATTRIBUTE_LEVELS}").fetchall()
+                levels = sorted(r[0] for r in rows)
+            levels_used[col] = levels
+            names = _unique_names([f"attr_{_slug(col)}_{_slug(v)}" for v in levels])
+            for v, name in zip(levels, names, strict=True):
+                items.append(f"CAST(coalesce(CAST({q} AS VARCHAR) = {_duck.sql_literal(v)}, FALSE) AS BIGINT)"
+                             f" AS {name}")
+            if col in _ORDINAL_ATTRIBUTES and levels:
+                cases = " ".join(f"WHEN {_duck.sql_literal(v)} THEN {i + 1}" for i, v in enumerate(levels))
+                items.append(f"CAST(CASE CAST({q} AS VARCHAR) {cases} ELSE 0 END AS BIGINT) "
+                             f"AS attr_{_slug(col)}_ord")
+    text = "".join(f",\n    {it}" for it in items)
+    return text, levels_used
+
+
+def plan_features(events, users, cutoff, *, categories=None, max_categories: int = 20,
+                  attribute_levels: dict | None = None, recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS,
+                  con=None, threads: int | None = None, memory_limit: str | None = None) -> FeaturePlan:
+    """Validate inputs and prepare the feature query (see :func:`build_features` for the arguments).
+
+    Returns:
+        A :class:`FeaturePlan` whose ``run(lo, hi)`` computes the features of a user-id range.
+    """
+    if max_categories < 0:
+        raise ParameterError(f"max_categories must be >= 0, got {max_categories}")
+    if not recency_cap_days > 0:
+        raise ParameterError(f"recency_cap_days must be > 0, got {recency_cap_days}")
+    cutoff_us = _duck.to_cutoff_us(cutoff)
+    con = con or _duck.connect(threads=threads, memory_limit=memory_limit)
+    _duck.register_source(con, "events_src", events)
+    _duck.register_source(con, "users_src", users)
+    stats = _duck.check_events(con, cutoff_us, label=_duck.source_label(events))
+    users_cols = _duck.check_users(con, label=_duck.source_label(users))
+    ev_cols = _duck.source_columns(con, "events_src")
+    if categories is None:
+        rows = con.execute(f"SELECT category, count(*) AS n FROM events_src WHERE epoch_us(ts) < {cutoff_us} "
+                           f"AND category IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1 "
+                           f"LIMIT {int(max_categories)}").fetchall()
+        categories = sorted(r[0] for r in rows)
+    else:
+        categories = list(categories)
+    cat_inner, cat_outer, _ = _category_fragments(categories, ev_cols["category"])
+    attrs, levels = _attribute_fragment(con, users_cols, attribute_levels, cutoff_us)
+    user_ids = con.execute("SELECT user_id FROM users_src ORDER BY user_id").fetchnumpy()["user_id"]
+    return FeaturePlan(con=con, cutoff_us=cutoff_us, categories=categories, attribute_levels=levels,
+                       user_ids=np.asarray(user_ids, dtype=np.int64), event_stats=stats,
+                       recency_cap_days=float(recency_cap_days),
+                       _fragments={"cat_shares": cat_inner, "cat_share_select": cat_outer, "attributes": attrs})
+
+
+def build_features(events, users, cutoff, *, chunk_users: int | None = None, categories=None,
+                   max_categories: int = 20, attribute_levels: dict | None = None,
+                   recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS, threads: int | None = None,
+                   memory_limit: str | None = None) -> pd.DataFrame:
+    """Compute per-user features from events strictly before ``cutoff``.
+
+    Args:
+        events: Canonical events (pandas DataFrame, or a Parquet file / folder / glob / list of files).
+        users: Users table with ``user_id`` and optional attributes (DataFrame or Parquet).
+        cutoff: Timestamp; only events with ``ts < cutoff`` are used (naive means UTC).
+        chunk_users: Compute in ranges of this many users (bounded memory); results do not depend on it.
+        categories: Raw category values that get a ``cat_share_<c>`` column; default the
+            ``max_categories`` most frequent before the cutoff.
+        max_categories: How many categories get a share column when ``categories`` is None.
+        attribute_levels: ``{column: [levels]}`` to fix the one-hot levels of string attributes
+            (default: the up to 30 most frequent levels of each column, sorted).
+        recency_cap_days: Cap of recencies and inter-purchase times, also their value when the event
+            never happened.
+        threads: DuckDB threads (default: available CPUs).
+        memory_limit: DuckDB memory limit, e.g. ``"4GB"`` (default: half the RAM, at most 16 GB).
+
+    Returns:
+        DataFrame indexed by ``user_id`` (int64, ascending), one row per user of ``users`` (users
+        without events included), int64 / float64 columns without missing values; every column is
+        described in :data:`campaignkit.features.FEATURE_DESCRIPTIONS`. ``df.attrs`` holds
+        ``categories``, ``attribute_levels``, ``cutoff`` and ``n_events_used``.
+
+    Raises:
+        SchemaError: missing columns, wrong types, an empty log, unknown event types, bad user ids.
+        ParameterError: a cutoff before every event, or a bad argument.
+    """
+    if chunk_users is not None and int(chunk_users) < 1:
+        raise ParameterError(f"chunk_users must be >= 1, got {chunk_users}")
+    plan = plan_features(events, users, cutoff, categories=categories, max_categories=max_categories,
+                         attribute_levels=attribute_levels, recency_cap_days=recency_cap_days,
+                         threads=threads, memory_limit=memory_limit)
+    try:
+        parts = [plan.run(lo, hi) for lo, hi in plan.chunks(chunk_users)]
+        if not parts:  # no users: an empty frame with the right columns
+            parts = [plan.run(0, -1)]
+        df = pd.concat(parts) if len(parts) > 1 else parts[0]
+    finally:
+        plan.con.close()
+    df.attrs.update({"categories": list(plan.categories), "attribute_levels": plan.attribute_levels,
+                     "cutoff": pd.Timestamp(plan.cutoff_us * 1000, tz="UTC").isoformat(),
+                     "n_events_used": plan.event_stats["n_before_cutoff"]})
+    return df
