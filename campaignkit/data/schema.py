@@ -1,0 +1,290 @@
+"""The canonical schema every loader produces: events, users, campaigns, exposures, outcomes.
+
+A :class:`TableSchema` lists the columns of one table with their kind (``int``, ``float``, ``str``,
+``bool``, ``ts``), whether a column is required and whether it may hold missing values, plus the
+vocabularies and ranges that :mod:`campaignkit.data.validate` checks row by row.
+
+The contracts follow ``CONTRIBUTING.md`` ("Stage contracts"): events carry ``user_id`` int64, ``ts`` UTC,
+``event_type`` in :data:`EVENT_TYPES`, ``item_id`` int64, ``category``, ``price`` float64 >= 0 and
+``quantity`` int64 >= 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from campaignkit.errors import ParameterError
+
+__all__ = [
+    "EVENT_TYPES",
+    "CAMPAIGN_TYPES_FALLBACK",
+    "RULES",
+    "Column",
+    "TableSchema",
+    "EVENTS",
+    "USERS",
+    "CAMPAIGNS",
+    "EXPOSURES",
+    "OUTCOMES",
+    "SCHEMAS",
+    "get_schema",
+    "campaign_types",
+]
+
+EVENT_TYPES: tuple[str, ...] = ("view", "cart", "fav", "purchase")
+"""The event vocabulary of canonical events, in funnel order."""
+
+CAMPAIGN_TYPES_FALLBACK: tuple[str, ...] = (
+    "control",
+    "threshold_discount",
+    "percent_discount",
+    "flash_sale",
+    "coupon",
+    "points_bonus",
+    "member_exclusive",
+    "reminder",
+)
+"""Campaign types of the design card, used when ``campaignkit.data.catalogue`` is not importable."""
+
+RULES: dict[str, str] = {
+    # file-level rules (raise SchemaError)
+    "file_not_found": "the file or glob matches nothing",
+    "empty_file": "the file holds no bytes or no header",
+    "encoding": "the bytes do not decode with the stated encoding",
+    "delimiter": "the header splits into one column: the file uses another delimiter",
+    "duplicate_column": "the header names a column twice",
+    "required_column": "a required column is missing",
+    # row-level rules (quarantine)
+    "field_count": "the row has more or fewer fields than the header (e.g. a truncated last line)",
+    "repeated_header": "the row repeats the header (files concatenated with their headers)",
+    "missing_value": "a required value is empty",
+    "dtype": "a value does not convert to the column's type",
+    "timestamp": "a timestamp does not parse as ISO 8601",
+    "timezone": "a timestamp without offset in a file whose other timestamps carry one",
+    "vocabulary": "a value is outside the column's vocabulary",
+    "range": "a number is non-finite or outside its allowed range",
+    "unknown_user": "the user id is not in the users table",
+    "unknown_campaign": "the campaign id is not in the campaign catalogue",
+    "window": "the exposure time lies outside the campaign window",
+    "duplicate": "the row repeats an earlier row exactly",
+}
+"""Every rule name, with what it means; file-level rules raise, row-level rules quarantine."""
+
+ROW_RULES: tuple[str, ...] = (
+    "field_count",
+    "repeated_header",
+    "missing_value",
+    "dtype",
+    "timestamp",
+    "timezone",
+    "vocabulary",
+    "range",
+    "unknown_user",
+    "unknown_campaign",
+    "window",
+    "duplicate",
+)
+"""Row-level rules in the order they are checked; a row is quarantined under the first it breaks."""
+
+_KINDS = {"int", "float", "str", "bool", "ts"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table.
+
+    Args:
+        name: Canonical column name.
+        kind: One of ``int``, ``float``, ``str``, ``bool``, ``ts``.
+        required: The column must be present (else :class:`~campaignkit.errors.SchemaError`).
+        nullable: Missing values are allowed (else the row goes to quarantine under ``missing_value``).
+        vocabulary: Allowed values (strings are stripped and lower-cased first), or ``None``.
+        min_value: Smallest allowed number (inclusive), or ``None``.
+        max_value: Largest allowed number (inclusive), or ``None``.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    nullable: bool = False
+    vocabulary: tuple[str, ...] | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in _KINDS:
+            raise ParameterError(f"Column {self.name!r}: kind must be one of {sorted(_KINDS)}, got {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """The columns of one canonical table and its row-level relations.
+
+    Args:
+        name: Table name (``events``, ``users``...).
+        columns: The canonical columns, in output order.
+        key: Columns that identify a row for the ``duplicate`` rule (``None``: all canonical columns).
+        user_col: Column checked against a users table (``unknown_user``), or ``None``.
+        campaign_col: Column checked against a campaign catalogue (``unknown_campaign``), or ``None``.
+        time_col: Column checked against a time window (``window``), or ``None``.
+    """
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] | None = None
+    user_col: str | None = None
+    campaign_col: str | None = None
+    time_col: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """Canonical column names, in order."""
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        """Names of the columns that must be present."""
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        """Return the :class:`Column` called ``name``.
+
+        Raises:
+            ParameterError: No such column.
+        """
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise ParameterError(f"table {self.name!r} has no column {name!r}; columns: {self.names}")
+
+    def with_nullable(self, names: Iterable[str]) -> TableSchema:
+        """Return a copy where the given columns may hold missing values.
+
+        Args:
+            names: Column names to relax (e.g. ``["price"]`` for logs that carry no price).
+
+        Returns:
+            A new :class:`TableSchema`.
+        """
+        names = set(names)
+        unknown = names - set(self.names)
+        if unknown:
+            raise ParameterError(f"table {self.name!r} has no columns {sorted(unknown)}")
+        cols = tuple(
+            Column(c.name, c.kind, c.required, True if c.name in names else c.nullable, c.vocabulary,
+                   c.min_value, c.max_value)
+            for c in self.columns
+        )
+        return TableSchema(self.name, cols, self.key, self.user_col, self.campaign_col, self.time_col, self.extra)
+
+
+def campaign_types() -> tuple[str, ...]:
+    """Return the campaign-type vocabulary (the catalogue's when it is importable).
+
+    Returns:
+        Tuple of type names, ``control`` first.
+    """
+    try:  # the synthetic world owns the catalogue; fall back to the design card's list
+        from campaignkit.data.catalogue import CAMPAIGN_TYPES  # type: ignore[import-not-found]
+
+        return tuple(CAMPAIGN_TYPES)
+    except Exception:  # noqa: BLE001 - any import problem means "not there yet"
+        return CAMPAIGN_TYPES_FALLBACK
+
+
+EVENTS = TableSchema(
+    "events",
+    (
+        Column("user_id", "int"),
+        Column("ts", "ts"),
+        Column("event_type", "str", vocabulary=EVENT_TYPES),
+        Column("item_id", "int"),
+        Column("category", "str", required=False, nullable=True),
+        Column("price", "float", min_value=0.0),
+        Column("quantity", "int", min_value=1),
+    ),
+    key=None,
+    user_col="user_id",
+)
+
+USERS = TableSchema(
+    "users",
+    (
+        Column("user_id", "int"),
+        Column("signup_ts", "ts", required=False, nullable=True),
+        Column("age_band", "str", required=False, nullable=True),
+        Column("region", "str", required=False, nullable=True),
+        Column("member_tier", "str", required=False, nullable=True),
+        Column("channel_pref", "str", required=False, nullable=True),
+        Column("tenure_days", "float", required=False, nullable=True, min_value=0.0),
+    ),
+    key=("user_id",),
+)
+
+CAMPAIGNS = TableSchema(
+    "campaigns",
+    (
+        Column("campaign_id", "str"),
+        Column("type", "str"),  # vocabulary checked against campaign_types() at validation time
+        Column("depth", "float", required=False, nullable=True, min_value=0.0),
+        Column("threshold", "float", required=False, nullable=True, min_value=0.0),
+        Column("channel", "str", required=False, nullable=True),
+        Column("targets_category", "bool", required=False, nullable=True),
+        Column("contact_cost", "float", required=False, nullable=True, min_value=0.0),
+    ),
+    key=("campaign_id",),
+)
+
+EXPOSURES = TableSchema(
+    "exposures",
+    (
+        Column("user_id", "int"),
+        Column("campaign_id", "str"),
+        Column("assigned_ts", "ts", required=False, nullable=True),
+        Column("propensity", "float", required=False, nullable=True, min_value=0.0, max_value=1.0),
+    ),
+    key=("user_id", "campaign_id", "assigned_ts"),
+    user_col="user_id",
+    campaign_col="campaign_id",
+    time_col="assigned_ts",
+)
+
+OUTCOMES = TableSchema(
+    "outcomes",
+    (
+        Column("user_id", "int"),
+        Column("campaign_id", "str"),
+        Column("participated", "float", required=False, nullable=True, min_value=0.0, max_value=1.0),
+        Column("converted", "float", required=False, nullable=True, min_value=0.0, max_value=1.0),
+        Column("revenue", "float", required=False, nullable=True, min_value=0.0),
+        Column("retained", "float", required=False, nullable=True, min_value=0.0, max_value=1.0),
+    ),
+    key=("user_id", "campaign_id"),
+    user_col="user_id",
+    campaign_col="campaign_id",
+)
+
+SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (EVENTS, USERS, CAMPAIGNS, EXPOSURES, OUTCOMES)}
+"""Canonical schemas by table name."""
+
+
+def get_schema(table: str | TableSchema) -> TableSchema:
+    """Return the canonical schema of ``table``.
+
+    Args:
+        table: A table name (``events``, ``users``, ``campaigns``, ``exposures``, ``outcomes``) or a schema.
+
+    Returns:
+        The :class:`TableSchema`.
+
+    Raises:
+        ParameterError: Unknown table name.
+    """
+    if isinstance(table, TableSchema):
+        return table
+    try:
+        return SCHEMAS[table]
+    except KeyError:
+        raise ParameterError(f"unknown table {table!r}; choose one of {sorted(SCHEMAS)}") from None

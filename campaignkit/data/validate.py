@@ -1,0 +1,423 @@
+"""Validate a table against the canonical schema, quarantining the rows that break a rule.
+
+File-level faults (a required column missing, a numeric timestamp without a unit...) raise
+:class:`~campaignkit.errors.SchemaError` naming the file, column and rule. Row-level faults never stop the
+load: the row goes to the quarantine table with the rule and a reason that names the column and value,
+under the *first* rule it breaks (in the order of :data:`~campaignkit.data.schema.ROW_RULES`), so the
+per-rule counts add up and ``rows_in == rows_kept + rows_quarantined`` holds, always.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from campaignkit.data.schema import ROW_RULES, RULES, TableSchema, campaign_types, get_schema
+from campaignkit.errors import CampaignkitError, SchemaError
+
+__all__ = ["ValidationResult", "validate", "SOURCE_FILE", "SOURCE_ROW"]
+
+SOURCE_FILE = "_source_file"
+"""Provenance column a loader attaches: the file a row came from."""
+SOURCE_ROW = "_source_row"
+"""Provenance column a loader attaches: the 0-based data row in that file (CSV line = row + 2)."""
+
+QUARANTINE_COLUMNS = ["rule", "reason", "source_file", "source_row"]
+_TZ_RE = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+@dataclass
+class ValidationResult:
+    """What a validation (or a load) returns.
+
+    Attributes:
+        kept: The rows that passed every rule, in canonical types.
+        quarantine: The rejected rows as they came in, with ``rule``, ``reason``, ``source_file``,
+            ``source_row`` in front.
+        counts: ``{rule: rows quarantined under it}`` for every row-level rule (zeros included).
+        rows_in: Rows read.
+        table: Canonical table name.
+        sources: Files read (empty for an in-memory frame).
+    """
+
+    kept: pd.DataFrame
+    quarantine: pd.DataFrame
+    counts: dict[str, int]
+    rows_in: int
+    table: str = "events"
+    sources: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        # An explicit check, not `assert`: it must hold under `python -O` too.
+        if self.rows_in != len(self.kept) + len(self.quarantine):
+            raise CampaignkitError(
+                f"validation of {self.table!r} lost rows: rows_in={self.rows_in} but kept={len(self.kept)}"
+                f" + quarantined={len(self.quarantine)}"
+            )
+        if sum(self.counts.values()) != len(self.quarantine):
+            raise CampaignkitError(
+                f"validation of {self.table!r}: per-rule counts {self.counts} do not add up to"
+                f" {len(self.quarantine)} quarantined rows"
+            )
+
+    @property
+    def rows_kept(self) -> int:
+        """Number of rows kept."""
+        return len(self.kept)
+
+    @property
+    def rows_quarantined(self) -> int:
+        """Number of rows quarantined."""
+        return len(self.quarantine)
+
+    def report(self) -> pd.DataFrame:
+        """Return the per-rule report.
+
+        Returns:
+            DataFrame with one row per row-level rule: ``rule``, ``rows``, ``share`` (of rows in),
+            ``description``; a last row ``kept`` holds the rows that passed.
+        """
+        rows = [
+            {"rule": r, "rows": int(self.counts.get(r, 0)), "description": RULES[r]} for r in ROW_RULES
+        ]
+        rows.append({"rule": "kept", "rows": self.rows_kept, "description": "rows that passed every rule"})
+        out = pd.DataFrame(rows)
+        out["share"] = out["rows"] / max(self.rows_in, 1)
+        return out[["rule", "rows", "share", "description"]]
+
+    def summary(self) -> dict[str, int]:
+        """Return ``{"rows_in", "rows_kept", "rows_quarantined"}`` plus the non-zero per-rule counts."""
+        out = {"rows_in": self.rows_in, "rows_kept": self.rows_kept, "rows_quarantined": self.rows_quarantined}
+        out.update({f"rule_{k}": v for k, v in self.counts.items() if v})
+        return out
+
+    @classmethod
+    def concat(cls, results: Iterable[ValidationResult]) -> ValidationResult:
+        """Combine the results of several files of one table.
+
+        Args:
+            results: Results of the same table.
+
+        Returns:
+            One :class:`ValidationResult` whose counts are the sums.
+        """
+        results = list(results)
+        if not results:
+            raise CampaignkitError("ValidationResult.concat needs at least one result")
+        counts = {r: sum(res.counts.get(r, 0) for res in results) for r in ROW_RULES}
+        kept = pd.concat([r.kept for r in results], ignore_index=True)
+        quarantine = pd.concat([r.quarantine for r in results], ignore_index=True)
+        return cls(kept, quarantine, counts, sum(r.rows_in for r in results), results[0].table,
+                   [s for r in results for s in r.sources])
+
+
+class _Flags:
+    """First-rule-wins bookkeeping of row faults."""
+
+    def __init__(self, n: int):
+        self.rule = np.full(n, None, dtype=object)
+        self.reason = np.full(n, None, dtype=object)
+
+    @property
+    def ok(self) -> np.ndarray:
+        return pd.isna(self.rule)
+
+    def flag(self, mask, rule: str, reasons) -> None:
+        """Mark rows in ``mask`` (not flagged yet) with ``rule``; ``reasons`` is a str or a callable(idx)."""
+        mask = np.asarray(mask, dtype=bool) & self.ok
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        self.rule[idx] = rule
+        self.reason[idx] = reasons(idx) if callable(reasons) else reasons
+
+
+def _is_missing(s: pd.Series) -> np.ndarray:
+    miss = s.isna().to_numpy()
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        stripped = s.astype("string").str.strip()
+        miss = miss | (stripped == "").fillna(True).to_numpy(dtype=bool)
+    return miss
+
+
+def _is_nan_text(s: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return s.isna().to_numpy() & False
+    low = s.astype("string").str.strip().str.lower()
+    return low.isin(["nan", "-nan", "+nan"]).fillna(False).to_numpy(dtype=bool)
+
+
+def _values(s: pd.Series, idx: np.ndarray) -> list:
+    return s.iloc[idx].tolist()
+
+
+def _convert_number(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("float64")
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.astype("float64")
+    return pd.to_numeric(s.astype("string").str.strip(), errors="coerce").astype("float64")
+
+
+def _convert_ts(s: pd.Series, name: str, miss: np.ndarray, flags: _Flags, *, naive_tz, ts_unit, file):
+    """Parse a timestamp column to UTC, flagging unparseable and ambiguous rows."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        if naive_tz is None:
+            flags.flag(~miss, "timezone", f"column {name!r}: timestamp without time zone and naive_tz=None")
+            return s.dt.tz_localize("UTC")
+        return s.dt.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        if ts_unit is None:
+            raise SchemaError("dtype", f"timestamp column {name!r} is numeric; pass ts_unit ('s', 'ms'...)",
+                              file=file, column=name)
+        num = s.astype("float64")
+        out = pd.to_datetime(num.where(np.isfinite(num)), unit=ts_unit, utc=True, errors="coerce")
+        return out
+    text = s.astype("string").str.strip()
+    has_tz = text.str.contains(_TZ_RE, na=False).to_numpy(dtype=bool)
+    naive = ~has_tz & ~miss
+    out = pd.to_datetime(text.where(has_tz), utc=True, errors="coerce", format="ISO8601")
+    local = pd.to_datetime(text.where(naive), errors="coerce", format="ISO8601")
+    if isinstance(local.dtype, pd.DatetimeTZDtype):  # pragma: no cover - naive strings stay naive
+        local = local.dt.tz_convert(None)
+    unparsed = (has_tz & out.isna().to_numpy()) | (naive & local.isna().to_numpy())
+    flags.flag(unparsed, "timestamp", lambda i: [f"column {name!r}: {v!r} is not an ISO 8601 timestamp"
+                                                 for v in _values(s, i)])
+    if naive.any():
+        if has_tz.any() or naive_tz is None:
+            why = "while other rows carry one" if has_tz.any() else "and naive_tz=None"
+            flags.flag(naive, "timezone", lambda i: [f"column {name!r}: {v!r} has no time-zone offset {why}"
+                                                     for v in _values(text, i)])
+        else:
+            local = local.dt.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+            flags.flag(naive & local.isna().to_numpy(), "timestamp", lambda i: [
+                f"column {name!r}: {v!r} does not exist or is ambiguous in {naive_tz}" for v in _values(s, i)])
+            out = out.where(~pd.Series(naive, index=out.index), local.dt.as_unit(out.dt.unit))
+    return out
+
+
+def validate(
+    df: pd.DataFrame,
+    table: str | TableSchema = "events",
+    *,
+    source_file: str | None = None,
+    users=None,
+    campaigns=None,
+    window: tuple | None = None,
+    naive_tz: str | None = "UTC",
+    ts_unit: str | None = None,
+    nullable: Iterable[str] = (),
+    check_duplicates: bool = True,
+    prior_quarantine: pd.DataFrame | None = None,
+    keep_extra: bool = True,
+) -> ValidationResult:
+    """Check every row of ``df`` against the canonical schema of ``table``.
+
+    Args:
+        df: Input rows with canonical column names (map them first: see
+            :func:`campaignkit.data.loaders.read_table`). Provenance columns ``_source_file`` and
+            ``_source_row`` are used when present.
+        table: Table name or :class:`~campaignkit.data.schema.TableSchema`.
+        source_file: File name for messages when ``df`` has no provenance columns.
+        users: Known users (array-like of ids, or a DataFrame with ``user_id``); rows of other users go to
+            quarantine under ``unknown_user``. ``None`` skips the rule.
+        campaigns: Known campaigns (array-like of ids, or a DataFrame with ``campaign_id``), for
+            ``unknown_campaign``. ``None`` skips the rule.
+        window: ``(start, end)`` timestamps (inclusive; naive means UTC) for the table's time column
+            (``assigned_ts`` of exposures). ``None`` skips the rule.
+        naive_tz: Time zone of timestamps written without an offset when *no* row of the column has one;
+            ``None`` quarantines them. In a column mixing both, the naive ones go to ``timezone``.
+        ts_unit: Unit of numeric timestamps (``"s"``, ``"ms"``...); numeric timestamps without it raise.
+        nullable: Extra columns allowed to be missing (e.g. ``["price"]`` for a log without prices).
+        check_duplicates: Quarantine exact repeats of an earlier row (on the table's key columns).
+        prior_quarantine: Rows a reader already rejected (e.g. wrong field count) with the quarantine
+            columns; they count in ``rows_in``.
+        keep_extra: Keep non-canonical columns in ``kept`` (after the canonical ones).
+
+    Returns:
+        A :class:`ValidationResult`.
+
+    Raises:
+        SchemaError: A required column is missing, or a file-level fault makes the rows unreadable.
+    """
+    schema = get_schema(table)
+    if nullable:
+        schema = schema.with_nullable(nullable)
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError("dtype", f"expected a pandas DataFrame, got {type(df).__name__}", file=source_file)
+    files = df[SOURCE_FILE] if SOURCE_FILE in df else None
+    file_label = source_file or (str(files.iloc[0]) if files is not None and len(files) else None)
+    missing_cols = [c for c in schema.required if c not in df.columns]
+    if missing_cols:
+        raise SchemaError(
+            "required_column",
+            f"table {schema.name!r} needs column(s) {missing_cols}; found {[c for c in df.columns if not c.startswith('_')]}",
+            file=file_label, column=missing_cols[0],
+        )
+    n = len(df)
+    df = df.reset_index(drop=True)
+    flags = _Flags(n)
+    present = [c for c in schema.columns if c.name in df.columns]
+
+    # repeated header: every canonical value equals its own column name
+    if n:
+        rep = np.ones(n, dtype=bool)
+        for c in present:
+            rep &= (df[c.name].astype("string").str.strip() == c.name).fillna(False).to_numpy(dtype=bool)
+        flags.flag(rep, "repeated_header", "the row repeats the header")
+
+    miss = {c.name: _is_missing(df[c.name]) for c in present}
+    for c in present:
+        if not c.nullable:
+            flags.flag(miss[c.name], "missing_value", f"column {c.name!r}: required value is empty")
+
+    out: dict[str, pd.Series] = {}
+    for c in present:
+        s, m = df[c.name], miss[c.name]
+        if c.kind in ("int", "float"):
+            num = _convert_number(s)
+            nan_text = ~m & _is_nan_text(s)
+            flags.flag(nan_text, "range", f"column {c.name!r}: NaN is not finite")
+            flags.flag(~m & num.isna().to_numpy(), "dtype", lambda i, s=s, c=c: [
+                f"column {c.name!r}: {v!r} is not a number" for v in _values(s, i)])
+            if c.kind == "int":
+                frac = np.isfinite(num.to_numpy()) & (num.to_numpy() != np.round(num.to_numpy()))
+                flags.flag(frac, "dtype", lambda i, s=s, c=c: [
+                    f"column {c.name!r}: {v!r} is not an integer" for v in _values(s, i)])
+            out[c.name] = num
+        elif c.kind == "ts":
+            out[c.name] = _convert_ts(s, c.name, m, flags, naive_tz=naive_tz, ts_unit=ts_unit, file=file_label)
+        elif c.kind == "bool":
+            if pd.api.types.is_bool_dtype(s.dtype):
+                out[c.name] = s.astype("boolean")
+            else:
+                low = s.astype("string").str.strip().str.lower()
+                val = pd.Series(pd.NA, index=s.index, dtype="boolean")
+                val[low.isin(_TRUE).fillna(False)] = True
+                val[low.isin(_FALSE).fillna(False)] = False
+                flags.flag(~m & val.isna().to_numpy(), "dtype", lambda i, s=s, c=c: [
+                    f"column {c.name!r}: {v!r} is not a boolean" for v in _values(s, i)])
+                out[c.name] = val
+        else:  # str
+            text = s.astype("string").str.strip()
+            text = text.where(~pd.Series(m, index=text.index))
+            out[c.name] = text
+
+    for c in present:
+        vocab = campaign_types() if (schema.name == "campaigns" and c.name == "type") else c.vocabulary
+        if vocab is not None:
+            low = out[c.name].str.lower()
+            bad = ~miss[c.name] & ~low.isin(vocab).fillna(False).to_numpy(dtype=bool)
+            flags.flag(bad, "vocabulary", lambda i, c=c, vocab=vocab: [
+                f"column {c.name!r}: {v!r} is not one of {list(vocab)}" for v in _values(out[c.name], i)])
+            out[c.name] = low
+        if c.kind in ("int", "float"):
+            v = out[c.name].to_numpy()
+            has = ~miss[c.name] & ~np.isnan(v)
+            bad = has & ~np.isfinite(v)
+            flags.flag(bad, "range", lambda i, c=c: [f"column {c.name!r}: {x!r} is not finite"
+                                                     for x in _values(out[c.name], i)])
+            with np.errstate(invalid="ignore"):
+                if c.min_value is not None:
+                    flags.flag(has & (v < c.min_value), "range", lambda i, c=c: [
+                        f"column {c.name!r}: {x!r} is below the minimum {c.min_value}"
+                        for x in _values(out[c.name], i)])
+                if c.max_value is not None:
+                    flags.flag(has & (v > c.max_value), "range", lambda i, c=c: [
+                        f"column {c.name!r}: {x!r} is above the maximum {c.max_value}"
+                        for x in _values(out[c.name], i)])
+            if c.kind == "int":
+                with np.errstate(invalid="ignore"):
+                    flags.flag(has & (np.abs(v) > 2**62), "range", f"column {c.name!r}: integer too large")
+
+    if users is not None and schema.user_col in out:
+        known = users["user_id"] if isinstance(users, pd.DataFrame) else pd.Series(np.asarray(users))
+        known = pd.to_numeric(known, errors="coerce").dropna().unique()
+        bad = ~out[schema.user_col].isin(known).to_numpy()
+        flags.flag(bad, "unknown_user", "user id not in the users table")
+    if campaigns is not None and schema.campaign_col in out:
+        known = campaigns["campaign_id"] if isinstance(campaigns, pd.DataFrame) else pd.Series(list(campaigns))
+        known = set(known.astype(str))
+        bad = ~out[schema.campaign_col].isin(known).fillna(False).to_numpy(dtype=bool)
+        flags.flag(bad, "unknown_campaign", lambda i: [f"campaign {v!r} not in the catalogue"
+                                                       for v in _values(out[schema.campaign_col], i)])
+    if window is not None and schema.time_col in out:
+        start, end = (pd.Timestamp(w) for w in window)
+        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+        end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+        t = out[schema.time_col]
+        bad = t.notna().to_numpy() & ~((t >= start) & (t <= end)).fillna(False).to_numpy(dtype=bool)
+        flags.flag(bad, "window", f"{schema.time_col} outside the window [{start}, {end}]")
+
+    if check_duplicates and n:
+        key = list(schema.key) if schema.key else [c.name for c in present]
+        key = [k for k in key if k in out]
+        ok = flags.ok
+        frame = pd.DataFrame({k: out[k] for k in key})[ok]
+        dup = np.zeros(n, dtype=bool)
+        dup[np.flatnonzero(ok)[frame.duplicated(keep="first").to_numpy()]] = True
+        flags.flag(dup, "duplicate", f"repeats an earlier row on {key}")
+
+    ok = flags.ok
+    kept = pd.DataFrame({c.name: _final(out[c.name][ok], c) for c in present})
+    for c in schema.columns:  # optional canonical columns absent from the input
+        if c.name not in kept:
+            kept[c.name] = _empty(c, int(ok.sum()))
+    kept = kept[[c.name for c in schema.columns]]
+    if keep_extra:
+        extra = [c for c in df.columns if c not in kept.columns and not c.startswith("_")]
+        for c in extra:
+            kept[c] = df[c][ok].to_numpy()
+    kept = kept.reset_index(drop=True)
+
+    bad = ~ok
+    quarantine = df[bad].copy()
+    quarantine.insert(0, "rule", flags.rule[bad])
+    quarantine.insert(1, "reason", flags.reason[bad])
+    src_file = files[bad].astype(str).to_numpy() if files is not None else np.full(bad.sum(), source_file)
+    src_row = df[SOURCE_ROW][bad].to_numpy() if SOURCE_ROW in df else np.flatnonzero(bad)
+    quarantine = quarantine.drop(columns=[c for c in (SOURCE_FILE, SOURCE_ROW) if c in quarantine])
+    quarantine.insert(2, "source_file", src_file)
+    quarantine.insert(3, "source_row", np.asarray(src_row, dtype="int64"))
+    rows_in = n
+    if prior_quarantine is not None and len(prior_quarantine):
+        quarantine = pd.concat([prior_quarantine, quarantine], ignore_index=True)
+        rows_in += len(prior_quarantine)
+    quarantine = quarantine.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
+    counts = {r: int((quarantine["rule"] == r).sum()) for r in ROW_RULES}
+    return ValidationResult(kept, quarantine, counts, rows_in, schema.name,
+                            sorted(set(map(str, files.unique()))) if files is not None else
+                            ([source_file] if source_file else []))
+
+
+def _final(s: pd.Series, c) -> pd.Series:
+    """Cast a checked column to its canonical dtype."""
+    if c.kind == "int":
+        return s.astype("Int64") if c.nullable and s.isna().any() else s.astype("int64")
+    if c.kind == "float":
+        return s.astype("float64")
+    if c.kind == "ts":
+        return s.dt.as_unit("us")
+    if c.kind == "str":
+        return s.astype("string")
+    return s
+
+
+def _empty(c, n: int) -> pd.Series:
+    if c.kind == "ts":
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]")
+    if c.kind == "float":
+        return pd.Series(np.nan, index=range(n), dtype="float64")
+    if c.kind == "int":
+        return pd.Series(pd.NA, index=range(n), dtype="Int64")
+    if c.kind == "bool":
+        return pd.Series(pd.NA, index=range(n), dtype="boolean")
+    return pd.Series(pd.NA, index=range(n), dtype="string")
