@@ -35,6 +35,8 @@ __all__ = ["RawTable", "resolve_paths", "read_table", "load_table", "load_events
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _OTHER_DELIMITERS = (";", "\t", "|")
+_NULLS = ["", "NA", "N/A", "NULL", "null", "None"]
+"""Text read as missing; ``NaN`` is not among them, so a NaN price is reported as non-finite."""
 
 
 @dataclass
@@ -152,7 +154,7 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
             read_options=pacsv.ReadOptions(use_threads=False, column_names=names, skip_rows=0),
             parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=handler),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=True),
+                                                 strings_can_be_null=True, null_values=_NULLS),
         )
     except pa.ArrowInvalid as exc:
         raise SchemaError("field_count", f"the CSV reader gave up: {exc}", file=file) from None
