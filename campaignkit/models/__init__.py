@@ -1,0 +1,29 @@
+"""The behaviour model (Transformer with campaign-conditioned uplift heads, trained with Lightning) and baselines.
+
+- :mod:`~campaignkit.models.networks` - plain ``nn.Module`` networks
+- :mod:`~campaignkit.models.lightning` - the ``LightningModule`` (pre-training and fine-tuning losses)
+- :mod:`~campaignkit.models.datamodule` - tensors and the ``LightningDataModule``
+- :mod:`~campaignkit.models.trainer` - the one trainer factory (CPU, GPU bf16, DDP)
+- :mod:`~campaignkit.models.facade` - :class:`BehaviourUpliftModel` with the estimator contract
+"""
+
+from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
+from campaignkit.models.facade import BehaviourUpliftModel, PlanMixin, realised_discount
+from campaignkit.models.lightning import BehaviourLightningModule
+from campaignkit.models.networks import BehaviourNet, CampaignEncoder, SequenceEncoder, UserEncoder
+from campaignkit.models.trainer import make_trainer
+
+__all__ = [
+    "BehaviourUpliftModel",
+    "PlanMixin",
+    "realised_discount",
+    "BehaviourNet",
+    "SequenceEncoder",
+    "UserEncoder",
+    "CampaignEncoder",
+    "BehaviourLightningModule",
+    "BehaviourDataModule",
+    "UserTensors",
+    "LogTensors",
+    "make_trainer",
+]

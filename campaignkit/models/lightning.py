@@ -1,0 +1,174 @@
+"""The ``LightningModule``: losses, steps and logging for pre-training and fine-tuning.
+
+Stage ``"pretrain"`` (self-supervised, on every user's sequence): the last ``n_next`` events are hidden
+and predicted from the sequence summary (the next-category head), and a share ``mask_prob`` of the
+remaining events is replaced by ``[MASK]`` tokens whose category and event type are predicted.
+
+Stage ``"finetune"`` (on a campaign log): factual losses on the logged arm only - participation,
+conversion, zero-inflated lognormal spend and discount paid, retention, and the propensity of the logged arm - weighted
+by ``loss_weights``. Logged keys: ``train/loss``, ``val/loss`` and one ``{split}/{part}`` per part.
+"""
+
+from __future__ import annotations
+
+import pytorch_lightning as pl
+import torch
+from torch import nn
+
+from campaignkit.errors import ParameterError
+from campaignkit.models.networks import SEQ_FIELDS, BehaviourNet, outputs_to_dict, ziln_loss
+
+__all__ = ["BehaviourLightningModule", "DEFAULT_LOSS_WEIGHTS", "next_category_targets"]
+
+DEFAULT_LOSS_WEIGHTS = {
+    "participate": 1.0,
+    "convert": 1.0,
+    "revenue": 0.5,
+    "discount": 0.5,
+    "retain": 1.0,
+    "propensity": 0.1,
+}
+
+
+def next_category_targets(batch: dict, n_next: int, n_categories: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Soft targets over categories of the last ``n_next`` real events, and which rows have any."""
+    cats = batch["category"][:, -n_next:]
+    real = batch["mask"][:, -n_next:]
+    target = torch.zeros(cats.shape[0], n_categories, device=cats.device)
+    target.scatter_add_(1, cats, real.float())
+    target[:, 0] = 0.0
+    total = target.sum(dim=1, keepdim=True)
+    has = total.squeeze(1) > 0
+    return target / total.clamp(min=1.0), has
+
+
+class BehaviourLightningModule(pl.LightningModule):
+    """Train a :class:`BehaviourNet` in one stage.
+
+    Args:
+        net: The network (its weights are trained in place).
+        attributes: Tensor of shape (n_arms, n_attributes): the training catalogue's campaign features.
+        stage: ``"pretrain"`` or ``"finetune"``.
+        lr: AdamW learning rate.
+        weight_decay: AdamW weight decay.
+        loss_weights: Fine-tuning weights per part (defaults :data:`DEFAULT_LOSS_WEIGHTS`).
+        mask_prob: Share of events masked in pre-training.
+        n_next: Events hidden at the end of each sequence for the next-category task.
+    """
+
+    def __init__(
+        self,
+        net: BehaviourNet,
+        attributes: torch.Tensor,
+        stage: str = "finetune",
+        lr: float = 2e-3,
+        weight_decay: float = 1e-4,
+        loss_weights: dict | None = None,
+        mask_prob: float = 0.15,
+        n_next: int = 5,
+    ):
+        super().__init__()
+        if stage not in ("pretrain", "finetune"):
+            raise ParameterError(f"stage must be 'pretrain' or 'finetune', got {stage!r}")
+        self.net, self.stage = net, stage
+        self.register_buffer("attributes", torch.as_tensor(attributes, dtype=torch.float32))
+        self.lr, self.weight_decay = lr, weight_decay
+        self.loss_weights = {**DEFAULT_LOSS_WEIGHTS, **(loss_weights or {})}
+        self.mask_prob, self.n_next = mask_prob, n_next
+        # train only what this stage uses (DDP needs every trained parameter to get a gradient)
+        pretrain_parts = (net.user.seq, net.masked_category, net.masked_event, net.next_category)
+        for p in net.parameters():
+            p.requires_grad_(stage == "finetune")
+        for module in pretrain_parts:
+            for p in module.parameters():
+                p.requires_grad_(stage == "pretrain")
+        if stage == "finetune":
+            for p in net.user.seq.parameters():
+                p.requires_grad_(True)
+            # the [MASK] embeddings rows stay, unused, in the embedding tables (their gradient is zero)
+
+    # ---- losses -------------------------------------------------------------------------------------
+    def pretrain_losses(self, batch: dict) -> dict:
+        """Masked-event and next-category losses of one batch."""
+        net = self.net
+        n_cat = net.config["vocab_sizes"]["category"]
+        target_next, has_next = next_category_targets(batch, self.n_next, n_cat)
+        inp = {k: v.clone() for k, v in batch.items()}
+        inp["mask"][:, -self.n_next :] = False
+        for f in SEQ_FIELDS:
+            inp[f][:, -self.n_next :] = 0
+        chosen = (torch.rand(inp["mask"].shape, device=self.device) < self.mask_prob) & inp["mask"]
+        for f in SEQ_FIELDS:
+            inp[f] = torch.where(chosen, torch.full_like(inp[f], net.user.seq.mask_ids[f]), inp[f])
+        summary, states = net.user.seq({f: inp[f] for f in SEQ_FIELDS}, inp["mask"])
+        parts = {}
+        if chosen.any():
+            h = states[chosen]
+            parts["masked_category"] = nn.functional.cross_entropy(
+                net.masked_category(h).float(), batch["category"][chosen]
+            )
+            parts["masked_event"] = nn.functional.cross_entropy(
+                net.masked_event(h).float(), batch["event_type"][chosen]
+            )
+            parts["masked_acc"] = (
+                (net.masked_category(h).argmax(-1) == batch["category"][chosen]).float().mean()
+            )
+        else:
+            zero = summary.sum() * 0.0
+            parts["masked_category"] = parts["masked_event"] = parts["masked_acc"] = zero
+        logits = net.next_category(summary).float()
+        logits[:, 0] = -1e4  # never predict padding
+        if has_next.any():
+            logp = torch.log_softmax(logits[has_next], dim=-1)
+            parts["next_category"] = -(target_next[has_next] * logp).sum(-1).mean()
+            top1 = logits[has_next].argmax(-1)
+            parts["next_top1"] = (target_next[has_next].gather(1, top1[:, None]) > 0).float().mean()
+        else:
+            parts["next_category"] = parts["next_top1"] = summary.sum() * 0.0
+        parts["loss"] = parts["masked_category"] + 0.5 * parts["masked_event"] + parts["next_category"]
+        return parts
+
+    def finetune_losses(self, batch: dict) -> dict:
+        """Factual losses on the logged arm of each row."""
+        net, w = self.net, self.loss_weights
+        user, _, _ = net.encode(batch)
+        camp = net.campaign(self.attributes[batch["arm"]], batch["target"])
+        raw = net.pair_outputs(user, camp).float()
+        bce = nn.functional.binary_cross_entropy_with_logits
+        parts = {
+            "participate": bce(raw[:, 0], batch["participated"]),
+            "convert": bce(raw[:, 1], batch["converted"]),
+            "revenue": ziln_loss(batch["revenue"], raw[:, 2], raw[:, 3], raw[:, 4]),
+            "retain": bce(raw[:, 5], batch["retained"]),
+            "discount": ziln_loss(batch["discount"], raw[:, 6], raw[:, 7], raw[:, 8]),
+            "propensity": nn.functional.cross_entropy(net.propensity(user).float(), batch["arm"]),
+        }
+        parts["loss"] = sum(w[k] * parts[k] for k in w)
+        with torch.no_grad():
+            parts["convert_prob_mean"] = outputs_to_dict(raw)["convert"].mean()
+        return parts
+
+    def _step(self, batch: dict, split: str) -> torch.Tensor:
+        parts = self.pretrain_losses(batch) if self.stage == "pretrain" else self.finetune_losses(batch)
+        n = batch["mask"].shape[0]
+        for k, v in parts.items():
+            self.log(
+                f"{split}/{k}",
+                v.detach(),
+                on_step=False,
+                on_epoch=True,
+                batch_size=n,
+                sync_dist=split == "val",
+                prog_bar=k == "loss",
+            )
+        return parts["loss"]
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        return self._step(batch, "val")
+
+    def configure_optimizers(self):
+        params = [p for p in self.parameters() if p.requires_grad]
+        return torch.optim.AdamW(params, lr=self.lr, weight_decay=self.weight_decay)

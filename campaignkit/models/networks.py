@@ -1,0 +1,297 @@
+"""Plain ``nn.Module`` networks of the behaviour model (no training logic here).
+
+- :class:`SequenceEncoder`: a Transformer encoder over a user's recent events (event type, category,
+  price bucket, time-gap bucket; 0 = padding) with a learned ``[CLS]`` token.
+- :class:`UserEncoder`: the sequence summary fused with a tabular MLP into one user vector.
+- :class:`CampaignEncoder`: an MLP over campaign *attributes* (:func:`campaign_features`), plus an
+  embedding of the targeted category for category-targeted campaigns, so unseen configurations can be
+  scored.
+- :class:`BehaviourNet`: user encoder + campaign encoder + heads: participation, conversion,
+  zero-inflated lognormal spend and discount paid, retention (churn = 1 - retention) per (user, campaign) pair; a
+  propensity head (which arm was logged, for confounded logs); and the pre-training heads (masked-event
+  category / event type, next categories).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = [
+    "SequenceEncoder",
+    "UserEncoder",
+    "CampaignEncoder",
+    "BehaviourNet",
+    "ziln_loss",
+    "ziln_mean",
+    "PAIR_OUTPUTS",
+]
+
+PAIR_OUTPUTS = (
+    "participate",
+    "convert",
+    "spend_logit",
+    "spend_mu",
+    "spend_log_sigma",
+    "retain",
+    "disc_logit",
+    "disc_mu",
+    "disc_log_sigma",
+)
+"""Channels of the pair head, in order (logits for the binary ones)."""
+
+SEQ_FIELDS = ("event_type", "category", "price_bucket", "gap_bucket")
+
+
+class SequenceEncoder(nn.Module):
+    """Transformer encoder over right-aligned, 0-padded event sequences.
+
+    Args:
+        vocab_sizes: ``{field: size}`` for ``event_type, category, price_bucket, gap_bucket`` (sizes
+            include the padding id 0).
+        max_len: Longest sequence length ``L``.
+        d_model: Width of the token embeddings.
+        n_heads: Attention heads.
+        n_layers: Encoder layers.
+        dropout: Dropout inside the encoder.
+    """
+
+    def __init__(
+        self,
+        vocab_sizes: dict,
+        max_len: int,
+        d_model: int = 64,
+        n_heads: int = 4,
+        n_layers: int = 2,
+        dropout: float = 0.1,
+    ):
+        super().__init__()
+        self.fields = SEQ_FIELDS
+        # one extra id per field: the [MASK] token used by pre-training (id = vocab size)
+        self.embeddings = nn.ModuleDict(
+            {f: nn.Embedding(int(vocab_sizes[f]) + 1, d_model, padding_idx=0) for f in self.fields}
+        )
+        self.mask_ids = {f: int(vocab_sizes[f]) for f in self.fields}
+        self.position = nn.Embedding(max_len + 1, d_model)
+        self.cls = nn.Parameter(torch.zeros(1, 1, d_model))
+        layer = nn.TransformerEncoderLayer(
+            d_model,
+            n_heads,
+            dim_feedforward=2 * d_model,
+            dropout=dropout,
+            batch_first=True,
+            norm_first=True,
+            activation="gelu",
+        )
+        self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(d_model)
+        self.max_len = max_len
+
+    def forward(self, tokens: dict, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encode a batch.
+
+        Args:
+            tokens: ``{field: LongTensor of shape (batch, L)}``.
+            mask: BoolTensor of shape (batch, L), True at real events.
+
+        Returns:
+            ``(summary, states)``: the ``[CLS]`` output of shape (batch, d_model) and the event outputs
+            of shape (batch, L, d_model).
+        """
+        x = sum(self.embeddings[f](tokens[f]) for f in self.fields)
+        b, length = mask.shape
+        pos = torch.arange(1, length + 1, device=mask.device)
+        x = x + self.position(pos)[None]
+        x = torch.cat([self.cls.expand(b, -1, -1) + self.position.weight[0], x], dim=1)
+        keep = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=mask.device), mask], dim=1)
+        h = self.norm(self.encoder(x, src_key_padding_mask=~keep))
+        return h[:, 0], h[:, 1:]
+
+
+class UserEncoder(nn.Module):
+    """Fuse the sequence summary with tabular features into one user vector.
+
+    Args:
+        seq_encoder: A :class:`SequenceEncoder`.
+        n_tabular: Number of tabular features.
+        d_model: Output width.
+        dropout: Dropout of the fusion MLP.
+    """
+
+    def __init__(self, seq_encoder: SequenceEncoder, n_tabular: int, d_model: int, dropout: float = 0.1):
+        super().__init__()
+        self.seq = seq_encoder
+        self.tab = nn.Sequential(nn.Linear(n_tabular, d_model), nn.GELU(), nn.Linear(d_model, d_model))
+        self.fuse = nn.Sequential(
+            nn.Linear(2 * d_model, d_model), nn.GELU(), nn.Dropout(dropout), nn.Linear(d_model, d_model)
+        )
+
+    def forward(self, tokens: dict, mask: torch.Tensor, tabular: torch.Tensor):
+        """Return ``(user_vector, seq_summary, seq_states)``; user_vector has shape (batch, d_model)."""
+        summary, states = self.seq(tokens, mask)
+        user = self.fuse(torch.cat([summary, self.tab(tabular)], dim=-1))
+        return user, summary, states
+
+
+class CampaignEncoder(nn.Module):
+    """Embed campaigns from their attributes and (when targeted) the targeted category.
+
+    Args:
+        n_attributes: Width of the attribute vectors (columns of ``campaign_features``).
+        n_categories: Number of category ids (including padding id 0).
+        d_model: Output width.
+    """
+
+    def __init__(self, n_attributes: int, n_categories: int, d_model: int):
+        super().__init__()
+        self.attr = nn.Sequential(nn.Linear(n_attributes, d_model), nn.GELU(), nn.Linear(d_model, d_model))
+        self.category = nn.Embedding(n_categories, d_model, padding_idx=0)
+
+    def forward(self, attributes: torch.Tensor, category: torch.Tensor) -> torch.Tensor:
+        """Embed campaigns.
+
+        Args:
+            attributes: Tensor of shape (..., n_attributes).
+            category: LongTensor of shape (...), the targeted category id (0 = not targeted).
+
+        Returns:
+            Tensor of shape (..., d_model).
+        """
+        return self.attr(attributes) + self.category(category)
+
+
+class BehaviourNet(nn.Module):
+    """The whole behaviour model: encoders and every head.
+
+    Args:
+        vocab_sizes: Sequence vocabulary sizes (see :class:`SequenceEncoder`).
+        max_len: Sequence length.
+        n_tabular: Number of tabular features.
+        n_attributes: Width of campaign attribute vectors.
+        n_arms: Arms of the propensity head (campaigns of the training log).
+        d_model: Width of every representation.
+        n_heads: Attention heads.
+        n_layers: Transformer layers.
+        dropout: Dropout.
+    """
+
+    def __init__(
+        self,
+        vocab_sizes: dict,
+        max_len: int,
+        n_tabular: int,
+        n_attributes: int,
+        n_arms: int,
+        d_model: int = 64,
+        n_heads: int = 4,
+        n_layers: int = 2,
+        dropout: float = 0.1,
+    ):
+        super().__init__()
+        self.config = dict(
+            vocab_sizes={k: int(v) for k, v in vocab_sizes.items()},
+            max_len=int(max_len),
+            n_tabular=int(n_tabular),
+            n_attributes=int(n_attributes),
+            n_arms=int(n_arms),
+            d_model=int(d_model),
+            n_heads=int(n_heads),
+            n_layers=int(n_layers),
+            dropout=float(dropout),
+        )
+        n_cat = int(vocab_sizes["category"])
+        self.user = UserEncoder(
+            SequenceEncoder(vocab_sizes, max_len, d_model, n_heads, n_layers, dropout),
+            n_tabular,
+            d_model,
+            dropout,
+        )
+        self.campaign = CampaignEncoder(n_attributes, n_cat, d_model)
+        self.pair = nn.Sequential(
+            nn.Linear(3 * d_model, d_model),
+            nn.GELU(),
+            nn.Linear(d_model, d_model),
+            nn.GELU(),
+            nn.Linear(d_model, len(PAIR_OUTPUTS)),
+        )
+        self.propensity = nn.Linear(d_model, n_arms)
+        self.masked_category = nn.Linear(d_model, n_cat)
+        self.masked_event = nn.Linear(d_model, int(vocab_sizes["event_type"]))
+        self.next_category = nn.Sequential(nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, n_cat))
+
+    def encode(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Run the user encoder on a batch dict with the sequence fields, ``mask`` and ``tabular``."""
+        tokens = {f: batch[f] for f in SEQ_FIELDS}
+        return self.user(tokens, batch["mask"], batch["tabular"])
+
+    def pair_outputs(self, user: torch.Tensor, campaign: torch.Tensor) -> torch.Tensor:
+        """Pair head on broadcastable user (..., d) and campaign (..., d) vectors -> (..., 9)."""
+        user, campaign = torch.broadcast_tensors(user, campaign)
+        return self.pair(torch.cat([user, campaign, user * campaign], dim=-1))
+
+    def forward(self, batch: dict, attributes: torch.Tensor, category: torch.Tensor) -> dict:
+        """Score every user of the batch under every campaign given.
+
+        Args:
+            batch: Dict with the sequence fields, ``mask`` and ``tabular``.
+            attributes: Tensor of shape (n_campaigns, n_attributes).
+            category: LongTensor of shape (batch, n_campaigns) of targeted category ids (0 = none).
+
+        Returns:
+            Dict of tensors of shape (batch, n_campaigns): probabilities ``participate``, ``convert``,
+            ``retain``, expected ``revenue`` and ``discount`` (ZILN means) and the raw ``spend_*``
+            parameters.
+        """
+        user, _, _ = self.encode(batch)
+        camp = self.campaign(attributes[None].expand(category.shape[0], -1, -1), category)
+        out = self.pair_outputs(user[:, None, :], camp)
+        return outputs_to_dict(out)
+
+
+def outputs_to_dict(out: torch.Tensor) -> dict:
+    """Turn raw pair-head outputs (..., 9) into probabilities, expected revenue and expected discount."""
+    d = {k: out[..., i] for i, k in enumerate(PAIR_OUTPUTS)}
+    return {
+        "participate": torch.sigmoid(d["participate"]),
+        "convert": torch.sigmoid(d["convert"]),
+        "retain": torch.sigmoid(d["retain"]),
+        "revenue": ziln_mean(d["spend_logit"], d["spend_mu"], d["spend_log_sigma"]),
+        "spend_logit": d["spend_logit"],
+        "spend_mu": d["spend_mu"],
+        "spend_log_sigma": d["spend_log_sigma"],
+        "discount": ziln_mean(d["disc_logit"], d["disc_mu"], d["disc_log_sigma"]),
+    }
+
+
+def _sigma(log_sigma: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.softplus(log_sigma) + 1e-3
+
+
+def ziln_mean(logit: torch.Tensor, mu: torch.Tensor, log_sigma: torch.Tensor) -> torch.Tensor:
+    """Mean of a zero-inflated lognormal: ``P(spend > 0) * exp(mu + sigma^2 / 2)``."""
+    sigma = _sigma(log_sigma)
+    return torch.sigmoid(logit) * torch.exp(torch.clamp(mu + 0.5 * sigma**2, max=20.0))
+
+
+def ziln_loss(
+    y: torch.Tensor, logit: torch.Tensor, mu: torch.Tensor, log_sigma: torch.Tensor
+) -> torch.Tensor:
+    """Negative log-likelihood of a zero-inflated lognormal, averaged over the batch.
+
+    Args:
+        y: Tensor of shape (n,) of spends >= 0.
+        logit: Logit of ``P(y > 0)``.
+        mu: Location of ``log y`` given ``y > 0``.
+        log_sigma: Unconstrained scale (softplus-transformed).
+
+    Returns:
+        Scalar loss: BCE of ``y > 0`` plus the lognormal NLL of the positive spends.
+    """
+    positive = (y > 0).float()
+    bce = nn.functional.binary_cross_entropy_with_logits(logit, positive, reduction="none")
+    sigma = _sigma(log_sigma)
+    logy = torch.log(torch.clamp(y, min=1e-6))
+    nll = logy + torch.log(sigma) + 0.5 * math.log(2 * math.pi) + 0.5 * ((logy - mu) / sigma) ** 2
+    return (bce + positive * nll).mean()
