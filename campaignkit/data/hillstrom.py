@@ -64,14 +64,14 @@ def sha256_of(path) -> str:
     return h.hexdigest()
 
 
-def download_hillstrom(dest=None, *, url: str | None = None, sha256: str = HILLSTROM_SHA256,
+def download_hillstrom(dest=None, *, url: str | None = None, sha256: str | None = None,
                        timeout: float = 30.0) -> Path:
     """Download the Hillstrom file, check its SHA-256 and move it into place atomically.
 
     Args:
         dest: Target file (default ``data_home() / "hillstrom.csv"``).
         url: Address (default :data:`HILLSTROM_URL`, read at call time).
-        sha256: Expected hex digest; a mismatch leaves no file behind.
+        sha256: Expected hex digest (default :data:`HILLSTROM_SHA256`); a mismatch leaves no file behind.
         timeout: Seconds before giving up on the connection.
 
     Returns:
@@ -83,6 +83,7 @@ def download_hillstrom(dest=None, *, url: str | None = None, sha256: str = HILLS
     """
     dest = Path(dest) if dest is not None else data_home() / HILLSTROM_FILENAME
     url = url or HILLSTROM_URL
+    sha256 = sha256 or HILLSTROM_SHA256
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - fixed public address
             payload = resp.read()
@@ -216,7 +217,8 @@ def arm_effects(log: pd.DataFrame, *, control: str = "control", alpha: float = 0
         for outcome in ("participated", "converted", "revenue"):
             a, c = grp[outcome].to_numpy(float), ctl[outcome].to_numpy(float)
             eff = a.mean() - c.mean()
-            se = float(np.sqrt(a.var(ddof=1) / len(a) + c.var(ddof=1) / len(c)))
+            se = (float(np.sqrt(a.var(ddof=1) / len(a) + c.var(ddof=1) / len(c)))
+                  if min(len(a), len(c)) > 1 else float("nan"))
             rows.append({"arm": arm, "outcome": outcome, "n_arm": len(a), "n_control": len(c),
                          "mean_arm": a.mean(), "mean_control": c.mean(), "effect": eff, "se": se,
                          "ci_low": eff - z * se, "ci_high": eff + z * se})
