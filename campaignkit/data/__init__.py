@@ -36,3 +36,51 @@ __all__ = [
     "validate_catalogue",
     "write_world_parquet",
 ]
+
+# loaders, validation with quarantine, Hillstrom and RetailRocket adapters, preprocessing
+from campaignkit.data.clean import (  # noqa: E402
+    BotFlagger,
+    Deduplicator,
+    MissingImputer,
+    Normalizer,
+    Winsorizer,
+    deduplicate,
+)
+from campaignkit.data.hillstrom import HillstromData, arm_effects, download_hillstrom, load_hillstrom  # noqa: E402
+from campaignkit.data.loaders import (  # noqa: E402
+    load_campaigns,
+    load_events,
+    load_exposures,
+    load_table,
+    load_users,
+    read_table,
+)
+from campaignkit.data.retailrocket import load_retailrocket  # noqa: E402
+from campaignkit.data.schema import EVENT_TYPES, SCHEMAS, TableSchema, get_schema  # noqa: E402
+from campaignkit.data.validate import ValidationResult, validate  # noqa: E402
+
+__all__ += [
+    "BotFlagger",
+    "Deduplicator",
+    "EVENT_TYPES",
+    "HillstromData",
+    "MissingImputer",
+    "Normalizer",
+    "SCHEMAS",
+    "TableSchema",
+    "ValidationResult",
+    "Winsorizer",
+    "arm_effects",
+    "deduplicate",
+    "download_hillstrom",
+    "get_schema",
+    "load_campaigns",
+    "load_events",
+    "load_exposures",
+    "load_hillstrom",
+    "load_retailrocket",
+    "load_table",
+    "load_users",
+    "read_table",
+    "validate",
+]
