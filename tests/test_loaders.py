@@ -135,7 +135,7 @@ def test_retailrocket_adapter(tmp_path):
     assert k["event_type"].tolist() == ["view", "view", "cart", "purchase"]
     assert k["ts"].iloc[0] == pd.Timestamp(1433221332117, unit="ms", tz="UTC")
     assert k["user_id"].tolist() == [257597, 992329, 111016, 483625]
-    assert k["category"].tolist()[:2] == ["1180", "491"] and pd.isna(k["category"].iloc[2])
+    assert k["category"].tolist()[:2] == [1180, 491] and pd.isna(k["category"].iloc[2])  # integer ids stay ints
     assert k["price"].isna().all() and (k["quantity"] == 1).all()
     assert k["transaction_id"].tolist()[3] == 4000 and pd.isna(k["transaction_id"].iloc[0])
     cats = retailrocket_categories(props)

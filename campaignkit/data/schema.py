@@ -87,7 +87,7 @@ ROW_RULES: tuple[str, ...] = (
 )
 """Row-level rules in the order they are checked; a row is quarantined under the first it breaks."""
 
-_KINDS = {"int", "float", "str", "bool", "ts"}
+_KINDS = {"int", "float", "str", "bool", "ts", "label"}
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,8 @@ class Column:
 
     Args:
         name: Canonical column name.
-        kind: One of ``int``, ``float``, ``str``, ``bool``, ``ts``.
+        kind: One of ``int``, ``float``, ``str``, ``bool``, ``ts``, or ``label`` (an id that stays int64
+            when every value is an integer, as the synthetic world's categories, and is text otherwise).
         required: The column must be present (else :class:`~campaignkit.errors.SchemaError`).
         nullable: Missing values are allowed (else the row goes to quarantine under ``missing_value``).
         vocabulary: Allowed values (strings are stripped and lower-cased first), or ``None``.
@@ -201,7 +202,7 @@ EVENTS = TableSchema(
         Column("ts", "ts"),
         Column("event_type", "str", vocabulary=EVENT_TYPES),
         Column("item_id", "int"),
-        Column("category", "str", required=False, nullable=True),
+        Column("category", "label", required=False, nullable=True),
         Column("price", "float", min_value=0.0),
         Column("quantity", "int", min_value=1),
     ),

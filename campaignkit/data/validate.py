@@ -153,6 +153,15 @@ def _is_nan_text(s: pd.Series) -> np.ndarray:
     return low.isin(["nan", "-nan", "+nan"]).fillna(False).to_numpy(dtype=bool)
 
 
+def _all_integers(s: pd.Series, miss: np.ndarray) -> bool:
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return True
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):
+        return False
+    text = s.astype("string").str.strip()[~miss]
+    return bool(len(text)) and bool(text.str.fullmatch(r"[+-]?\d{1,18}").all())
+
+
 def _values(s: pd.Series, idx: np.ndarray) -> list:
     return s.iloc[idx].tolist()
 
@@ -306,7 +315,9 @@ def validate(
                 flags.flag(~m & val.isna().to_numpy(), "dtype", lambda i, s=s, c=c: [
                     f"column {c.name!r}: {v!r} is not a boolean" for v in _values(s, i)])
                 out[c.name] = val
-        else:  # str
+        elif c.kind == "label" and _all_integers(s, m):
+            out[c.name] = _convert_number(s)
+        else:  # str, or a label with non-integer values
             text = s.astype("string").str.strip()
             text = text.where(~pd.Series(m, index=text.index))
             out[c.name] = text
@@ -405,7 +416,11 @@ def _final(s: pd.Series, c) -> pd.Series:
     if c.kind == "float":
         return s.astype("float64")
     if c.kind == "ts":
-        return s.dt.as_unit("us")
+        return s.dt.as_unit("us") if s.dt.unit in ("s", "ms") else s
+    if c.kind == "label":
+        if pd.api.types.is_float_dtype(s.dtype):
+            return s.astype("Int64") if s.isna().any() else s.astype("int64")
+        return s.astype("string")
     if c.kind == "str":
         return s.astype("string")
     return s
