@@ -83,13 +83,16 @@ def test_lists_notebooks_and_runs_kit_in_campaignkit_kernel(server):
             "content": {"code": "import campaignkit; print('kit', campaignkit.__version__)", "silent": False,
                         "store_history": False, "user_expressions": {}, "allow_stdin": False},
         }))
-        out, status, deadline = "", None, time.time() + 90
-        while time.time() < deadline and status != "ok":
+        # iopub and shell messages interleave: wait for both the reply and the kernel going idle
+        out, status, idle, deadline = "", None, False, time.time() + 90
+        while time.time() < deadline and not (status == "ok" and idle):
             msg = json.loads(ws.recv())
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             if msg["msg_type"] == "stream":
                 out += msg["content"]["text"]
+            elif msg["msg_type"] == "status":
+                idle = msg["content"]["execution_state"] == "idle"
             elif msg["msg_type"] == "execute_reply":
                 status = msg["content"]["status"]
                 assert status == "ok", msg["content"]
