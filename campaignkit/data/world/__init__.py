@@ -19,11 +19,13 @@ basket ``B = (τ_new · mean_price)(1 + q)``. Observables (age band, region, tie
 = argmax affinity, 15 % noise) are correlated with the traits.
 
 **History** (:mod:`.history`): sessions ~ Poisson process with intensity
-``λ · exp(-decline (t - ½)) · weekly[dow]`` plus ``1.5 λ d`` extra on promo days; views per session
-~ Geometric(mean 2.3); a view at ``t`` takes its category from ``τ_old`` w.p. ``1-t`` else ``τ_new``
-(drift shows only in *recent* views), an item by Zipf popularity; ``fav`` w.p. ``fav``, ``cart`` w.p.
-``cart·(1 + 0.4 promo)``, ``purchase | cart`` w.p. ``buy·(1 + 0.8 d promo)`` (else abandoned), quantity
-``1 + Poisson(q)``, 15 % off on promo days. ``open_cart`` = the user's last cart is < 7 days old and unbought.
+``λ · exp(-decline (t - ½)) · weekly[dow]``, plus ``1.5 λ d`` extra sessions on promo days and a burst of
+``λ ρ`` sessions a day over the last 21 days that browse only the current interest; views per session
+~ Geometric(mean 2.3); a view at ``t`` takes its category from ``τ_new`` w.p. ``t³`` (always in a burst
+session) else from ``τ_old`` - tastes shifted recently, so drift shows only in *recent* views; an item
+by Zipf popularity; ``fav`` w.p. ``fav``, ``cart`` w.p. ``cart·(1 + 0.4 promo)``, ``purchase | cart``
+w.p. ``buy·(1 + 0.8 d promo)`` (else abandoned), quantity ``1 + Poisson(q)``, 15 % off on promo days.
+``open_cart`` = the user's last cart is < 7 days old and unbought.
 
 **Control outcomes** over ``W`` days (:func:`.response.baseline`): current rate ``λ_now = λ e^{-decline/2}``;
 ``μ = W λ_now 2.3 cart buy``; ``p0 = 1 - e^{-μ}·(1 - 0.25 buy open_cart)``; spend of a converter

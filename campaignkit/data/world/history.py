@@ -2,9 +2,10 @@
 
 Each user's sessions form an inhomogeneous Poisson process over the history window whose intensity is
 ``activity * exp(-decline * (t - 1/2)) * weekly[dow]`` (``t`` in [0, 1] across the window; a positive
-``decline`` is a slowing rhythm), plus extra sessions on promo days for deal seekers. A session is a run
-of views (geometric, mean 2.3); a view's category comes from the user's taste *at that time*, a mixture
-that drifts from ``taste_old`` to ``taste_new`` (the current interest); each view may lead to a fav and
+``decline`` is a slowing rhythm), plus extra sessions on promo days for deal seekers and a burst of sessions browsing the new interest
+over the last weeks. A session is a run of views (geometric, mean 2.3); a view's category comes from
+the user's taste *at that time*: ``taste_new`` (the current interest) with probability ``t**3``, else
+``taste_old``; each view may lead to a fav and
 a cart, and a cart to a purchase (else the cart is abandoned). Times are whole seconds.
 """
 
@@ -23,6 +24,8 @@ EVENT_TYPES = ("view", "cart", "fav", "purchase")
 MEAN_VIEWS_PER_SESSION = 2.3
 DAY = 86_400
 OPEN_CART_DAYS = 7
+EXPLORE_DAYS, EXPLORE_RATE = 21, 1.0  # burst of browsing of the new interest before the cutoff
+DRIFT_POWER = 3.0  # P(view drawn from the current taste) = t**3: tastes shifted recently
 
 _WEEKLY = np.array([0.92, 0.90, 0.93, 0.97, 1.05, 1.18, 1.15])  # Monday .. Sunday
 _WEEKLY = _WEEKLY / _WEEKLY.mean()
@@ -97,11 +100,16 @@ def block_events(seed: int, block: int, tr: dict, items: dict, history_days: int
         npromo = rng.poisson(tr["activity"] * m * PROMO_SESSION_BOOST * tr["deal_seeking"])
         su = np.concatenate([su, np.repeat(np.arange(n), npromo)])
         day = np.concatenate([day, np.full(int(npromo.sum()), p, dtype=np.int64)])
+    # exploration: a drifted user browses the new interest in a burst of extra sessions near the end
+    nexp = rng.poisson(tr["activity"] * tr["drift"] * EXPLORE_DAYS * EXPLORE_RATE)
+    explore = np.r_[np.zeros(su.size, bool), np.ones(int(nexp.sum()), bool)]
+    su = np.concatenate([su, np.repeat(np.arange(n), nexp)])
+    day = np.concatenate([day, D - 1 - rng.integers(0, min(EXPLORE_DAYS, D), size=int(nexp.sum()))])
     hour = rng.choice(24, size=su.size, p=_HOURLY)
     sec = day * DAY + hour * 3600 + rng.integers(0, 3600, size=su.size)
     signup_sec = (D - tr["tenure_days"]) * DAY - tr["signup_offset"]
     ok = sec >= signup_sec[su]
-    su, day, sec = su[ok], day[ok], sec[ok]
+    su, day, sec, explore = su[ok], day[ok], sec[ok], explore[ok]
     is_promo = np.isin(day, promo_days(D))
 
     # --- views ---------------------------------------------------------------------------------------
@@ -113,7 +121,7 @@ def block_events(seed: int, block: int, tr: dict, items: dict, history_days: int
     starts = np.cumsum(nv) - nv
     vts = sec[vs] + cs - np.repeat(cs[starts], nv)
     frac = sec[vs] / end
-    use_new = rng.random(vs.size) < frac
+    use_new = explore[vs] | (rng.random(vs.size) < frac**DRIFT_POWER)
     cum = np.where(use_new[:, None], np.cumsum(tr["taste_new"], 1)[vu], np.cumsum(tr["taste_old"], 1)[vu])
     cat = np.minimum((cum < rng.random(vs.size)[:, None] * cum[:, -1:]).sum(1), K - 1).astype(np.int64)
     rank = np.minimum(np.searchsorted(items["rank_cdf"], rng.random(vs.size)), ITEMS_PER_CATEGORY - 1)

@@ -163,7 +163,7 @@ def block_traits(seed: int, block: int, items: dict, cutoff: pd.Timestamp) -> di
     fav_rate = rng.beta(1.2, 25.0, size=n)
     alpha = 0.35 * k * items["category_pop"]
     taste_old = _dirichlet(rng, alpha, n)
-    rho = rng.beta(1.5, 2.5, size=n)
+    rho = rng.beta(2.0, 2.0, size=n)
     taste_new = (1 - rho[:, None]) * taste_old + rho[:, None] * _dirichlet(rng, alpha, n)
     basket = (taste_new @ items["mean_price"]) * (1.0 + qty)
     return {
