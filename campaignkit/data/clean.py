@@ -157,8 +157,9 @@ class Winsorizer(TransformerMixin, BaseEstimator):
 class BotFlagger(TransformerMixin, BaseEstimator):
     """Flag users whose activity rate is bot-like, with a threshold learned on training users.
 
-    A user's rate is events per active day. The threshold is ``max_events_per_day`` when given, else the
-    ``quantile`` of the training users' rates (times ``factor``). The flag is a column, not a deletion.
+    A user's rate is their busiest day's event count (a burst is not diluted by a long quiet history).
+    The threshold is ``max_events_per_day`` when given, else the ``quantile`` of the training users' rates
+    times ``factor``. The flag is a column, not a deletion.
 
     Args:
         user_col: User id column.
@@ -181,11 +182,11 @@ class BotFlagger(TransformerMixin, BaseEstimator):
     def _rates(self, X: pd.DataFrame) -> pd.Series:
         _need(X, [self.user_col, self.time_col], "BotFlagger")
         day = X[self.time_col].dt.floor("D")
-        g = pd.DataFrame({"u": X[self.user_col].to_numpy(), "d": day.to_numpy()}).groupby("u")
-        return g.size() / g["d"].nunique()
+        per_day = pd.DataFrame({"u": X[self.user_col].to_numpy(), "d": day.to_numpy()}).groupby(["u", "d"]).size()
+        return per_day.groupby(level="u").max()
 
     def fit(self, X, y=None):
-        """Learn ``threshold_`` (events per active day) from the training users."""
+        """Learn ``threshold_`` (events on a user's busiest day) from the training users."""
         X = _frame(X, "BotFlagger")
         if not 0.0 < self.quantile <= 1.0:
             raise ParameterError(f"BotFlagger: quantile must be in (0, 1], got {self.quantile}")

@@ -141,7 +141,7 @@ def plot_validation_report(result: ValidationResult, ax=None, truth: dict | None
     ax.barh(y, rep["rows"], color="tab:red", alpha=0.75, label="quarantined")
     if truth:
         ax.barh(y, [truth.get(r, 0) for r in rep["rule"]], fill=False, edgecolor="black", label="injected")
-        ax.legend(loc="lower right", frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
     ax.set_yticks(y, rep["rule"])
     ax.invert_yaxis()
     ax.set_xlabel("rows")
@@ -149,7 +149,8 @@ def plot_validation_report(result: ValidationResult, ax=None, truth: dict | None
     return ax
 
 
-def plot_before_after(before, after, ax=None, bins: int = 50, labels=("before", "after"), log: bool = True):
+def plot_before_after(before, after, ax=None, bins: int = 50, labels=("before", "after"), log: bool = True,
+                      log_x: bool = False):
     """Overlay two histograms of one numeric column (e.g. price before and after winsorising).
 
     Args:
@@ -159,6 +160,7 @@ def plot_before_after(before, after, ax=None, bins: int = 50, labels=("before", 
         bins: Number of bins.
         labels: Legend labels.
         log: Log-scale count axis.
+        log_x: Log-spaced bins and a log value axis (for money; values <= 0 are left out).
 
     Returns:
         The Axes.
@@ -169,7 +171,13 @@ def plot_before_after(before, after, ax=None, bins: int = 50, labels=("before", 
         _, ax = plt.subplots(figsize=(6, 3))
     b = pd.to_numeric(pd.Series(before), errors="coerce").dropna().to_numpy(float)
     a = pd.to_numeric(pd.Series(after), errors="coerce").dropna().to_numpy(float)
-    edges = np.histogram_bin_edges(np.concatenate([b, a]), bins=bins)
+    if log_x:
+        b, a = b[b > 0], a[a > 0]
+        both = np.concatenate([b, a])
+        edges = np.geomspace(both.min(), both.max(), bins + 1)
+        ax.set_xscale("log")
+    else:
+        edges = np.histogram_bin_edges(np.concatenate([b, a]), bins=bins)
     ax.hist(b, bins=edges, alpha=0.5, label=labels[0])
     ax.hist(a, bins=edges, alpha=0.5, label=labels[1])
     if log:
