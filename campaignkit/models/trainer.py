@@ -116,6 +116,7 @@ def make_trainer(
         kwargs.setdefault("limit_train_batches", 4)
         kwargs.setdefault("limit_val_batches", 2)
         logger = checkpoint = progress_bar = False
+    kwargs.setdefault("log_every_n_steps", 10)
     best, history = BestWeights(monitor), History()
     callbacks = [best, history, EarlyStopping(monitor=monitor, mode="min", patience=patience)]
     if checkpoint:

@@ -1,0 +1,236 @@
+"""The behaviour model: networks, Lightning module, trainer factory and the facade, on a toy problem
+with known conversion probabilities (campaignkit.models.toy)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from campaignkit.errors import ParameterError, SchemaError
+from campaignkit.models import BehaviourNet, BehaviourUpliftModel, make_trainer, realised_discount
+from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
+from campaignkit.models.lightning import BehaviourLightningModule, next_category_targets
+from campaignkit.models.networks import ziln_loss, ziln_mean
+from campaignkit.models.toy import toy_problem
+
+torch.set_num_threads(1)  # tiny models: one thread avoids oversubscribing 2 shared cores
+
+SMALL = dict(d_model=16, n_heads=2, n_layers=1, batch_size=32, progress_bar=False)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return toy_problem(n_users=1500, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(toy):
+    model = BehaviourUpliftModel(
+        max_epochs=6, pretrain_epochs=2, n_ensemble=2, lr=5e-3, random_state=0, **SMALL
+    )
+    return model.fit((toy["features"], toy["sequences"]), toy["log"], toy["catalogue"])
+
+
+def _batch(vocab, n=3, length=7, n_tab=4):
+    g = torch.Generator().manual_seed(0)
+    b = {f: torch.randint(1, vocab[f], (n, length), generator=g) for f in vocab}
+    b["mask"] = torch.ones(n, length, dtype=torch.bool)
+    b["mask"][0] = False  # a user with no events at all
+    b["tabular"] = torch.randn(n, n_tab, generator=g)
+    return b
+
+
+VOCAB = {"event_type": 5, "category": 8, "price_bucket": 6, "gap_bucket": 6}
+
+
+def test_network_shapes_and_padding_invariance():
+    torch.manual_seed(0)
+    net = BehaviourNet(
+        VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=5, d_model=16, n_heads=2, n_layers=1
+    ).eval()
+    b = _batch(VOCAB)
+    attrs = torch.randn(5, 3)
+    out = net(b, attrs, torch.zeros(3, 5, dtype=torch.long))
+    assert out["convert"].shape == (3, 5)
+    assert torch.isfinite(out["revenue"]).all() and (out["revenue"] >= 0).all()
+    # changing what sits under padding must not change the output
+    b2 = {k: v.clone() for k, v in b.items()}
+    b2["mask"][1, :3] = False
+    b3 = {k: v.clone() for k, v in b2.items()}
+    for f in VOCAB:
+        b3[f][1, :3] = 1
+    o2 = net(b2, attrs, torch.zeros(3, 5, dtype=torch.long))
+    o3 = net(b3, attrs, torch.zeros(3, 5, dtype=torch.long))
+    torch.testing.assert_close(o2["convert"], o3["convert"])
+
+
+def test_ziln_loss_and_mean_by_hand():
+    # P(y>0)=1/2, mu=0, sigma = softplus(s)+1e-3 = 1 -> mean = 0.5 * exp(0.5)
+    s = torch.tensor([np.log(np.e - 1) - 0.0])  # softplus^-1(1 - 1e-3) approximately
+    s = torch.log(torch.expm1(torch.tensor([1.0 - 1e-3])))
+    mean = ziln_mean(torch.zeros(1), torch.zeros(1), s)
+    assert mean.item() == pytest.approx(0.5 * np.exp(0.5), rel=1e-4)
+    # y = 1: -log(1/2) + lognormal nll at log y = 0 -> log(2) + 0.5 log(2 pi)
+    loss = ziln_loss(torch.ones(1), torch.zeros(1), torch.zeros(1), s)
+    assert loss.item() == pytest.approx(np.log(2) + 0.5 * np.log(2 * np.pi), rel=1e-4)
+    # y = 0: only the BCE of the zero
+    assert ziln_loss(torch.zeros(1), torch.zeros(1), torch.zeros(1), s).item() == pytest.approx(np.log(2))
+
+
+def test_next_category_targets():
+    batch = {
+        "category": torch.tensor([[0, 2, 3, 3], [0, 0, 0, 0]]),
+        "mask": torch.tensor([[False, True, True, True], [False] * 4]),
+    }
+    target, has = next_category_targets(batch, n_next=3, n_categories=5)
+    np.testing.assert_allclose(target[0].numpy(), [0, 0, 1 / 3, 2 / 3, 0])
+    assert has.tolist() == [True, False]
+
+
+def test_datamodule_split_is_seeded_and_by_user(toy):
+    users = UserTensors.build(
+        toy["features"], toy["sequences"], np.zeros(6), np.ones(6), toy["features"].columns
+    )
+    log = toy["log"].assign(discount=realised_discount(toy["log"], toy["catalogue"]))
+    logt = LogTensors.build(log, users, toy["catalogue"]["campaign_id"], toy["sequences"])
+    a = BehaviourDataModule(users, logt, random_state=3)
+    b = BehaviourDataModule(users, logt, random_state=3)
+    a.setup(), b.setup()
+    np.testing.assert_array_equal(a.val_rows, b.val_rows)
+    rows = logt.tensors["row"].numpy()
+    assert not set(rows[a.train_rows]) & set(rows[a.val_rows])
+    batch = next(iter(a.train_dataloader()))
+    assert batch["tabular"].shape[1] == 6 and batch["category"].shape[1] == 12
+    bad = log.assign(campaign_id="nope")
+    with pytest.raises(SchemaError):
+        LogTensors.build(bad, users, toy["catalogue"]["campaign_id"], toy["sequences"])
+
+
+def test_realised_discount_by_hand(toy):
+    cat = toy["catalogue"]
+    log = pd.DataFrame(
+        {
+            "campaign_id": ["control", "percent_10", "threshold_100_20", "percent_10"],
+            "participated": [True, True, True, False],
+            "converted": [True, True, True, True],
+            "revenue": [50.0, 50.0, 120.0, 50.0],
+        }
+    )
+    # control pays nothing; 10% of 50; the fixed 20; not participating pays nothing
+    np.testing.assert_allclose(realised_discount(log, cat), [0.0, 5.0, 20.0, 0.0])
+
+
+def test_trainer_factory_quick_and_log_keys(toy, tmp_path):
+    trainer = make_trainer(quick=True, accelerator="cpu")
+    assert trainer.max_epochs == 1 and trainer.logger is None
+    assert trainer.precision == "32-true"
+    users = UserTensors.build(
+        toy["features"], toy["sequences"], np.zeros(6), np.ones(6), toy["features"].columns
+    )
+    net = BehaviourNet(toy["sequences"].vocab_sizes, 12, 6, 4, 4, d_model=16, n_heads=2, n_layers=1)
+    module = BehaviourLightningModule(net, torch.randn(4, 4), stage="pretrain")
+    trainer = make_trainer(
+        max_epochs=2,
+        accelerator="cpu",
+        root_dir=tmp_path,
+        progress_bar=False,
+        limit_train_batches=2,
+        limit_val_batches=1,
+    )
+    trainer.fit(module, datamodule=BehaviourDataModule(users, None, batch_size=64))
+    metrics = pd.read_csv(next(tmp_path.rglob("metrics.csv")))
+    assert {"train/loss", "val/loss", "val/next_category", "val/masked_category"} <= set(metrics.columns)
+    assert list(tmp_path.rglob("*.ckpt")), "a checkpoint is written"
+    assert trainer.best_weights.best_state is not None
+    assert len(trainer.history.rows) == 2
+
+
+def test_pretraining_learns_the_favourite_category(toy):
+    """Next-category head vs the known favourite category (chance = 1/6)."""
+    model = BehaviourUpliftModel(max_epochs=1, pretrain_epochs=4, lr=5e-3, random_state=1, **SMALL)
+    model.fit((toy["features"], toy["sequences"]), toy["log"], toy["catalogue"])
+    acc = np.mean(model.choose_target_category((toy["features"], toy["sequences"])) == toy["favourite"])
+    assert acc > 0.4  # chance is 1/6; a short pre-training already reads the favourite
+    probs = model.predict_next_category((toy["features"], toy["sequences"]))
+    np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
+
+
+def test_facade_recovers_the_known_effect(fitted, toy):
+    store = (toy["features"], toy["sequences"])
+    out = fitted.predict_outcomes(store, toy["catalogue"])
+    for k in ("participate", "convert", "revenue", "profit", "retain"):
+        assert out[k].shape == (1500, 4) and np.isfinite(out[k]).all()
+        assert out[f"{k}_std"].shape == (1500, 4)
+    assert (out["convert_std"] > 0).any(), "two ensemble members disagree somewhere"
+    true_uplift = toy["true_convert"][:, 1:] - toy["true_convert"][:, :1]
+    pred_uplift = fitted.predict_uplift(store, toy["catalogue"], outcome="convert")
+    assert np.all(pred_uplift[:, 0] == 0)
+    corr = np.corrcoef(true_uplift.mean(1), pred_uplift[:, 1:].mean(1))[0, 1]
+    assert corr > 0.5, corr
+    assert np.mean(np.abs(out["convert"] - toy["true_convert"])) < 0.15
+    mean, std = fitted.predict_uplift(store, toy["catalogue"], return_std=True)
+    assert mean.shape == std.shape == (1500, 4)
+    assert {"train/loss", "val/loss", "stage", "member"} <= set(fitted.history_.columns)
+    assert fitted.train_seconds_ > 0
+
+
+def test_unseen_campaign_configuration_is_scored(fitted, toy):
+    cat = pd.concat(
+        [toy["catalogue"], toy["catalogue"].iloc[[1]].assign(campaign_id="percent_15", depth=0.15)],
+        ignore_index=True,
+    )
+    out = fitted.predict_outcomes((toy["features"], toy["sequences"]), cat)
+    assert out["profit"].shape == (1500, 5)
+    plan = fitted.plan((toy["features"], toy["sequences"]), cat)
+    assert list(plan.columns) == ["user_id", "campaign_id", "target_category"]
+    assert set(plan["campaign_id"]) <= set(cat["campaign_id"])
+
+
+def test_save_load_predict_identical(fitted, toy, tmp_path):
+    store = (toy["features"], toy["sequences"])
+    path = fitted.save(tmp_path / "model.pt")
+    torch.load(path, weights_only=True)  # loadable without arbitrary unpickling
+    loaded = BehaviourUpliftModel.load(path)
+    a, b = fitted.predict_outcomes(store, toy["catalogue"]), loaded.predict_outcomes(store, toy["catalogue"])
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_same_seed_same_model(toy):
+    store = (toy["features"], toy["sequences"])
+    kw = dict(max_epochs=1, pretrain_epochs=1, quick=True, random_state=7, **SMALL)
+    a = (
+        BehaviourUpliftModel(**kw)
+        .fit(store, toy["log"], toy["catalogue"])
+        .predict_outcomes(store, toy["catalogue"])
+    )
+    b = (
+        BehaviourUpliftModel(**kw)
+        .fit(store, toy["log"], toy["catalogue"])
+        .predict_outcomes(store, toy["catalogue"])
+    )
+    np.testing.assert_allclose(a["profit"], b["profit"], rtol=1e-5, atol=1e-6)
+
+
+def test_errors(toy):
+    with pytest.raises(ParameterError):
+        BehaviourUpliftModel().predict_outcomes((toy["features"], toy["sequences"]), toy["catalogue"])
+    with pytest.raises(ParameterError):
+        BehaviourUpliftModel(n_ensemble=0).fit(
+            (toy["features"], toy["sequences"]), toy["log"], toy["catalogue"]
+        )
+    with pytest.raises(ParameterError):
+        BehaviourUpliftModel().fit("not a store", toy["log"], toy["catalogue"])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_runs_unchanged_on_gpu(toy):
+    store = (toy["features"], toy["sequences"])
+    model = BehaviourUpliftModel(
+        max_epochs=1, pretrain_epochs=1, accelerator="gpu", devices=1, random_state=0, **SMALL
+    ).fit(store, toy["log"], toy["catalogue"])
+    out = model.predict_outcomes(store, toy["catalogue"])
+    assert np.isfinite(out["profit"]).all()
