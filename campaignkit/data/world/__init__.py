@@ -8,7 +8,7 @@ Notation: ``σ`` is the logistic function, ``logit`` its inverse, ``W`` the camp
 ``D`` the history window, ``t ∈ [0, 1]`` the position in the history window.
 
 **Latent traits** (per user, :mod:`.traits`): value ``z ~ N(0,1)``; activity (sessions/day)
-``λ = 0.085·exp(0.55 z + 0.75 ε + 0.1 log1p(tenure/365))`` (heavy-tailed); churning users
+``λ = 0.062·exp(0.55 z + 0.75 ε + 0.1 log1p(tenure/365))`` (heavy-tailed); churning users
 (``P = σ(-1.2 - 0.5 z)``) get a slowing rhythm ``decline ~ U(0.8, 3)``, others ``decline ~ N(0, 0.25)``;
 extra quantity ``q = exp(log 0.4 + 0.3 z + 0.5 ε)``; price sensitivity ``s = σ(-0.5 z + 0.35 (2 - age) + ε)``;
 deal seeking ``d = σ(0.7 logit s - 0.3 + 0.8 ε)``; contact fatigue ``f ~ Beta(1.4, 3.2)``; channel

@@ -122,57 +122,60 @@ def block_events(seed: int, block: int, tr: dict, items: dict, history_days: int
     vts = sec[vs] + cs - np.repeat(cs[starts], nv)
     frac = sec[vs] / end
     use_new = explore[vs] | (rng.random(vs.size) < frac**DRIFT_POWER)
-    cum = np.where(use_new[:, None], np.cumsum(tr["taste_new"], 1)[vu], np.cumsum(tr["taste_old"], 1)[vu])
-    cat = np.minimum((cum < rng.random(vs.size)[:, None] * cum[:, -1:]).sum(1), K - 1).astype(np.int64)
+    # inverse-CDF draw from per-user tastes: rows 0..n-1 old, n..2n-1 new; row r's CDF lives in (r, r+1]
+    cdf = np.cumsum(np.vstack([tr["taste_old"], tr["taste_new"]]), axis=1)
+    cdf /= cdf[:, -1:]
+    rows = vu + n * use_new
+    flat = (np.arange(2 * n)[:, None] + cdf).ravel()
+    pos = np.searchsorted(flat, rows + rng.random(vs.size), side="right")
+    cat = np.minimum(pos - rows * K, K - 1).astype(np.int64)
     rank = np.minimum(np.searchsorted(items["rank_cdf"], rng.random(vs.size)), ITEMS_PER_CATEGORY - 1)
     item = cat * ITEMS_PER_CATEGORY + rank
     price = items["price"][item]
     vpromo = is_promo[vs]
 
     # --- funnel: fav, cart, purchase ------------------------------------------------------------------
-    fav = rng.random(vs.size) < tr["fav_rate"][vu]
-    cart = rng.random(vs.size) < tr["cart_rate"][vu] * (1.0 + 0.4 * vpromo)
-    buy_p = np.minimum(0.95, tr["buy_rate"][vu] * (1.0 + 0.8 * tr["deal_seeking"][vu] * vpromo))
-    buy = cart & (rng.random(vs.size) < buy_p)
-    qty = 1 + rng.poisson(tr["qty"][vu])
-    cts = vts + 10 + rng.exponential(20.0, size=vs.size).astype(np.int64)
-    pts = cts + 30 + rng.exponential(240.0, size=vs.size).astype(np.int64)
-    pprice = np.where(vpromo, np.round(price * PROMO_PRICE_FACTOR, 2), price)
+    fi = np.flatnonzero(rng.random(vs.size) < tr["fav_rate"][vu])
+    ci = np.flatnonzero(rng.random(vs.size) < tr["cart_rate"][vu] * (1.0 + 0.4 * vpromo))
+    cu, cpromo, cprice, citem, ccat = vu[ci], vpromo[ci], price[ci], item[ci], cat[ci]
+    buy_p = np.minimum(0.95, tr["buy_rate"][cu] * (1.0 + 0.8 * tr["deal_seeking"][cu] * cpromo))
+    buy = rng.random(ci.size) < buy_p
+    qty = 1 + rng.poisson(tr["qty"][cu])
+    cts = vts[ci] + 10 + rng.exponential(20.0, size=ci.size).astype(np.int64)
+    pts = cts + 30 + rng.exponential(240.0, size=ci.size).astype(np.int64)
+    pprice = np.where(cpromo, np.round(cprice * PROMO_PRICE_FACTOR, 2), cprice)
 
-    parts = [
-        (vu, vts, 0, item, cat, price, np.ones(vs.size, np.int64), np.ones(vs.size, bool)),
-        (vu, cts, 1, item, cat, price, qty, cart),
-        (vu, vts + 5, 2, item, cat, price, np.ones(vs.size, np.int64), fav),
-        (vu, pts, 3, item, cat, pprice, qty, buy),
-    ]
-    cols = {key: [] for key in ("user", "ts", "etype", "item", "category", "price", "quantity")}
-    tie = []
-    for code, (uu, ts, et, it, ca, pr, qu, mask) in zip((0, 2, 1, 3), parts, strict=True):
-        m = mask & (ts < end)
-        cols["user"].append(uu[m])
-        cols["ts"].append(ts[m])
-        cols["etype"].append(np.full(int(m.sum()), et, np.int8))
-        cols["item"].append(it[m])
-        cols["category"].append(ca[m])
-        cols["price"].append(pr[m])
-        cols["quantity"].append(qu[m])
-        tie.append(np.full(int(m.sum()), code, np.int8))
-    ev = {key: np.concatenate(v) for key, v in cols.items()}
-    order = np.lexsort((np.concatenate(tie), ev["ts"], ev["user"]))
-    ev = {key: v[order] for key, v in ev.items()}
+    vi = np.flatnonzero(vts < end)
+    fi = fi[vts[fi] + 5 < end]
+    ck = np.flatnonzero(cts < end)
+    bi = np.flatnonzero(buy & (pts < end))
+    sizes = [vi.size, fi.size, ck.size, bi.size]
+    ev = {
+        "user": np.concatenate([vu[vi], vu[fi], cu[ck], cu[bi]]),
+        "ts": np.concatenate([vts[vi], vts[fi] + 5, cts[ck], pts[bi]]),
+        "etype": np.repeat(np.array([0, 2, 1, 3], np.int8), sizes),
+        "item": np.concatenate([item[vi], item[fi], citem[ck], citem[bi]]),
+        "category": np.concatenate([cat[vi], cat[fi], ccat[ck], ccat[bi]]),
+        "price": np.concatenate([price[vi], price[fi], cprice[ck], pprice[bi]]),
+        "quantity": np.concatenate([np.ones(vi.size + fi.size, np.int64), qty[ck], qty[bi]]),
+    }
+    # sort by (user, ts, view < fav < cart < purchase) with one integer key
+    tie = np.repeat(np.arange(4, dtype=np.int64), sizes)
+    key = (ev["user"].astype(np.int64) << 36) | (ev["ts"] << 3) | tie
+    order = np.argsort(key, kind="stable")
+    ev = {k_: v[order] for k_, v in ev.items()}
 
     # --- states derived from the history (they drive responses, and a sequence can see them) ---------
-    cu, cts_in = vu[cart & (cts < end)], cts[cart & (cts < end)]
-    cbought = (buy & (pts < end))[cart & (cts < end)]
-    cval = (price * qty)[cart & (cts < end)]
-    o = np.lexsort((cts_in, cu))
-    cu, cts_in, cbought, cval = cu[o], cts_in[o], cbought[o], cval[o]
-    last = np.flatnonzero(np.r_[cu[1:] != cu[:-1], True]) if cu.size else np.array([], np.int64)
+    o = ck[np.argsort((cu[ck].astype(np.int64) << 36) | cts[ck], kind="stable")]
+    cu_s, cts_s = cu[o], cts[o]
+    cbought = buy[o] & (pts[o] < end)
+    cval = cprice[o] * qty[o]
+    last = np.flatnonzero(np.r_[cu_s[1:] != cu_s[:-1], True]) if cu_s.size else np.array([], np.int64)
     open_cart = np.zeros(n, bool)
     open_val = np.zeros(n)
-    is_open = (cts_in[last] >= end - OPEN_CART_DAYS * DAY) & ~cbought[last]
-    open_cart[cu[last]] = is_open
-    open_val[cu[last]] = np.where(is_open, cval[last], 0.0)
+    is_open = (cts_s[last] >= end - OPEN_CART_DAYS * DAY) & ~cbought[last]
+    open_cart[cu_s[last]] = is_open
+    open_val[cu_s[last]] = np.where(is_open, cval[last], 0.0)
     vin = vts < end
     counts = np.bincount(vu[vin] * K + cat[vin], minlength=n * K).reshape(n, K)
     most = np.where(counts.sum(1) > 0, counts.argmax(1), int(np.argmax(items["category_pop"])))

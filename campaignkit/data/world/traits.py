@@ -138,7 +138,7 @@ def block_traits(seed: int, block: int, items: dict, cutoff: pd.Timestamp) -> di
     region = rng.integers(0, len(REGIONS), size=n)
     tenure = np.floor(rng.gamma(1.3, 420.0, size=n) * np.exp(0.2 * z)).astype(np.int64)
     signup_offset = rng.integers(0, 86_400, size=n)  # seconds before (cutoff - tenure days)
-    activity = 0.07 * np.exp(0.55 * z + 0.75 * rng.normal(size=n) + 0.1 * np.log1p(tenure / 365.0))
+    activity = 0.062 * np.exp(0.55 * z + 0.75 * rng.normal(size=n) + 0.1 * np.log1p(tenure / 365.0))
     churning = rng.random(n) < _sigmoid(-1.2 - 0.5 * z)
     decline = np.where(churning, rng.uniform(0.8, 3.0, size=n), rng.normal(0.0, 0.25, size=n))
     qty = np.exp(np.log(0.4) + 0.3 * z + 0.5 * rng.normal(size=n))
