@@ -123,10 +123,11 @@ class _Flags:
     def __init__(self, n: int):
         self.rule = np.full(n, None, dtype=object)
         self.reason = np.full(n, None, dtype=object)
+        self._ok = np.ones(n, dtype=bool)
 
     @property
     def ok(self) -> np.ndarray:
-        return pd.isna(self.rule)
+        return self._ok.copy()
 
     def flag(self, mask, rule: str, reasons) -> None:
         """Mark rows in ``mask`` (not flagged yet) with ``rule``; ``reasons`` is a str or a callable(idx)."""
@@ -134,8 +135,13 @@ class _Flags:
         if not mask.any():
             return
         idx = np.flatnonzero(mask)
+        self._ok[idx] = False
         self.rule[idx] = rule
         self.reason[idx] = reasons(idx) if callable(reasons) else reasons
+
+
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
 
 
 def _is_missing(s: pd.Series) -> np.ndarray:
@@ -276,8 +282,8 @@ def validate(
     flags = _Flags(n)
     present = [c for c in schema.columns if c.name in df.columns]
 
-    # repeated header: every canonical value equals its own column name
-    if n:
+    # repeated header: every canonical value equals its own column name (only possible in all-text input)
+    if n and all(_is_text(df[c.name]) for c in present):
         rep = np.ones(n, dtype=bool)
         for c in present:
             rep &= (df[c.name].astype("string").str.strip() == c.name).fillna(False).to_numpy(dtype=bool)
