@@ -144,3 +144,16 @@ def test_campaign_catalogue_types_are_checked():
     cat = pd.DataFrame({"campaign_id": ["control", "c1", "c2"], "type": ["control", "coupon", "mystery"]})
     res = validate(cat, "campaigns")
     assert res.quarantine["rule"].tolist() == ["vocabulary"] and res.rows_kept == 2
+
+
+def test_hashed_duplicate_search_matches_pandas_on_large_frames():
+    from campaignkit.data.validate import _duplicated
+
+    rng = np.random.default_rng(1)
+    n = 150_000  # above the size where the hashed path takes over
+    df = pd.DataFrame({"a": rng.integers(0, 400, n), "b": pd.array(rng.choice(["x", "y", None], n), dtype="string"),
+                       "c": rng.integers(0, 50, n).astype(float)})
+    df.loc[::7, "c"] = np.nan
+    expected = df.duplicated(keep="first").to_numpy()
+    assert expected.sum() > 0 and (~expected).sum() > 0
+    assert (_duplicated(df) == expected).all()

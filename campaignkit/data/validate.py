@@ -380,7 +380,7 @@ def validate(
         ok = flags.ok
         frame = pd.DataFrame({k: out[k] for k in key})[ok]
         dup = np.zeros(n, dtype=bool)
-        dup[np.flatnonzero(ok)[frame.duplicated(keep="first").to_numpy()]] = True
+        dup[np.flatnonzero(ok)[_duplicated(frame)]] = True
         flags.flag(dup, "duplicate", f"repeats an earlier row on {key}")
 
     ok = flags.ok
@@ -413,6 +413,18 @@ def validate(
     return ValidationResult(kept, quarantine, counts, rows_in, schema.name,
                             sorted(set(map(str, files.unique()))) if files is not None else
                             ([source_file] if source_file else []))
+
+
+def _duplicated(frame: pd.DataFrame) -> np.ndarray:
+    """Exact ``frame.duplicated(keep="first")``: a 64-bit row hash finds candidates, a full compare decides."""
+    if len(frame) < 100_000:
+        return frame.duplicated(keep="first").to_numpy()
+    h = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    cand = pd.Series(h).duplicated(keep=False).to_numpy()
+    out = np.zeros(len(frame), dtype=bool)
+    if cand.any():
+        out[np.flatnonzero(cand)] = frame[cand].duplicated(keep="first").to_numpy()
+    return out
 
 
 def _final(s: pd.Series, c) -> pd.Series:
