@@ -55,7 +55,16 @@ open cart, churn in a slowing rhythm; lifetime aggregates blur all three.
 from campaignkit.data.world.core import OUTCOME_METRICS, World, make_world
 from campaignkit.data.world.parquet import read_world_parquet, write_world_parquet
 from campaignkit.data.world.plans import observed_rfm
-from campaignkit.data.world.summary import event_stats, funnel, response_type_shares
+from campaignkit.data.world.summary import (
+    compare_log_to_truth,
+    event_stats,
+    events_by_weekday,
+    funnel,
+    response_type_shares,
+    sequence_features,
+    sequence_signal,
+    uplift_summary,
+)
 
 __all__ = [
     "OUTCOME_METRICS",
@@ -65,6 +74,11 @@ __all__ = [
     "read_world_parquet",
     "observed_rfm",
     "event_stats",
+    "events_by_weekday",
     "funnel",
+    "uplift_summary",
     "response_type_shares",
+    "sequence_features",
+    "sequence_signal",
+    "compare_log_to_truth",
 ]
