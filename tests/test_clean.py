@@ -210,3 +210,23 @@ def test_injected_dirt_is_found_exactly_and_cleaned():
     assert win.transform(kept)["price"].max() < kept["price"].max()
     flagged = BotFlagger(quantile=0.99, factor=3.0).fit(kept).transform(kept)
     assert set(flagged.loc[flagged["is_bot"], "user_id"]) == {t["bot_user_id"]}
+
+
+def test_quality_plots_return_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from campaignkit.data.quality import plot_before_after, plot_validation_report
+    from campaignkit.data.validate import validate
+
+    df = pd.DataFrame({"user_id": [1, 2, 3], "ts": ["2024-01-01T00:00:00Z"] * 3, "event_type": ["view", "zap", "view"],
+                       "item_id": [1, 2, 3], "price": [1.0, 2.0, -1.0], "quantity": [1, 1, 1]})
+    res = validate(df)
+    ax = plot_validation_report(res, truth={"vocabulary": 1, "range": 1})
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["vocabulary", "range"]
+    assert sorted(p.get_width() for p in ax.patches) == [1, 1, 1, 1]
+    fig, ax2 = plt.subplots()
+    assert plot_before_after([1, 10, 1000], [1, 10, 20], ax=ax2, log_x=True) is ax2
+    plt.close("all")

@@ -153,3 +153,31 @@ def test_retailrocket_prices_and_missing_columns(tmp_path):
     with pytest.raises(SchemaError) as err:
         load_retailrocket(bad)
     assert err.value.column == "visitorid" and err.value.file == str(bad)
+
+
+def test_world_parquet_loads_clean_and_unchanged(tmp_path):
+    from campaignkit.data import load_users, make_world, write_world_parquet
+
+    write_world_parquet(tmp_path / "w", n_users=400, random_state=3)
+    users = load_users(tmp_path / "w" / "users")
+    res = load_events(tmp_path / "w" / "events", users=users.kept)
+    assert users.rows_quarantined == 0 and res.rows_quarantined == 0 and res.rows_kept == res.rows_in > 0
+    world = make_world(n_users=400, random_state=3)
+    assert res.rows_kept == len(world.events)
+    k = res.kept
+    assert k["category"].dtype == np.int64 and str(k["ts"].dt.tz) == "UTC"
+    assert (k["user_id"].to_numpy() == world.events["user_id"].to_numpy()).all()
+    assert (k["ts"].to_numpy() == world.events["ts"].to_numpy()).all()
+    np.testing.assert_array_equal(k["price"], world.events["price"])
+
+
+def test_result_saves_kept_quarantine_and_report(tmp_path):
+    p = tmp_path / "ev.csv"
+    p.write_text(HEADER + "1,2024-01-01T00:00:00Z,view,1,a,1.0,1\n2,2024-01-01T00:00:00Z,view,1,a,-1,1\n3,x\n")
+    res = load_events(p)
+    paths = res.save(tmp_path / "out")
+    assert len(pd.read_parquet(paths["kept"])) == 1
+    q = pd.read_csv(paths["quarantine"])
+    assert q["rule"].tolist() == ["range", "field_count"] and q["source_row"].tolist() == [1, 2]
+    rep = pd.read_csv(paths["report"]).set_index("rule")["rows"]
+    assert rep.sum() == res.rows_in == 3

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from campaignkit.data.schema import get_schema
 from campaignkit.data.validate import SOURCE_FILE, SOURCE_ROW, ValidationResult, validate
 from campaignkit.errors import DataNotFoundError, ParameterError, SchemaError
 
@@ -279,15 +280,11 @@ def load_table(path, table: str = "events", *, column_map: dict | None = None, v
         DataNotFoundError: Nothing matches ``path``.
         SchemaError: A file-level fault (see :func:`read_table`) or a missing required column.
     """
-    from campaignkit.data.schema import get_schema
-
     schema = get_schema(table)
-    wanted = None
-    if fmt == "parquet" or fmt is None:
+    wanted = None  # Parquet: read every column, or only the canonical (and mapped) ones when extras are dropped
+    if not validate_kw.get("keep_extra", True):
         inverse = {v: k for k, v in (column_map or {}).items()}
-        wanted = [inverse.get(c, c) for c in schema.names] + [k for k in (column_map or {})]
-        if validate_kw.get("keep_extra", True):
-            wanted = None
+        wanted = [inverse.get(c, c) for c in schema.names]
     raw = read_table(path, fmt=fmt, sep=sep, encoding=encoding, columns=wanted)
     frame = _apply_maps(raw.frame, column_map, value_map, raw.files[0] if len(raw.files) == 1 else str(path))
     label = raw.files[0] if len(raw.files) == 1 else str(path)

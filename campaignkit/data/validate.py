@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -96,6 +97,23 @@ class ValidationResult:
         out = {"rows_in": self.rows_in, "rows_kept": self.rows_kept, "rows_quarantined": self.rows_quarantined}
         out.update({f"rule_{k}": v for k, v in self.counts.items() if v})
         return out
+
+    def save(self, folder) -> dict[str, Path]:
+        """Write ``kept.parquet``, ``quarantine.csv`` (values as text) and ``report.csv`` into ``folder``.
+
+        Args:
+            folder: Output folder (created).
+
+        Returns:
+            ``{"kept", "quarantine", "report"}`` -> paths written.
+        """
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"kept": out / "kept.parquet", "quarantine": out / "quarantine.csv", "report": out / "report.csv"}
+        self.kept.to_parquet(paths["kept"], index=False)
+        self.quarantine.astype("string").to_csv(paths["quarantine"], index=False)
+        self.report().to_csv(paths["report"], index=False)
+        return paths
 
     @classmethod
     def concat(cls, results: Iterable[ValidationResult]) -> ValidationResult:
