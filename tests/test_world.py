@@ -307,3 +307,30 @@ def test_bad_parameters(world, tmp_path):
     write_world_parquet(tmp_path / "w", 10, progress=False)
     with pytest.raises(ParameterError, match="overwrite"):
         write_world_parquet(tmp_path / "w", 10, progress=False)
+
+
+def test_summaries_and_plots(world):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from campaignkit.data.world import compare_log_to_truth, plots, sequence_signal, uplift_summary
+
+    sig = sequence_signal(world).set_index("campaign_id")
+    assert sig.loc["cart_reminder", "gain"] > 0.3
+    log = world.log_randomised(random_state=4)
+    check = compare_log_to_truth(world, log, "convert")
+    assert len(check) == len(world.campaign_ids) - 1 and (check["se"] > 0).all()
+    summ = uplift_summary(world, "convert")
+    assert np.allclose(summ["ate"], world.true_uplift("convert", campaign_ids=world.campaign_ids[1:]).mean(0))
+    axes = [
+        plots.plot_events_per_user(world.events, world.n_users),
+        plots.plot_weekday(events_by_weekday(world.events)),
+        plots.plot_funnel(funnel(world.events)),
+        plots.plot_uplift_distribution(np.zeros((10, 2)) + [0.1, -0.1], ["a", "b"]),
+        plots.plot_response_types(response_type_shares(world)),
+        plots.plot_log_vs_truth(check),
+    ]
+    assert all(isinstance(a, matplotlib.axes.Axes) for a in axes)
+    plt.close("all")

@@ -103,7 +103,11 @@ def plot_uplift_distribution(uplift: np.ndarray, campaign_ids, metric: str = "co
         The Axes.
     """
     ax = _ax(ax, (7, 4))
-    ax.boxplot(uplift, vert=False, whis=(5, 95), showfliers=False, tick_labels=list(campaign_ids))
+    import matplotlib
+
+    major, minor = (int(v) for v in matplotlib.__version__.split(".")[:2])
+    side = {"orientation": "horizontal"} if (major, minor) >= (3, 10) else {"vert": False}
+    ax.boxplot(uplift, whis=(5, 95), showfliers=False, tick_labels=list(campaign_ids), **side)
     ax.scatter(uplift.mean(0), np.arange(1, uplift.shape[1] + 1), color="#C44E52", zorder=3, label="ATE")
     ax.axvline(0, color="grey", lw=1)
     ax.set_xlabel(f"true effect on {metric} (campaign - control)")
