@@ -79,6 +79,14 @@ CASES = [
     ("parquet_named_csv", "a.csv", _parquet_bytes, ("error", "encoding", None, None)),
     ("text_named_parquet", "a.parquet", _csv(H, OK1), ("error", "encoding", None, None)),
     ("empty_parquet", "a.parquet", b"", ("error", "empty_file", None, None)),
+    ("unterminated_quote", "a.csv", _csv(H, OK1, OK2.replace(",bags,", ',"bags,'), OK3),
+     ("rows", {"field_count": 1}, 2)),
+    ("nul_byte_in_row_2", "a.csv", _csv(H, OK1, OK2, OK3.replace("shoes", "sh\x00oes")),
+     ("error", "encoding", None, 2)),
+    ("excel_sep_hint_line", "a.csv", _csv("sep=;", H.replace(",", ";"), OK1.replace(",", ";")), ("rows", {}, 1)),
+    ("only_delimiters", "a.csv", _csv(H, OK1, ",,,,,,"), ("rows", {"missing_value": 1}, 2)),
+    ("comma_decimal", "a.csv", _csv(H, OK1, OK2.replace("5.00", '"5,00"')), ("rows", {"dtype": 1}, 2)),
+    ("quoted_newline_in_value", "a.csv", _csv(H, OK1.replace("shoes", '"shoes\nred"'), OK2), ("rows", {}, 2)),
     ("gzip_with_dirt", "a.csv.gz", lambda tmp: gzip.compress(_csv(H, OK1, OK2.replace("5.00", "-1"))),
      ("rows", {"range": 1}, 2)),
 ]
@@ -116,3 +124,5 @@ def test_malformed_input(tmp_path, name, filename, content, expect):
     assert set(res.quarantine["source_row"]) <= set(range(rows_in))
     assert (res.quarantine["source_file"] == str(path)).all()
     assert res.quarantine["reason"].map(lambda r: isinstance(r, str) and len(r) > 5).all()
+    if name == "unterminated_quote":  # the swallowed line is not lost: it is in the quarantined raw text
+        assert OK3 in res.quarantine["raw_line"].iloc[0] and "unbalanced quote" in res.quarantine["reason"].iloc[0]

@@ -127,9 +127,18 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
             file=file, row=max(lines_before - 1, 0) if lines_before else None,
         ) from None
     if "\x00" in text:
-        raise SchemaError("encoding", f"NUL bytes found: the file is probably UTF-16, not {encoding}; "
-                          "pass encoding='utf-16'", file=file)
+        nul = text.count("\x00")
+        if nul > len(text) // 10:
+            raise SchemaError("encoding", f"{nul} NUL characters: the file is probably UTF-16, not {encoding}; "
+                              "pass encoding='utf-16'", file=file)
+        line = text[: text.index("\x00")].count("\n")
+        raise SchemaError("encoding", "a NUL character inside the text (a binary or corrupted file)", file=file,
+                          row=max(line - 1, 0))
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if first.startswith("sep=") and len(first.strip()) == 5:  # Excel's delimiter hint line
+        sep = first.strip()[4]
+        text = text[text.index(first) + len(first):].lstrip("\r\n")
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
     header = next(csv.reader([first], delimiter=sep))
     header = [h.strip() for h in header]
     if len(header) == 1:
@@ -171,13 +180,21 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
     frame[SOURCE_ROW] = kept_idx
     rejected = pd.DataFrame({
         "rule": "field_count",
-        "reason": [f"{b[3]} fields where the header has {b[2]}" + (" (truncated last line?)" if
-                   b[0] is not None and b[0] - 2 == n_records - 1 and b[3] < b[2] else "") for b in bad],
+        "reason": [f"{b[3]} fields where the header has {b[2]}" + _hint(b, n_records) for b in bad],
         "source_file": file,
         "source_row": np.array([b[0] - 2 if b[0] is not None else -1 for b in bad], dtype="int64"),
         "raw_line": [b[1] for b in bad],
     })
     return frame, rejected
+
+
+def _hint(bad: tuple, n_records: int) -> str:
+    number, text, expected, actual = bad
+    if text.count('"') % 2:
+        return " (an unbalanced quote: the record may run over the following lines, kept here in raw_line)"
+    if number is not None and number - 2 == n_records - 1 and actual < expected:
+        return " (truncated last line?)"
+    return ""
 
 
 def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
