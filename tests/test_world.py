@@ -319,6 +319,8 @@ def test_summaries_and_plots(world):
 
     sig = sequence_signal(world).set_index("campaign_id")
     assert sig.loc["cart_reminder", "gain"] > 0.3
+    assert sig.loc["percent_20", "gain"] > 0.01  # a slowing rhythm predicts the retention effect
+    assert sig.loc["category_coupon", "gain"] > 0.01  # recent views reveal the shifted taste
     log = world.log_randomised(random_state=4)
     check = compare_log_to_truth(world, log, "convert")
     assert len(check) == len(world.campaign_ids) - 1 and (check["se"] > 0).all()

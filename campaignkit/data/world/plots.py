@@ -135,7 +135,7 @@ def plot_response_types(shares: pd.DataFrame, ax=None):
         left += shares[c].to_numpy()
     ax.set_xlabel("share of users (coupled potential outcomes)")
     ax.set_title("Response types per campaign")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4, fontsize=8, frameon=False)
     return ax
 
 
