@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from campaignkit.errors import ParameterError
 from campaignkit.models.datamodule import id_to_category, user_inputs
@@ -101,11 +102,35 @@ class _LearnerBase(PlanMixin):
         learning_rate: float = 0.05,
         max_leaf_nodes: int = 15,
         min_samples_leaf: int = 40,
+        n_threads: int | None = 1,
         random_state=None,
     ):
         self.max_iter, self.learning_rate = max_iter, learning_rate
         self.max_leaf_nodes, self.min_samples_leaf = max_leaf_nodes, min_samples_leaf
-        self.random_state = random_state
+        self.n_threads, self.random_state = n_threads, random_state
+
+    def _threads(self):
+        """Limit OpenMP threads (boosting on shared cores is many times faster with one thread)."""
+        return threadpool_limits(limits=self.n_threads)
+
+    def fit(self, store, log: pd.DataFrame, catalogue: pd.DataFrame):
+        """Fit on a campaign log (``store`` holds every log user); returns self."""
+        with self._threads():
+            return self._fit(store, log, catalogue)
+
+    def predict_outcomes(self, store, catalogue: pd.DataFrame, *, target_category=None) -> dict:
+        """Predicted outcomes of every user under every campaign (see the subclass's ``_predict``).
+
+        Args:
+            store: FeatureStore or ``(features, sequences)``.
+            catalogue: Campaigns (row 0 control).
+            target_category: Raw category per user for the category-targeted campaigns.
+
+        Returns:
+            Dict of arrays of shape (n_users, n_campaigns) (``profit`` among them) and ``target_category``.
+        """
+        with self._threads():
+            return self._predict(store, catalogue, target_category=target_category)
 
     def _params(self) -> dict:
         return dict(
@@ -157,10 +182,11 @@ class TLearner(_LearnerBase):
         learning_rate: Shrinkage.
         max_leaf_nodes: Leaves per tree.
         min_samples_leaf: Minimum rows per leaf.
+        n_threads: OpenMP threads while fitting and predicting (None: the library default).
         random_state: Seed.
     """
 
-    def fit(self, store, log: pd.DataFrame, catalogue: pd.DataFrame):
+    def _fit(self, store, log: pd.DataFrame, catalogue: pd.DataFrame):
         """Fit the per-arm models on the log (see module docstring); returns self."""
         seed = resolve_seed(self.random_state)
         x, arm, log = self._prepare(store, log, catalogue)
@@ -180,7 +206,7 @@ class TLearner(_LearnerBase):
                 )
         return self
 
-    def predict_outcomes(self, store, catalogue: pd.DataFrame, *, target_category=None) -> dict:
+    def _predict(self, store, catalogue: pd.DataFrame, *, target_category=None) -> dict:
         """Outcomes of every user under every campaign of the fitted catalogue.
 
         Args:
@@ -215,6 +241,7 @@ class SLearner(_LearnerBase):
         learning_rate: Shrinkage.
         max_leaf_nodes: Leaves per tree.
         min_samples_leaf: Minimum rows per leaf.
+        n_threads: OpenMP threads while fitting and predicting (None: the library default).
         random_state: Seed.
     """
 
@@ -231,7 +258,7 @@ class SLearner(_LearnerBase):
     def _design(self, x, attrs, match):
         return np.hstack([x, attrs, match[:, None]])
 
-    def fit(self, store, log: pd.DataFrame, catalogue: pd.DataFrame):
+    def _fit(self, store, log: pd.DataFrame, catalogue: pd.DataFrame):
         """Fit one model per outcome on all logged rows; returns self."""
         seed = resolve_seed(self.random_state)
         x, arm, log = self._prepare(store, log, catalogue)
@@ -247,7 +274,7 @@ class SLearner(_LearnerBase):
             self.models_[name] = _fit_one("reg", design, log[col].to_numpy(), seed, self._params())
         return self
 
-    def predict_outcomes(self, store, catalogue: pd.DataFrame, *, target_category=None) -> dict:
+    def _predict(self, store, catalogue: pd.DataFrame, *, target_category=None) -> dict:
         """Outcomes of every user under every campaign (unseen configurations included).
 
         Args:
@@ -284,6 +311,7 @@ class ResponseModelTargeting(_LearnerBase):
         learning_rate: Shrinkage.
         max_leaf_nodes: Leaves per tree.
         min_samples_leaf: Minimum rows per leaf.
+        n_threads: OpenMP threads while fitting and predicting (None: the library default).
         random_state: Seed.
     """
 
@@ -294,12 +322,13 @@ class ResponseModelTargeting(_LearnerBase):
         learning_rate: float = 0.05,
         max_leaf_nodes: int = 15,
         min_samples_leaf: int = 40,
+        n_threads: int | None = 1,
         random_state=None,
     ):
-        super().__init__(max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, random_state)
+        super().__init__(max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, n_threads, random_state)
         self.target_share = target_share
 
-    def fit(self, store, log: pd.DataFrame, catalogue: pd.DataFrame):
+    def _fit(self, store, log: pd.DataFrame, catalogue: pd.DataFrame):
         """Fit the response classifier on rows that were contacted; returns self."""
         if not 0 < self.target_share <= 1:
             raise ParameterError(f"target_share must be in (0, 1], got {self.target_share}")
@@ -311,7 +340,7 @@ class ResponseModelTargeting(_LearnerBase):
         self.model_ = _fit_one("binary", design, log["converted"].to_numpy()[sel], seed, self._params())
         return self
 
-    def predict_outcomes(self, store, catalogue: pd.DataFrame, *, target_category=None) -> dict:
+    def _predict(self, store, catalogue: pd.DataFrame, *, target_category=None) -> dict:
         """Predicted response if contacted, and a ``profit`` column that encodes the targeting choice.
 
         Returns:

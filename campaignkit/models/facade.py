@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -137,6 +138,18 @@ class PlanMixin:
         )
 
 
+@contextmanager
+def _torch_threads(n: int | None):
+    """Set torch's CPU threads for the duration of a block (no-op for None)."""
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class BehaviourUpliftModel(PlanMixin):
     """Transformer behaviour model with campaign-conditioned heads, pre-trained then fine-tuned.
 
@@ -161,6 +174,8 @@ class BehaviourUpliftModel(PlanMixin):
         quick: Quick trainer settings (tests): one epoch of a few batches per stage.
         root_dir: Where CSV logs and checkpoints go; None: no logs or checkpoint files.
         progress_bar: Show progress bars.
+        n_threads: Torch CPU threads while fitting and predicting (None: leave torch's setting; 1 is
+            fastest for small models on shared cores).
         random_state: Seed (int, None or a numpy Generator).
     """
 
@@ -185,6 +200,7 @@ class BehaviourUpliftModel(PlanMixin):
         quick: bool = False,
         root_dir=None,
         progress_bar: bool = False,
+        n_threads: int | None = None,
         random_state=None,
     ):
         self.max_epochs, self.pretrain_epochs, self.n_ensemble = max_epochs, pretrain_epochs, n_ensemble
@@ -198,7 +214,7 @@ class BehaviourUpliftModel(PlanMixin):
             precision,
         )
         self.quick, self.root_dir, self.progress_bar = quick, root_dir, progress_bar
-        self.random_state = random_state
+        self.n_threads, self.random_state = n_threads, random_state
 
     _PARAMS = (
         "max_epochs",
@@ -220,6 +236,7 @@ class BehaviourUpliftModel(PlanMixin):
         "quick",
         "root_dir",
         "progress_bar",
+        "n_threads",
         "random_state",
     )
 
@@ -267,6 +284,10 @@ class BehaviourUpliftModel(PlanMixin):
         """
         if self.n_ensemble < 1:
             raise ParameterError(f"n_ensemble must be >= 1, got {self.n_ensemble}")
+        with _torch_threads(self.n_threads):
+            return self._fit(store, log, catalogue)
+
+    def _fit(self, store, log, catalogue):
         t0 = time.perf_counter()
         seed = resolve_seed(self.random_state)
         features, seq = user_inputs(store)
@@ -410,7 +431,8 @@ class BehaviourUpliftModel(PlanMixin):
             plus ``target_category`` of shape (n_users,).
         """
         self._check_fitted()
-        members, tc = self._member_outcomes(store, catalogue, target_category, batch_size)
+        with _torch_threads(self.n_threads):
+            members, tc = self._member_outcomes(store, catalogue, target_category, batch_size)
         out = {}
         for k in OUTCOME_KEYS:
             stack = np.stack([m[k] for m in members])
@@ -442,7 +464,8 @@ class BehaviourUpliftModel(PlanMixin):
         self._check_fitted()
         if outcome not in OUTCOME_KEYS:
             raise ParameterError(f"outcome must be one of {OUTCOME_KEYS}, got {outcome!r}")
-        members, _ = self._member_outcomes(store, catalogue, target_category, 2048)
+        with _torch_threads(self.n_threads):
+            members, _ = self._member_outcomes(store, catalogue, target_category, 2048)
         stack = np.stack([m[outcome] - m[outcome][:, :1] for m in members])
         return (stack.mean(0), stack.std(0)) if return_std else stack.mean(0)
 

@@ -1,0 +1,89 @@
+"""Baselines: same calls as the deep model, checked against the toy problem's known effects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from campaignkit.errors import ParameterError
+from campaignkit.models.baselines import (
+    ResponseModelTargeting,
+    SLearner,
+    TLearner,
+    ValueTierRule,
+    history_top_category,
+)
+from campaignkit.models.toy import toy_problem
+
+FAST = dict(max_iter=60, learning_rate=0.1, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return toy_problem(n_users=3000, random_state=1)
+
+
+@pytest.fixture(scope="module")
+def store(toy):
+    return toy["features"], toy["sequences"]
+
+
+@pytest.mark.parametrize("learner", [TLearner, SLearner])
+def test_meta_learners_recover_the_known_effect(learner, toy, store):
+    model = learner(**FAST).fit(store, toy["log"], toy["catalogue"])
+    out = model.predict_outcomes(store, toy["catalogue"])
+    assert out["profit"].shape == (3000, 4)
+    true_uplift = (toy["true_convert"][:, 1:] - toy["true_convert"][:, :1]).mean(1)
+    pred = model.predict_uplift(store, toy["catalogue"], outcome="convert")
+    assert np.all(pred[:, 0] == 0)
+    assert np.corrcoef(true_uplift, pred[:, 1:].mean(1))[0, 1] > 0.5
+    # profit follows the catalogue's cost model: margin * revenue - discount - contact
+    cat = toy["catalogue"]
+    expect = cat["margin_rate"].to_numpy() * out["revenue"] - out["discount"] - cat["contact_cost"].to_numpy()
+    np.testing.assert_allclose(out["profit"], expect)
+    assert np.all(out["discount"][:, 0] == 0)
+    plan = model.plan(store, cat)
+    assert len(plan) == 3000 and set(plan["campaign_id"]) <= set(cat["campaign_id"])
+
+
+def test_s_learner_scores_an_unseen_configuration(toy, store):
+    model = SLearner(**FAST).fit(store, toy["log"], toy["catalogue"])
+    cat = pd.concat(
+        [toy["catalogue"], toy["catalogue"].iloc[[1]].assign(campaign_id="percent_15", depth=0.15)],
+        ignore_index=True,
+    )
+    assert model.predict_outcomes(store, cat)["profit"].shape == (3000, 5)
+    with pytest.raises(ParameterError):
+        TLearner(**FAST).fit(store, toy["log"], toy["catalogue"]).predict_outcomes(store, cat)
+
+
+def test_response_model_contacts_the_top_share(toy, store):
+    model = ResponseModelTargeting(target_share=0.3, **FAST).fit(store, toy["log"], toy["catalogue"])
+    choice = model.choose(store, toy["catalogue"])
+    assert abs(np.mean(choice > 0) - 0.3) < 0.02
+    # users it contacts have a higher true response when contacted than those it leaves out
+    contacted_response = toy["true_convert"][:, 1]
+    assert contacted_response[choice > 0].mean() > contacted_response[choice == 0].mean()
+
+
+def test_value_tier_rule_by_hand():
+    toy = toy_problem(n_users=10, random_state=2)
+    feats = toy["features"].copy()
+    feats["monetary"] = np.arange(10.0)  # values 0..9
+    rule = ValueTierRule(high_share=0.2, middle_share=0.3).fit((feats, toy["sequences"]))
+    from campaignkit.data import default_catalogue
+
+    cat = default_catalogue()
+    choice = cat["campaign_id"].to_numpy()[rule.choose((feats, toy["sequences"]), cat)]
+    # top 2 users -> the deepest 满减, next 3 -> flash sale, rest -> the untargeted coupon
+    assert list(choice[8:]) == ["threshold_200_40"] * 2
+    assert list(choice[5:8]) == ["flash_sale_30"] * 3
+    assert list(choice[:5]) == ["coupon_5"] * 5
+    with pytest.raises(ParameterError):
+        ValueTierRule(value_column="nope").fit((feats, toy["sequences"]))
+
+
+def test_history_top_category(toy):
+    acc = np.mean(history_top_category(toy["sequences"]) == toy["favourite"])
+    assert acc > 0.8  # 70% of each toy user's events are in the favourite category
