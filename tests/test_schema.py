@@ -157,3 +157,13 @@ def test_hashed_duplicate_search_matches_pandas_on_large_frames():
     expected = df.duplicated(keep="first").to_numpy()
     assert expected.sum() > 0 and (~expected).sum() > 0
     assert (_duplicated(df) == expected).all()
+
+
+def test_large_integer_ids_survive_exactly():
+    big = 2**60 + 1  # not representable in float64
+    res = validate(_events(2, user_id=[big, big + 2]))
+    assert res.kept["user_id"].tolist() == [big, big + 2] and res.kept["user_id"].dtype == np.int64
+    res = validate(_events(2, user_id=[str(big), str(big + 2)]).astype(str), users=[big, big + 2])
+    assert res.kept["user_id"].tolist() == [big, big + 2] and res.rows_quarantined == 0
+    res = validate(_events(2, user_id=[big, big + 2]), users=[big])
+    assert res.quarantine["rule"].tolist() == ["unknown_user"]

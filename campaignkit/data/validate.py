@@ -177,6 +177,26 @@ def _is_nan_text(s: pd.Series) -> np.ndarray:
     return low.isin(["nan", "-nan", "+nan"]).fillna(False).to_numpy(dtype=bool)
 
 
+def _exact_int(s: pd.Series, num: pd.Series) -> pd.Series:
+    """Integers without a float round trip where the input allows it (Int64; NA where not an integer)."""
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return s.astype("Int64")
+    out = pd.Series(pd.NA, index=s.index, dtype="Int64")
+    v = num.to_numpy()
+    with np.errstate(invalid="ignore"):
+        safe = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
+    out[safe] = v[safe].astype("int64")
+    if _is_text(s):
+        text = s.astype("string").str.strip()
+        body = text.str.lstrip("+-")
+        filled = body.fillna("")
+        digits = (text.str.fullmatch(r"[+-]?\d{1,19}").fillna(False).to_numpy(dtype=bool)
+                  & ((filled.str.len() < 19) | (filled <= "9223372036854775807")).to_numpy(dtype=bool))
+        if digits.any():
+            out[digits] = pd.to_numeric(text[digits]).astype("int64").to_numpy()
+    return out
+
+
 def _all_integers(s: pd.Series, miss: np.ndarray) -> bool:
     if pd.api.types.is_integer_dtype(s.dtype):
         return True
@@ -313,6 +333,7 @@ def validate(
             flags.flag(miss[c.name], "missing_value", f"column {c.name!r}: required value is empty")
 
     out: dict[str, pd.Series] = {}
+    checks: dict[str, pd.Series] = {}  # float views of integer columns, for the range rules
     for c in present:
         s, m = df[c.name], miss[c.name]
         if c.kind in ("int", "float"):
@@ -325,7 +346,10 @@ def validate(
                 frac = np.isfinite(num.to_numpy()) & (num.to_numpy() != np.round(num.to_numpy()))
                 flags.flag(frac, "dtype", lambda i, s=s, c=c: [
                     f"column {c.name!r}: {v!r} is not an integer" for v in _values(s, i)])
-            out[c.name] = num
+                checks[c.name] = num
+                out[c.name] = _exact_int(s, num)  # float64 would round ids above 2**53
+            else:
+                out[c.name] = num
         elif c.kind == "ts":
             out[c.name] = _convert_ts(s, c.name, m, flags, naive_tz=naive_tz, ts_unit=ts_unit, file=file_label)
         elif c.kind == "bool":
@@ -355,7 +379,7 @@ def validate(
                 f"column {c.name!r}: {v!r} is not one of {list(vocab)}" for v in _values(out[c.name], i)])
             out[c.name] = low
         if c.kind in ("int", "float"):
-            v = out[c.name].to_numpy()
+            v = checks.get(c.name, out[c.name]).to_numpy(dtype=float)
             has = ~miss[c.name] & ~np.isnan(v)
             bad = has & ~np.isfinite(v)
             flags.flag(bad, "range", lambda i, c=c: [f"column {c.name!r}: {x!r} is not finite"
@@ -375,7 +399,8 @@ def validate(
 
     if users is not None and schema.user_col in out:
         known = users["user_id"] if isinstance(users, pd.DataFrame) else pd.Series(np.asarray(users))
-        known = pd.to_numeric(known, errors="coerce").dropna().unique()
+        known = pd.to_numeric(pd.Series(known), errors="coerce").dropna()
+        known = known.astype("int64").unique() if pd.api.types.is_float_dtype(known.dtype) else known.unique()
         bad = ~out[schema.user_col].isin(known).to_numpy()
         flags.flag(bad, "unknown_user", "user id not in the users table")
     if campaigns is not None and schema.campaign_col in out:
@@ -448,7 +473,7 @@ def _duplicated(frame: pd.DataFrame) -> np.ndarray:
 def _final(s: pd.Series, c) -> pd.Series:
     """Cast a checked column to its canonical dtype."""
     if c.kind == "int":
-        return s.astype("Int64") if c.nullable and s.isna().any() else s.astype("int64")
+        return s.astype("Int64") if s.isna().any() else s.astype("int64")
     if c.kind == "float":
         return s.astype("float64")
     if c.kind == "ts":
