@@ -85,7 +85,7 @@ ROW_RULES: tuple[str, ...] = (
     "window",
     "duplicate",
 )
-"""Row-level rules in the order they are checked; a row is quarantined under the first it breaks."""
+"""Row-level rules, in report order (see :mod:`campaignkit.data.validate` for the exact checking order)."""
 
 _KINDS = {"int", "float", "str", "bool", "ts", "label"}
 

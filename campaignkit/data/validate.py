@@ -3,8 +3,11 @@
 File-level faults (a required column missing, a numeric timestamp without a unit...) raise
 :class:`~campaignkit.errors.SchemaError` naming the file, column and rule. Row-level faults never stop the
 load: the row goes to the quarantine table with the rule and a reason that names the column and value,
-under the *first* rule it breaks (in the order of :data:`~campaignkit.data.schema.ROW_RULES`), so the
-per-rule counts add up and ``rows_in == rows_kept + rows_quarantined`` holds, always.
+under the *first* rule it breaks, so the per-rule counts add up and ``rows_in == rows_kept +
+rows_quarantined`` holds, always. Checks run in this order: ``field_count`` (the reader),
+``repeated_header``, ``missing_value``, then column by column in schema order the conversions (``dtype``,
+``timestamp``, ``timezone``, and ``range`` for a literal NaN), then ``vocabulary``, ``range``,
+``unknown_user``, ``unknown_campaign``, ``window`` and last ``duplicate`` (among rows still kept).
 """
 
 from __future__ import annotations
