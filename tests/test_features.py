@@ -211,3 +211,19 @@ def test_split_users_errors():
         split_users([1, 1, 2])
     with pytest.raises(ParameterError):
         split_users([1, 2, 3], strata=[0, 1])
+
+
+def test_many_category_path_equals_few_category_path():
+    events, users = random_events(150, events_per_user=20, random_state=12)
+    cut = pd.Timestamp("2024-07-15", tz="UTC")
+    wide = build_features(events, users, cut, max_categories=5)
+    long = build_features(events, users, cut, max_categories=5, wide_category_limit=0)
+    assert wide.columns.tolist() == long.columns.tolist()
+    pd.testing.assert_frame_equal(wide, long, rtol=1e-12)
+
+
+def test_active_days_counted_by_day_before_cutoff():
+    events = ev([(5, d, "view", 1, 1, 1.0, 1) for d in (0.5, 0.7, 1.5, 29.9, 30.1, 89.0, 200.0, 364.9, 400.0)])
+    f = build_features(events, pd.DataFrame({"user_id": np.array([5], dtype="int64")}), CUT)
+    # days 0 (twice), 1, 29 | 30, 89 | 200, 364, 400 are outside both windows
+    assert (f.loc[5, "n_active_days_30d"], f.loc[5, "n_active_days_90d"]) == (3, 5)

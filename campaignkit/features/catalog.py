@@ -29,9 +29,8 @@ _STATIC: dict[str, str] = {
     "n_events_30d": "number of events in the 30 days before the cutoff",
     "n_events_90d": "number of events in the 90 days before the cutoff",
     **_window_counts(),
-    "n_active_days": f"number of distinct active {_D}",
     "n_active_days_30d": f"number of distinct active {_D} within the last 30",
-    "n_distinct_items": "number of distinct items the user touched",
+    "n_active_days_90d": f"number of distinct active {_D} within the last 90",
     "recency_days": "days from the last event (any type) to the cutoff; capped, the cap if none",
     "recency_purchase_days": "R of RFM: days from the last purchase to the cutoff; capped, the cap if none",
     "recency_cart_days": "days from the last add-to-cart to the cutoff; capped, the cap if none",
@@ -72,7 +71,7 @@ _PATTERNS: list[tuple[str, str]] = [
 ]
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "activity": ("n_events", "n_view", "n_cart", "n_fav", "n_purchase", "n_active", "n_distinct"),
+    "activity": ("n_events", "n_view", "n_cart", "n_fav", "n_purchase", "n_active"),
     "rfm": ("recency", "frequency", "monetary", "avg_order", "units"),
     "funnel": ("cart_per", "fav_per", "purchase_per", "n_carted", "cart_abandon"),
     "category": ("n_categories", "category_", "top_category", "cat_share_"),

@@ -59,11 +59,11 @@ def pandas_features(events: pd.DataFrame, user_ids, cutoff, categories,
         count(is_et, f"n_{et}")
         for w in (7, 30, 90):
             count(is_et & (ev["age"] < w), f"n_{et}_{w}d")
-    day = np.floor(ev["age"])
-    out["n_active_days"] = day.groupby(ev["user_id"]).nunique().reindex(idx, fill_value=0)
-    recent = ev["age"] < 30
-    out["n_active_days_30d"] = day[recent].groupby(ev.loc[recent, "user_id"]).nunique().reindex(idx, fill_value=0)
-    out["n_distinct_items"] = g["item_id"].nunique().reindex(idx, fill_value=0)
+    day = (cut_us - ev["ts_us"]) // 86_400_000_000
+    for w in (30, 90):
+        recent = day < w
+        out[f"n_active_days_{w}d"] = (day[recent].groupby(ev.loc[recent, "user_id"]).nunique()
+                                      .reindex(idx, fill_value=0))
     buy = ev[ev["event_type"] == "purchase"]
     gb = buy.groupby("user_id")
     out["recency_days"] = g["age"].min().reindex(idx).fillna(cap).clip(upper=cap)

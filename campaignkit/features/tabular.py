@@ -108,16 +108,58 @@ class FeaturePlan:
         return df.set_index("user_id")
 
 
-def _category_fragments(plan_categories: list, category_type: str) -> tuple[str, str, list[str]]:
-    names = _unique_names([f"cat_share_{_slug(c)}" for c in plan_categories])
+def _category_literal(c, numeric: bool) -> str:
+    return _duck.sql_literal(int(c) if numeric else str(c))
+
+
+def _category_condition(c, numeric: bool) -> str:
+    lit = _category_literal(c, numeric)
+    return f"category = {lit}" if numeric else f"CAST(category AS VARCHAR) = {lit}"
+
+
+def _category_fragments(tracked: list, all_categories: list | None, category_type: str) -> dict[str, str]:
+    """SQL pieces for the category features.
+
+    With ``all_categories`` (few categories: the "wide" variant) the first aggregation stage counts each
+    category with a ``count_if``, and shares, entropy (``ln N - sum(c ln c) / N``) and concentration are computed
+    from those counts. Without it (many categories) the (user, category) CTEs of
+    ``sql/categories_long.sql`` do the work. Both give the same numbers.
+    """
     numeric = _is_numeric(category_type)
-    inner, outer = [], []
-    for c, name in zip(plan_categories, names, strict=True):
-        lit = _duck.sql_literal(int(c) if numeric else str(c))
-        cond = f"category = {lit}" if numeric else f"CAST(category AS VARCHAR) = {lit}"
-        inner.append(f",\n        coalesce(sum(share) FILTER (WHERE {cond}), 0.0) AS {name}")
-        outer.append(f"coalesce(c.{name}, 0.0) AS {name},\n    ")
-    return "".join(inner), "".join(outer), names
+    names = _unique_names([f"cat_share_{_slug(c)}" for c in tracked])
+    if all_categories is None:
+        inner = "".join(f",\n        coalesce(sum(share) FILTER (WHERE {_category_condition(c, numeric)}), 0.0)"
+                        f" AS {name}" for c, name in zip(tracked, names, strict=True))
+        text = resources.files("campaignkit.features").joinpath("sql/categories_long.sql").read_text("utf-8")
+        select = ["coalesce(c.n_categories, 0) AS n_categories",
+                  "coalesce(c.category_entropy, 0.0) AS category_entropy",
+                  "coalesce(c.top_category_share, 0.0) AS top_category_share"]
+        select += [f"coalesce(c.{name}, 0.0) AS {name}" for name in names]
+        return {"category_counts": "", "category_sums": "", "category_cte": Template(text).substitute(cat_shares=inner),
+                "category_join": "LEFT JOIN categories  AS c  USING (user_id)",
+                "category_select": "".join(f"{x},\n    " for x in select)}
+    index = {c: i for i, c in enumerate(all_categories)}
+    missing = [c for c in tracked if c not in index]
+    all_categories = list(all_categories) + missing  # tracked but absent: a column of zeros
+    index.update({c: len(index) + k for k, c in enumerate(missing)})
+    counts = ",\n        count_if(category IS NOT NULL) AS cc_total" + "".join(
+        f",\n        count_if({_category_condition(c, numeric)}) AS cc_{i}"
+        for i, c in enumerate(all_categories))
+    sums = ",\n        sum(cc_total) AS cc_total" + "".join(
+        f",\n        sum(cc_{i}) AS cc_{i}" for i in range(len(all_categories)))
+    cc = [f"coalesce(a.cc_{i}, 0)" for i in range(len(all_categories))]
+    n = "nullif(coalesce(a.cc_total, 0), 0)"
+    select = [
+        "(" + " + ".join(f"CAST({x} > 0 AS BIGINT)" for x in cc) + ") AS n_categories" if cc
+        else "CAST(0 AS BIGINT) AS n_categories",
+        f"coalesce(ln({n}) - (" + " + ".join(f"{x} * ln(greatest({x}, 1))" for x in cc)
+        + f") / {n}, 0.0) AS category_entropy" if cc else "0.0 AS category_entropy",
+        f"coalesce(greatest({', '.join(cc)}) / {n}, 0.0) AS top_category_share" if cc
+        else "0.0 AS top_category_share",
+    ]
+    select += [f"coalesce({cc[index[c]]} / {n}, 0.0) AS {name}" for c, name in zip(tracked, names, strict=True)]
+    return {"category_counts": counts, "category_sums": sums, "category_cte": "", "category_join": "",
+            "category_select": "".join(f"{x},\n    " for x in select)}
 
 
 def _attribute_fragment(con, users_cols: dict, levels_given: dict | None, cutoff_us: int) -> tuple[str, dict]:
@@ -158,7 +200,8 @@ def _attribute_fragment(con, users_cols: dict, levels_given: dict | None, cutoff
 
 def plan_features(events, users, cutoff, *, categories=None, max_categories: int = 20,
                   attribute_levels: dict | None = None, recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS,
-                  con=None, threads: int | None = None, memory_limit: str | None = None) -> FeaturePlan:
+                  wide_category_limit: int = 64, con=None, threads: int | None = None,
+                  memory_limit: str | None = None) -> FeaturePlan:
     """Validate inputs and prepare the feature query (see :func:`build_features` for the arguments).
 
     Returns:
@@ -175,26 +218,26 @@ def plan_features(events, users, cutoff, *, categories=None, max_categories: int
     stats = _duck.check_events(con, cutoff_us, label=_duck.source_label(events))
     users_cols = _duck.check_users(con, label=_duck.source_label(users))
     ev_cols = _duck.source_columns(con, "events_src")
+    rows = con.execute(f"SELECT category, count(*) AS n FROM events_src WHERE epoch_us(ts) < {cutoff_us} "
+                       f"AND category IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1").fetchall()
     if categories is None:
-        rows = con.execute(f"SELECT category, count(*) AS n FROM events_src WHERE epoch_us(ts) < {cutoff_us} "
-                           f"AND category IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1 "
-                           f"LIMIT {int(max_categories)}").fetchall()
-        categories = sorted(r[0] for r in rows)
+        categories = sorted(r[0] for r in rows[: int(max_categories)])
     else:
         categories = list(categories)
-    cat_inner, cat_outer, _ = _category_fragments(categories, ev_cols["category"])
+    wide = sorted(r[0] for r in rows) if len(rows) <= wide_category_limit else None
+    fragments = _category_fragments(categories, wide, ev_cols["category"])
     attrs, levels = _attribute_fragment(con, users_cols, attribute_levels, cutoff_us)
     user_ids = con.execute("SELECT user_id FROM users_src ORDER BY user_id").fetchnumpy()["user_id"]
     return FeaturePlan(con=con, cutoff_us=cutoff_us, categories=categories, attribute_levels=levels,
                        user_ids=np.asarray(user_ids, dtype=np.int64), event_stats=stats,
                        recency_cap_days=float(recency_cap_days),
-                       _fragments={"cat_shares": cat_inner, "cat_share_select": cat_outer, "attributes": attrs})
+                       _fragments={**fragments, "attributes": attrs})
 
 
 def build_features(events, users, cutoff, *, chunk_users: int | None = None, categories=None,
                    max_categories: int = 20, attribute_levels: dict | None = None,
-                   recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS, threads: int | None = None,
-                   memory_limit: str | None = None) -> pd.DataFrame:
+                   recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS, wide_category_limit: int = 64,
+                   threads: int | None = None, memory_limit: str | None = None) -> pd.DataFrame:
     """Compute per-user features from events strictly before ``cutoff``.
 
     Args:
@@ -209,6 +252,8 @@ def build_features(events, users, cutoff, *, chunk_users: int | None = None, cat
             (default: the up to 30 most frequent levels of each column, sorted).
         recency_cap_days: Cap of recencies and inter-purchase times, also their value when the event
             never happened.
+        wide_category_limit: Up to this many distinct categories, category counts ride along the main
+            aggregation pass (fast); above it a (user, category) table is built. Same results.
         threads: DuckDB threads (default: available CPUs).
         memory_limit: DuckDB memory limit, e.g. ``"4GB"`` (default: half the RAM, at most 16 GB).
 
@@ -226,7 +271,7 @@ def build_features(events, users, cutoff, *, chunk_users: int | None = None, cat
         raise ParameterError(f"chunk_users must be >= 1, got {chunk_users}")
     plan = plan_features(events, users, cutoff, categories=categories, max_categories=max_categories,
                          attribute_levels=attribute_levels, recency_cap_days=recency_cap_days,
-                         threads=threads, memory_limit=memory_limit)
+                         wide_category_limit=wide_category_limit, threads=threads, memory_limit=memory_limit)
     try:
         parts = [plan.run(lo, hi) for lo, hi in plan.chunks(chunk_users)]
         if not parts:  # no users: an empty frame with the right columns
