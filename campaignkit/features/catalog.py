@@ -65,7 +65,7 @@ _STATIC: dict[str, str] = {
 
 _PATTERNS: list[tuple[str, str]] = [
     (r"cat_share_(?P<v>.+)", "share of the user's events in category {v} (tracked: most frequent categories)"),
-    (r"attr_(?P<v>.+)_ord", "user attribute {v} as an ordinal (rank of the sorted level, 0 if missing)"),
+    (r"attr_(?P<v>.+)_ord", "user attribute {v} as an ordinal (rank in its known order, e.g. none < silver < gold < platinum, else in sorted order; 0 if missing)"),
     (r"attr_(?P<v>.+)_days_before_cutoff", "days from the user attribute timestamp {v} to the cutoff"),
     (r"attr_(?P<v>.+)", "user attribute: one-hot level or numeric value '{v}' from the users table"),
 ]

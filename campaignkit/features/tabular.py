@@ -29,7 +29,9 @@ DEFAULT_RECENCY_CAP_DAYS = 365.0
 """Value of a recency / inter-purchase time when the event never happened (and its upper cap)."""
 
 _MAX_ATTRIBUTE_LEVELS = 30
-_ORDINAL_ATTRIBUTES = ("age_band",)
+_ORDINAL_ATTRIBUTES = ("age_band", "member_tier")
+_KNOWN_ORDERS = {"member_tier": ("none", "basic", "bronze", "silver", "gold", "platinum", "diamond")}
+"""Level orders for ordinal attributes; other ordinal columns use sorted levels (right for "18-24"...)."""
 
 
 def _sql_template() -> Template:
@@ -142,15 +144,15 @@ def _category_fragments(tracked: list, all_categories: list | None, category_typ
     missing = [c for c in tracked if c not in index]
     all_categories = list(all_categories) + missing  # tracked but absent: a column of zeros
     index.update({c: len(index) + k for k, c in enumerate(missing)})
-    counts = ",\n        count_if(category IS NOT NULL) AS cc_total" + "".join(
-        f",\n        count_if({_category_condition(c, numeric)}) AS cc_{i}"
+    counts = ",\n        CAST(count_if(category IS NOT NULL) AS DOUBLE) AS cc_total" + "".join(
+        f",\n        CAST(count_if({_category_condition(c, numeric)}) AS DOUBLE) AS cc_{i}"
         for i, c in enumerate(all_categories))
     sums = ",\n        sum(cc_total) AS cc_total" + "".join(
         f",\n        sum(cc_{i}) AS cc_{i}" for i in range(len(all_categories)))
     cc = [f"coalesce(a.cc_{i}, 0)" for i in range(len(all_categories))]
     n = "nullif(coalesce(a.cc_total, 0), 0)"
     select = [
-        "(" + " + ".join(f"CAST({x} > 0 AS BIGINT)" for x in cc) + ") AS n_categories" if cc
+        "CAST(" + " + ".join(f"CAST({x} > 0 AS BIGINT)" for x in cc) + " AS BIGINT) AS n_categories" if cc
         else "CAST(0 AS BIGINT) AS n_categories",
         f"coalesce(ln({n}) - (" + " + ".join(f"{x} * ln(greatest({x}, 1))" for x in cc)
         + f") / {n}, 0.0) AS category_entropy" if cc else "0.0 AS category_entropy",
@@ -190,8 +192,10 @@ def _attribute_fragment(con, users_cols: dict, levels_given: dict | None, cutoff
             for v, name in zip(levels, names, strict=True):
                 items.append(f"CAST(coalesce(CAST({q} AS VARCHAR) = {_duck.sql_literal(v)}, FALSE) AS BIGINT)"
                              f" AS {name}")
-            if col in _ORDINAL_ATTRIBUTES and levels:
-                cases = " ".join(f"WHEN {_duck.sql_literal(v)} THEN {i + 1}" for i, v in enumerate(levels))
+            known = _KNOWN_ORDERS.get(col)
+            if col in _ORDINAL_ATTRIBUTES and levels and (known is None or set(levels) <= set(known)):
+                ordered = sorted(levels, key=known.index) if known else levels
+                cases = " ".join(f"WHEN {_duck.sql_literal(v)} THEN {i + 1}" for i, v in enumerate(ordered))
                 items.append(f"CAST(CASE CAST({q} AS VARCHAR) {cases} ELSE 0 END AS BIGINT) "
                              f"AS attr_{_slug(col)}_ord")
     text = "".join(f",\n    {it}" for it in items)
