@@ -1,0 +1,160 @@
+"""Score fitted models against the synthetic world's truth (used by ``bench/model.py`` and notebook 05).
+
+Every model here has ``choose``/``predict_outcomes`` (deep model and baselines alike). The truth comes
+from ``world.expected_outcomes`` with *each model's own* target categories, so a model that picks a
+better category for the category-targeted campaigns is credited for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from campaignkit.errors import ParameterError
+from campaignkit.metrics import (
+    policy_value,
+    qini_coefficient,
+    qini_coefficient_true,
+    roc_auc,
+)
+
+__all__ = [
+    "true_choice_value",
+    "oracle_choice",
+    "category_top_k_accuracy",
+    "compare_models",
+    "mean_true_qini",
+]
+
+
+def true_choice_value(world, user_ids, choice, target_category=None) -> dict:
+    """Exact expected profit per user of a per-user campaign choice.
+
+    Args:
+        world: The synthetic world.
+        user_ids: Array of shape (n,) of users.
+        choice: Array of shape (n,) of catalogue rows (0 = control).
+        target_category: Array of shape (n,) of categories for targeted campaigns (None: world default).
+
+    Returns:
+        Dict: ``profit`` (mean per user), ``incremental_profit`` (vs all-control), ``reach`` (share
+        contacted) and ``incremental_conversions`` (per user).
+    """
+    e = world.expected_outcomes(user_ids, target_category=target_category)
+    n = len(user_ids)
+    rows = np.arange(n)
+    choice = np.asarray(choice, dtype=int)
+    return {
+        "profit": float(e["profit"][rows, choice].mean()),
+        "incremental_profit": float((e["profit"][rows, choice] - e["profit"][:, 0]).mean()),
+        "incremental_conversions": float((e["convert"][rows, choice] - e["convert"][:, 0]).mean()),
+        "reach": float(np.mean(choice > 0)),
+    }
+
+
+def oracle_choice(world, user_ids) -> tuple[np.ndarray, np.ndarray]:
+    """The best possible choice: true-interest category for targeted campaigns, then argmax true profit.
+
+    Returns:
+        ``(choice, target_category)``, arrays of shape (n,).
+    """
+    target = world.interest[np.asarray(user_ids)].argmax(axis=1)
+    e = world.expected_outcomes(user_ids, target_category=target)
+    return e["profit"].argmax(axis=1), target
+
+
+def category_top_k_accuracy(interest, scores, k: int = 1) -> float:
+    """Share of users whose truly most-interesting category is among the top ``k`` scored.
+
+    Args:
+        interest: Array of shape (n, n_categories), the true current interest.
+        scores: Array of shape (n, n_categories) of predicted scores (or an array of shape (n,) of
+            single picks, for k = 1).
+        k: Top-k.
+
+    Returns:
+        Accuracy in [0, 1].
+    """
+    truth = np.asarray(interest).argmax(axis=1)
+    scores = np.asarray(scores)
+    if scores.ndim == 1:
+        if k != 1:
+            raise ParameterError("single picks only support k = 1")
+        return float(np.mean(scores == truth))
+    top = np.argsort(-scores, axis=1)[:, :k]
+    return float(np.mean((top == truth[:, None]).any(axis=1)))
+
+
+def mean_true_qini(true_uplift, pred_uplift) -> float:
+    """Mean over campaigns (columns 1..) of the true-effect Qini coefficient of the predicted uplift.
+
+    Campaigns whose true effect ranks nobody (the perfect curve has no area above random) are skipped.
+    """
+    values = []
+    for c in range(1, true_uplift.shape[1]):
+        try:
+            values.append(qini_coefficient_true(true_uplift[:, c], pred_uplift[:, c]))
+        except ParameterError:
+            continue
+    return float(np.mean(values)) if values else float("nan")
+
+
+def compare_models(
+    models: dict, world, store, user_ids, catalogue: pd.DataFrame, log: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """All figures for several fitted models on held-out users, side by side.
+
+    Args:
+        models: ``{name: fitted model}``.
+        world: The world (truth).
+        store: ``(features, sequences)`` of ``user_ids`` (e.g. ``FeatureStore.subset``).
+        user_ids: Array of shape (n,) of held-out users, aligned with ``store``.
+        catalogue: The campaigns.
+        log: The randomised log restricted to ``user_ids`` (for observed AUC, Qini and DR value).
+
+    Returns:
+        DataFrame, one row per model plus ``oracle`` and ``all_control``: true ``profit``,
+        ``incremental_profit``, ``reach``, ``qini_true_profit`` (mean over campaigns, world default
+        targets), observed ``auc_convert`` and ``qini_observed`` on the log, and ``dr_value`` with
+        ``dr_se`` (doubly robust estimate of the choice's profit from the log).
+    """
+    user_ids = np.asarray(user_ids)
+    default_target = world.default_target[user_ids]
+    truth_profit = world.true_uplift("profit", user_ids, target_category=default_target)
+    if truth_profit.shape[1] != len(catalogue):  # worlds that leave out the control column
+        truth_profit = np.hstack([np.zeros((len(user_ids), 1)), truth_profit])
+    if log is not None:
+        pos = pd.Index(user_ids).get_indexer(log["user_id"].to_numpy())
+        arm = pd.Index(catalogue["campaign_id"]).get_indexer(log["campaign_id"])
+    rows = []
+    for name, model in models.items():
+        out = model.predict_outcomes(store, catalogue)
+        choice = np.asarray(out["profit"]).argmax(axis=1)
+        row = {"model": name, **true_choice_value(world, user_ids, choice, out.get("target_category"))}
+        has_grid = "revenue" in out
+        if has_grid:
+            pred = model.predict_uplift(store, catalogue, outcome="profit", target_category=default_target)
+            row["qini_true_profit"] = mean_true_qini(truth_profit, pred)
+        if log is not None and has_grid:
+            conv = out["convert"][pos, arm]
+            row["auc_convert"] = roc_auc(log["converted"].to_numpy(int), conv)
+            treated = (arm > 0).astype(int)
+            score = out["profit"][pos, 1:].max(axis=1) - out["profit"][pos, 0]
+            row["qini_observed"] = qini_coefficient(log["profit"].to_numpy(float), score, treated)
+            dr = policy_value(
+                log["profit"].to_numpy(float),
+                choice[pos],
+                arm,
+                propensity=log["propensity"].to_numpy(),
+                method="dr",
+                q_hat=out["profit"][pos],
+                arms=list(range(len(catalogue))),
+            )
+            row["dr_value"], row["dr_se"] = dr["value"], dr["se"]
+        rows.append(row)
+    oracle, target = oracle_choice(world, user_ids)
+    rows.append(
+        {"model": "oracle", **true_choice_value(world, user_ids, oracle, target), "qini_true_profit": 1.0}
+    )
+    rows.append({"model": "all_control", **true_choice_value(world, user_ids, np.zeros(len(user_ids), int))})
+    return pd.DataFrame(rows).set_index("model")
