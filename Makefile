@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.campaignkit-installed
 # Hillstrom is read from here (never committed); override with CAMPAIGNKIT_DATA_HOME=/path.
 export CAMPAIGNKIT_DATA_HOME ?= $(firstword $(wildcard $(abspath ../shared/data) /work/shared/data) $(abspath data/raw))
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=15
 
 .PHONY: install run test test-all lab clean lint
 
