@@ -8,7 +8,7 @@
 :class:`~campaignkit.data.validate.ValidationResult`.
 
 CSV files are read with every column as text (so a quarantined row shows the value as written), with
-pyarrow's CSV reader; blank lines are skipped and do not count as rows; quoted values may not span lines.
+pyarrow's CSV reader; blank lines are skipped and do not count as rows (``source_row`` counts records).
 """
 
 from __future__ import annotations
