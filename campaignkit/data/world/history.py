@@ -109,7 +109,9 @@ def block_events(seed: int, block: int, tr: dict, items: dict, history_days: int
     sec = day * DAY + hour * 3600 + rng.integers(0, 3600, size=su.size)
     signup_sec = (D - tr["tenure_days"]) * DAY - tr["signup_offset"]
     ok = sec >= signup_sec[su]
-    su, day, sec, explore = su[ok], day[ok], sec[ok], explore[ok]
+    so = np.flatnonzero(ok)
+    so = so[np.argsort((su[so].astype(np.int64) << 36) | sec[so], kind="stable")]  # by (user, time)
+    su, day, sec, explore = su[so], day[so], sec[so], explore[so]
     is_promo = np.isin(day, promo_days(D))
 
     # --- views ---------------------------------------------------------------------------------------
@@ -122,10 +124,11 @@ def block_events(seed: int, block: int, tr: dict, items: dict, history_days: int
     vts = sec[vs] + cs - np.repeat(cs[starts], nv)
     frac = sec[vs] / end
     use_new = explore[vs] | (rng.random(vs.size) < frac**DRIFT_POWER)
-    # inverse-CDF draw from per-user tastes: rows 0..n-1 old, n..2n-1 new; row r's CDF lives in (r, r+1]
-    cdf = np.cumsum(np.vstack([tr["taste_old"], tr["taste_new"]]), axis=1)
+    # inverse-CDF draw from per-user tastes: row 2u is u's old taste, 2u+1 the new; row r's CDF is in (r, r+1]
+    cdf = np.empty((2 * n, K))
+    cdf[0::2], cdf[1::2] = np.cumsum(tr["taste_old"], axis=1), np.cumsum(tr["taste_new"], axis=1)
     cdf /= cdf[:, -1:]
-    rows = vu + n * use_new
+    rows = 2 * vu + use_new
     flat = (np.arange(2 * n)[:, None] + cdf).ravel()
     pos = np.searchsorted(flat, rows + rng.random(vs.size), side="right")
     cat = np.minimum(pos - rows * K, K - 1).astype(np.int64)
