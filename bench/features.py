@@ -52,10 +52,10 @@ SELECT user_id,
        count_if(event_type = 'cart')                              AS n_cart,
        count_if(event_type = 'fav')                               AS n_fav,
        count_if(event_type = 'purchase')                          AS n_purchase,
-       ({cut} - max(epoch_us(ts))) / 86400000000.0                AS recency_days,
+       ({cut} - max(epoch_us(CAST(ts AS TIMESTAMPTZ)))) / 86400000000.0 AS recency_days,
        sum(price * quantity) FILTER (WHERE event_type = 'purchase') AS monetary
 FROM events_src
-WHERE epoch_us(ts) < {cut}
+WHERE epoch_us(CAST(ts AS TIMESTAMPTZ)) < {cut}
 GROUP BY user_id
 """
 
@@ -75,12 +75,12 @@ def core_duckdb(events: pd.DataFrame, cutoff, threads: int) -> pd.DataFrame:
 
 def core_pandas(events: pd.DataFrame, cutoff) -> pd.DataFrame:
     ev = events[events["ts"] < pd.Timestamp(cutoff)]
-    et = ev["event_type"].astype(str)
-    counts = pd.crosstab(ev["user_id"], et)
-    g = ev.groupby("user_id")
+    et = ev["event_type"]  # str or categorical, used as it comes
+    counts = ev.groupby(["user_id", et], observed=True).size().unstack(fill_value=0)
+    out = pd.DataFrame({f"n_{k}": counts[k] if k in counts else 0 for k in ("view", "cart", "fav", "purchase")})
+    last = ev.groupby("user_id")["ts"].max()
+    out["recency_days"] = (pd.Timestamp(cutoff) - last).dt.total_seconds() / 86400
     buy = ev[et == "purchase"]
-    out = pd.DataFrame({f"n_{k}": counts.get(k, 0) for k in ("view", "cart", "fav", "purchase")})
-    out["recency_days"] = (pd.Timestamp(cutoff) - g["ts"].max()).dt.total_seconds() / 86400
     out["monetary"] = (buy["price"] * buy["quantity"]).groupby(buy["user_id"]).sum()
     return out.sort_index()
 
@@ -105,30 +105,36 @@ def run_compare(args) -> dict:
     events, users, cutoff, source = load_data(args.n_users, args.synthetic, args.seed)
     n = len(events)
     print(f"data: {source}, {args.n_users:,} users, {n:,} events, cutoff {cutoff}")
-    core_d, t_cd = timed(core_duckdb, events, cutoff, args.threads)
+    out = {"mode": "compare", "source": source, "n_users": args.n_users, "n_events": n, "by_threads": {}}
     core_p, t_cp = timed(core_pandas, events, cutoff)
-    diff_core = float(np.nanmax(np.abs(core_d[core_p.columns].to_numpy(float) - core_p.to_numpy(float))))
-    print(f"core aggregates  duckdb {t_cd:7.2f}s ({n / t_cd / 1e6:6.2f} M ev/s)   pandas {t_cp:7.2f}s "
-          f"({n / t_cp / 1e6:6.2f} M ev/s)   ratio {t_cp / t_cd:5.2f}x   max|diff| {diff_core:.2e}")
-    feats, t_fd = timed(build_features, events, users, cutoff, threads=args.threads)
-    ref, t_fp = timed(pandas_features, events, users["user_id"], cutoff, feats.attrs["categories"])
-    diff_full = float(np.max(np.abs(feats[ref.columns].to_numpy(float) - ref.to_numpy(float))))
-    print(f"full features    duckdb {t_fd:7.2f}s ({n / t_fd / 1e6:6.2f} M ev/s)   pandas {t_fp:7.2f}s "
-          f"({n / t_fp / 1e6:6.2f} M ev/s)   ratio {t_fp / t_fd:5.2f}x   max|diff| {diff_full:.2e}  "
-          f"({feats.shape[1]} features, {ref.shape[1]} compared)")
-    seqs, t_s = timed(build_sequences, events, cutoff, users["user_id"], max_len=64, threads=args.threads)
-    print(f"sequences L=64   duckdb {t_s:7.2f}s ({n / t_s / 1e6:6.2f} M ev/s)   users {len(seqs):,}")
-    return {
-        "mode": "compare", "source": source, "n_users": args.n_users, "n_events": n,
-        "threads": args.threads,
-        "core": {"duckdb_s": t_cd, "pandas_s": t_cp, "ratio": t_cp / t_cd,
-                 "duckdb_events_per_s": n / t_cd, "pandas_events_per_s": n / t_cp, "max_abs_diff": diff_core},
-        "full": {"duckdb_s": t_fd, "pandas_s": t_fp, "ratio": t_fp / t_fd, "duckdb_events_per_s": n / t_fd,
-                 "pandas_events_per_s": n / t_fp, "max_abs_diff": diff_full, "n_features": feats.shape[1],
-                 "n_compared": ref.shape[1]},
-        "sequences": {"seconds": t_s, "events_per_s": n / t_s},
-        "peak_rss_gb": peak_rss_gb(),
-    }
+    print(f"core aggregates  pandas           {t_cp:7.2f}s ({n / t_cp / 1e6:6.2f} M ev/s)")
+    ref = None
+    for threads in args.threads:
+        core_d, t_cd = timed(core_duckdb, events, cutoff, threads)
+        diff_core = float(np.nanmax(np.abs(core_d[core_p.columns].to_numpy(float) - core_p.to_numpy(float))))
+        print(f"core aggregates  duckdb {threads} thr.   {t_cd:7.2f}s ({n / t_cd / 1e6:6.2f} M ev/s)   "
+              f"pandas/duckdb {t_cp / t_cd:5.2f}x   max|diff| {diff_core:.2e}")
+        feats, t_fd = timed(build_features, events, users, cutoff, threads=threads)
+        if ref is None:
+            ref, t_fp = timed(pandas_features, events, users["user_id"], cutoff, feats.attrs["categories"])
+            print(f"full features    pandas           {t_fp:7.2f}s ({n / t_fp / 1e6:6.2f} M ev/s)   "
+                  f"({ref.shape[1]} behaviour features)")
+        diff_full = float(np.max(np.abs(feats[ref.columns].to_numpy(float) - ref.to_numpy(float))))
+        print(f"full features    duckdb {threads} thr.   {t_fd:7.2f}s ({n / t_fd / 1e6:6.2f} M ev/s)   "
+              f"pandas/duckdb {t_fp / t_fd:5.2f}x   max|diff| {diff_full:.2e}   ({feats.shape[1]} features)")
+        seqs, t_s = timed(build_sequences, events, cutoff, users["user_id"], max_len=64, threads=threads)
+        print(f"sequences L=64   duckdb {threads} thr.   {t_s:7.2f}s ({n / t_s / 1e6:6.2f} M ev/s)   "
+              f"users {len(seqs):,}")
+        out["by_threads"][str(threads)] = {
+            "core": {"duckdb_s": t_cd, "pandas_s": t_cp, "ratio": t_cp / t_cd, "duckdb_events_per_s": n / t_cd,
+                     "pandas_events_per_s": n / t_cp, "max_abs_diff": diff_core},
+            "full": {"duckdb_s": t_fd, "pandas_s": t_fp, "ratio": t_fp / t_fd, "duckdb_events_per_s": n / t_fd,
+                     "pandas_events_per_s": n / t_fp, "max_abs_diff": diff_full, "n_features": feats.shape[1],
+                     "n_compared": ref.shape[1]},
+            "sequences": {"seconds": t_s, "events_per_s": n / t_s},
+        }
+    out["peak_rss_gb"] = peak_rss_gb()
+    return out
 
 
 def write_parquet_child(folder: Path, n_users: int, chunk_users: int, seed: int, synthetic: bool) -> dict:
@@ -173,7 +179,7 @@ def run_scale(args) -> dict:
     t0 = time.perf_counter()
     store = FeatureStore.build("bench", str(data / "events" / "*.parquet"), str(data / "users" / "*.parquet"),
                                cutoff, root=work / "store", max_len=64, chunk_users=args.chunk_users,
-                               force=True, threads=args.threads, memory_limit=args.memory_limit)
+                               force=True, threads=args.threads[0], memory_limit=args.memory_limit)
     secs = time.perf_counter() - t0
     rc = store.manifest["row_counts"]
     n = rc["n_events_in_log"]
@@ -181,7 +187,7 @@ def run_scale(args) -> dict:
     print(f"store built: {rc['n_users']:,} users, {n:,} events, {rc['n_features']} features, L=64 "
           f"in {secs:.1f}s ({n / secs / 1e6:.2f} M ev/s), peak RSS {peak_rss_gb():.2f} GB "
           f"(before build {rss0:.2f} GB), store on disk {disk:.2f} GB")
-    out = {"mode": "scale", "n_users": rc["n_users"], "n_events": n, "threads": args.threads,
+    out = {"mode": "scale", "n_users": rc["n_users"], "n_events": n, "threads": args.threads[0],
            "memory_limit": args.memory_limit, "chunk_users": args.chunk_users, "build_seconds": secs,
            "events_per_s": n / secs, "peak_rss_gb": peak_rss_gb(), "store_gb": disk,
            "write_seconds": info.get("write_seconds")}
@@ -195,7 +201,8 @@ def main(argv=None) -> dict:
     p.add_argument("--mode", choices=["compare", "scale"], default="compare")
     p.add_argument("--n-users", type=int, default=100_000)
     p.add_argument("--chunk-users", type=int, default=250_000)
-    p.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                   help="DuckDB thread counts to time (compare mode); the first is used in scale mode")
     p.add_argument("--memory-limit", default="8GB", help="DuckDB memory limit (scale mode)")
     p.add_argument("--synthetic", action="store_true", help="simple generator instead of the world")
     p.add_argument("--seed", type=int, default=0)

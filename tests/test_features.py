@@ -7,7 +7,16 @@ import pandas as pd
 import pytest
 
 from campaignkit.errors import DataNotFoundError, ParameterError, SchemaError
-from campaignkit.features import FEATURE_DESCRIPTIONS, build_features, feature_group, split_users
+from campaignkit.features import (
+    FEATURE_DESCRIPTIONS,
+    RFM_SEGMENTS,
+    build_features,
+    feature_group,
+    rfm_scores,
+    rfm_segment_table,
+    split_users,
+    uplift_correlations,
+)
 from campaignkit.features.reference import pandas_features, random_events
 
 CUT = pd.Timestamp("2024-06-01", tz="UTC")
@@ -227,3 +236,71 @@ def test_active_days_counted_by_day_before_cutoff():
     f = build_features(events, pd.DataFrame({"user_id": np.array([5], dtype="int64")}), CUT)
     # days 0 (twice), 1, 29 | 30, 89 | 200, 364, 400 are outside both windows
     assert (f.loc[5, "n_active_days_30d"], f.loc[5, "n_active_days_90d"]) == (3, 5)
+
+
+# ---------------------------------------------------------------------------------------------- summaries
+
+def test_rfm_scores_and_segments():
+    idx = pd.Index(np.arange(8, dtype=np.int64), name="user_id")
+    f = pd.DataFrame({"recency_purchase_days": [1, 2, 80, 90, 3, 70, 365, 365],
+                      "frequency": [9, 8, 7, 6, 1, 1, 0, 0],
+                      "monetary": [900, 800, 700, 600, 10, 10, 0, 0]}, index=idx, dtype=float)
+    s = rfm_scores(f, n_bins=3)
+    assert s.loc[6:7, ["R", "F", "M"]].eq(0).all().all() and (s.loc[6:7, "segment"] == "never bought").all()
+    assert s.loc[0, "R"] == 3 and s.loc[3, "R"] == 1          # most recent buyer best, oldest worst
+    assert s.loc[4, "F"] == s.loc[5, "F"] == 1                # equal values, equal scores
+    assert s.loc[0, "segment"] == "champions" and s.loc[3, "segment"] == "at risk"
+    table = rfm_segment_table(f, s, extra=pd.DataFrame({"u": np.arange(8.0)}, index=idx), min_size=2)
+    assert table["n_users"].sum() == 8 and set(table.index) <= set(RFM_SEGMENTS)
+    assert table.loc["never bought", "u"] == pytest.approx(6.5)
+    assert bool(table.loc["champions", "suppressed"]) == (table.loc["champions", "n_users"] < 2)
+
+
+def test_uplift_correlations_recover_a_planted_signal():
+    rng = np.random.default_rng(0)
+    n = 500
+    f = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "const": np.zeros(n)})
+    uplift = np.column_stack([2 * f["a"] + 0.1 * rng.normal(size=n), -np.exp(f["b"])])
+    c = uplift_correlations(f, uplift)
+    assert c.loc["a", "c0"] > 0.95 and c.loc["b", "c1"] == pytest.approx(-1.0)
+    assert c.loc["const", "c0"] == 0.0 and abs(c.loc["b", "c0"]) < 0.15
+    with pytest.raises(ParameterError):
+        uplift_correlations(f, uplift[:10])
+
+
+def test_plots_return_axes(tiny):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from campaignkit.features import build_sequences
+    from campaignkit.features.plots import (
+        plot_feature_distributions,
+        plot_rfm_segments,
+        plot_sequences,
+        plot_uplift_correlations,
+    )
+
+    events, users = tiny
+    f = build_features(events, users, CUT)
+    corr = uplift_correlations(f, np.arange(len(f), dtype=float))
+    for ax in (plot_feature_distributions(f), plot_uplift_correlations(corr, "c0"),
+               plot_rfm_segments(rfm_segment_table(f, min_size=1)),
+               plot_sequences(build_sequences(events, CUT, max_len=6))):
+        assert ax.has_data() or ax.images
+    plt.close("all")
+
+
+def test_nanosecond_and_naive_timestamps_from_arrow_and_parquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    events, users = random_events(60, random_state=13)
+    cut = pd.Timestamp("2024-07-01", tz="UTC")
+    base = build_features(events, users, cut)
+    ns = events.assign(ts=events.ts.astype("datetime64[ns, UTC]"))
+    pq.write_table(pa.Table.from_pandas(ns, preserve_index=False), tmp_path / "ns.parquet")
+    naive = events.assign(ts=events.ts.dt.tz_localize(None))
+    for ev_in in (ns, tmp_path / "ns.parquet", naive):
+        pd.testing.assert_frame_equal(base, build_features(ev_in, users, cut))

@@ -5,12 +5,21 @@
 - :class:`FeatureStore` - ``data/processed/<name>/`` with features, sequences and a manifest
 - :func:`split_users` - seeded (stratified) train / val / test split by user
 - :data:`FEATURE_DESCRIPTIONS` - every feature name and its meaning
+- :func:`rfm_scores`, :func:`rfm_segment_table`, :func:`uplift_correlations` - numbers for reports
+  (plots in :mod:`campaignkit.features.plots`)
 """
 
 from campaignkit.features.catalog import FEATURE_DESCRIPTIONS, SEQUENCE_CHANNELS, feature_group
 from campaignkit.features.sequences import SequenceArrays, build_sequences
 from campaignkit.features.splits import split_users
 from campaignkit.features.store import FeatureStore
+from campaignkit.features.summary import (
+    RFM_SEGMENTS,
+    feature_summary,
+    rfm_scores,
+    rfm_segment_table,
+    uplift_correlations,
+)
 from campaignkit.features.tabular import build_features
 
 __all__ = [
@@ -22,4 +31,9 @@ __all__ = [
     "FEATURE_DESCRIPTIONS",
     "SEQUENCE_CHANNELS",
     "feature_group",
+    "rfm_scores",
+    "rfm_segment_table",
+    "uplift_correlations",
+    "feature_summary",
+    "RFM_SEGMENTS",
 ]

@@ -126,14 +126,16 @@ def register_source(con: duckdb.DuckDBPyConnection, name: str, obj) -> list[str]
     """
     if isinstance(obj, pd.DataFrame):
         con.register(f"{name}__df", obj)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}__df")
-        return None
-    if not isinstance(obj, (str, Path, list, tuple)):
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name}__raw AS SELECT * FROM {name}__df")
+        files = None
+    elif isinstance(obj, (str, Path, list, tuple)):
+        files = _parquet_files(obj)
+        listing = ", ".join(sql_literal(f) for f in files)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name}__raw AS "
+                    f"SELECT * FROM read_parquet([{listing}], union_by_name = true)")
+    else:
         raise ParameterError(f"{name}: expected a pandas DataFrame or a Parquet path/glob, got {type(obj).__name__}")
-    files = _parquet_files(obj)
-    listing = ", ".join(sql_literal(f) for f in files)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS "
-                f"SELECT * FROM read_parquet([{listing}], union_by_name = true)")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}__raw")
     return files
 
 
@@ -201,6 +203,11 @@ def check_events(con: duckdb.DuckDBPyConnection, cutoff_us: int, label: str = "e
     if not _is_timestamp(cols["ts"]):
         raise SchemaError("timestamp_type", f"ts must be a timestamp (UTC), found {cols['ts']}",
                           file=label, column="ts")
+    if cols["ts"] != "TIMESTAMP WITH TIME ZONE":
+        # nanosecond (TIMESTAMPTZ_NS, from pandas/Arrow/Parquet) or naive timestamps: one microsecond
+        # UTC type downstream, so that epoch_us(ts) works everywhere
+        con.execute("CREATE OR REPLACE TEMP VIEW events_src AS "
+                    "SELECT * REPLACE (CAST(ts AS TIMESTAMPTZ) AS ts) FROM events_src__raw")
     for col in ("user_id", "item_id", "quantity"):
         if not any(t in cols[col] for t in ("INT",)):
             raise SchemaError("integer_type", f"{col} must be an integer, found {cols[col]}",
