@@ -40,9 +40,10 @@ from campaignkit.models.evaluate import category_top_k_accuracy, compare_models
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--n-users", type=int, default=30_000)
+    ap.add_argument("--n-users", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--max-len", type=int, default=32)
     ap.add_argument("--pretrain-epochs", type=int, default=3)
     ap.add_argument("--d-model", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1)
@@ -54,7 +55,9 @@ def main(argv=None) -> dict:
     t_all = time.perf_counter()
     world = make_world(args.n_users, random_state=args.seed)
     with tempfile.TemporaryDirectory() as root:
-        store = FeatureStore.build("bench_model", world.events, world.users, world.cutoff, root=root)
+        store = FeatureStore.build(
+            "bench_model", world.events, world.users, world.cutoff, root=root, max_len=args.max_len
+        )
         log = world.log_randomised(random_state=args.seed + 1)
         split = split_users(store.user_ids, val_size=0.0, test_size=0.3, random_state=args.seed)
         train_ids, test_ids = split["train"], split["test"]

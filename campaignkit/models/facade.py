@@ -138,6 +138,22 @@ class PlanMixin:
         )
 
 
+def _base_rates(log: pd.DataFrame, n_arms: int, logt: LogTensors) -> dict:
+    """Base rates of the log's outcomes, for :meth:`BehaviourNet.init_output_bias`."""
+    rev = log["revenue"].to_numpy(dtype=float)
+    disc = log["discount"].to_numpy(dtype=float)
+    return {
+        "participate": log["participated"].mean(),
+        "convert": log["converted"].mean(),
+        "retain": log["retained"].mean(),
+        "spend_positive": np.mean(rev > 0),
+        "spend_log_mean": np.log(rev[rev > 0]).mean() if np.any(rev > 0) else 0.0,
+        "discount_positive": np.mean(disc > 0),
+        "discount_log_mean": np.log(disc[disc > 0]).mean() if np.any(disc > 0) else 0.0,
+        "arm_shares": np.bincount(logt.tensors["arm"].numpy(), minlength=n_arms) / len(log),
+    }
+
+
 @contextmanager
 def _torch_threads(n: int | None):
     """Set torch's CPU threads for the duration of a block (no-op for None)."""
@@ -161,7 +177,8 @@ class BehaviourUpliftModel(PlanMixin):
         d_model: Width of the embeddings and representations.
         n_heads: Attention heads.
         n_layers: Transformer layers.
-        dropout: Dropout.
+        dropout: Dropout (default 0: the ensemble carries the uncertainty, and attention dropout is the
+            costliest op of a small model on CPU).
         lr: AdamW learning rate.
         batch_size: Rows per batch.
         val_fraction: Share of users held out inside ``fit`` for early stopping.
@@ -187,7 +204,7 @@ class BehaviourUpliftModel(PlanMixin):
         d_model: int = 64,
         n_heads: int = 4,
         n_layers: int = 2,
-        dropout: float = 0.1,
+        dropout: float = 0.0,
         lr: float = 2e-3,
         batch_size: int = 256,
         val_fraction: float = 0.2,
@@ -319,6 +336,7 @@ class BehaviourUpliftModel(PlanMixin):
         self.category_vocab_ = [
             int(c) if isinstance(c, (int, np.integer)) else str(c) for c in getattr(seq, "category_vocab", [])
         ]
+        base_rates = _base_rates(log, len(cat["ids"]), logt)
         history = []
         pl.seed_everything(seed, workers=True, verbose=False)
         base = BehaviourNet(**self.config_)
@@ -332,6 +350,7 @@ class BehaviourUpliftModel(PlanMixin):
             pl.seed_everything(seed + 1 + m, workers=True, verbose=False)
             net = BehaviourNet(**self.config_)  # fresh heads per member, shared pre-trained encoder
             net.user.seq.load_state_dict(base.user.seq.state_dict())
+            net.init_output_bias(base_rates)
             dm = BehaviourDataModule(users, logt, self.batch_size, self.val_fraction, seed)
             net, rows = self._train(net, attrs, "finetune", dm, self.max_epochs, f"finetune_{m}")
             history += [{**r, "member": m} for r in rows]

@@ -221,6 +221,36 @@ class BehaviourNet(nn.Module):
         self.masked_event = nn.Linear(d_model, int(vocab_sizes["event_type"]))
         self.next_category = nn.Sequential(nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, n_cat))
 
+    @torch.no_grad()
+    def init_output_bias(self, base: dict) -> None:
+        """Start the pair and propensity heads at the training log's base rates.
+
+        Without it the first steps mostly shift every logit down, and they shift it most for users with
+        large activations (the active, likelier converters), so an early-stopped model can rank users
+        *backwards*. Setting the output biases to the base rates removes that transient.
+
+        Args:
+            base: ``participate, convert, retain, spend_positive, discount_positive`` (rates in (0, 1)),
+                ``spend_log_mean, discount_log_mean`` (mean log of the positive values) and
+                ``arm_shares`` (array of shape (n_arms,)).
+        """
+
+        def logit(p):
+            p = min(max(float(p), 1e-4), 1 - 1e-4)
+            return math.log(p / (1 - p))
+
+        bias = self.pair[-1].bias
+        names = {k: i for i, k in enumerate(PAIR_OUTPUTS)}
+        bias[names["participate"]] = logit(base["participate"])
+        bias[names["convert"]] = logit(base["convert"])
+        bias[names["retain"]] = logit(base["retain"])
+        bias[names["spend_logit"]] = logit(base["spend_positive"])
+        bias[names["spend_mu"]] = float(base["spend_log_mean"])
+        bias[names["disc_logit"]] = logit(base["discount_positive"])
+        bias[names["disc_mu"]] = float(base["discount_log_mean"])
+        shares = torch.as_tensor(base["arm_shares"], dtype=bias.dtype).clamp(min=1e-6)
+        self.propensity.bias.copy_(torch.log(shares))
+
     def encode(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Run the user encoder on a batch dict with the sequence fields, ``mask`` and ``tabular``."""
         tokens = {f: batch[f] for f in SEQ_FIELDS}

@@ -71,7 +71,7 @@ def make_trainer(
     root_dir: str | Path | None = None,
     name: str = "behaviour",
     monitor: str = "val/loss",
-    patience: int = 3,
+    patience: int | None = 3,
     checkpoint: bool = True,
     logger: bool = True,
     progress_bar: bool = True,
@@ -91,7 +91,7 @@ def make_trainer(
         root_dir: Where the CSV logs and checkpoints go (a temporary Lightning default when None).
         name: Sub-folder name of the CSV logger.
         monitor: Metric watched by early stopping, checkpointing and :class:`BestWeights`.
-        patience: Early-stopping patience in epochs.
+        patience: Early-stopping patience in epochs (None: no early stopping, e.g. without validation).
         checkpoint: Save the best checkpoint (``ModelCheckpoint``) under ``root_dir``.
         logger: Log every metric with ``CSVLogger`` (``metrics.csv``).
         progress_bar: Show a tqdm progress bar.
@@ -118,7 +118,9 @@ def make_trainer(
         logger = checkpoint = progress_bar = False
     kwargs.setdefault("log_every_n_steps", 10)
     best, history = BestWeights(monitor), History()
-    callbacks = [best, history, EarlyStopping(monitor=monitor, mode="min", patience=patience)]
+    callbacks = [best, history]
+    if patience is not None:
+        callbacks.append(EarlyStopping(monitor=monitor, mode="min", patience=patience))
     if checkpoint:
         callbacks.append(ModelCheckpoint(monitor=monitor, mode="min", save_top_k=1, filename="best-{epoch}"))
     if progress_bar:
