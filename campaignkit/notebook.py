@@ -37,7 +37,7 @@ def _to_jsonable(value: Any, name: str) -> Any:
     )
 
 
-def glue(name: str, value: Any, display: bool = True) -> Any:
+def glue(name: str, value: Any, display: bool = True) -> None:
     """Record ``value`` under ``name`` in the running notebook's outputs.
 
     Args:
@@ -45,8 +45,8 @@ def glue(name: str, value: Any, display: bool = True) -> Any:
         value: A JSON scalar (int, float, bool, str, None), a numpy scalar, or a small dict of those.
         display: Also show a plain-text line ``name = value`` in the notebook.
 
-    Returns:
-        The converted (JSON-ready) value.
+    Raises:
+        TypeError: ``value`` is not a JSON scalar or a small dict of them.
     """
     if not isinstance(name, str) or not name:
         raise ValueError("glue(name, value): name must be a non-empty string")
@@ -54,13 +54,12 @@ def glue(name: str, value: Any, display: bool = True) -> Any:
     try:
         from IPython.display import display as ipy_display
     except ImportError:  # pragma: no cover - IPython ships with the kit
-        return payload
+        return
     text = f"{name} = {payload!r}" if display else ""
     ipy_display(
         {GLUE_MIMETYPE: {"name": name, "value": payload}, "text/plain": text},
         raw=True,
     )
-    return payload
 
 
 def read_glued(path: str | Path) -> dict[str, Any]:
