@@ -209,7 +209,7 @@ def check_events(con: duckdb.DuckDBPyConnection, cutoff_us: int, label: str = "e
         con.execute("CREATE OR REPLACE TEMP VIEW events_src AS "
                     "SELECT * REPLACE (CAST(ts AS TIMESTAMPTZ) AS ts) FROM events_src__raw")
     for col in ("user_id", "item_id", "quantity"):
-        if not any(t in cols[col] for t in ("INT",)):
+        if "INT" not in cols[col]:
             raise SchemaError("integer_type", f"{col} must be an integer, found {cols[col]}",
                               file=label, column=col)
     if not any(t in cols["price"] for t in ("DOUBLE", "FLOAT", "DECIMAL", "INT", "REAL")):
@@ -225,7 +225,7 @@ def check_events(con: duckdb.DuckDBPyConnection, cutoff_us: int, label: str = "e
                any_value(CAST(event_type AS VARCHAR)) FILTER (WHERE CAST(event_type AS VARCHAR)
                                    NOT IN ({allowed}) OR event_type IS NULL),
                count(*) FILTER (WHERE user_id IS NULL OR ts IS NULL)
-        FROM events_src""").fetchone()
+        FROM events_src""").fetchall()[0]
     if n == 0:
         raise SchemaError("empty_log", "the event log has no rows: nothing to build features from", file=label)
     if n_bad_type:
@@ -259,7 +259,7 @@ def check_users(con: duckdb.DuckDBPyConnection, label: str = "users") -> dict[st
                           file=label, column="user_id")
     n, n_distinct, n_null = con.execute(
         "SELECT count(*), count(DISTINCT user_id), count(*) FILTER (WHERE user_id IS NULL) FROM users_src"
-    ).fetchone()
+    ).fetchall()[0]
     if n_null:
         raise SchemaError("not_null", f"{n_null} users have a null user_id", file=label, column="user_id")
     if n_distinct != n:

@@ -138,34 +138,36 @@ def _bucket_case(expr: str, edges, first_id: int) -> str:
 
 
 def _sequence_sql(cutoff_us: int, max_len: int, price_edges, gap_edges_s, lo: int, hi: int) -> str:
-    et_case = "CASE et " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in EVENT_TYPE_IDS.items()) + " END"
+    et_case = ("CASE CAST(e.event_type AS VARCHAR) "
+               + " ".join(f"WHEN '{k}' THEN {v}" for k, v in EVENT_TYPE_IDS.items()) + " END")
     price_case = _bucket_case("price", price_edges, 1)
     gap_case = ("CASE WHEN gap_s IS NULL THEN 1 ELSE "
                 + _bucket_case("gap_s", gap_edges_s, 2) + " END")
     return f"""
     WITH ev AS (   -- this chunk's users, events before the cutoff only
-        SELECT e.user_id, CAST(e.event_type AS VARCHAR) AS et, e.item_id, e.category,
-               CAST(e.price AS DOUBLE) AS price, epoch_us(e.ts) AS ts_us
+        SELECT e.user_id, {et_case} AS et,
+               e.item_id, e.category, CAST(e.price AS DOUBLE) AS price, epoch_us(e.ts) AS ts_us
         FROM events_src AS e
         SEMI JOIN chunk_ids AS c ON e.user_id = c.user_id
         WHERE e.user_id BETWEEN {lo} AND {hi} AND epoch_us(e.ts) < {cutoff_us}
     ),
-    ordered AS (   -- one sort per user: position from the end and gap to the previous event
+    ordered AS (   -- one sort per user, newest first: position from the end and gap to the previous event
         SELECT user_id, et, category, price,
-               (ts_us - lag(ts_us) OVER w) / 1e6                              AS gap_s,
-               count(*) OVER (PARTITION BY user_id) - row_number() OVER w   AS from_end
+               (ts_us - lead(ts_us) OVER w) / 1e6     AS gap_s,
+               row_number() OVER w - 1                AS from_end
         FROM ev
-        WINDOW w AS (PARTITION BY user_id ORDER BY ts_us, {et_case}, item_id, category, price)
+        WINDOW w AS (PARTITION BY user_id
+                     ORDER BY ts_us DESC, et DESC, item_id DESC, category DESC, price DESC)
+        QUALIFY row_number() OVER w <= {max_len}
     )
     SELECT o.user_id,
            {max_len - 1} - o.from_end                         AS pos,
-           {et_case}                                          AS event_type,
+           o.et                                               AS event_type,
            coalesce(v.cat_id, {{unknown_id}})                 AS category,
            {price_case}                                       AS price_bucket,
            {gap_case}                                         AS gap_bucket
     FROM ordered AS o
     LEFT JOIN cat_vocab AS v ON o.category = v.category
-    WHERE o.from_end < {max_len}
     """
 
 
@@ -251,8 +253,8 @@ def build_sequences(events, cutoff, user_ids=None, max_len: int = 64, out_dir=No
         arrays = _allocate(len(ids), max_len, out_path)
         arrays["user_id"][:] = ids
         n_chunks = -(-len(ids) // chunk_users) if len(ids) else 0
-        for start in tqdm(range(0, len(ids), chunk_users), total=n_chunks, disable=progress is False
-                          if progress is not None else None, desc="sequences", leave=False):
+        for start in tqdm(range(0, len(ids), chunk_users), total=n_chunks, desc="sequences", leave=False,
+                          disable=None if progress is None else not progress):
             block = ids[start:start + chunk_users]
             con.register("chunk_ids", pd.DataFrame({"user_id": block}))
             sql = _sequence_sql(cutoff_us, max_len, price_edges, gap_edges_s, int(block[0]), int(block[-1]))
