@@ -171,17 +171,35 @@ def _sequence_sql(cutoff_us: int, max_len: int, price_edges, gap_edges_s, lo: in
     """
 
 
-def _allocate(n: int, max_len: int, out_dir: Path | None) -> dict[str, np.ndarray]:
-    shapes = {"user_id": ((n,), np.int64), "mask": ((n, max_len), np.bool_),
-              **{c: ((n, max_len), np.int64) for c in CHANNELS}}
+_SHAPES = {"user_id": (False, np.int64), "mask": (True, np.bool_), **{c: (True, np.int64) for c in CHANNELS}}
+
+
+def _allocate(n: int, max_len: int, out_dir: Path | None) -> dict[str, np.ndarray] | None:
+    """In-memory zero arrays, or (``out_dir``) zero-filled ``.npy`` files created and closed again.
+
+    Files are created sparse (never written with zeros) and mapped one chunk at a time later, so the
+    process never holds more than a chunk of them in memory.
+    """
+    shape = {k: ((n, max_len) if two_d else (n,), d) for k, (two_d, d) in _SHAPES.items()}
     if out_dir is None:
-        return {k: np.zeros(s, dtype=d) for k, (s, d) in shapes.items()}
+        return {k: np.zeros(s, dtype=d) for k, (s, d) in shape.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
-    arrays = {}
-    for k, (s, d) in shapes.items():
-        arrays[k] = np.lib.format.open_memmap(out_dir / f"{k}.npy", mode="w+", dtype=d, shape=s)
-        arrays[k][:] = 0
-    return arrays
+    for k, (s, d) in shape.items():
+        mm = np.lib.format.open_memmap(out_dir / f"{k}.npy", mode="w+", dtype=d, shape=s)
+        del mm
+    return None
+
+
+def _write_chunk(arrays, out_dir: Path | None, start: int, chunk: dict[str, np.ndarray]) -> None:
+    """Copy one chunk's rows into the in-memory arrays, or into the files through a short-lived memmap."""
+    for k, values in chunk.items():
+        if out_dir is None:
+            arrays[k][start:start + len(values)] = values
+        else:
+            mm = np.load(out_dir / f"{k}.npy", mmap_mode="r+")
+            mm[start:start + len(values)] = values
+            mm.flush()
+            del mm
 
 
 def build_sequences(events, cutoff, user_ids=None, max_len: int = 64, out_dir=None,
@@ -251,7 +269,6 @@ def build_sequences(events, cutoff, user_ids=None, max_len: int = 64, out_dir=No
                        "price_bucket": len(price_edges) + 2, "gap_bucket": len(gap_edges_s) + 3}
         out_path = Path(out_dir) if out_dir is not None else None
         arrays = _allocate(len(ids), max_len, out_path)
-        arrays["user_id"][:] = ids
         n_chunks = -(-len(ids) // chunk_users) if len(ids) else 0
         for start in tqdm(range(0, len(ids), chunk_users), total=n_chunks, desc="sequences", leave=False,
                           disable=None if progress is None else not progress):
@@ -259,11 +276,15 @@ def build_sequences(events, cutoff, user_ids=None, max_len: int = 64, out_dir=No
             con.register("chunk_ids", pd.DataFrame({"user_id": block}))
             sql = _sequence_sql(cutoff_us, max_len, price_edges, gap_edges_s, int(block[0]), int(block[-1]))
             res = con.execute(sql.replace("{unknown_id}", str(len(category_vocab) + 1))).fetchnumpy()
-            rows = start + np.searchsorted(block, np.asarray(res["user_id"], dtype=np.int64))
+            rows = np.searchsorted(block, np.asarray(res["user_id"], dtype=np.int64))
             cols = np.asarray(res["pos"], dtype=np.int64)
+            chunk = {"user_id": block, "mask": np.zeros((len(block), max_len), dtype=np.bool_)}
+            chunk["mask"][rows, cols] = True
             for ch in CHANNELS:
-                arrays[ch][rows, cols] = np.asarray(res[ch], dtype=np.int64)
-            arrays["mask"][rows, cols] = True
+                chunk[ch] = np.zeros((len(block), max_len), dtype=np.int64)
+                chunk[ch][rows, cols] = np.asarray(res[ch], dtype=np.int64)
+            _write_chunk(arrays, out_path, start, chunk)
+            del res, chunk
             con.unregister("chunk_ids")
     finally:
         con.close()
@@ -272,8 +293,5 @@ def build_sequences(events, cutoff, user_ids=None, max_len: int = 64, out_dir=No
             "n_events_used": stats["n_before_cutoff"]}
     if out_path is None:
         return SequenceArrays(**arrays, vocab_sizes=vocab_sizes, category_vocab=category_vocab, meta=meta)
-    for a in arrays.values():
-        a.flush()
-    del arrays
     _write_meta(out_path, vocab_sizes, category_vocab, meta)
     return SequenceArrays.load(out_path, mmap_mode="r")
