@@ -304,3 +304,11 @@ def test_nanosecond_and_naive_timestamps_from_arrow_and_parquet(tmp_path):
     naive = events.assign(ts=events.ts.dt.tz_localize(None))
     for ev_in in (ns, tmp_path / "ns.parquet", naive):
         pd.testing.assert_frame_equal(base, build_features(ev_in, users, cut))
+
+
+def test_odd_attribute_names_and_values_are_quoted(tiny):
+    events, users = tiny
+    odd = users.assign(**{'home "region"': ["a'b", "c d", "a'b"], "score": [1.5, None, 2.0]})
+    f = build_features(events, odd, CUT)
+    assert f.loc[[1, 2, 3], "attr_home_region_a_b"].tolist() == [1, 0, 1]
+    assert f.loc[[1, 2, 3], "attr_score"].tolist() == [2.0, 0.0, 1.5]  # missing numeric -> 0

@@ -7,7 +7,8 @@ Parquet, optionally in user chunks, and returns one row per user. Meanings: :mod
 Leak guard: the only place events enter is the ``ev`` CTE, filtered by ``ts < cutoff``.
 Independence: every value of a user is computed from that user's own events and attributes; only the
 *set of columns* (tracked categories, attribute levels) is read from the whole input, and both can be
-fixed by the caller (``categories=``, ``attribute_levels=``).
+fixed by the caller (``categories=``, ``attribute_levels=``). Values agree across chunkings and runs up to
+floating-point rounding (DuckDB adds partial sums in parallel, so a last bit may differ).
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def _attribute_fragment(con, users_cols: dict, levels_given: dict | None, cutoff
     for col, typ in users_cols.items():
         if col == "user_id":
             continue
-        q = f'u."{col}"'
+        q = 'u."' + col.replace('"', '""') + '"'
         if typ.startswith("TIMESTAMP") or typ == "DATE":
             name = "tenure_days" if col == "signup_ts" else f"attr_{_slug(col)}_days_before_cutoff"
             items.append(f"greatest(coalesce(({cutoff_us} - epoch_us(CAST({q} AS TIMESTAMPTZ))) "
@@ -183,8 +184,9 @@ def _attribute_fragment(con, users_cols: dict, levels_given: dict | None, cutoff
             if levels_given is not None and col in levels_given:
                 levels = list(levels_given[col])
             else:
-                rows = con.execute(f'SELECT CAST("{col}" AS VARCHAR) AS v, count(*) AS n FROM users_src '
-                                   f'WHERE "{col}" IS NOT NULL GROUP BY 1 ORDER BY n DESC, v '
+                qc = '"' + col.replace('"', '""') + '"'
+                rows = con.execute(f"SELECT CAST({qc} AS VARCHAR) AS v, count(*) AS n FROM users_src "
+                                   f"WHERE {qc} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v "
                                    f"LIMIT {_MAX_ATTRIBUTE_LEVELS}").fetchall()
                 levels = sorted(r[0] for r in rows)
             levels_used[col] = levels
@@ -253,7 +255,9 @@ def build_features(events, users, cutoff, *, chunk_users: int | None = None, cat
             ``max_categories`` most frequent before the cutoff.
         max_categories: How many categories get a share column when ``categories`` is None.
         attribute_levels: ``{column: [levels]}`` to fix the one-hot levels of string attributes
-            (default: the up to 30 most frequent levels of each column, sorted).
+            (default: the up to 30 most frequent levels of each column, sorted). Numeric attributes
+            pass through (missing -> 0), timestamps become days before the cutoff (``signup_ts`` ->
+            ``tenure_days``), ``age_band`` / ``member_tier`` also get an ordinal ``attr_<col>_ord``.
         recency_cap_days: Cap of recencies and inter-purchase times, also their value when the event
             never happened.
         wide_category_limit: Up to this many distinct categories, category counts ride along the main
