@@ -248,3 +248,19 @@ def test_evaluation_helpers_by_hand():
     # column 1 ranked perfectly; column 2 has no ranking to get right and is skipped
     assert mean_true_qini(truth, truth) == pytest.approx(1.0)
     assert mean_true_qini(truth, -truth) == pytest.approx(-1.0)
+
+
+def test_uplift_heads_give_zero_effect_to_a_copy_of_control():
+    torch.manual_seed(0)
+    net = BehaviourNet(
+        VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=3, d_model=16, n_heads=2, n_layers=1
+    ).eval()
+    b = _batch(VOCAB)
+    attrs = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.3], [1.0, 0.0, 0.0]])  # row 2 repeats control
+    out = net(b, attrs, torch.zeros(3, 3, dtype=torch.long))
+    torch.testing.assert_close(out["convert"][:, 2], out["convert"][:, 0])
+    assert not torch.allclose(out["convert"][:, 1], out["convert"][:, 0])
+    # a targeted campaign sees the user's share of events in its category (category 3: all of user 1's)
+    b["category"][1] = 3
+    match = net.campaign.match(b, torch.tensor([[0, 3], [0, 3], [0, 3]]))
+    assert match[1, 1].tolist() == [1.0, 1.0] and match[1, 0].tolist() == [0.0, 0.0]

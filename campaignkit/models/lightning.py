@@ -132,8 +132,8 @@ class BehaviourLightningModule(pl.LightningModule):
         """Factual losses on the logged arm of each row."""
         net, w = self.net, self.loss_weights
         user, _, _ = net.encode(batch)
-        camp = net.campaign(self.attributes[batch["arm"]], batch["target"])
-        raw = net.pair_outputs(user, camp).float()
+        camp = net.campaign_embedding(batch, self.attributes[batch["arm"]], batch["target"])
+        raw = net.pair_outputs(user, camp, net.control_embedding(self.attributes)).float()
         bce = nn.functional.binary_cross_entropy_with_logits
         parts = {
             "participate": bce(raw[:, 0], batch["participated"]),

@@ -136,30 +136,58 @@ class UserEncoder(nn.Module):
 
 
 class CampaignEncoder(nn.Module):
-    """Embed campaigns from their attributes and (when targeted) the targeted category.
+    """Embed campaigns from their attributes and, when targeted, the user's affinity to the category.
+
+    A category-targeted campaign is described by its attributes plus two numbers per user: the share of
+    the user's events, and of their last ``recent`` events, in the targeted category. Affinities (rather
+    than one embedding per category) generalise across categories and cannot memorise a category.
 
     Args:
         n_attributes: Width of the attribute vectors (columns of ``campaign_features``).
-        n_categories: Number of category ids (including padding id 0).
         d_model: Output width.
+        recent: Events counted as recent.
     """
 
-    def __init__(self, n_attributes: int, n_categories: int, d_model: int):
-        super().__init__()
-        self.attr = nn.Sequential(nn.Linear(n_attributes, d_model), nn.GELU(), nn.Linear(d_model, d_model))
-        self.category = nn.Embedding(n_categories, d_model, padding_idx=0)
+    N_MATCH = 2
 
-    def forward(self, attributes: torch.Tensor, category: torch.Tensor) -> torch.Tensor:
+    def __init__(self, n_attributes: int, d_model: int, recent: int = 8):
+        super().__init__()
+        self.attr = nn.Sequential(
+            nn.Linear(n_attributes + self.N_MATCH, d_model), nn.GELU(), nn.Linear(d_model, d_model)
+        )
+        self.recent = recent
+
+    def match(self, batch: dict, category: torch.Tensor) -> torch.Tensor:
+        """Affinity of each user to each targeted category.
+
+        Args:
+            batch: Dict with ``category`` (batch, L) and ``mask`` (batch, L).
+            category: LongTensor of shape (batch,) or (batch, n_campaigns), target ids (0 = none).
+
+        Returns:
+            Tensor of shape (*category.shape, 2): shares of all and of recent events; 0 when untargeted.
+        """
+        squeeze = category.dim() == 1
+        cat = category[:, None] if squeeze else category
+        seq, mask = batch["category"], batch["mask"]
+        hit = (seq[:, None, :] == cat[:, :, None]) & mask[:, None, :] & (cat[:, :, None] > 0)
+        share = hit.sum(-1) / mask.sum(-1, keepdim=True).clamp(min=1)
+        recent = hit[..., -self.recent :].sum(-1) / mask[:, None, -self.recent :].sum(-1).clamp(min=1)
+        out = torch.stack([share, recent], dim=-1).float()
+        return out[:, 0] if squeeze else out
+
+    def forward(self, attributes: torch.Tensor, match: torch.Tensor) -> torch.Tensor:
         """Embed campaigns.
 
         Args:
             attributes: Tensor of shape (..., n_attributes).
-            category: LongTensor of shape (...), the targeted category id (0 = not targeted).
+            match: Tensor of shape (..., 2) from :meth:`match` (zeros for untargeted campaigns), with the
+                same leading shape as ``attributes``.
 
         Returns:
             Tensor of shape (..., d_model).
         """
-        return self.attr(attributes) + self.category(category)
+        return self.attr(torch.cat([attributes, match.to(attributes.dtype)], dim=-1))
 
 
 class BehaviourNet(nn.Module):
@@ -208,8 +236,9 @@ class BehaviourNet(nn.Module):
             d_model,
             dropout,
         )
-        self.campaign = CampaignEncoder(n_attributes, n_cat, d_model)
-        self.pair = nn.Sequential(
+        self.campaign = CampaignEncoder(n_attributes, d_model)
+        self.base = nn.Linear(d_model, len(PAIR_OUTPUTS))  # outcomes under control
+        self.pair = nn.Sequential(  # effect of a campaign, relative to control
             nn.Linear(3 * d_model, d_model),
             nn.GELU(),
             nn.Linear(d_model, d_model),
@@ -220,10 +249,15 @@ class BehaviourNet(nn.Module):
         self.masked_category = nn.Linear(d_model, n_cat)
         self.masked_event = nn.Linear(d_model, int(vocab_sizes["event_type"]))
         self.next_category = nn.Sequential(nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, n_cat))
+        # a campaign moves probabilities and log-locations, not the spread of spend (a regulariser: the
+        # lognormal mean exp(mu + sigma^2 / 2) is very sensitive to sigma, which small arms cannot pin down)
+        self.register_buffer(
+            "effect_mask", torch.tensor([0.0 if k.endswith("log_sigma") else 1.0 for k in PAIR_OUTPUTS])
+        )
 
     @torch.no_grad()
     def init_output_bias(self, base: dict) -> None:
-        """Start the pair and propensity heads at the training log's base rates.
+        """Start the control (base) and propensity heads at the training log's base rates.
 
         Without it the first steps mostly shift every logit down, and they shift it most for users with
         large activations (the active, likelier converters), so an early-stopped model can rank users
@@ -239,7 +273,7 @@ class BehaviourNet(nn.Module):
             p = min(max(float(p), 1e-4), 1 - 1e-4)
             return math.log(p / (1 - p))
 
-        bias = self.pair[-1].bias
+        bias = self.base.bias
         names = {k: i for i, k in enumerate(PAIR_OUTPUTS)}
         bias[names["participate"]] = logit(base["participate"])
         bias[names["convert"]] = logit(base["convert"])
@@ -256,17 +290,52 @@ class BehaviourNet(nn.Module):
         tokens = {f: batch[f] for f in SEQ_FIELDS}
         return self.user(tokens, batch["mask"], batch["tabular"])
 
-    def pair_outputs(self, user: torch.Tensor, campaign: torch.Tensor) -> torch.Tensor:
-        """Pair head on broadcastable user (..., d) and campaign (..., d) vectors -> (..., 9)."""
+    def _effect(self, user: torch.Tensor, campaign: torch.Tensor) -> torch.Tensor:
         user, campaign = torch.broadcast_tensors(user, campaign)
         return self.pair(torch.cat([user, campaign, user * campaign], dim=-1))
+
+    def pair_outputs(self, user: torch.Tensor, campaign: torch.Tensor, control: torch.Tensor) -> torch.Tensor:
+        """Raw outputs of (user, campaign) pairs: ``base(user) + g(user, c) - g(user, control)``.
+
+        The uplift heads: control outcomes come from the user alone, and a campaign adds an effect that is
+        exactly zero for the control campaign itself, so the effect is what the ``pair`` network learns.
+
+        Args:
+            user: Tensor of shape (..., d_model).
+            campaign: Broadcastable tensor of shape (..., d_model), the campaign embeddings.
+            control: Broadcastable tensor of shape (..., d_model), the control campaign's embedding.
+
+        Returns:
+            Tensor of shape (..., 9) (see :data:`PAIR_OUTPUTS`).
+        """
+        effect = self._effect(user, campaign) - self._effect(user, control)
+        return self.base(user) + effect * self.effect_mask
+
+    def control_embedding(self, attributes: torch.Tensor) -> torch.Tensor:
+        """Embedding of the control campaign (catalogue row 0), shape (d_model,)."""
+        return self.campaign(attributes[0], torch.zeros(CampaignEncoder.N_MATCH, device=attributes.device))
+
+    def campaign_embedding(
+        self, batch: dict, attributes: torch.Tensor, category: torch.Tensor
+    ) -> torch.Tensor:
+        """Embeddings of campaigns for the users of a batch.
+
+        Args:
+            batch: Dict with ``category`` and ``mask``.
+            attributes: Tensor of shape (batch, n_attributes) or (batch, n_campaigns, n_attributes).
+            category: LongTensor of shape (batch,) or (batch, n_campaigns), target ids (0 = none).
+
+        Returns:
+            Tensor of shape (batch, d_model) or (batch, n_campaigns, d_model).
+        """
+        return self.campaign(attributes, self.campaign.match(batch, category))
 
     def forward(self, batch: dict, attributes: torch.Tensor, category: torch.Tensor) -> dict:
         """Score every user of the batch under every campaign given.
 
         Args:
             batch: Dict with the sequence fields, ``mask`` and ``tabular``.
-            attributes: Tensor of shape (n_campaigns, n_attributes).
+            attributes: Tensor of shape (n_campaigns, n_attributes); row 0 is control.
             category: LongTensor of shape (batch, n_campaigns) of targeted category ids (0 = none).
 
         Returns:
@@ -275,8 +344,8 @@ class BehaviourNet(nn.Module):
             parameters.
         """
         user, _, _ = self.encode(batch)
-        camp = self.campaign(attributes[None].expand(category.shape[0], -1, -1), category)
-        out = self.pair_outputs(user[:, None, :], camp)
+        camp = self.campaign_embedding(batch, attributes[None].expand(category.shape[0], -1, -1), category)
+        out = self.pair_outputs(user[:, None, :], camp, self.control_embedding(attributes))
         return outputs_to_dict(out)
 
 
