@@ -21,7 +21,7 @@ import torch
 
 from campaignkit.models import make_trainer, realised_discount
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
-from campaignkit.models.facade import catalogue_arrays
+from campaignkit.models.facade import catalogue_arrays, realised_profit
 from campaignkit.models.lightning import BehaviourLightningModule
 from campaignkit.models.networks import BehaviourNet
 from campaignkit.models.toy import toy_problem
@@ -31,7 +31,10 @@ def _setup(n_users: int, max_len: int, d_model: int, batch_size: int, seed: int 
     toy = toy_problem(n_users=n_users, max_len=max_len, random_state=seed)
     f = toy["features"]
     users = UserTensors.build(f, toy["sequences"], np.zeros(f.shape[1]), np.ones(f.shape[1]), f.columns)
-    log = toy["log"].assign(discount=realised_discount(toy["log"], toy["catalogue"]))
+    log = toy["log"].assign(
+        discount=realised_discount(toy["log"], toy["catalogue"]),
+        profit=realised_profit(toy["log"], toy["catalogue"]),
+    )
     logt = LogTensors.build(log, users, toy["catalogue"]["campaign_id"], toy["sequences"])
     attrs = torch.as_tensor(catalogue_arrays(toy["catalogue"])["features"])
     torch.manual_seed(seed)

@@ -11,6 +11,7 @@ import torch
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models import BehaviourNet, BehaviourUpliftModel, make_trainer, realised_discount
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
+from campaignkit.models.facade import realised_profit
 from campaignkit.models.lightning import BehaviourLightningModule, next_category_targets
 from campaignkit.models.networks import ziln_loss, ziln_mean
 from campaignkit.models.toy import toy_problem
@@ -93,7 +94,10 @@ def test_datamodule_split_is_seeded_and_by_user(toy):
     users = UserTensors.build(
         toy["features"], toy["sequences"], np.zeros(6), np.ones(6), toy["features"].columns
     )
-    log = toy["log"].assign(discount=realised_discount(toy["log"], toy["catalogue"]))
+    log = toy["log"].assign(
+        discount=realised_discount(toy["log"], toy["catalogue"]),
+        profit=realised_profit(toy["log"], toy["catalogue"]),
+    )
     logt = LogTensors.build(log, users, toy["catalogue"]["campaign_id"], toy["sequences"])
     a = BehaviourDataModule(users, logt, random_state=3)
     b = BehaviourDataModule(users, logt, random_state=3)
@@ -120,6 +124,8 @@ def test_realised_discount_by_hand(toy):
     )
     # control pays nothing; 10% of 50; the fixed 20; not participating pays nothing
     np.testing.assert_allclose(realised_discount(log, cat), [0.0, 5.0, 20.0, 0.0])
+    # profit = 0.35 x revenue - discount - contact cost
+    np.testing.assert_allclose(realised_profit(log, cat), [17.5, 12.48, 21.99, 17.48])
 
 
 def test_trainer_factory_quick_and_log_keys(toy, tmp_path):

@@ -166,13 +166,12 @@ class LogTensors:
             "arm": torch.as_tensor(arm, dtype=torch.long),
             "target": torch.as_tensor(category_to_id(log["target_category"].to_numpy(), sequences)),
         }
-        if "discount" not in log.columns:
-            raise SchemaError(
-                "required_column",
-                "campaign log lacks the realised 'discount' paid per row",
-                column="discount",
-            )
-        for c in ("participated", "converted", "retained", "revenue", "propensity", "discount"):
+        for col in ("discount", "profit"):
+            if col not in log.columns:
+                raise SchemaError(
+                    "required_column", f"campaign log lacks the realised {col!r} per row", column=col
+                )
+        for c in ("participated", "converted", "retained", "revenue", "propensity", "discount", "profit"):
             t[c] = torch.as_tensor(log[c].to_numpy(dtype=np.float32))
         return cls(t)
 

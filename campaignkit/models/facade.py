@@ -41,7 +41,16 @@ from campaignkit.models.trainer import make_trainer
 
 __all__ = ["BehaviourUpliftModel", "PlanMixin", "realised_discount", "catalogue_arrays", "resolve_seed"]
 
-OUTCOME_KEYS = ("participate", "convert", "revenue", "discount", "contact", "profit", "retain")
+OUTCOME_KEYS = (
+    "participate",
+    "convert",
+    "revenue",
+    "discount",
+    "contact",
+    "profit",
+    "profit_components",
+    "retain",
+)
 
 
 def resolve_seed(random_state) -> int:
@@ -98,6 +107,29 @@ def realised_discount(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
     return np.where(redeemed, per_order, 0.0)
 
 
+def realised_profit(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
+    """Profit of each logged row: ``margin_rate * revenue - discount - contact_cost`` (a ``profit`` column
+    of the log is used as is when present).
+
+    Args:
+        log: Campaign log.
+        catalogue: The campaigns (``margin_rate`` defaults to 0.35, ``contact_cost`` to 0).
+
+    Returns:
+        Array of shape (n_rows,).
+    """
+    if "profit" in log.columns:
+        return log["profit"].to_numpy(dtype=float)
+    cat = catalogue.set_index("campaign_id")
+    margin = (
+        log["campaign_id"].map(cat["margin_rate"] if "margin_rate" in cat else 0.35).to_numpy(dtype=float)
+    )
+    contact = (
+        log["campaign_id"].map(cat["contact_cost"] if "contact_cost" in cat else 0.0).to_numpy(dtype=float)
+    )
+    return margin * log["revenue"].to_numpy(dtype=float) - realised_discount(log, catalogue) - contact
+
+
 class PlanMixin:
     """``choose`` and ``plan`` for any model with ``predict_outcomes`` returning a ``profit`` grid."""
 
@@ -150,6 +182,8 @@ def _base_rates(log: pd.DataFrame, n_arms: int, logt: LogTensors) -> dict:
         "spend_log_mean": np.log(rev[rev > 0]).mean() if np.any(rev > 0) else 0.0,
         "discount_positive": np.mean(disc > 0),
         "discount_log_mean": np.log(disc[disc > 0]).mean() if np.any(disc > 0) else 0.0,
+        "profit_mean": log["profit"].mean(),
+        "profit_std": log["profit"].std(),
         "arm_shares": np.bincount(logt.tensors["arm"].numpy(), minlength=n_arms) / len(log),
     }
 
@@ -320,6 +354,7 @@ class BehaviourUpliftModel(PlanMixin):
         cat = catalogue_arrays(catalogue)
         log = log.copy()
         log["discount"] = realised_discount(log, catalogue)
+        log["profit"] = realised_profit(log, catalogue)
         logt = LogTensors.build(log, users, cat["ids"], seq)
         attrs = torch.as_tensor(cat["features"])
         self.config_ = dict(
@@ -419,7 +454,7 @@ class BehaviourUpliftModel(PlanMixin):
         collate, members = GatherCollate(users), []
         for net in self.networks_:
             net.eval()
-            parts = {k: [] for k in ("participate", "convert", "revenue", "discount", "retain")}
+            parts = {k: [] for k in ("participate", "convert", "revenue", "discount", "retain", "profit")}
             for start in range(0, len(users), batch_size):
                 rows = list(range(start, min(start + batch_size, len(users))))
                 o = net(collate(rows), attrs, cat_ids[rows])
@@ -428,7 +463,7 @@ class BehaviourUpliftModel(PlanMixin):
                     parts[k].append(o[k].float())
             d = {k: torch.cat(v).numpy().astype(np.float64) for k, v in parts.items()}
             d["contact"] = np.broadcast_to(cat["contact"][None, :], d["revenue"].shape).copy()
-            d["profit"] = cat["margin"][None, :] * d["revenue"] - d["discount"] - d["contact"]
+            d["profit_components"] = cat["margin"][None, :] * d["revenue"] - d["discount"] - d["contact"]
             members.append(d)
         return members, np.asarray(target_category)
 

@@ -25,6 +25,7 @@ DEFAULT_LOSS_WEIGHTS = {
     "convert": 1.0,
     "revenue": 0.5,
     "discount": 0.5,
+    "profit": 1.0,
     "retain": 1.0,
     "propensity": 0.1,
 }
@@ -141,6 +142,7 @@ class BehaviourLightningModule(pl.LightningModule):
             "revenue": ziln_loss(batch["revenue"], raw[:, 2], raw[:, 3], raw[:, 4]),
             "retain": bce(raw[:, 5], batch["retained"]),
             "discount": ziln_loss(batch["discount"], raw[:, 6], raw[:, 7], raw[:, 8]),
+            "profit": nn.functional.mse_loss(raw[:, 9], batch["profit"] / net.profit_scale),
             "propensity": nn.functional.cross_entropy(net.propensity(user).float(), batch["arm"]),
         }
         parts["loss"] = sum(w[k] * parts[k] for k in w)

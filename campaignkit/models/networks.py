@@ -39,6 +39,7 @@ PAIR_OUTPUTS = (
     "disc_logit",
     "disc_mu",
     "disc_log_sigma",
+    "profit",
 )
 """Channels of the pair head, in order (logits for the binary ones)."""
 
@@ -251,6 +252,7 @@ class BehaviourNet(nn.Module):
         self.next_category = nn.Sequential(nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, n_cat))
         # a campaign moves probabilities and log-locations, not the spread of spend (a regulariser: the
         # lognormal mean exp(mu + sigma^2 / 2) is very sensitive to sigma, which small arms cannot pin down)
+        self.register_buffer("profit_scale", torch.ones(()))  # profit head works in units of the log's std
         self.register_buffer(
             "effect_mask", torch.tensor([0.0 if k.endswith("log_sigma") else 1.0 for k in PAIR_OUTPUTS])
         )
@@ -282,6 +284,8 @@ class BehaviourNet(nn.Module):
         bias[names["spend_mu"]] = float(base["spend_log_mean"])
         bias[names["disc_logit"]] = logit(base["discount_positive"])
         bias[names["disc_mu"]] = float(base["discount_log_mean"])
+        self.profit_scale.fill_(max(float(base["profit_std"]), 1e-6))
+        bias[names["profit"]] = float(base["profit_mean"]) / float(self.profit_scale)
         shares = torch.as_tensor(base["arm_shares"], dtype=bias.dtype).clamp(min=1e-6)
         self.propensity.bias.copy_(torch.log(shares))
 
@@ -306,7 +310,7 @@ class BehaviourNet(nn.Module):
             control: Broadcastable tensor of shape (..., d_model), the control campaign's embedding.
 
         Returns:
-            Tensor of shape (..., 9) (see :data:`PAIR_OUTPUTS`).
+            Tensor of shape (..., 10) (see :data:`PAIR_OUTPUTS`).
         """
         effect = self._effect(user, campaign) - self._effect(user, control)
         return self.base(user) + effect * self.effect_mask
@@ -346,11 +350,11 @@ class BehaviourNet(nn.Module):
         user, _, _ = self.encode(batch)
         camp = self.campaign_embedding(batch, attributes[None].expand(category.shape[0], -1, -1), category)
         out = self.pair_outputs(user[:, None, :], camp, self.control_embedding(attributes))
-        return outputs_to_dict(out)
+        return outputs_to_dict(out, self.profit_scale)
 
 
-def outputs_to_dict(out: torch.Tensor) -> dict:
-    """Turn raw pair-head outputs (..., 9) into probabilities, expected revenue and expected discount."""
+def outputs_to_dict(out: torch.Tensor, profit_scale=1.0) -> dict:
+    """Turn raw pair-head outputs (..., 10) into probabilities, expected revenue, discount and profit."""
     d = {k: out[..., i] for i, k in enumerate(PAIR_OUTPUTS)}
     return {
         "participate": torch.sigmoid(d["participate"]),
@@ -361,6 +365,7 @@ def outputs_to_dict(out: torch.Tensor) -> dict:
         "spend_mu": d["spend_mu"],
         "spend_log_sigma": d["spend_log_sigma"],
         "discount": ziln_mean(d["disc_logit"], d["disc_mu"], d["disc_log_sigma"]),
+        "profit": d["profit"] * profit_scale,
     }
 
 
