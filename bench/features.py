@@ -77,7 +77,9 @@ def core_pandas(events: pd.DataFrame, cutoff) -> pd.DataFrame:
     ev = events[events["ts"] < pd.Timestamp(cutoff)]
     et = ev["event_type"]  # str or categorical, used as it comes
     counts = ev.groupby(["user_id", et], observed=True).size().unstack(fill_value=0)
-    out = pd.DataFrame({f"n_{k}": counts[k] if k in counts else 0 for k in ("view", "cart", "fav", "purchase")})
+    out = pd.DataFrame(
+        {f"n_{k}": counts[k] if k in counts else 0 for k in ("view", "cart", "fav", "purchase")}
+    )
     last = ev.groupby("user_id")["ts"].max()
     out["recency_days"] = (pd.Timestamp(cutoff) - last).dt.total_seconds() / 86400
     buy = ev[et == "purchase"]
@@ -112,25 +114,46 @@ def run_compare(args) -> dict:
     for threads in args.threads:
         core_d, t_cd = timed(core_duckdb, events, cutoff, threads)
         diff_core = float(np.nanmax(np.abs(core_d[core_p.columns].to_numpy(float) - core_p.to_numpy(float))))
-        print(f"core aggregates  duckdb {threads} thr.   {t_cd:7.2f}s ({n / t_cd / 1e6:6.2f} M ev/s)   "
-              f"pandas/duckdb {t_cp / t_cd:5.2f}x   max|diff| {diff_core:.2e}")
+        print(
+            f"core aggregates  duckdb {threads} thr.   {t_cd:7.2f}s ({n / t_cd / 1e6:6.2f} M ev/s)   "
+            f"pandas/duckdb {t_cp / t_cd:5.2f}x   max|diff| {diff_core:.2e}"
+        )
         feats, t_fd = timed(build_features, events, users, cutoff, threads=threads)
         if ref is None:
             ref, t_fp = timed(pandas_features, events, users["user_id"], cutoff, feats.attrs["categories"])
-            print(f"full features    pandas           {t_fp:7.2f}s ({n / t_fp / 1e6:6.2f} M ev/s)   "
-                  f"({ref.shape[1]} behaviour features)")
+            print(
+                f"full features    pandas           {t_fp:7.2f}s ({n / t_fp / 1e6:6.2f} M ev/s)   "
+                f"({ref.shape[1]} behaviour features)"
+            )
         diff_full = float(np.max(np.abs(feats[ref.columns].to_numpy(float) - ref.to_numpy(float))))
-        print(f"full features    duckdb {threads} thr.   {t_fd:7.2f}s ({n / t_fd / 1e6:6.2f} M ev/s)   "
-              f"pandas/duckdb {t_fp / t_fd:5.2f}x   max|diff| {diff_full:.2e}   ({feats.shape[1]} features)")
+        print(
+            f"full features    duckdb {threads} thr.   {t_fd:7.2f}s ({n / t_fd / 1e6:6.2f} M ev/s)   "
+            f"pandas/duckdb {t_fp / t_fd:5.2f}x   max|diff| {diff_full:.2e}   ({feats.shape[1]} features)"
+        )
         seqs, t_s = timed(build_sequences, events, cutoff, users["user_id"], max_len=64, threads=threads)
-        print(f"sequences L=64   duckdb {threads} thr.   {t_s:7.2f}s ({n / t_s / 1e6:6.2f} M ev/s)   "
-              f"users {len(seqs):,}")
+        print(
+            f"sequences L=64   duckdb {threads} thr.   {t_s:7.2f}s ({n / t_s / 1e6:6.2f} M ev/s)   "
+            f"users {len(seqs):,}"
+        )
         out["by_threads"][str(threads)] = {
-            "core": {"duckdb_s": t_cd, "pandas_s": t_cp, "ratio": t_cp / t_cd, "duckdb_events_per_s": n / t_cd,
-                     "pandas_events_per_s": n / t_cp, "max_abs_diff": diff_core},
-            "full": {"duckdb_s": t_fd, "pandas_s": t_fp, "ratio": t_fp / t_fd, "duckdb_events_per_s": n / t_fd,
-                     "pandas_events_per_s": n / t_fp, "max_abs_diff": diff_full, "n_features": feats.shape[1],
-                     "n_compared": ref.shape[1]},
+            "core": {
+                "duckdb_s": t_cd,
+                "pandas_s": t_cp,
+                "ratio": t_cp / t_cd,
+                "duckdb_events_per_s": n / t_cd,
+                "pandas_events_per_s": n / t_cp,
+                "max_abs_diff": diff_core,
+            },
+            "full": {
+                "duckdb_s": t_fd,
+                "pandas_s": t_fp,
+                "ratio": t_fp / t_fd,
+                "duckdb_events_per_s": n / t_fd,
+                "pandas_events_per_s": n / t_fp,
+                "max_abs_diff": diff_full,
+                "n_features": feats.shape[1],
+                "n_compared": ref.shape[1],
+            },
             "sequences": {"seconds": t_s, "events_per_s": n / t_s},
         }
     out["peak_rss_gb"] = peak_rss_gb()
@@ -173,24 +196,47 @@ def run_scale(args) -> dict:
         print(f"writing {args.n_users:,} users to {data} ...", flush=True)
         info = write_parquet_child(data, args.n_users, args.chunk_users, args.seed, args.synthetic)
         print(f"  {info['n_events']:,} events in {info['write_seconds']:.1f}s", flush=True)
-    cutoff = json.loads((data / "world.json").read_text())["cutoff"] if (data / "world.json").exists() \
+    cutoff = (
+        json.loads((data / "world.json").read_text())["cutoff"]
+        if (data / "world.json").exists()
         else "2024-08-01"
+    )
     rss0 = peak_rss_gb()
     t0 = time.perf_counter()
-    store = FeatureStore.build("bench", str(data / "events" / "*.parquet"), str(data / "users" / "*.parquet"),
-                               cutoff, root=work / "store", max_len=64, chunk_users=args.chunk_users,
-                               force=True, threads=args.threads[0], memory_limit=args.memory_limit)
+    store = FeatureStore.build(
+        "bench",
+        str(data / "events" / "*.parquet"),
+        str(data / "users" / "*.parquet"),
+        cutoff,
+        root=work / "store",
+        max_len=64,
+        chunk_users=args.chunk_users,
+        force=True,
+        threads=args.threads[0],
+        memory_limit=args.memory_limit,
+    )
     secs = time.perf_counter() - t0
     rc = store.manifest["row_counts"]
     n = rc["n_events_in_log"]
     disk = sum(p.stat().st_size for p in (work / "store" / "bench").rglob("*") if p.is_file()) / 1e9
-    print(f"store built: {rc['n_users']:,} users, {n:,} events, {rc['n_features']} features, L=64 "
-          f"in {secs:.1f}s ({n / secs / 1e6:.2f} M ev/s), peak RSS {peak_rss_gb():.2f} GB "
-          f"(before build {rss0:.2f} GB), store on disk {disk:.2f} GB")
-    out = {"mode": "scale", "n_users": rc["n_users"], "n_events": n, "threads": args.threads[0],
-           "memory_limit": args.memory_limit, "chunk_users": args.chunk_users, "build_seconds": secs,
-           "events_per_s": n / secs, "peak_rss_gb": peak_rss_gb(), "store_gb": disk,
-           "write_seconds": info.get("write_seconds")}
+    print(
+        f"store built: {rc['n_users']:,} users, {n:,} events, {rc['n_features']} features, L=64 "
+        f"in {secs:.1f}s ({n / secs / 1e6:.2f} M ev/s), peak RSS {peak_rss_gb():.2f} GB "
+        f"(before build {rss0:.2f} GB), store on disk {disk:.2f} GB"
+    )
+    out = {
+        "mode": "scale",
+        "n_users": rc["n_users"],
+        "n_events": n,
+        "threads": args.threads[0],
+        "memory_limit": args.memory_limit,
+        "chunk_users": args.chunk_users,
+        "build_seconds": secs,
+        "events_per_s": n / secs,
+        "peak_rss_gb": peak_rss_gb(),
+        "store_gb": disk,
+        "write_seconds": info.get("write_seconds"),
+    }
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return out
@@ -201,8 +247,13 @@ def main(argv=None) -> dict:
     p.add_argument("--mode", choices=["compare", "scale"], default="compare")
     p.add_argument("--n-users", type=int, default=100_000)
     p.add_argument("--chunk-users", type=int, default=250_000)
-    p.add_argument("--threads", type=int, nargs="+", default=[1, 2],
-                   help="DuckDB thread counts to time (compare mode); the first is used in scale mode")
+    p.add_argument(
+        "--threads",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="DuckDB thread counts to time (compare mode); the first is used in scale mode",
+    )
     p.add_argument("--memory-limit", default="8GB", help="DuckDB memory limit (scale mode)")
     p.add_argument("--synthetic", action="store_true", help="simple generator instead of the world")
     p.add_argument("--seed", type=int, default=0)
@@ -211,8 +262,15 @@ def main(argv=None) -> dict:
     p.add_argument("--keep", action="store_true", help="scale mode: keep the written data and store")
     args = p.parse_args(argv)
     res = run_compare(args) if args.mode == "compare" else run_scale(args)
-    res.update({"duckdb": duckdb.__version__, "pandas": pd.__version__, "cpus": os.cpu_count(),
-                "machine": platform.machine(), "load_avg_1m": os.getloadavg()[0]})
+    res.update(
+        {
+            "duckdb": duckdb.__version__,
+            "pandas": pd.__version__,
+            "cpus": os.cpu_count(),
+            "machine": platform.machine(),
+            "load_avg_1m": os.getloadavg()[0],
+        }
+    )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"features_{res['mode']}_{args.n_users}.json"
     out.write_text(json.dumps(res, indent=2))
