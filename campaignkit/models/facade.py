@@ -8,6 +8,9 @@ Calls (the baselines in :mod:`campaignkit.models.baselines` take the same):
   then fine-tunes ``n_ensemble`` members (seeds ``random_state + m``) on the log.
 - ``predict_outcomes(store, catalogue)``: arrays of shape (n_users, n_campaigns) of participate,
   convert, revenue, discount, contact, profit and retain (ensemble mean; ``*_std`` across members).
+  ``profit`` comes from the direct profit head (additive campaign effect, squared loss), which ranks
+  choices better than ``profit_components = margin x revenue - discount - contact`` built from the ZILN
+  heads (a multiplicative effect on spend credits sure things with large revenue gains).
 - ``predict_uplift(store, catalogue, outcome="profit")``: outcome minus the control column.
 - ``choose(store, catalogue)`` / ``plan(...)``: each user's campaign with the highest predicted profit.
 - ``save(path)`` / ``BehaviourUpliftModel.load(path)`` (``torch.load(weights_only=True)``).
