@@ -8,9 +8,11 @@ Calls (the baselines in :mod:`campaignkit.models.baselines` take the same):
   then fine-tunes ``n_ensemble`` members (seeds ``random_state + m``) on the log.
 - ``predict_outcomes(store, catalogue)``: arrays of shape (n_users, n_campaigns) of participate,
   convert, revenue, discount, contact, profit and retain (ensemble mean; ``*_std`` across members).
-  ``profit`` comes from the direct profit head (additive campaign effect, squared loss), which ranks
-  choices better than ``profit_components = margin x revenue - discount - contact`` built from the ZILN
-  heads (a multiplicative effect on spend credits sure things with large revenue gains).
+  ``profit`` comes from the direct profit head (additive campaign effect, squared loss);
+  ``profit_components = margin x revenue - discount - contact`` is built from the ZILN heads. In one
+  12,000-user check (seed 0) the direct head's choices earned +0.030 per user over all-control and the
+  composition's -0.013 (a multiplicative effect on spend over-credits big spenders, who are often sure
+  things); the composition ranked single campaigns better (true Qini 0.107 vs 0.048).
 - ``predict_uplift(store, catalogue, outcome="profit")``: outcome minus the control column.
 - ``choose(store, catalogue)`` / ``plan(...)``: each user's campaign with the highest predicted profit.
 - ``save(path)`` / ``BehaviourUpliftModel.load(path)`` (``torch.load(weights_only=True)``).
