@@ -98,3 +98,18 @@ def test_load_by_name_and_path_and_tamper_detection(store, tmp_path):
         FeatureStore.load("missing", root=tmp_path)
     with pytest.raises(ParameterError):
         FeatureStore.build("../evil", None, None, CUT, root=tmp_path)
+
+
+def test_store_from_world_parquet_equals_world_in_memory(tmp_path):
+    from campaignkit.data import make_world, write_world_parquet
+
+    write_world_parquet(tmp_path / "world", n_users=1_500, chunk_users=500, random_state=3, progress=False)
+    world = make_world(n_users=1_500, random_state=3)
+    store = FeatureStore.build("w", str(tmp_path / "world" / "events" / "*.parquet"),
+                               tmp_path / "world" / "users", world.cutoff, root=tmp_path, max_len=16,
+                               chunk_users=400)
+    direct = build_features(world.events, world.users, world.cutoff)
+    pd.testing.assert_frame_equal(store.features, direct, check_names=False, rtol=1e-12)
+    seqs = build_sequences(world.events, world.cutoff, world.users["user_id"], max_len=16)
+    for ch in ("user_id", "event_type", "category", "price_bucket", "gap_bucket", "mask"):
+        assert np.array_equal(getattr(store.sequences, ch), getattr(seqs, ch)), ch
