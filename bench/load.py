@@ -41,15 +41,17 @@ def write_events(folder: Path, rows: int, chunk: int, seed: int = 0) -> list[Pat
     for i, start in enumerate(range(0, rows, chunk)):
         n = min(chunk, rows - start)
         ts = t0 + np.sort(rng.integers(0, 180 * 86400 * 10**6, n))
-        table = pa.table({
-            "user_id": pa.array(rng.integers(0, 10_000_000, n), pa.int64()),
-            "ts": pa.array(ts, pa.timestamp("us", tz="UTC")),
-            "event_type": pa.array(types[rng.choice(4, n, p=[0.8, 0.1, 0.05, 0.05])]),
-            "item_id": pa.array(rng.integers(0, 1_000_000, n), pa.int64()),
-            "category": pa.array(rng.integers(0, 50, n), pa.int64()),
-            "price": pa.array(np.round(rng.gamma(2.0, 20.0, n), 2)),
-            "quantity": pa.array(rng.integers(1, 4, n), pa.int64()),
-        })
+        table = pa.table(
+            {
+                "user_id": pa.array(rng.integers(0, 10_000_000, n), pa.int64()),
+                "ts": pa.array(ts, pa.timestamp("us", tz="UTC")),
+                "event_type": pa.array(types[rng.choice(4, n, p=[0.8, 0.1, 0.05, 0.05])]),
+                "item_id": pa.array(rng.integers(0, 1_000_000, n), pa.int64()),
+                "category": pa.array(rng.integers(0, 50, n), pa.int64()),
+                "price": pa.array(np.round(rng.gamma(2.0, 20.0, n), 2)),
+                "quantity": pa.array(rng.integers(1, 4, n), pa.int64()),
+            }
+        )
         path = folder / f"part-{i:04d}.parquet"
         pq.write_table(table, path)
         files.append(path)
@@ -60,7 +62,9 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=5_000_000)
     ap.add_argument("--chunk", type=int, default=2_500_000)
-    ap.add_argument("--folder", type=Path, default=None, help="where to write the Parquet files (default: a temp dir)")
+    ap.add_argument(
+        "--folder", type=Path, default=None, help="where to write the Parquet files (default: a temp dir)"
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(dir=args.folder) as tmp:
         folder = Path(tmp)
