@@ -18,7 +18,6 @@ from campaignkit.errors import ParameterError
 
 __all__ = [
     "EVENT_TYPES",
-    "CAMPAIGN_TYPES_FALLBACK",
     "RULES",
     "Column",
     "TableSchema",
@@ -34,18 +33,6 @@ __all__ = [
 
 EVENT_TYPES: tuple[str, ...] = ("view", "cart", "fav", "purchase")
 """The event vocabulary of canonical events, in funnel order."""
-
-CAMPAIGN_TYPES_FALLBACK: tuple[str, ...] = (
-    "control",
-    "threshold_discount",
-    "percent_discount",
-    "flash_sale",
-    "coupon",
-    "points_bonus",
-    "member_exclusive",
-    "reminder",
-)
-"""Campaign types of the design card, used when ``campaignkit.data.catalogue`` is not importable."""
 
 RULES: dict[str, str] = {
     # file-level rules (raise SchemaError)
@@ -182,17 +169,14 @@ class TableSchema:
 
 
 def campaign_types() -> tuple[str, ...]:
-    """Return the campaign-type vocabulary (the catalogue's when it is importable).
+    """Return the campaign-type vocabulary of the catalogue (:data:`campaignkit.data.catalogue.CAMPAIGN_TYPES`).
 
     Returns:
         Tuple of type names, ``control`` first.
     """
-    try:  # the synthetic world owns the catalogue; fall back to the design card's list
-        from campaignkit.data.catalogue import CAMPAIGN_TYPES  # type: ignore[import-not-found]
+    from campaignkit.data.catalogue import CAMPAIGN_TYPES
 
-        return tuple(CAMPAIGN_TYPES)
-    except Exception:  # noqa: BLE001 - any import problem means "not there yet"
-        return CAMPAIGN_TYPES_FALLBACK
+    return tuple(CAMPAIGN_TYPES)
 
 
 EVENTS = TableSchema(
