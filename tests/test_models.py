@@ -270,3 +270,32 @@ def test_uplift_heads_give_zero_effect_to_a_copy_of_control():
     b["category"][1] = 3
     match = net.campaign.match(b, torch.tensor([[0, 3], [0, 3], [0, 3]]))
     assert match[1, 1].tolist() == [1.0, 1.0] and match[1, 0].tolist() == [0.0, 0.0]
+
+
+def test_lower_bound_choice_by_hand():
+    # bounds (mean uplift - 1 x std): user 0 -> [0, 0.8, -1.0], user 1 -> [0, -0.5, 0.1], user 2 -> all < 0
+    out = {
+        "profit": np.array([[1.0, 2.0, 3.0], [1.0, 1.5, 1.2], [0.0, 0.5, 0.2]]),
+        "profit_uplift_std": np.array([[0.0, 0.2, 3.0], [0.0, 1.0, 0.1], [0.0, 0.6, 0.3]]),
+    }
+    np.testing.assert_array_equal(BehaviourUpliftModel().choose_from_outcomes(out), [1, 2, 0])
+    np.testing.assert_array_equal(
+        BehaviourUpliftModel(uncertainty_penalty=0.0).choose_from_outcomes(out), [2, 1, 1]
+    )
+    with pytest.raises(ParameterError):
+        BehaviourUpliftModel(uncertainty_penalty=-1.0).fit(None, None, None)
+
+
+def test_ensemble_uplift_std_matches_members(fitted, toy):
+    store = (toy["features"], toy["sequences"])
+    out = fitted.predict_outcomes(store, toy["catalogue"])
+    members, _ = fitted._member_outcomes(store, toy["catalogue"], out["target_category"], 2048)
+    uplift = np.stack([m["profit"] - m["profit"][:, :1] for m in members])
+    assert len(members) == 2 and np.all(out["profit_uplift_std"][:, 0] == 0)
+    np.testing.assert_allclose(out["profit_uplift_std"], uplift.std(0))
+    choice = fitted.choose(store, toy["catalogue"])
+    bound = uplift.mean(0) - fitted.uncertainty_penalty * uplift.std(0)
+    contacted = choice > 0
+    # contacted users have a positive bound at their campaign; the others have none positive
+    assert np.all(bound[contacted, choice[contacted]] > 0)
+    assert np.all(bound[~contacted, 1:] <= 0)

@@ -129,7 +129,8 @@ def compare_models(
     rows = []
     for name, model in models.items():
         out = model.predict_outcomes(store, catalogue)
-        choice = np.asarray(out["profit"]).argmax(axis=1)
+        choose = getattr(model, "choose_from_outcomes", None)
+        choice = choose(out) if choose is not None else np.asarray(out["profit"]).argmax(axis=1)
         row = {"model": name, **true_choice_value(world, user_ids, choice, out.get("target_category"))}
         has_grid = "revenue" in out
         if has_grid:

@@ -149,7 +149,18 @@ class PlanMixin:
         Returns:
             Array of shape (n_users,) of ints.
         """
-        return np.asarray(self.predict_outcomes(store, catalogue, **kwargs)["profit"]).argmax(axis=1)
+        return self.choose_from_outcomes(self.predict_outcomes(store, catalogue, **kwargs))
+
+    def choose_from_outcomes(self, outcomes: dict) -> np.ndarray:
+        """Each user's campaign from a ``predict_outcomes`` result: the highest predicted profit.
+
+        Args:
+            outcomes: Dict with ``profit`` of shape (n_users, n_campaigns).
+
+        Returns:
+            Array of shape (n_users,) of ints.
+        """
+        return np.asarray(outcomes["profit"]).argmax(axis=1)
 
     def plan(self, store, catalogue, **kwargs) -> pd.DataFrame:
         """The per-user choice as a plan: ``user_id, campaign_id, target_category``.
@@ -163,7 +174,7 @@ class PlanMixin:
             DataFrame, one row per user (target_category -1 unless the campaign targets one).
         """
         out = self.predict_outcomes(store, catalogue, **kwargs)
-        idx = np.asarray(out["profit"]).argmax(axis=1)
+        idx = self.choose_from_outcomes(out)
         _, seq = user_inputs(store)
         targeted = catalogue["targets_category"].to_numpy(dtype=bool)[idx]
         return pd.DataFrame(
@@ -222,6 +233,9 @@ class BehaviourUpliftModel(PlanMixin):
         batch_size: Rows per batch.
         val_fraction: Share of users held out inside ``fit`` for early stopping.
         patience: Early-stopping patience.
+        uncertainty_penalty: The choice is the campaign with the highest lower bound
+            ``mean uplift - uncertainty_penalty x ensemble std`` of profit, and control unless that bound
+            is positive: contact a user only when the members agree it pays. No effect with one member.
         loss_weights: Fine-tuning loss weights (see ``DEFAULT_LOSS_WEIGHTS``).
         accelerator: ``"auto"``, ``"cpu"`` or ``"gpu"``.
         devices: Devices per node.
@@ -248,6 +262,7 @@ class BehaviourUpliftModel(PlanMixin):
         batch_size: int = 256,
         val_fraction: float = 0.2,
         patience: int = 3,
+        uncertainty_penalty: float = 1.0,
         loss_weights=None,
         accelerator: str = "auto",
         devices="auto",
@@ -262,7 +277,7 @@ class BehaviourUpliftModel(PlanMixin):
         self.max_epochs, self.pretrain_epochs, self.n_ensemble = max_epochs, pretrain_epochs, n_ensemble
         self.d_model, self.n_heads, self.n_layers, self.dropout = d_model, n_heads, n_layers, dropout
         self.lr, self.batch_size, self.val_fraction, self.patience = lr, batch_size, val_fraction, patience
-        self.loss_weights = loss_weights
+        self.uncertainty_penalty, self.loss_weights = uncertainty_penalty, loss_weights
         self.accelerator, self.devices, self.strategy, self.precision = (
             accelerator,
             devices,
@@ -284,6 +299,7 @@ class BehaviourUpliftModel(PlanMixin):
         "batch_size",
         "val_fraction",
         "patience",
+        "uncertainty_penalty",
         "loss_weights",
         "accelerator",
         "devices",
@@ -340,6 +356,8 @@ class BehaviourUpliftModel(PlanMixin):
         """
         if self.n_ensemble < 1:
             raise ParameterError(f"n_ensemble must be >= 1, got {self.n_ensemble}")
+        if not np.isfinite(self.uncertainty_penalty) or self.uncertainty_penalty < 0:
+            raise ParameterError(f"uncertainty_penalty must be >= 0, got {self.uncertainty_penalty}")
         with _torch_threads(self.n_threads):
             return self._fit(store, log, catalogue)
 
@@ -486,8 +504,9 @@ class BehaviourUpliftModel(PlanMixin):
 
         Returns:
             Dict of arrays of shape (n_users, n_campaigns): ``participate, convert, revenue, discount,
-            contact, profit, retain`` (ensemble means) and ``<key>_std`` (ensemble standard deviations);
-            plus ``target_category`` of shape (n_users,).
+            contact, profit, retain`` (ensemble means), ``<key>_std`` (ensemble standard deviations) and
+            ``profit_uplift_std`` (ensemble std of profit minus control profit); plus ``target_category``
+            of shape (n_users,).
         """
         self._check_fitted()
         with _torch_threads(self.n_threads):
@@ -496,6 +515,7 @@ class BehaviourUpliftModel(PlanMixin):
         for k in OUTCOME_KEYS:
             stack = np.stack([m[k] for m in members])
             out[k], out[f"{k}_std"] = stack.mean(0), stack.std(0)
+        out["profit_uplift_std"] = np.stack([m["profit"] - m["profit"][:, :1] for m in members]).std(0)
         out["target_category"] = tc
         return out
 
@@ -527,6 +547,23 @@ class BehaviourUpliftModel(PlanMixin):
             members, _ = self._member_outcomes(store, catalogue, target_category, 2048)
         stack = np.stack([m[outcome] - m[outcome][:, :1] for m in members])
         return (stack.mean(0), stack.std(0)) if return_std else stack.mean(0)
+
+    def choose_from_outcomes(self, outcomes: dict) -> np.ndarray:
+        """Each user's campaign by the lower confidence bound of its profit uplift (see the class).
+
+        Args:
+            outcomes: A :meth:`predict_outcomes` result.
+
+        Returns:
+            Array of shape (n_users,) of ints (0 = control).
+        """
+        profit = np.asarray(outcomes["profit"])
+        std = outcomes.get("profit_uplift_std")
+        bound = profit - profit[:, :1]
+        if std is not None:
+            bound = bound - self.uncertainty_penalty * np.asarray(std)
+        bound[:, 0] = 0.0
+        return bound.argmax(axis=1)
 
     # ---- persistence ---------------------------------------------------------------------------------
     def save(self, path) -> Path:
