@@ -35,6 +35,16 @@ of the same ensemble (+0.088 vs +0.073). Pre-training: +0.088 vs +0.063 incremen
 - no clear help. Next-category head top-1 0.375-0.435 vs the history's most frequent category
 0.458-0.481: the pre-trained head does not beat the simple rule.
 (Earlier single-seed run, 20,000 users, one member, mean choice: deep +0.072, T-learner +0.034.)
+
+Tried and reverted (same command, same seeds; baselines unchanged): (a) each member validating on its
+own users + cosine learning-rate decay + gradient clipping at 1.0: deep (pre-trained) -0.008 +/- 0.051,
+true Qini 0.000; (b) the per-member validation split alone: -0.025 +/- 0.052, Qini 0.116 (seed 0 fell
+from +0.258 to -0.076). So the deep model's profit on one world moves by ~0.3 per user with nothing
+but which users early stopping watches: the +0.088 mean above rests mostly on seed 0, and the issue's
+targets (>= 10% over the best baseline, Qini above the T-learner) are not met robustly. Why: 5,600
+logged rows over 12 arms (~470 per arm) and heavy-tailed profits; the validation loss that early
+stopping reads is dominated by the profit head's squared error, which jumps by 0.1-0.2 (in units of
+the log's variance) between epochs (seed 1: val/profit 0.47, 0.49, 0.43, 0.55, 0.69, 0.44, ...).
 """
 
 from __future__ import annotations
