@@ -29,10 +29,23 @@ __all__ = [
     "SCHEMAS",
     "get_schema",
     "campaign_types",
+    "CAMPAIGN_LOG_COLUMNS",
 ]
 
 EVENT_TYPES: tuple[str, ...] = ("view", "cart", "fav", "purchase")
 """The event vocabulary of canonical events, in funnel order."""
+
+CAMPAIGN_LOG_COLUMNS: tuple[str, ...] = (
+    "user_id",
+    "campaign_id",
+    "propensity",
+    "target_category",
+    "participated",
+    "converted",
+    "revenue",
+    "retained",
+)
+"""Columns every campaign log (randomised or targeted) carries: the stage contract in CONTRIBUTING.md."""
 
 RULES: dict[str, str] = {
     # file-level rules (raise SchemaError)

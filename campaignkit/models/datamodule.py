@@ -16,6 +16,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from campaignkit.data.schema import CAMPAIGN_LOG_COLUMNS
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models.networks import SEQ_FIELDS
 
@@ -28,16 +29,7 @@ __all__ = [
     "id_to_category",
 ]
 
-LOG_COLUMNS = (
-    "user_id",
-    "campaign_id",
-    "propensity",
-    "target_category",
-    "participated",
-    "converted",
-    "revenue",
-    "retained",
-)
+LOG_COLUMNS = CAMPAIGN_LOG_COLUMNS
 
 
 def user_inputs(store):

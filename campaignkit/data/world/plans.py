@@ -11,25 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from campaignkit.data.schema import CAMPAIGN_LOG_COLUMNS
 from campaignkit.data.world.response import N_UNIFORMS, expected, sample
 from campaignkit.errors import ParameterError
 
 __all__ = ["log_randomised", "targeting_policy", "log_targeted", "evaluate_plan", "run_plan", "observed_rfm"]
 
-LOG_COLUMNS = [
-    "user_id",
-    "campaign_id",
-    "propensity",
-    "target_category",
-    "participated",
-    "converted",
-    "revenue",
-    "retained",
-    "discount_cost",
-    "contact_cost",
-    "profit",
-    "assigned_ts",
-]
+LOG_COLUMNS = [*CAMPAIGN_LOG_COLUMNS, "discount_cost", "contact_cost", "profit", "assigned_ts"]
+"""The contract's log columns plus the world's exact cost accounting and assignment time."""
 
 
 def _rng(world, random_state, stream: int) -> np.random.Generator:
