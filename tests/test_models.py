@@ -13,7 +13,7 @@ from campaignkit.models import BehaviourNet, BehaviourUpliftModel, make_trainer,
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
 from campaignkit.models.facade import realised_profit
 from campaignkit.models.lightning import BehaviourLightningModule, next_category_targets
-from campaignkit.models.networks import ziln_loss, ziln_mean
+from campaignkit.models.networks import NextCategoryHead, ziln_loss, ziln_mean
 from campaignkit.models.toy import toy_problem
 
 torch.set_num_threads(1)  # tiny models: one thread avoids oversubscribing 2 shared cores
@@ -88,6 +88,22 @@ def test_next_category_targets():
     target, has = next_category_targets(batch, n_next=3, n_categories=5)
     np.testing.assert_allclose(target[0].numpy(), [0, 0, 1 / 3, 2 / 3, 0])
     assert has.tolist() == [True, False]
+
+
+def test_next_category_head_copy_term_counts_only_real_categories():
+    head = NextCategoryHead(d_model=4, n_categories=5, recent=2)
+    category = torch.tensor([[0, 2, 2, 2, 3, 3], [1, 5, 5, 5, 5, 4]])  # 5 = the [MASK] id, ignored
+    mask = torch.tensor([[False, True, True, True, True, True], [True] * 6])
+    shares = head.shares(category, mask)
+    np.testing.assert_allclose(shares[0, 0].numpy(), [0, 0, 0.6, 0.4, 0])  # all events
+    np.testing.assert_allclose(shares[0, 1].numpy(), [0, 0, 0, 1.0, 0])  # the last two
+    np.testing.assert_allclose(shares[1, 0].numpy(), [0, 0.5, 0, 0, 0.5])
+    with torch.no_grad():  # without the MLP the head falls back to the history: recent beats frequent
+        head.mlp[-1].weight.zero_()
+        head.mlp[-1].bias.zero_()
+        head.copy_weight.copy_(torch.tensor([1.0, 2.0]))
+    logits = head(torch.randn(2, 4), category, mask)
+    assert logits[0, 1:].argmax().item() + 1 == 3
 
 
 def test_datamodule_split_is_seeded_and_by_user(toy):

@@ -452,7 +452,7 @@ class BehaviourUpliftModel(PlanMixin):
         for start in range(0, len(users), batch_size):
             b = collate(list(range(start, min(start + batch_size, len(users)))))
             summary, _ = net.user.seq({f: b[f] for f in net.user.seq.fields}, b["mask"])
-            out.append(torch.softmax(net.next_category(summary)[:, 1 : n_raw + 1], dim=-1))
+            out.append(torch.softmax(net.next_category(summary, b["category"], b["mask"])[:, 1 : n_raw + 1], dim=-1))
         return torch.cat(out).numpy()
 
     def choose_target_category(self, store) -> np.ndarray:

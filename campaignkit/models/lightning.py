@@ -117,7 +117,8 @@ class BehaviourLightningModule(pl.LightningModule):
         else:
             zero = summary.sum() * 0.0
             parts["masked_category"] = parts["masked_event"] = parts["masked_acc"] = zero
-        logits = net.next_category(summary).float()
+        # the copy term counts every visible event (masked-out tokens included: their categories are known)
+        logits = net.next_category(summary, batch["category"], inp["mask"]).float()
         logits[:, 0] = -1e4  # never predict padding
         if has_next.any():
             logp = torch.log_softmax(logits[has_next], dim=-1)

@@ -21,6 +21,7 @@ from torch import nn
 
 __all__ = [
     "SequenceEncoder",
+    "NextCategoryHead",
     "UserEncoder",
     "CampaignEncoder",
     "BehaviourNet",
@@ -191,6 +192,50 @@ class CampaignEncoder(nn.Module):
         return self.attr(torch.cat([attributes, match.to(attributes.dtype)], dim=-1))
 
 
+class NextCategoryHead(nn.Module):
+    """Scores of a user's next categories: an MLP of the sequence summary plus a learned *copy* term.
+
+    People mostly return to categories they have just browsed, so the head adds, per category,
+    ``a·log(share of all events + ε) + b·log(share of the last ``recent`` events + ε)`` to the MLP's logits
+    (a pointer to the history, as in repeat-aware recommenders); ``a`` and ``b`` are learned. The head
+    starts as the plain history rule (``a = 1, b = 0``, MLP output zero); the MLP learns what the counts
+    miss (drift towards new interests, which event types matter).
+
+    Args:
+        d_model: Width of the sequence summary.
+        n_categories: Category vocabulary size (id 0 = padding; ids ``>= n_categories`` such as the
+            ``[MASK]`` token are ignored by the copy term).
+        recent: Events counted as recent.
+    """
+
+    def __init__(self, d_model: int, n_categories: int, recent: int = 8):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, n_categories))
+        # start at the history rule (the most frequent category of the window): the MLP's last layer is
+        # zero and only the all-events share counts, so training moves away from that rule only if it helps
+        nn.init.zeros_(self.mlp[-1].weight)
+        nn.init.zeros_(self.mlp[-1].bias)
+        self.copy_weight = nn.Parameter(torch.tensor([1.0, 0.0]))
+        self.n_categories, self.recent = n_categories, recent
+
+    def shares(self, category: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Shares of all and of recent real events per category, shape (batch, 2, n_categories)."""
+        real = mask & (category < self.n_categories) & (category > 0)
+        cat = torch.where(real, category, torch.zeros_like(category))
+        one_hot = nn.functional.one_hot(cat, self.n_categories).float() * real[..., None].float()
+        all_ = one_hot.sum(1)
+        recent = one_hot[:, -self.recent :].sum(1)
+        return torch.stack(
+            [all_ / all_.sum(-1, keepdim=True).clamp(min=1), recent / recent.sum(-1, keepdim=True).clamp(min=1)],
+            dim=1,
+        )
+
+    def forward(self, summary: torch.Tensor, category: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Logits of shape (batch, n_categories) (padding id 0 included; callers mask it)."""
+        copy = torch.log(self.shares(category, mask) + 0.02)
+        return self.mlp(summary) + (self.copy_weight[None, :, None] * copy).sum(1)
+
+
 class BehaviourNet(nn.Module):
     """The whole behaviour model: encoders and every head.
 
@@ -249,7 +294,7 @@ class BehaviourNet(nn.Module):
         self.propensity = nn.Linear(d_model, n_arms)
         self.masked_category = nn.Linear(d_model, n_cat)
         self.masked_event = nn.Linear(d_model, int(vocab_sizes["event_type"]))
-        self.next_category = nn.Sequential(nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, n_cat))
+        self.next_category = NextCategoryHead(d_model, n_cat)
         # a campaign moves probabilities and log-locations, not the spread of spend (a regulariser: the
         # lognormal mean exp(mu + sigma^2 / 2) is very sensitive to sigma, which small arms cannot pin down)
         self.register_buffer("profit_scale", torch.ones(()))  # profit head works in units of the log's std
