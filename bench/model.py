@@ -177,7 +177,7 @@ def main(argv=None) -> dict:
             results = list(pool.map(run_seed, args.seeds, [args] * len(args.seeds)))
     else:
         results = [run_seed(seed, args) for seed in args.seeds]
-    for seed, (table, cats) in zip(args.seeds, results):
+    for seed, (table, cats) in zip(args.seeds, results, strict=True):
         tables.append(table.assign(seed=seed))
         best = max(BASELINES, key=lambda m: table.loc[m, "incremental_profit"])
         deep, base = table.loc[DEEP[0]], table.loc[best]

@@ -288,6 +288,20 @@ def test_uplift_heads_give_zero_effect_to_a_copy_of_control():
     assert match[1, 1].tolist() == [1.0, 1.0] and match[1, 0].tolist() == [0.0, 0.0]
 
 
+def test_effect_penalty_shrinks_the_campaign_effects(toy):
+    store = (toy["features"], toy["sequences"])
+    sizes = {}
+    for weight in (0.0, 100.0):
+        model = BehaviourUpliftModel(
+            max_epochs=3, pretrain_epochs=0, lr=5e-3, random_state=0, loss_weights={"effect_l2": weight}, **SMALL
+        ).fit(store, toy["log"], toy["catalogue"])
+        assert "train/effect_l2" in model.history_.columns
+        up = model.predict_uplift(store, toy["catalogue"], outcome="convert")
+        assert np.all(up[:, 0] == 0)
+        sizes[weight] = np.abs(up[:, 1:]).mean()
+    assert sizes[100.0] < 0.5 * sizes[0.0]
+
+
 def test_lower_bound_choice_by_hand():
     # bounds (mean uplift - 1 x std): user 0 -> [0, 0.8, -1.0], user 1 -> [0, -0.5, 0.1], user 2 -> all < 0
     out = {

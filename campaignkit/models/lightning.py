@@ -5,8 +5,9 @@ and predicted from the sequence summary (the next-category head), and a share ``
 remaining events is replaced by ``[MASK]`` tokens whose category and event type are predicted.
 
 Stage ``"finetune"`` (on a campaign log): factual losses on the logged arm only - participation,
-conversion, zero-inflated lognormal spend and discount paid, retention, and the propensity of the logged arm - weighted
-by ``loss_weights``. Logged keys: ``train/loss``, ``val/loss`` and one ``{split}/{part}`` per part.
+conversion, zero-inflated lognormal spend and discount paid, retention, and the propensity of the logged
+arm, plus a penalty on the squared campaign effects (``effect_l2``, a shrinkage prior) - weighted by
+``loss_weights``. Logged keys: ``train/loss``, ``val/loss`` and one ``{split}/{part}`` per part.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ DEFAULT_LOSS_WEIGHTS = {
     "profit": 1.0,
     "retain": 1.0,
     "propensity": 0.1,
+    "effect_l2": 1.0,
 }
+"""Fine-tuning loss weights. ``effect_l2`` penalises the squared campaign effects (all outcome channels, in
+their own units: logits, log-locations, profit in sds of the log): a prior that campaigns move outcomes a
+little, which shrinks the effects that a few hundred noisy rows per arm cannot pin down."""
 
 
 def next_category_targets(batch: dict, n_next: int, n_categories: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -135,7 +140,8 @@ class BehaviourLightningModule(pl.LightningModule):
         net, w = self.net, self.loss_weights
         user, _, _ = net.encode(batch)
         camp = net.campaign_embedding(batch, self.attributes[batch["arm"]], batch["target"])
-        raw = net.pair_outputs(user, camp, net.control_embedding(self.attributes)).float()
+        raw, effect = net.pair_outputs(user, camp, net.control_embedding(self.attributes), return_effect=True)
+        raw = raw.float()
         bce = nn.functional.binary_cross_entropy_with_logits
         parts = {
             "participate": bce(raw[:, 0], batch["participated"]),
@@ -145,6 +151,7 @@ class BehaviourLightningModule(pl.LightningModule):
             "discount": ziln_loss(batch["discount"], raw[:, 6], raw[:, 7], raw[:, 8]),
             "profit": nn.functional.mse_loss(raw[:, 9], batch["profit"] / net.profit_scale),
             "propensity": nn.functional.cross_entropy(net.propensity(user).float(), batch["arm"]),
+            "effect_l2": (effect.float() ** 2).mean(),
         }
         parts["loss"] = sum(w[k] * parts[k] for k in w)
         with torch.no_grad():

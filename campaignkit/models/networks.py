@@ -343,7 +343,9 @@ class BehaviourNet(nn.Module):
         user, campaign = torch.broadcast_tensors(user, campaign)
         return self.pair(torch.cat([user, campaign, user * campaign], dim=-1))
 
-    def pair_outputs(self, user: torch.Tensor, campaign: torch.Tensor, control: torch.Tensor) -> torch.Tensor:
+    def pair_outputs(
+        self, user: torch.Tensor, campaign: torch.Tensor, control: torch.Tensor, *, return_effect: bool = False
+    ):
         """Raw outputs of (user, campaign) pairs: ``base(user) + g(user, c) - g(user, control)``.
 
         The uplift heads: control outcomes come from the user alone, and a campaign adds an effect that is
@@ -354,11 +356,14 @@ class BehaviourNet(nn.Module):
             campaign: Broadcastable tensor of shape (..., d_model), the campaign embeddings.
             control: Broadcastable tensor of shape (..., d_model), the control campaign's embedding.
 
+            return_effect: Also return the campaign effect (the part added to the control outcomes).
+
         Returns:
-            Tensor of shape (..., 10) (see :data:`PAIR_OUTPUTS`).
+            Tensor of shape (..., 10) (see :data:`PAIR_OUTPUTS`), or ``(outputs, effect)``.
         """
-        effect = self._effect(user, campaign) - self._effect(user, control)
-        return self.base(user) + effect * self.effect_mask
+        effect = (self._effect(user, campaign) - self._effect(user, control)) * self.effect_mask
+        out = self.base(user) + effect
+        return (out, effect) if return_effect else out
 
     def control_embedding(self, attributes: torch.Tensor) -> torch.Tensor:
         """Embedding of the control campaign (catalogue row 0), shape (d_model,)."""
