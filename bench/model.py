@@ -61,7 +61,10 @@ from the heads (margin x ZILN revenue - discount - contact) rather than the prof
 (e) gradient clipping at 1.0 alone: +0.087/+0.008/-0.028, Qini -0.056/-0.119/-0.138 (d and e against
 +0.087/-0.000/-0.042 and Qini -0.064/0.083/-0.131 without them); (f) with the shrinkage, cross-fitted
 members (member m validates on fold m of 5 disjoint folds, its own shuffling), seeds 0/1/2/3:
-+0.029/-0.025/-0.037/+0.009, Qini 0.297/0.118/0.085/-0.035.
++0.029/-0.025/-0.037/+0.009, Qini 0.297/0.118/0.085/-0.035; (g) with the shrinkage, early stopping and the
+best epoch chosen on the validation loss without the profit head's squared error (participation, conversion,
+spend, discount, retention), seeds 0/1/2/3: +0.196/+0.299/-0.077/-0.055, Qini 0.221/0.035/0.149/-0.130 (against
++0.034/+0.221/+0.000/-0.023 and 0.221/0.021/0.203/-0.097 with the full loss: better on two worlds, worse on two).
 Why the deep model is unstable: 5,600 logged rows over 12 arms (~470 per arm) and a heavy-tailed profit
 (sd 13.6 per row against true per-arm uplift sds of 0.24-1.53): an arm's mean alone has a standard error
 of ~0.6, so the effect heterogeneity that the oracle exploits is barely identifiable from the log, and
