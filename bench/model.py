@@ -180,7 +180,6 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     if args.quick:
         args.n_users, args.epochs, args.pretrain_epochs, args.seeds = 3000, 1, 1, args.seeds[:1]
-    torch.set_num_threads(args.threads)
     t_all = time.perf_counter()
     tables, per_seed = [], []
     if args.jobs > 1:

@@ -46,11 +46,15 @@ def _batch(vocab, n=3, length=7, n_tab=4):
 VOCAB = {"event_type": 5, "category": 8, "price_bucket": 6, "gap_bucket": 6}
 
 
-def test_network_shapes_and_padding_invariance():
+def _tiny_net(n_arms: int) -> BehaviourNet:
     torch.manual_seed(0)
-    net = BehaviourNet(
-        VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=5, d_model=16, n_heads=2, n_layers=1
+    return BehaviourNet(
+        VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=n_arms, d_model=16, n_heads=2, n_layers=1
     ).eval()
+
+
+def test_network_shapes_and_padding_invariance():
+    net = _tiny_net(n_arms=5)
     b = _batch(VOCAB)
     attrs = torch.randn(5, 3)
     out = net(b, attrs, torch.zeros(3, 5, dtype=torch.long))
@@ -273,10 +277,7 @@ def test_evaluation_helpers_by_hand():
 
 
 def test_uplift_heads_give_zero_effect_to_a_copy_of_control():
-    torch.manual_seed(0)
-    net = BehaviourNet(
-        VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=3, d_model=16, n_heads=2, n_layers=1
-    ).eval()
+    net = _tiny_net(n_arms=3)
     b = _batch(VOCAB)
     attrs = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.3], [1.0, 0.0, 0.0]])  # row 2 repeats control
     out = net(b, attrs, torch.zeros(3, 3, dtype=torch.long))

@@ -41,7 +41,7 @@ from campaignkit.models.datamodule import (
     user_inputs,
 )
 from campaignkit.models.lightning import BehaviourLightningModule
-from campaignkit.models.networks import BehaviourNet
+from campaignkit.models.networks import BehaviourNet, category_counts
 from campaignkit.models.trainer import make_trainer
 
 __all__ = ["BehaviourUpliftModel", "PlanMixin", "realised_discount", "catalogue_arrays", "resolve_seed"]
@@ -446,7 +446,7 @@ class BehaviourUpliftModel(PlanMixin):
         n_raw = len(self.category_vocab_) if self.category_vocab_ else n_cat - 1
         if self.pretrained_net_ is None:
             cats, mask = torch.as_tensor(np.asarray(seq.category)), torch.as_tensor(np.asarray(seq.mask))
-            counts = torch.zeros(len(users), n_cat).scatter_add_(1, cats, mask.float())[:, 1 : n_raw + 1]
+            counts = category_counts(cats, mask, n_cat)[:, 1 : n_raw + 1]
             return (counts / counts.sum(1, keepdim=True).clamp(min=1)).numpy()
         net, collate, out = self.pretrained_net_.eval(), GatherCollate(users), []
         for start in range(0, len(users), batch_size):

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from campaignkit.errors import ParameterError
-from campaignkit.models.networks import SEQ_FIELDS, BehaviourNet, outputs_to_dict, ziln_loss
+from campaignkit.models.networks import SEQ_FIELDS, BehaviourNet, category_counts, outputs_to_dict, ziln_loss
 
 __all__ = ["BehaviourLightningModule", "DEFAULT_LOSS_WEIGHTS", "next_category_targets"]
 
@@ -38,14 +38,9 @@ little, which shrinks the effects that a few hundred noisy rows per arm cannot p
 
 def next_category_targets(batch: dict, n_next: int, n_categories: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Soft targets over categories of the last ``n_next`` real events, and which rows have any."""
-    cats = batch["category"][:, -n_next:]
-    real = batch["mask"][:, -n_next:]
-    target = torch.zeros(cats.shape[0], n_categories, device=cats.device)
-    target.scatter_add_(1, cats, real.float())
-    target[:, 0] = 0.0
-    total = target.sum(dim=1, keepdim=True)
-    has = total.squeeze(1) > 0
-    return target / total.clamp(min=1.0), has
+    counts = category_counts(batch["category"][:, -n_next:], batch["mask"][:, -n_next:], n_categories)
+    total = counts.sum(dim=1, keepdim=True)
+    return counts / total.clamp(min=1.0), total.squeeze(1) > 0
 
 
 class BehaviourLightningModule(pl.LightningModule):

@@ -25,6 +25,8 @@ __all__ = [
     "UserEncoder",
     "CampaignEncoder",
     "BehaviourNet",
+    "category_counts",
+    "category_shares",
     "ziln_loss",
     "ziln_mean",
     "PAIR_OUTPUTS",
@@ -45,6 +47,25 @@ PAIR_OUTPUTS = (
 """Channels of the pair head, in order (logits for the binary ones)."""
 
 SEQ_FIELDS = ("event_type", "category", "price_bucket", "gap_bucket")
+
+
+def category_counts(category: torch.Tensor, mask: torch.Tensor, n_categories: int) -> torch.Tensor:
+    """Events per category id of each sequence, shape (batch, n_categories).
+
+    Only real events count: ``mask`` True and an id in ``1 .. n_categories - 1`` (padding 0 and ids such
+    as the ``[MASK]`` token are left out), so column 0 is always zero.
+    """
+    real = mask & (category > 0) & (category < n_categories)
+    ids = torch.where(real, category, torch.zeros_like(category))
+    counts = torch.zeros(category.shape[0], n_categories, device=category.device)
+    return counts.scatter_add_(1, ids, real.float())
+
+
+def category_shares(category: torch.Tensor, mask: torch.Tensor, n_categories: int) -> torch.Tensor:
+    """Share of each sequence's real events per category id, shape (batch, n_categories) (see
+    :func:`category_counts`; all zeros for a sequence without real events)."""
+    counts = category_counts(category, mask, n_categories)
+    return counts / counts.sum(-1, keepdim=True).clamp(min=1)
 
 
 class SequenceEncoder(nn.Module):
@@ -147,17 +168,18 @@ class CampaignEncoder(nn.Module):
     Args:
         n_attributes: Width of the attribute vectors (columns of ``campaign_features``).
         d_model: Output width.
+        n_categories: Category vocabulary size (id 0 = padding).
         recent: Events counted as recent.
     """
 
     N_MATCH = 2
 
-    def __init__(self, n_attributes: int, d_model: int, recent: int = 8):
+    def __init__(self, n_attributes: int, d_model: int, n_categories: int, recent: int = 8):
         super().__init__()
         self.attr = nn.Sequential(
             nn.Linear(n_attributes + self.N_MATCH, d_model), nn.GELU(), nn.Linear(d_model, d_model)
         )
-        self.recent = recent
+        self.n_categories, self.recent = n_categories, recent
 
     def match(self, batch: dict, category: torch.Tensor) -> torch.Tensor:
         """Affinity of each user to each targeted category.
@@ -172,10 +194,10 @@ class CampaignEncoder(nn.Module):
         squeeze = category.dim() == 1
         cat = category[:, None] if squeeze else category
         seq, mask = batch["category"], batch["mask"]
-        hit = (seq[:, None, :] == cat[:, :, None]) & mask[:, None, :] & (cat[:, :, None] > 0)
-        share = hit.sum(-1) / mask.sum(-1, keepdim=True).clamp(min=1)
-        recent = hit[..., -self.recent :].sum(-1) / mask[:, None, -self.recent :].sum(-1).clamp(min=1)
-        out = torch.stack([share, recent], dim=-1).float()
+        targeted = (cat > 0).float()
+        share = category_shares(seq, mask, self.n_categories).gather(1, cat) * targeted
+        recent = category_shares(seq[:, -self.recent :], mask[:, -self.recent :], self.n_categories)
+        out = torch.stack([share, recent.gather(1, cat) * targeted], dim=-1)
         return out[:, 0] if squeeze else out
 
     def forward(self, attributes: torch.Tensor, match: torch.Tensor) -> torch.Tensor:
@@ -220,14 +242,9 @@ class NextCategoryHead(nn.Module):
 
     def shares(self, category: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Shares of all and of recent real events per category, shape (batch, 2, n_categories)."""
-        real = mask & (category < self.n_categories) & (category > 0)
-        cat = torch.where(real, category, torch.zeros_like(category))
-        one_hot = nn.functional.one_hot(cat, self.n_categories).float() * real[..., None].float()
-        all_ = one_hot.sum(1)
-        recent = one_hot[:, -self.recent :].sum(1)
+        n, r = self.n_categories, self.recent
         return torch.stack(
-            [all_ / all_.sum(-1, keepdim=True).clamp(min=1), recent / recent.sum(-1, keepdim=True).clamp(min=1)],
-            dim=1,
+            [category_shares(category, mask, n), category_shares(category[:, -r:], mask[:, -r:], n)], dim=1
         )
 
     def forward(self, summary: torch.Tensor, category: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -282,7 +299,7 @@ class BehaviourNet(nn.Module):
             d_model,
             dropout,
         )
-        self.campaign = CampaignEncoder(n_attributes, d_model)
+        self.campaign = CampaignEncoder(n_attributes, d_model, n_cat)
         self.base = nn.Linear(d_model, len(PAIR_OUTPUTS))  # outcomes under control
         self.pair = nn.Sequential(  # effect of a campaign, relative to control
             nn.Linear(3 * d_model, d_model),
