@@ -173,6 +173,37 @@ def test_trainer_factory_quick_and_log_keys(toy, tmp_path):
     assert len(trainer.history.rows) == 2
 
 
+def test_logged_epoch_means_are_row_weighted_means_of_the_batches(toy):
+    """The parts are summed per batch and logged once per epoch: the logged value must be the exact
+    row-weighted mean over the epoch's batches (checked on validation, where the weights stay fixed)."""
+    users = UserTensors.build(
+        toy["features"], toy["sequences"], np.zeros(6), np.ones(6), toy["features"].columns
+    )
+    net = BehaviourNet(toy["sequences"].vocab_sizes, 12, 6, 4, 4, d_model=16, n_heads=2, n_layers=1)
+    log = toy["log"].assign(
+        discount=realised_discount(toy["log"], toy["catalogue"]),
+        profit=realised_profit(toy["log"], toy["catalogue"]),
+    )
+    logt = LogTensors.build(log, users, toy["catalogue"]["campaign_id"], toy["sequences"])
+    module = BehaviourLightningModule(net, torch.randn(4, 4), stage="finetune")
+    dm = BehaviourDataModule(users, logt, batch_size=64)  # the last validation batch is smaller
+    trainer = make_trainer(max_epochs=2, accelerator="cpu", logger=False, checkpoint=False, progress_bar=False)
+    trainer.fit(module, datamodule=dm)
+    rows = trainer.history.rows
+    assert len(rows) == 2 and all({"train/loss", "train/profit", "val/effect_l2"} <= set(r) for r in rows)
+    logged = trainer.validate(module, datamodule=dm, verbose=False)[0]
+    module.eval()
+    sums, n = {}, 0
+    with torch.no_grad():
+        for batch in dm.val_dataloader():
+            parts, k = module.finetune_losses(batch), batch["mask"].shape[0]
+            sums = {key: sums.get(key, 0.0) + float(v) * k for key, v in parts.items()}
+            n += k
+    assert n % 64 != 0, "the check needs batches of unequal size"
+    for key, total in sums.items():
+        assert logged[f"val/{key}"] == pytest.approx(total / n, rel=1e-5), key
+
+
 def test_pretraining_learns_the_favourite_category(toy):
     """Next-category head vs the known favourite category (chance = 1/6)."""
     model = BehaviourUpliftModel(max_epochs=1, pretrain_epochs=4, lr=5e-3, random_state=1, **SMALL)
