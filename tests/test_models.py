@@ -3,6 +3,8 @@ with known conversion probabilities (campaignkit.models.toy)."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -231,6 +233,42 @@ def test_facade_recovers_the_known_effect(fitted, toy):
     assert mean.shape == std.shape == (1500, 4)
     assert {"train/loss", "val/loss", "stage", "member"} <= set(fitted.history_.columns)
     assert fitted.train_seconds_ > 0
+
+
+def test_masked_mse_by_hand():
+    from campaignkit.models.lightning import _masked_mse
+
+    pred, target = torch.tensor([1.0, 2.0, 5.0]), torch.tensor([0.0, 0.0, 1.0])
+    assert _masked_mse(pred, target, torch.tensor([1, 0, 1])).item() == pytest.approx((1 + 16) / 2)
+    assert _masked_mse(pred, target, torch.zeros(3)).item() == 0.0  # no participants in the batch
+
+
+def test_mediated_profit_reads_participants_profit(fitted, toy):
+    """The participant head learns the profit of the log's participants; the mediated profit is
+    ``b + p (v - b) - (1 - p) contact`` per member, and ``profit_estimate`` picks what ``profit`` is."""
+    store = (toy["features"], toy["sequences"])
+    members, _ = fitted._member_outcomes(store, toy["catalogue"], None, 512)
+    log = toy["log"].assign(profit=realised_profit(toy["log"], toy["catalogue"]))
+    part = log[log["participated"]]
+    rows = toy["features"].index.get_indexer(part["user_id"])
+    arms = toy["catalogue"].reset_index().set_index("campaign_id").loc[part["campaign_id"], "index"].to_numpy()
+    for d in members:
+        v = d["engaged_profit"][rows, arms]
+        # nearer the participants' mean profit than the all-rows mean (what an unmasked head would learn)
+        assert abs(v.mean() - part["profit"].mean()) < abs(v.mean() - log["profit"].mean())
+        b, p = d["profit_head"][:, :1], d["participate"]
+        expect = b + p * (d["engaged_profit"] - b) - (1 - p) * d["contact"]
+        expect[:, 0] = b[:, 0]
+        np.testing.assert_allclose(d["profit_mediated"], expect)
+    assert abs(part["profit"].mean() - log["profit"].mean()) > 0.3  # the check above can tell them apart
+    mediated = copy.copy(fitted)
+    mediated.profit_estimate = "mediated"
+    out = mediated.predict_outcomes(store, toy["catalogue"])
+    np.testing.assert_allclose(out["profit"], out["profit_mediated"])
+    assert not np.allclose(out["profit"], out["profit_head"])
+    mediated.profit_estimate = "median"
+    with pytest.raises(ParameterError, match="profit_estimate"):
+        mediated.predict_outcomes(store, toy["catalogue"])
 
 
 def test_unseen_campaign_configuration_is_scored(fitted, toy):

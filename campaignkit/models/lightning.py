@@ -31,6 +31,7 @@ DEFAULT_LOSS_WEIGHTS = {
     "retain": 1.0,
     "propensity": 0.1,
     "effect_l2": 1.0,
+    "engaged_profit": 1.0,
 }
 """Fine-tuning loss weights. ``effect_l2`` penalises the squared campaign effects (all outcome channels, in
 their own units: logits, log-locations, profit in sds of the log): a prior that campaigns move outcomes a
@@ -42,6 +43,12 @@ def next_category_targets(batch: dict, n_next: int, n_categories: int) -> tuple[
     counts = category_counts(batch["category"][:, -n_next:], batch["mask"][:, -n_next:], n_categories)
     total = counts.sum(dim=1, keepdim=True)
     return counts / total.clamp(min=1.0), total.squeeze(1) > 0
+
+
+def _masked_mse(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Squared error averaged over the rows with weight 1 (zero, with a gradient, when there are none)."""
+    weight = weight.float()
+    return (weight * (pred.float() - target.float()) ** 2).sum() / weight.sum().clamp(min=1.0)
 
 
 class BehaviourLightningModule(pl.LightningModule):
@@ -147,6 +154,7 @@ class BehaviourLightningModule(pl.LightningModule):
             "retain": bce(raw[:, 5], batch["retained"]),
             "discount": ziln_loss(batch["discount"], raw[:, 6], raw[:, 7], raw[:, 8]),
             "profit": nn.functional.mse_loss(raw[:, 9], batch["profit"] / net.profit_scale),
+            "engaged_profit": _masked_mse(raw[:, 10], batch["profit"] / net.profit_scale, batch["participated"]),
             "propensity": nn.functional.cross_entropy(net.propensity(user).float(), batch["arm"]),
             "effect_l2": (effect.float() ** 2).mean(),
         }

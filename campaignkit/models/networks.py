@@ -43,8 +43,10 @@ PAIR_OUTPUTS = (
     "disc_mu",
     "disc_log_sigma",
     "profit",
+    "engaged_profit",
 )
-"""Channels of the pair head, in order (logits for the binary ones)."""
+"""Channels of the pair head, in order (logits for the binary ones). ``engaged_profit`` is the expected
+profit of a user who takes part in the campaign (trained on participants' rows only)."""
 
 SEQ_FIELDS = ("event_type", "category", "price_bucket", "gap_bucket")
 
@@ -348,6 +350,9 @@ class BehaviourNet(nn.Module):
         bias[names["disc_mu"]] = float(base["discount_log_mean"])
         self.profit_scale.fill_(max(float(base["profit_std"]), 1e-6))
         bias[names["profit"]] = float(base["profit_mean"]) / float(self.profit_scale)
+        bias[names["engaged_profit"]] = float(base.get("engaged_profit_mean", base["profit_mean"])) / float(
+            self.profit_scale
+        )
         shares = torch.as_tensor(base["arm_shares"], dtype=bias.dtype).clamp(min=1e-6)
         self.propensity.bias.copy_(torch.log(shares))
 
@@ -376,7 +381,7 @@ class BehaviourNet(nn.Module):
             return_effect: Also return the campaign effect (the part added to the control outcomes).
 
         Returns:
-            Tensor of shape (..., 10) (see :data:`PAIR_OUTPUTS`), or ``(outputs, effect)``.
+            Tensor of shape (..., 11) (see :data:`PAIR_OUTPUTS`), or ``(outputs, effect)``.
         """
         effect = (self._effect(user, campaign) - self._effect(user, control)) * self.effect_mask
         out = self.base(user) + effect
@@ -421,7 +426,7 @@ class BehaviourNet(nn.Module):
 
 
 def outputs_to_dict(out: torch.Tensor, profit_scale=1.0) -> dict:
-    """Turn raw pair-head outputs (..., 10) into probabilities, expected revenue, discount and profit."""
+    """Turn raw pair-head outputs (..., 11) into probabilities, expected revenue, discount and profit."""
     d = {k: out[..., i] for i, k in enumerate(PAIR_OUTPUTS)}
     return {
         "participate": torch.sigmoid(d["participate"]),
@@ -433,6 +438,7 @@ def outputs_to_dict(out: torch.Tensor, profit_scale=1.0) -> dict:
         "spend_log_sigma": d["spend_log_sigma"],
         "discount": ziln_mean(d["disc_logit"], d["disc_mu"], d["disc_log_sigma"]),
         "profit": d["profit"] * profit_scale,
+        "engaged_profit": d["engaged_profit"] * profit_scale,
     }
 
 
