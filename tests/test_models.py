@@ -13,7 +13,7 @@ import torch
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models import BehaviourNet, BehaviourUpliftModel, make_trainer, realised_discount
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
-from campaignkit.models.facade import realised_profit
+from campaignkit.models.facade import mediated_profit, realised_profit
 from campaignkit.models.lightning import BehaviourLightningModule, next_category_targets
 from campaignkit.models.networks import NextCategoryHead, ziln_loss, ziln_mean
 from campaignkit.models.toy import toy_problem
@@ -235,6 +235,17 @@ def test_facade_recovers_the_known_effect(fitted, toy):
     assert fitted.train_seconds_ > 0
 
 
+def test_mediated_profit_by_hand():
+    # user 0: nobody takes part under control -> b + p (v - b) - (1 - p) c = 2 + 0.5 * 8 - 0.5 * 1 = 5.5
+    # user 1: half take part under control with v0 = 6, so non-participants earn n0 = (4 - 3) / 0.5 = 2;
+    #         campaign: 0.8 * 10 + 0.2 * (2 - 1) = 8.2
+    b = np.array([2.0, 4.0])
+    p = np.array([[0.0, 0.5], [0.5, 0.8]])
+    v = np.array([[0.0, 10.0], [6.0, 10.0]])
+    out = mediated_profit(b, p, v, np.array([0.0, 1.0]))
+    np.testing.assert_allclose(out, [[2.0, 5.5], [4.0, 8.2]])
+
+
 def test_masked_mse_by_hand():
     from campaignkit.models.lightning import _masked_mse
 
@@ -256,9 +267,7 @@ def test_mediated_profit_reads_participants_profit(fitted, toy):
         v = d["engaged_profit"][rows, arms]
         # nearer the participants' mean profit than the all-rows mean (what an unmasked head would learn)
         assert abs(v.mean() - part["profit"].mean()) < abs(v.mean() - log["profit"].mean())
-        b, p = d["profit_head"][:, :1], d["participate"]
-        expect = b + p * (d["engaged_profit"] - b) - (1 - p) * d["contact"]
-        expect[:, 0] = b[:, 0]
+        expect = mediated_profit(d["profit_head"][:, 0], d["participate"], d["engaged_profit"], d["contact"])
         np.testing.assert_allclose(d["profit_mediated"], expect)
     assert abs(part["profit"].mean() - log["profit"].mean()) > 0.3  # the check above can tell them apart
     mediated = copy.copy(fitted)

@@ -19,7 +19,7 @@ from campaignkit.models.baselines import (
 )
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
 from campaignkit.models.evaluate import compare_models, oracle_choice, true_choice_value
-from campaignkit.models.facade import BehaviourUpliftModel, PlanMixin, realised_discount
+from campaignkit.models.facade import BehaviourUpliftModel, PlanMixin, mediated_profit, realised_discount
 from campaignkit.models.lightning import BehaviourLightningModule
 from campaignkit.models.networks import BehaviourNet, CampaignEncoder, SequenceEncoder, UserEncoder
 from campaignkit.models.trainer import make_trainer
@@ -28,6 +28,7 @@ __all__ = [
     "BehaviourUpliftModel",
     "PlanMixin",
     "realised_discount",
+    "mediated_profit",
     "BehaviourNet",
     "SequenceEncoder",
     "UserEncoder",
