@@ -256,18 +256,22 @@ def test_masked_mse_by_hand():
 
 def test_mediated_profit_reads_participants_profit(fitted, toy):
     """The participant head learns the profit of the log's participants; the mediated profit is
-    ``b + p (v - b) - (1 - p) contact`` per member, and ``profit_estimate`` picks what ``profit`` is."""
+    ``b + p (v - b) - (1 - p) contact`` per member (nobody takes part under the toy's control), and
+    ``profit_estimate`` picks what ``profit`` is."""
     store = (toy["features"], toy["sequences"])
     members, _ = fitted._member_outcomes(store, toy["catalogue"], None, 512)
     log = toy["log"].assign(profit=realised_profit(toy["log"], toy["catalogue"]))
     part = log[log["participated"]]
     rows = toy["features"].index.get_indexer(part["user_id"])
     arms = toy["catalogue"].reset_index().set_index("campaign_id").loc[part["campaign_id"], "index"].to_numpy()
+    assert fitted.control_participation_ == 0.0
     for d in members:
         v = d["engaged_profit"][rows, arms]
         # nearer the participants' mean profit than the all-rows mean (what an unmasked head would learn)
         assert abs(v.mean() - part["profit"].mean()) < abs(v.mean() - log["profit"].mean())
-        expect = mediated_profit(d["profit_head"][:, 0], d["participate"], d["engaged_profit"], d["contact"])
+        b, p = d["profit_head"][:, :1], d["participate"]
+        expect = b + p * (d["engaged_profit"] - b) - (1 - p) * d["contact"]
+        expect[:, 0] = b[:, 0]
         np.testing.assert_allclose(d["profit_mediated"], expect)
     assert abs(part["profit"].mean() - log["profit"].mean()) > 0.3  # the check above can tell them apart
     mediated = copy.copy(fitted)

@@ -208,6 +208,10 @@ def mediated_profit(control_profit, participate, engaged_profit, contact) -> np.
     campaign is assumed to change nothing for those who do not take part. Where nobody takes part under
     control (``p0 = 0``) this is ``b + p (v - b) - (1 - p) contact``. Column 0 (control) returns ``b``.
 
+    :class:`BehaviourUpliftModel` passes ``p0 = 0`` when no control row of its training log took part (a
+    world where taking part means taking up the campaign): its participation head, shrunk towards a shared
+    effect, would otherwise give control a small ``p0`` and a participant's ``v0``, biasing ``n0``.
+
     Args:
         control_profit: Array (n_users,): expected profit under control, ``b``.
         participate: Array (n_users, n_campaigns): participation probabilities (column 0: control).
@@ -446,6 +450,11 @@ class BehaviourUpliftModel(PlanMixin):
             n_layers=self.n_layers,
             dropout=self.dropout,
         )
+        # participation under control (Hillstrom's visits) or not (taking part in a campaign): see mediated_profit
+        in_control = log["campaign_id"].astype(str) == str(cat["ids"][0])
+        self.control_participation_ = float(log.loc[in_control, "participated"].astype(float).mean())
+        if not np.isfinite(self.control_participation_):  # no control rows
+            self.control_participation_ = 0.0
         self.category_vocab_ = [
             int(c) if isinstance(c, (int, np.integer)) else str(c) for c in getattr(seq, "category_vocab", [])
         ]
@@ -551,9 +560,10 @@ class BehaviourUpliftModel(PlanMixin):
             d["contact"] = np.broadcast_to(cat["contact"][None, :], d["revenue"].shape).copy()
             d["profit_components"] = cat["margin"][None, :] * d["revenue"] - d["discount"] - d["contact"]
             d["profit_head"] = d["profit"]
-            d["profit_mediated"] = mediated_profit(
-                d["profit_head"][:, 0], d["participate"], d["engaged_profit"], d["contact"]
-            )
+            p = d["participate"].copy()
+            if self.control_participation_ == 0.0:  # nobody in the log took part under control: none will
+                p[:, 0] = 0.0
+            d["profit_mediated"] = mediated_profit(d["profit_head"][:, 0], p, d["engaged_profit"], d["contact"])
             d["profit"] = d[f"profit_{self.profit_estimate}"]
             members.append(d)
         return members, np.asarray(target_category)
@@ -649,6 +659,7 @@ class BehaviourUpliftModel(PlanMixin):
             "members": [n.state_dict() for n in self.networks_],
             "pretrained": None if self.pretrained_net_ is None else self.pretrained_net_.state_dict(),
             "train_seconds": float(self.train_seconds_),
+            "control_participation": float(self.control_participation_),
         }
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -676,5 +687,6 @@ class BehaviourUpliftModel(PlanMixin):
             model.pretrained_net_.load_state_dict(payload["pretrained"])
             model.pretrained_net_.eval()
         model.train_seconds_ = payload["train_seconds"]
+        model.control_participation_ = float(payload["control_participation"])
         model.history_ = pd.DataFrame()
         return model
