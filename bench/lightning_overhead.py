@@ -40,9 +40,9 @@ import torch
 
 from campaignkit.models import make_trainer, realised_discount
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
-from campaignkit.models.facade import catalogue_arrays, realised_profit
 from campaignkit.models.lightning import BehaviourLightningModule
 from campaignkit.models.networks import BehaviourNet
+from campaignkit.models.profit import catalogue_arrays, realised_profit
 from campaignkit.models.toy import toy_problem
 
 

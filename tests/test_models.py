@@ -13,9 +13,9 @@ import torch
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models import BehaviourNet, BehaviourUpliftModel, make_trainer, realised_discount
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
-from campaignkit.models.facade import mediated_profit, realised_profit
 from campaignkit.models.lightning import BehaviourLightningModule, next_category_targets
 from campaignkit.models.networks import NextCategoryHead, ziln_loss, ziln_mean
+from campaignkit.models.profit import mediated_profit, realised_profit
 from campaignkit.models.toy import toy_problem
 
 torch.set_num_threads(1)  # tiny models: one thread avoids oversubscribing 2 shared cores

@@ -23,7 +23,8 @@ from threadpoolctl import threadpool_limits
 
 from campaignkit.errors import ParameterError
 from campaignkit.models.datamodule import id_to_category, user_inputs
-from campaignkit.models.facade import PlanMixin, catalogue_arrays, realised_discount, resolve_seed
+from campaignkit.models.facade import PlanMixin, resolve_seed
+from campaignkit.models.profit import catalogue_arrays, realised_discount
 
 __all__ = [
     "ValueTierRule",

@@ -9,10 +9,11 @@ Calls (the baselines in :mod:`campaignkit.models.baselines` take the same):
 - ``predict_outcomes(store, catalogue)``: arrays of shape (n_users, n_campaigns) of participate,
   convert, revenue, discount, contact, profit and retain (ensemble mean; ``*_std`` across members).
   ``profit`` is, by default (``profit_estimate="mediated"``), built through participation
-  (:func:`mediated_profit`; ``b + p (v - b) - (1 - p) contact`` with ``b`` the control profit, ``p`` the
-  participation probability and ``v`` the expected profit of a participant, where control has none); ``profit_head`` is the direct profit head (additive
-  campaign effect, squared loss on every row) and ``profit_components = margin x revenue - discount -
-  contact`` is built from the ZILN heads. On the world (``bench/model.py``, 5 seeds) choices by the
+  (:func:`~campaignkit.models.profit.mediated_profit`: ``b + p (v - b) - (1 - p) contact`` with ``b``
+  the control profit, ``p`` the participation probability and ``v`` the expected profit of a
+  participant, where nobody takes part under control); ``profit_head`` is the direct profit head
+  (additive campaign effect, squared loss on every row) and ``profit_components = margin x revenue -
+  discount - contact`` is built from the ZILN heads. On the world (``bench/model.py``, 5 seeds) choices by the
   mediated profit earned +0.088 +/- 0.086 per user over all-control, positive on every seed, against
   -0.049 +/- 0.051 by the direct head of the same networks: participation is a binary outcome with far
   less noise than profit, and campaigns act through those who take part.
@@ -45,16 +46,10 @@ from campaignkit.models.datamodule import (
 )
 from campaignkit.models.lightning import BehaviourLightningModule
 from campaignkit.models.networks import BehaviourNet, category_counts
+from campaignkit.models.profit import catalogue_arrays, mediated_profit, realised_discount, realised_profit
 from campaignkit.models.trainer import make_trainer
 
-__all__ = [
-    "BehaviourUpliftModel",
-    "PlanMixin",
-    "realised_discount",
-    "catalogue_arrays",
-    "resolve_seed",
-    "mediated_profit",
-]
+__all__ = ["BehaviourUpliftModel", "PlanMixin", "resolve_seed"]
 
 PROFIT_ESTIMATES = ("head", "mediated")
 OUTCOME_KEYS = (
@@ -83,70 +78,6 @@ def resolve_seed(random_state) -> int:
     raise ParameterError(
         f"random_state must be None, a non-negative int or a numpy Generator, got {random_state!r}"
     )
-
-
-def catalogue_arrays(catalogue: pd.DataFrame) -> dict:
-    """Attributes and cost model of a catalogue as arrays of shape (n_campaigns,) (+ the feature matrix)."""
-    from campaignkit.data.catalogue import campaign_features
-
-    n = len(catalogue)
-    get = lambda c, d: catalogue[c].to_numpy(dtype=float) if c in catalogue else np.full(n, d)  # noqa: E731
-    return {
-        "features": np.asarray(campaign_features(catalogue), dtype=np.float32),
-        "margin": get("margin_rate", 0.35),
-        "contact": get("contact_cost", 0.0),
-        "amount": get("amount", 0.0),
-        "depth": get("depth", 0.0),
-        "targeted": catalogue["targets_category"].to_numpy(dtype=bool),
-        "ids": catalogue["campaign_id"].astype(str).tolist(),
-    }
-
-
-def realised_discount(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
-    """Discount paid on each logged row, by the catalogue's cost model.
-
-    A campaign pays its fixed ``amount`` (or ``depth`` x the order value when it has no fixed amount) on
-    redeemed orders only: rows that participated and converted. A ``discount_cost`` column of the log is
-    used as is when present.
-
-    Args:
-        log: Campaign log with ``campaign_id, participated, converted, revenue``.
-        catalogue: The campaigns.
-
-    Returns:
-        Array of shape (n_rows,).
-    """
-    if "discount_cost" in log.columns:
-        return log["discount_cost"].to_numpy(dtype=float)
-    cat = catalogue.set_index("campaign_id")
-    amount = log["campaign_id"].map(cat["amount"] if "amount" in cat else 0.0).to_numpy(dtype=float)
-    depth = log["campaign_id"].map(cat["depth"]).to_numpy(dtype=float)
-    redeemed = log["participated"].to_numpy(dtype=bool) & log["converted"].to_numpy(dtype=bool)
-    per_order = np.where(amount > 0, amount, depth * log["revenue"].to_numpy(dtype=float))
-    return np.where(redeemed, per_order, 0.0)
-
-
-def realised_profit(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
-    """Profit of each logged row: ``margin_rate * revenue - discount - contact_cost`` (a ``profit`` column
-    of the log is used as is when present).
-
-    Args:
-        log: Campaign log.
-        catalogue: The campaigns (``margin_rate`` defaults to 0.35, ``contact_cost`` to 0).
-
-    Returns:
-        Array of shape (n_rows,).
-    """
-    if "profit" in log.columns:
-        return log["profit"].to_numpy(dtype=float)
-    cat = catalogue.set_index("campaign_id")
-    margin = (
-        log["campaign_id"].map(cat["margin_rate"] if "margin_rate" in cat else 0.35).to_numpy(dtype=float)
-    )
-    contact = (
-        log["campaign_id"].map(cat["contact_cost"] if "contact_cost" in cat else 0.0).to_numpy(dtype=float)
-    )
-    return margin * log["revenue"].to_numpy(dtype=float) - realised_discount(log, catalogue) - contact
 
 
 class PlanMixin:
@@ -198,36 +129,6 @@ class PlanMixin:
                 "target_category": np.where(targeted, out["target_category"], -1),
             }
         )
-
-
-def mediated_profit(control_profit, participate, engaged_profit, contact) -> np.ndarray:
-    """Profit of each (user, campaign) built through participation.
-
-    ``p v + (1 - p) (n0 - contact)``: participants (probability ``p``) earn ``v``; non-participants earn
-    what non-participants earn under control, ``n0 = (b - p0 v0) / (1 - p0)``, less the contact cost - the
-    campaign is assumed to change nothing for those who do not take part. Where nobody takes part under
-    control (``p0 = 0``) this is ``b + p (v - b) - (1 - p) contact``. Column 0 (control) returns ``b``.
-
-    :class:`BehaviourUpliftModel` passes ``p0 = 0`` when no control row of its training log took part (a
-    world where taking part means taking up the campaign): its participation head, shrunk towards a shared
-    effect, would otherwise give control a small ``p0`` and a participant's ``v0``, biasing ``n0``.
-
-    Args:
-        control_profit: Array (n_users,): expected profit under control, ``b``.
-        participate: Array (n_users, n_campaigns): participation probabilities (column 0: control).
-        engaged_profit: Array (n_users, n_campaigns): expected profit of a participant, contact cost paid.
-        contact: Array (n_users, n_campaigns) or (n_campaigns,): contact cost per user.
-
-    Returns:
-        Array (n_users, n_campaigns).
-    """
-    b = np.asarray(control_profit, dtype=float)[:, None]
-    p, v = np.asarray(participate, dtype=float), np.asarray(engaged_profit, dtype=float)
-    p0, v0 = p[:, :1], v[:, :1]
-    n0 = (b - p0 * v0) / np.maximum(1.0 - p0, 1e-6)
-    out = p * v + (1.0 - p) * (n0 - np.asarray(contact, dtype=float))
-    out[:, 0] = b[:, 0]
-    return out
 
 
 def _base_rates(log: pd.DataFrame, n_arms: int, logt: LogTensors) -> dict:
@@ -286,7 +187,8 @@ class BehaviourUpliftModel(PlanMixin):
             ``mean uplift - uncertainty_penalty x ensemble std`` of profit, and control unless that bound
             is positive: contact a user only when the members agree it pays. No effect with one member.
         profit_estimate: Which profit the choice (and ``predict_outcomes``'s ``profit``) uses:
-            ``"mediated"`` (default), built through participation by :func:`mediated_profit` from the
+            ``"mediated"`` (default), built through participation by
+            :func:`~campaignkit.models.profit.mediated_profit` from the
             participation head, a head for the expected profit of a participant (trained on participants'
             rows only) and the control profit - it assumes a campaign changes nothing for those who do not
             take part but its contact cost, and reads the effect from the low-noise participation outcome;
@@ -450,7 +352,7 @@ class BehaviourUpliftModel(PlanMixin):
             n_layers=self.n_layers,
             dropout=self.dropout,
         )
-        # participation under control (Hillstrom's visits) or not (taking part in a campaign): see mediated_profit
+        # participation under control (Hillstrom's visits) or not (taking up a campaign): see mediated_profit
         in_control = log["campaign_id"].astype(str) == str(cat["ids"][0])
         self.control_participation_ = float(log.loc[in_control, "participated"].astype(float).mean())
         if not np.isfinite(self.control_participation_):  # no control rows
@@ -527,7 +429,9 @@ class BehaviourUpliftModel(PlanMixin):
 
     def _check_profit_estimate(self) -> None:
         if self.profit_estimate not in PROFIT_ESTIMATES:
-            raise ParameterError(f"profit_estimate must be one of {PROFIT_ESTIMATES}, got {self.profit_estimate!r}")
+            raise ParameterError(
+                f"profit_estimate must be one of {PROFIT_ESTIMATES}, got {self.profit_estimate!r}"
+            )
 
     @torch.no_grad()
     def _member_outcomes(self, store, catalogue, target_category, batch_size: int):
@@ -563,7 +467,8 @@ class BehaviourUpliftModel(PlanMixin):
             p = d["participate"].copy()
             if self.control_participation_ == 0.0:  # nobody in the log took part under control: none will
                 p[:, 0] = 0.0
-            d["profit_mediated"] = mediated_profit(d["profit_head"][:, 0], p, d["engaged_profit"], d["contact"])
+            v = d["engaged_profit"]
+            d["profit_mediated"] = mediated_profit(d["profit_head"][:, 0], p, v, d["contact"])
             d["profit"] = d[f"profit_{self.profit_estimate}"]
             members.append(d)
         return members, np.asarray(target_category)
