@@ -13,7 +13,7 @@ import torch
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models import BehaviourNet, BehaviourUpliftModel, make_trainer, realised_discount
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
-from campaignkit.models.lightning import BehaviourLightningModule, next_category_targets
+from campaignkit.models.lightning import BehaviourLightningModule, _masked_mse, next_category_targets
 from campaignkit.models.networks import NextCategoryHead, ziln_loss, ziln_mean
 from campaignkit.models.profit import mediated_profit, realised_profit
 from campaignkit.models.toy import toy_problem
@@ -247,8 +247,6 @@ def test_mediated_profit_by_hand():
 
 
 def test_masked_mse_by_hand():
-    from campaignkit.models.lightning import _masked_mse
-
     pred, target = torch.tensor([1.0, 2.0, 5.0]), torch.tensor([0.0, 0.0, 1.0])
     assert _masked_mse(pred, target, torch.tensor([1, 0, 1])).item() == pytest.approx((1 + 16) / 2)
     assert _masked_mse(pred, target, torch.zeros(3)).item() == 0.0  # no participants in the batch

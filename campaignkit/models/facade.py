@@ -135,6 +135,7 @@ def _base_rates(log: pd.DataFrame, n_arms: int, logt: LogTensors) -> dict:
     """Base rates of the log's outcomes, for :meth:`BehaviourNet.init_output_bias`."""
     rev = log["revenue"].to_numpy(dtype=float)
     disc = log["discount"].to_numpy(dtype=float)
+    took_part = log["participated"].astype(bool).to_numpy()
     return {
         "participate": log["participated"].mean(),
         "convert": log["converted"].mean(),
@@ -145,11 +146,7 @@ def _base_rates(log: pd.DataFrame, n_arms: int, logt: LogTensors) -> dict:
         "discount_log_mean": np.log(disc[disc > 0]).mean() if np.any(disc > 0) else 0.0,
         "profit_mean": log["profit"].mean(),
         "profit_std": log["profit"].std(),
-        "engaged_profit_mean": (
-            log.loc[log["participated"].astype(bool), "profit"].mean()
-            if log["participated"].astype(bool).any()
-            else log["profit"].mean()
-        ),
+        "engaged_profit_mean": log["profit"][took_part].mean() if took_part.any() else log["profit"].mean(),
         "arm_shares": np.bincount(logt.tensors["arm"].numpy(), minlength=n_arms) / len(log),
     }
 
@@ -464,11 +461,13 @@ class BehaviourUpliftModel(PlanMixin):
             d["contact"] = np.broadcast_to(cat["contact"][None, :], d["revenue"].shape).copy()
             d["profit_components"] = cat["margin"][None, :] * d["revenue"] - d["discount"] - d["contact"]
             d["profit_head"] = d["profit"]
-            p = d["participate"].copy()
-            if self.control_participation_ == 0.0:  # nobody in the log took part under control: none will
-                p[:, 0] = 0.0
-            v = d["engaged_profit"]
-            d["profit_mediated"] = mediated_profit(d["profit_head"][:, 0], p, v, d["contact"])
+            d["profit_mediated"] = mediated_profit(
+                d["profit_head"][:, 0],
+                d["participate"],
+                d["engaged_profit"],
+                d["contact"],
+                control_takes_part=self.control_participation_ > 0,
+            )
             d["profit"] = d[f"profit_{self.profit_estimate}"]
             members.append(d)
         return members, np.asarray(target_category)

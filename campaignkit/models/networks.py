@@ -27,6 +27,7 @@ __all__ = [
     "BehaviourNet",
     "category_counts",
     "category_shares",
+    "history_shares",
     "ziln_loss",
     "ziln_mean",
     "PAIR_OUTPUTS",
@@ -68,6 +69,18 @@ def category_shares(category: torch.Tensor, mask: torch.Tensor, n_categories: in
     :func:`category_counts`; all zeros for a sequence without real events)."""
     counts = category_counts(category, mask, n_categories)
     return counts / counts.sum(-1, keepdim=True).clamp(min=1)
+
+
+def history_shares(category: torch.Tensor, mask: torch.Tensor, n_categories: int, recent: int) -> torch.Tensor:
+    """Shares of all and of the last ``recent`` real events per category id, shape (batch, 2, n_categories)
+    (see :func:`category_shares`): what both the next-category copy term and the campaign match read."""
+    return torch.stack(
+        [
+            category_shares(category, mask, n_categories),
+            category_shares(category[:, -recent:], mask[:, -recent:], n_categories),
+        ],
+        dim=1,
+    )
 
 
 class SequenceEncoder(nn.Module):
@@ -196,10 +209,9 @@ class CampaignEncoder(nn.Module):
         squeeze = category.dim() == 1
         cat = category[:, None] if squeeze else category
         seq, mask = batch["category"], batch["mask"]
-        targeted = (cat > 0).float()
-        share = category_shares(seq, mask, self.n_categories).gather(1, cat) * targeted
-        recent = category_shares(seq[:, -self.recent :], mask[:, -self.recent :], self.n_categories)
-        out = torch.stack([share, recent.gather(1, cat) * targeted], dim=-1)
+        shares = history_shares(seq, mask, self.n_categories, self.recent)  # (batch, 2, n_categories)
+        hit = shares.gather(2, cat[:, None, :].expand(-1, 2, -1))  # (batch, 2, n_targets)
+        out = hit.transpose(1, 2) * (cat[:, :, None] > 0)
         return out[:, 0] if squeeze else out
 
     def forward(self, attributes: torch.Tensor, match: torch.Tensor) -> torch.Tensor:
@@ -244,10 +256,7 @@ class NextCategoryHead(nn.Module):
 
     def shares(self, category: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Shares of all and of recent real events per category, shape (batch, 2, n_categories)."""
-        n, r = self.n_categories, self.recent
-        return torch.stack(
-            [category_shares(category, mask, n), category_shares(category[:, -r:], mask[:, -r:], n)], dim=1
-        )
+        return history_shares(category, mask, self.n_categories, self.recent)
 
     def forward(self, summary: torch.Tensor, category: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Logits of shape (batch, n_categories) (padding id 0 included; callers mask it)."""
@@ -331,8 +340,9 @@ class BehaviourNet(nn.Module):
 
         Args:
             base: ``participate, convert, retain, spend_positive, discount_positive`` (rates in (0, 1)),
-                ``spend_log_mean, discount_log_mean`` (mean log of the positive values) and
-                ``arm_shares`` (array of shape (n_arms,)).
+                ``spend_log_mean, discount_log_mean`` (mean log of the positive values), ``profit_mean,
+                profit_std, engaged_profit_mean`` (the last over participants' rows) and ``arm_shares``
+                (array of shape (n_arms,)).
         """
 
         def logit(p):
@@ -350,9 +360,7 @@ class BehaviourNet(nn.Module):
         bias[names["disc_mu"]] = float(base["discount_log_mean"])
         self.profit_scale.fill_(max(float(base["profit_std"]), 1e-6))
         bias[names["profit"]] = float(base["profit_mean"]) / float(self.profit_scale)
-        bias[names["engaged_profit"]] = float(base.get("engaged_profit_mean", base["profit_mean"])) / float(
-            self.profit_scale
-        )
+        bias[names["engaged_profit"]] = float(base["engaged_profit_mean"]) / float(self.profit_scale)
         shares = torch.as_tensor(base["arm_shares"], dtype=bias.dtype).clamp(min=1e-6)
         self.propensity.bias.copy_(torch.log(shares))
 

@@ -74,7 +74,9 @@ def realised_profit(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
     return margin * log["revenue"].to_numpy(dtype=float) - realised_discount(log, catalogue) - contact
 
 
-def mediated_profit(control_profit, participate, engaged_profit, contact) -> np.ndarray:
+def mediated_profit(
+    control_profit, participate, engaged_profit, contact, *, control_takes_part: bool = True
+) -> np.ndarray:
     """Profit of each (user, campaign) built through participation.
 
     ``p v + (1 - p) (n0 - contact)``: participants (probability ``p``) earn ``v``; non-participants earn
@@ -82,23 +84,24 @@ def mediated_profit(control_profit, participate, engaged_profit, contact) -> np.
     campaign is assumed to change nothing for those who do not take part. Where nobody takes part under
     control (``p0 = 0``) this is ``b + p (v - b) - (1 - p) contact``. Column 0 (control) returns ``b``.
 
-    :class:`BehaviourUpliftModel` passes ``p0 = 0`` when no control row of its training log took part (a
-    world where taking part means taking up the campaign): its participation head, shrunk towards a shared
-    effect, would otherwise give control a small ``p0`` and a participant's ``v0``, biasing ``n0``.
-
     Args:
         control_profit: Array (n_users,): expected profit under control, ``b``.
         participate: Array (n_users, n_campaigns): participation probabilities (column 0: control).
         engaged_profit: Array (n_users, n_campaigns): expected profit of a participant, contact cost paid.
         contact: Array (n_users, n_campaigns) or (n_campaigns,): contact cost per user.
+        control_takes_part: False where taking part means taking up a campaign, so nobody can under
+            control: ``p0`` is then 0 whatever column 0 of ``participate`` says. :class:`BehaviourUpliftModel`
+            passes False when no control row of its training log took part - its participation head,
+            shrunk towards a shared effect, would otherwise give control a small ``p0`` and a
+            participant's ``v0``, biasing ``n0``.
 
     Returns:
         Array (n_users, n_campaigns).
     """
     b = np.asarray(control_profit, dtype=float)[:, None]
     p, v = np.asarray(participate, dtype=float), np.asarray(engaged_profit, dtype=float)
-    p0, v0 = p[:, :1], v[:, :1]
-    n0 = (b - p0 * v0) / np.maximum(1.0 - p0, 1e-6)
+    p0 = p[:, :1] if control_takes_part else np.zeros_like(b)
+    n0 = (b - p0 * v[:, :1]) / np.maximum(1.0 - p0, 1e-6)
     out = p * v + (1.0 - p) * (n0 - np.asarray(contact, dtype=float))
     out[:, 0] = b[:, 0]
     return out
