@@ -27,6 +27,7 @@ from campaignkit.data.loaders import read_table
 from campaignkit.data.schema import Column, TableSchema
 from campaignkit.data.validate import ValidationResult, validate
 from campaignkit.errors import CampaignkitError, DataNotFoundError, SchemaError
+from campaignkit.metrics import difference_in_means
 
 __all__ = [
     "HILLSTROM_URL",
@@ -203,25 +204,26 @@ def arm_effects(log: pd.DataFrame, *, control: str = "control", alpha: float = 0
 
     Returns:
         One row per (arm, outcome): ``arm, outcome, n_arm, n_control, mean_arm, mean_control, effect, se,
-        ci_low, ci_high``. Rates are fractions (multiply by 100 for percentage points).
-    """
-    from scipy.stats import norm
+        ci_low, ci_high`` from :func:`~campaignkit.metrics.difference_in_means` (``ddof=1``: an arm with
+        one row gets a NaN ``se`` and interval). Rates are fractions (multiply by 100 for percentage points).
 
-    z = norm.ppf(1 - alpha / 2)
-    rows = []
-    ctl = log[log["campaign_id"] == control]
-    if ctl.empty:
+    Raises:
+        SchemaError: The log has no ``control`` arm.
+        ParameterError: An outcome is missing or infinite, or ``alpha`` is outside (0, 1).
+    """
+    campaign = log["campaign_id"].to_numpy()
+    is_ctl = campaign == control
+    if not is_ctl.any():
         raise SchemaError("vocabulary", f"the log has no {control!r} arm", column="campaign_id")
+    rows = []
     for arm in sorted(a for a in pd.unique(log["campaign_id"]) if a != control):
-        grp = log[log["campaign_id"] == arm]
+        is_arm = campaign == arm
+        both = is_arm | is_ctl
         for outcome in ("participated", "converted", "revenue"):
-            a, c = grp[outcome].to_numpy(float), ctl[outcome].to_numpy(float)
-            eff = a.mean() - c.mean()
-            se = (float(np.sqrt(a.var(ddof=1) / len(a) + c.var(ddof=1) / len(c)))
-                  if min(len(a), len(c)) > 1 else float("nan"))
-            rows.append({"arm": arm, "outcome": outcome, "n_arm": len(a), "n_control": len(c),
-                         "mean_arm": a.mean(), "mean_control": c.mean(), "effect": eff, "se": se,
-                         "ci_low": eff - z * se, "ci_high": eff + z * se})
+            d = difference_in_means(log[outcome].to_numpy(float)[both], is_arm[both], alpha=alpha, ddof=1)
+            rows.append({"arm": arm, "outcome": outcome, "n_arm": d.n_treated, "n_control": d.n_control,
+                         "mean_arm": d.mean_treated, "mean_control": d.mean_control, "effect": d.effect,
+                         "se": d.se, "ci_low": d.ci_low, "ci_high": d.ci_high})
     return pd.DataFrame(rows)
 
 

@@ -1,7 +1,8 @@
-"""Metrics: classification and calibration, uplift (Qini/AUUC), and off-policy value.
+"""Metrics: classification and calibration, uplift (Qini/AUUC), arm effects, and off-policy value.
 
 One signature everywhere: ``metric(y_true, score, treatment, *, ...)``; plain classification metrics
-omit ``treatment``. Plots live in :mod:`campaignkit.metrics.plots`, take ``ax=None`` and return the Axes.
+omit ``treatment``; :func:`difference_in_means` (an arm's average effect) omits ``score``. Plots live in
+:mod:`campaignkit.metrics.plots`, take ``ax=None`` and return the Axes.
 """
 
 from campaignkit.metrics.classification import (
@@ -17,6 +18,7 @@ from campaignkit.metrics.classification import (
     recall,
     roc_auc,
 )
+from campaignkit.metrics.effects import DifferenceInMeans, difference_in_means
 from campaignkit.metrics.plots import (
     plot_calibration,
     plot_policy_values,
@@ -62,6 +64,8 @@ __all__ = [
     "uplift_by_decile",
     "true_qini_curve",
     "qini_coefficient_true",
+    "difference_in_means",
+    "DifferenceInMeans",
     "policy_value",
     "policy_values",
     "direct_method_value",

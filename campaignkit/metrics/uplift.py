@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from campaignkit.errors import ParameterError
 from campaignkit.metrics._checks import as_1d, binary, same_length
+from campaignkit.metrics.effects import difference_in_means
 
 __all__ = [
     "uplift_curve",
@@ -228,32 +228,38 @@ def uplift_by_decile(y_true, score, treatment, *, bins: int = 10, confidence: fl
     Returns:
         DataFrame, one row per bin: ``n_treatment, n_control, response_rate_treatment,
         response_rate_control, uplift, se, ci_low, ci_high, mean_score``. The standard error uses each
-        arm's sample variance (``p(1-p)/n`` for 0/1 outcomes, as scikit-uplift).
+        arm's plug-in variance (``ddof=0`` of :func:`~campaignkit.metrics.difference_in_means`: ``p(1-p)/n``
+        for 0/1 outcomes, as scikit-uplift). A bin holding one arm only gets NaN for the other arm's rate,
+        the uplift and its interval.
     """
     y, s, t = _inputs(y_true, score, treatment)
     if not 1 <= bins < len(y):
         raise ParameterError(f"bins must be in [1, {len(y)}), got {bins}")
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence must lie in (0, 1), got {confidence}")
     order = np.argsort(s, kind="mergesort")[::-1]
-    z = stats.norm.ppf(0.5 + confidence / 2)
     rows = []
     for part in np.array_split(order, bins):
         yb, tb = y[part], t[part]
-        yt, yc = yb[tb == 1], yb[tb == 0]
-        rt = yt.mean() if len(yt) else np.nan
-        rc = yc.mean() if len(yc) else np.nan
-        vt = yt.var() / len(yt) if len(yt) else np.nan
-        vc = yc.var() / len(yc) if len(yc) else np.nan
-        se = float(np.sqrt(vt + vc))
+        n_t = int(tb.sum())
+        n_c = len(tb) - n_t
+        if n_t and n_c:
+            d = difference_in_means(yb, tb, alpha=1 - confidence, ddof=0)
+            rt, rc, uplift, se, lo, hi = d.mean_treated, d.mean_control, d.effect, d.se, d.ci_low, d.ci_high
+        else:
+            rt = yb.mean() if n_t else np.nan
+            rc = yb.mean() if n_c else np.nan
+            uplift = se = lo = hi = np.nan
         rows.append(
             {
-                "n_treatment": len(yt),
-                "n_control": len(yc),
+                "n_treatment": n_t,
+                "n_control": n_c,
                 "response_rate_treatment": rt,
                 "response_rate_control": rc,
-                "uplift": rt - rc,
+                "uplift": uplift,
                 "se": se,
-                "ci_low": rt - rc - z * se,
-                "ci_high": rt - rc + z * se,
+                "ci_low": lo,
+                "ci_high": hi,
                 "mean_score": float(s[part].mean()),
             }
         )

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from campaignkit.errors import ParameterError
+from campaignkit.metrics import difference_in_means
 
 __all__ = [
     "event_stats",
@@ -245,33 +246,40 @@ def compare_log_to_truth(world, log: pd.DataFrame, metric: str = "convert") -> p
         metric: ``convert``, ``revenue``, ``profit`` or ``retain``.
 
     Returns:
-        DataFrame indexed by campaign: ``n``, ``estimate``, ``se``, ``ci_low``, ``ci_high`` (95 %),
-        ``truth`` (population effect), ``covered``.
+        DataFrame indexed by campaign: ``n``, ``estimate``, ``se``, ``ci_low``, ``ci_high`` (95 %, from
+        :func:`~campaignkit.metrics.difference_in_means` with ``ddof=1``), ``truth`` (population effect),
+        ``covered`` (``ci_low <= truth <= ci_high``). An arm with one row gets a NaN ``se`` and interval.
+
+    Raises:
+        ParameterError: Unknown ``metric``, a log with no ``control`` row, or a non-finite outcome.
     """
     col = {"convert": "converted", "revenue": "revenue", "profit": "profit", "retain": "retained"}
     if metric not in col:
         raise ParameterError(f"metric must be one of {list(col)}, got {metric!r}")
     exact = world.expected_outcomes()[metric].mean(0)
-    y = log[col[metric]].astype(float)
-    ctrl = y[log["campaign_id"] == "control"]
+    y = log[col[metric]].to_numpy(float)
+    campaign = log["campaign_id"].to_numpy()
+    is_ctrl = campaign == "control"
+    if not is_ctrl.any():
+        raise ParameterError("the log has no 'control' row: arm effects are measured against control")
     rows = []
     for j, cid in enumerate(world.campaign_ids[1:], start=1):
-        arm = y[log["campaign_id"] == cid]
-        if arm.empty:
+        is_arm = campaign == cid
+        if not is_arm.any():
             continue
-        est = arm.mean() - ctrl.mean()
-        se = float(np.sqrt(arm.var() / len(arm) + ctrl.var() / len(ctrl)))
+        both = is_arm | is_ctrl
+        d = difference_in_means(y[both], is_arm[both], alpha=0.05, ddof=1)
         truth = exact[j] - exact[0]
         rows.append(
             {
                 "campaign_id": cid,
-                "n": len(arm),
-                "estimate": est,
-                "se": se,
-                "ci_low": est - 1.96 * se,
-                "ci_high": est + 1.96 * se,
+                "n": d.n_treated,
+                "estimate": d.effect,
+                "se": d.se,
+                "ci_low": d.ci_low,
+                "ci_high": d.ci_high,
                 "truth": truth,
-                "covered": abs(est - truth) <= 1.96 * se,
+                "covered": bool(d.ci_low <= truth <= d.ci_high),
             }
         )
     return pd.DataFrame(rows).set_index("campaign_id")
