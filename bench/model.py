@@ -106,8 +106,8 @@ import torch
 
 from campaignkit.data import make_world
 from campaignkit.features import FeatureStore, split_users
-from campaignkit.models import BehaviourUpliftModel
-from campaignkit.models.baselines import (
+from campaignkit.models import (
+    BehaviourUpliftModel,
     ResponseModelTargeting,
     SLearner,
     TLearner,

@@ -22,6 +22,39 @@ FIXTURES_DIR: Path = DATA_DIR / "fixtures"
 DEFAULT_SEED: int = 20240611
 """Seed used when a caller gives no ``random_state``."""
 
+
+def resolve_seed(random_state, *, bits: int = 63) -> int:
+    """Turn a ``random_state`` into a non-negative int seed: the kit's one seeding helper.
+
+    Args:
+        random_state: ``None`` (:data:`DEFAULT_SEED`, so defaults are always the same), a non-negative int,
+            or a :class:`numpy.random.Generator` (which draws the seed).
+        bits: A Generator draws below ``2**bits - 1`` (31 for torch and scikit-learn, which take 32-bit
+            seeds).
+
+    Returns:
+        An int seed.
+
+    Raises:
+        ParameterError: For a negative int or another type.
+    """
+    import numpy as np
+
+    from campaignkit.errors import ParameterError
+
+    if random_state is None:
+        return int(DEFAULT_SEED)
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**bits - 1))
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ParameterError(f"random_state must be >= 0, got {random_state}")
+        return int(random_state)
+    raise ParameterError(
+        f"random_state must be None, a non-negative int or a numpy Generator, got {type(random_state).__name__}"
+    )
+
+
 KERNEL_NAME: str = "campaignkit"
 """The Jupyter kernelspec that ``make`` registers and the report runner uses."""
 

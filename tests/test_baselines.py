@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from campaignkit.errors import ParameterError
-from campaignkit.models.baselines import (
+from campaignkit.models import (
     ResponseModelTargeting,
     SLearner,
     TLearner,

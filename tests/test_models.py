@@ -11,7 +11,14 @@ import pytest
 import torch
 
 from campaignkit.errors import ParameterError, SchemaError
-from campaignkit.models import BehaviourNet, BehaviourUpliftModel, make_trainer, realised_discount
+from campaignkit.models import (
+    BehaviourNet,
+    BehaviourUpliftModel,
+    Prediction,
+    best_campaign,
+    make_trainer,
+    realised_discount,
+)
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
 from campaignkit.models.lightning import BehaviourLightningModule, _masked_mse, next_category_targets
 from campaignkit.models.networks import NextCategoryHead, ziln_loss, ziln_mean
@@ -391,22 +398,30 @@ def test_effect_penalty_shrinks_the_campaign_effects(toy):
 
 def test_lower_bound_choice_by_hand():
     # bounds (mean uplift - 1 x std): user 0 -> [0, 0.8, -1.0], user 1 -> [0, -0.5, 0.1], user 2 -> all < 0
-    out = {
-        "profit": np.array([[1.0, 2.0, 3.0], [1.0, 1.5, 1.2], [0.0, 0.5, 0.2]]),
-        "profit_uplift_std": np.array([[0.0, 0.2, 3.0], [0.0, 1.0, 0.1], [0.0, 0.6, 0.3]]),
-    }
+    profit = np.array([[1.0, 2.0, 3.0], [1.0, 1.5, 1.2], [0.0, 0.5, 0.2]])
+    std = np.array([[0.0, 0.2, 3.0], [0.0, 1.0, 0.1], [0.0, 0.6, 0.3]])
+    np.testing.assert_array_equal(best_campaign(profit - profit[:, :1], std, penalty=1.0), [1, 2, 0])
+    np.testing.assert_array_equal(best_campaign(profit - profit[:, :1], std, penalty=0.0), [2, 1, 1])
+    zero = np.zeros_like(profit)
+    out = Prediction(
+        user_id=np.arange(3),
+        campaign_ids=("control", "a", "b"),
+        **{k: zero for k in ("participate", "convert", "revenue", "discount", "contact")},
+        profit=profit,
+        std={"profit_uplift": std},
+    )
     np.testing.assert_array_equal(BehaviourUpliftModel().choose_from_outcomes(out), [1, 2, 0])
     np.testing.assert_array_equal(
         BehaviourUpliftModel(uncertainty_penalty=0.0).choose_from_outcomes(out), [2, 1, 1]
     )
-    with pytest.raises(ParameterError):
+    with pytest.raises(ParameterError, match="uncertainty_penalty"):
         BehaviourUpliftModel(uncertainty_penalty=-1.0).fit(None, None, None)
 
 
 def test_ensemble_uplift_std_matches_members(fitted, toy):
     store = (toy["features"], toy["sequences"])
     out = fitted.predict_outcomes(store, toy["catalogue"])
-    members, _ = fitted._member_outcomes(store, toy["catalogue"], out["target_category"], 2048)
+    members, _ = fitted._member_outcomes(store, fitted.catalogue_, out["target_category"], 2048)
     uplift = np.stack([m["profit"] - m["profit"][:, :1] for m in members])
     assert len(members) == 2 and np.all(out["profit_uplift_std"][:, 0] == 0)
     np.testing.assert_allclose(out["profit_uplift_std"], uplift.std(0))

@@ -1,35 +1,54 @@
-"""The behaviour model (Transformer with campaign-conditioned uplift heads, trained with Lightning) and baselines.
+"""Uplift models behind one contract, the deep behaviour model, baselines and the decision rule.
 
-- :mod:`~campaignkit.models.networks` - plain ``nn.Module`` networks
-- :mod:`~campaignkit.models.lightning` - the ``LightningModule`` (pre-training and fine-tuning losses)
-- :mod:`~campaignkit.models.datamodule` - tensors and the ``LightningDataModule``
-- :mod:`~campaignkit.models.trainer` - the one trainer factory (CPU, GPU bf16, DDP)
-- :mod:`~campaignkit.models.facade` - :class:`BehaviourUpliftModel` with the estimator contract
-- :mod:`~campaignkit.models.profit` - campaign economics: realised discount and profit, mediated profit
-- :mod:`~campaignkit.models.baselines` - value-tier rule, response model, T-/S-learners (same calls)
+The contract (:mod:`~campaignkit.models.base`): ``fit(data, log, catalogue)`` on any model input,
+``predict_outcomes`` -> :class:`Prediction`, ``iter_outcomes`` (streaming), ``predict_uplift``, ``choose``,
+``plan``; scikit-learn's ``clone``/``get_params``/``set_params`` work on every model.
+
+- :mod:`~campaignkit.models.inputs` - :class:`UserData` (table + optional sequences), :class:`TabularEncoder`
+- :mod:`~campaignkit.models.outcomes` - the outcome channels, defined once (optional ones allowed)
+- :mod:`~campaignkit.models.prediction` - :class:`Prediction`, the typed prediction object
+- :mod:`~campaignkit.models.profit` - campaign economics and encoding (profit identity, mediated profit,
+  identities of campaigns that share attributes)
+- :mod:`~campaignkit.models.policy` - the decision rule (:func:`best_campaign`), plans, the policy base
+- deep model: :mod:`~campaignkit.models.networks` (plain ``nn.Module``s), :mod:`~campaignkit.models.lightning`
+  (losses), :mod:`~campaignkit.models.datamodule` (tensors), :mod:`~campaignkit.models.trainer` (the one
+  trainer factory), :mod:`~campaignkit.models.facade` (:class:`BehaviourUpliftModel`)
+- :mod:`~campaignkit.models.baselines` - T-/S-learners on gradient boosting
+- :mod:`~campaignkit.models.rules` - policies that predict no effect: value tiers, response targeting
 - :mod:`~campaignkit.models.evaluate` - score any of them against the synthetic world's truth
 - :mod:`~campaignkit.models.toy` - a tiny problem with known effects for tests and examples
 """
 
-from campaignkit.models.baselines import (
-    ResponseModelTargeting,
-    SLearner,
-    TLearner,
-    ValueTierRule,
-    history_top_category,
-)
+from campaignkit.models.base import UpliftModel
+from campaignkit.models.baselines import SLearner, TLearner, history_top_category
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
 from campaignkit.models.evaluate import compare_models, oracle_choice, true_choice_value
-from campaignkit.models.facade import BehaviourUpliftModel, PlanMixin
+from campaignkit.models.facade import BehaviourUpliftModel
+from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data
 from campaignkit.models.lightning import BehaviourLightningModule
 from campaignkit.models.networks import BehaviourNet, CampaignEncoder, SequenceEncoder, UserEncoder
-from campaignkit.models.profit import mediated_profit, realised_discount
+from campaignkit.models.outcomes import OUTCOMES, Outcome, check_outcomes
+from campaignkit.models.policy import Policy, best_campaign, plan_frame
+from campaignkit.models.prediction import Prediction
+from campaignkit.models.profit import mediated_profit, realised_discount, realised_profit
+from campaignkit.models.rules import ResponseModelTargeting, ValueTierRule
 from campaignkit.models.trainer import make_trainer
 
 __all__ = [
+    "UpliftModel",
+    "UserData",
+    "as_user_data",
+    "TabularEncoder",
+    "Prediction",
+    "Outcome",
+    "OUTCOMES",
+    "check_outcomes",
+    "Policy",
+    "best_campaign",
+    "plan_frame",
     "BehaviourUpliftModel",
-    "PlanMixin",
     "realised_discount",
+    "realised_profit",
     "mediated_profit",
     "BehaviourNet",
     "SequenceEncoder",

@@ -19,26 +19,17 @@ from torch.utils.data import DataLoader, Dataset
 from campaignkit.data.schema import CAMPAIGN_LOG_COLUMNS
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models.networks import SEQ_FIELDS
+from campaignkit.models.outcomes import OUTCOMES
 
 __all__ = [
     "UserTensors",
     "LogTensors",
     "BehaviourDataModule",
-    "user_inputs",
     "category_to_id",
     "id_to_category",
 ]
 
 LOG_COLUMNS = CAMPAIGN_LOG_COLUMNS
-
-
-def user_inputs(store):
-    """Return ``(features DataFrame, SequenceArrays)`` from a FeatureStore or a ``(features, seq)`` pair."""
-    if isinstance(store, tuple) and len(store) == 2:
-        return store
-    if hasattr(store, "features") and hasattr(store, "sequences"):
-        return store.features, store.sequences
-    raise ParameterError("store must be a FeatureStore or a (features, sequences) pair from store.subset()")
 
 
 def _vocab(sequences) -> dict | None:
@@ -140,7 +131,8 @@ class LogTensors:
     @classmethod
     def build(cls, log: pd.DataFrame, users: UserTensors, campaign_ids, sequences):
         """Check a campaign log and turn it into tensors aligned with ``users`` and ``campaign_ids``."""
-        missing = [c for c in LOG_COLUMNS if c not in log.columns]
+        optional = {o.column for o in OUTCOMES if not o.required}
+        missing = [c for c in LOG_COLUMNS if c not in log.columns and c not in optional]
         if missing:
             raise SchemaError("required_column", f"campaign log lacks {missing}", column=missing[0])
         arm_index = pd.Index(list(campaign_ids))
@@ -163,8 +155,12 @@ class LogTensors:
                 raise SchemaError(
                     "required_column", f"campaign log lacks the realised {col!r} per row", column=col
                 )
-        for c in ("participated", "converted", "retained", "revenue", "propensity", "discount", "profit"):
-            t[c] = torch.as_tensor(log[c].to_numpy(dtype=np.float32))
+        for o in OUTCOMES:  # an optional outcome the log does not record is zeros (its loss is not used)
+            values = log[o.column].to_numpy(dtype=np.float32) if o.column in log.columns else None
+            if values is None or (not o.required and np.isnan(values).all()):
+                values = np.zeros(len(log), dtype=np.float32)
+            t[o.column] = torch.as_tensor(values)
+        t["propensity"] = torch.as_tensor(log["propensity"].to_numpy(dtype=np.float32))
         return cls(t)
 
     def __len__(self) -> int:

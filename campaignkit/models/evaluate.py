@@ -1,6 +1,7 @@
 """Score fitted models against the synthetic world's truth (used by ``bench/model.py`` and notebook 05).
 
-Every model here has ``choose``/``predict_outcomes`` (deep model and baselines alike). The truth comes
+Models (deep and baselines alike) are scored through ``predict_outcomes`` and ``choose_from_outcomes``;
+policies (rules that predict no outcomes) through ``choose``. The truth comes
 from ``world.expected_outcomes`` with *each model's own* target categories, so a model that picks a
 better category for the category-targeted campaigns is credited for it.
 """
@@ -17,6 +18,8 @@ from campaignkit.metrics import (
     qini_coefficient_true,
     roc_auc,
 )
+from campaignkit.models.baselines import history_top_category
+from campaignkit.models.inputs import as_user_data
 
 __all__ = [
     "true_choice_value",
@@ -128,15 +131,17 @@ def compare_models(
         arm = pd.Index(catalogue["campaign_id"]).get_indexer(log["campaign_id"])
     rows = []
     for name, model in models.items():
+        if not hasattr(model, "predict_outcomes"):  # a policy: it chooses, it predicts no outcomes
+            choice = model.choose(store, catalogue)
+            target = history_top_category(as_user_data(store).sequences, n=len(user_ids))
+            rows.append({"model": name, **true_choice_value(world, user_ids, choice, target)})
+            continue
         out = model.predict_outcomes(store, catalogue)
-        choose = getattr(model, "choose_from_outcomes", None)
-        choice = choose(out) if choose is not None else np.asarray(out["profit"]).argmax(axis=1)
-        row = {"model": name, **true_choice_value(world, user_ids, choice, out.get("target_category"))}
-        has_grid = "revenue" in out
-        if has_grid:
-            pred = model.predict_uplift(store, catalogue, outcome="profit", target_category=default_target)
-            row["qini_true_profit"] = mean_true_qini(truth_profit, pred)
-        if log is not None and has_grid:
+        choice = model.choose_from_outcomes(out)
+        row = {"model": name, **true_choice_value(world, user_ids, choice, out.target_category)}
+        pred = model.predict_uplift(store, catalogue, outcome="profit", target_category=default_target)
+        row["qini_true_profit"] = mean_true_qini(truth_profit, pred)
+        if log is not None:
             conv = out["convert"][pos, arm]
             row["auc_convert"] = roc_auc(log["converted"].to_numpy(int), conv)
             treated = (arm > 0).astype(int)

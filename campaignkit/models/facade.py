@@ -1,31 +1,26 @@
-"""``BehaviourUpliftModel``: the deep behaviour model behind the scikit-learn estimator contract.
+"""``BehaviourUpliftModel``: the deep behaviour model behind the kit's model contract
+(:mod:`campaignkit.models.base`; the gradient-boosting learners take the same calls).
 
-Calls (the baselines in :mod:`campaignkit.models.baselines` take the same):
-
-- ``fit(store, log, catalogue)``: ``store`` is a FeatureStore or the ``(features, sequences)`` pair of
-  ``store.subset(ids)``; ``log`` a randomised (or targeted) campaign log; ``catalogue`` the campaigns.
-  Pre-trains the sequence encoder on every sequence of ``store`` (masked events + next categories),
-  then fine-tunes ``n_ensemble`` members (seeds ``random_state + m``) on the log.
-- ``predict_outcomes(store, catalogue)``: arrays of shape (n_users, n_campaigns) of participate,
-  convert, revenue, discount, contact, profit and retain (ensemble mean; ``*_std`` across members).
-  ``profit`` is, by default (``profit_estimate="mediated"``), built through participation
-  (:func:`~campaignkit.models.profit.mediated_profit`: ``b + p (v - b) - (1 - p) contact`` with ``b``
-  the control profit, ``p`` the participation probability and ``v`` the expected profit of a
-  participant, where nobody takes part under control); ``profit_head`` is the direct profit head
-  (additive campaign effect, squared loss on every row) and ``profit_components = margin x revenue -
-  discount - contact`` is built from the ZILN heads. On the world (``bench/model.py``, 5 seeds) choices by the
-  mediated profit earned +0.088 +/- 0.086 per user over all-control, positive on every seed, against
-  -0.049 +/- 0.051 by the direct head of the same networks: participation is a binary outcome with far
-  less noise than profit, and campaigns act through those who take part.
-- ``predict_uplift(store, catalogue, outcome="profit")``: outcome minus the control column.
-- ``choose(store, catalogue)`` / ``plan(...)``: each user's campaign with the highest predicted profit.
-- ``save(path)`` / ``BehaviourUpliftModel.load(path)`` (``torch.load(weights_only=True)``).
+- ``fit(data, log, catalogue)``: ``data`` any model input (a FeatureStore, ``store.subset(ids)``, a user table,
+  ``HillstromData``). With event sequences it pre-trains the sequence encoder on every sequence (masked events
+  + next categories); without (a tabular log like Hillstrom) there is nothing to pre-train on, which it says
+  with a warning, and the user vector comes from the tabular features alone. Then ``n_ensemble`` members
+  (seeds ``random_state + m``) are fine-tuned on the log, on the outcomes the log records.
+- ``predict_outcomes(data, catalogue=None)``: a :class:`~campaignkit.models.prediction.Prediction` (ensemble
+  means; ``std`` across members). ``profit`` is, by default (``profit_estimate="mediated"``), built through
+  participation (:func:`~campaignkit.models.profit.mediated_profit`); ``extra`` holds ``profit_head`` (the
+  direct profit head), ``profit_mediated``, ``engaged_profit`` and ``profit_components`` (``margin x revenue
+  - discount - contact`` from the ZILN heads).
+- ``predict_uplift``, ``choose`` / ``plan`` (by the lower bound of the profit uplift, see the class),
+  ``iter_outcomes`` (streaming), ``save(path)`` / ``BehaviourUpliftModel.load(path)``
+  (``torch.load(weights_only=True)``).
 """
 
 from __future__ import annotations
 
 import copy
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,112 +29,38 @@ import pandas as pd
 import pytorch_lightning as pl
 import torch
 
-from campaignkit.config import DEFAULT_SEED
-from campaignkit.errors import ParameterError
+from campaignkit.config import resolve_seed
+from campaignkit.errors import CampaignkitError, ParameterError
+from campaignkit.models.base import UpliftModel
 from campaignkit.models.datamodule import (
     BehaviourDataModule,
     GatherCollate,
     LogTensors,
     UserTensors,
     category_to_id,
-    user_inputs,
 )
+from campaignkit.models.inputs import TabularEncoder, UserData, empty_sequences
 from campaignkit.models.lightning import BehaviourLightningModule
 from campaignkit.models.networks import BehaviourNet, category_counts
-from campaignkit.models.profit import catalogue_arrays, mediated_profit, realised_discount, realised_profit
+from campaignkit.models.prediction import Prediction
+from campaignkit.models.profit import catalogue_arrays, identity_index, mediated_profit, shared_attribute_ids
 from campaignkit.models.trainer import make_trainer
 
-__all__ = ["BehaviourUpliftModel", "PlanMixin", "resolve_seed"]
+__all__ = ["BehaviourUpliftModel"]
 
 PROFIT_ESTIMATES = ("head", "mediated")
-OUTCOME_KEYS = (
-    "participate",
-    "convert",
-    "revenue",
-    "discount",
-    "contact",
-    "profit",
-    "profit_head",
-    "profit_mediated",
-    "engaged_profit",
-    "profit_components",
-    "retain",
-)
+_EXTRA_KEYS = ("profit_head", "profit_mediated", "engaged_profit", "profit_components")
 
 
-def resolve_seed(random_state) -> int:
-    """An int seed from ``random_state`` (None -> ``DEFAULT_SEED``; a Generator draws one)."""
-    if random_state is None:
-        return DEFAULT_SEED
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(0, 2**31 - 1))
-    if isinstance(random_state, (int, np.integer)) and random_state >= 0:
-        return int(random_state)
-    raise ParameterError(
-        f"random_state must be None, a non-negative int or a numpy Generator, got {random_state!r}"
-    )
-
-
-class PlanMixin:
-    """``choose`` and ``plan`` for any model with ``predict_outcomes`` returning a ``profit`` grid."""
-
-    def choose(self, store, catalogue, **kwargs) -> np.ndarray:
-        """Index (row of ``catalogue``) of each user's campaign with the highest predicted profit.
-
-        Args:
-            store: FeatureStore or ``(features, sequences)``.
-            catalogue: The campaigns (row 0 control).
-            **kwargs: Passed to ``predict_outcomes``.
-
-        Returns:
-            Array of shape (n_users,) of ints.
-        """
-        return self.choose_from_outcomes(self.predict_outcomes(store, catalogue, **kwargs))
-
-    def choose_from_outcomes(self, outcomes: dict) -> np.ndarray:
-        """Each user's campaign from a ``predict_outcomes`` result: the highest predicted profit.
-
-        Args:
-            outcomes: Dict with ``profit`` of shape (n_users, n_campaigns).
-
-        Returns:
-            Array of shape (n_users,) of ints.
-        """
-        return np.asarray(outcomes["profit"]).argmax(axis=1)
-
-    def plan(self, store, catalogue, **kwargs) -> pd.DataFrame:
-        """The per-user choice as a plan: ``user_id, campaign_id, target_category``.
-
-        Args:
-            store: FeatureStore or ``(features, sequences)``.
-            catalogue: The campaigns.
-            **kwargs: Passed to ``predict_outcomes``.
-
-        Returns:
-            DataFrame, one row per user (target_category -1 unless the campaign targets one).
-        """
-        out = self.predict_outcomes(store, catalogue, **kwargs)
-        idx = self.choose_from_outcomes(out)
-        _, seq = user_inputs(store)
-        targeted = catalogue["targets_category"].to_numpy(dtype=bool)[idx]
-        return pd.DataFrame(
-            {
-                "user_id": np.asarray(seq.user_id),
-                "campaign_id": catalogue["campaign_id"].to_numpy()[idx],
-                "target_category": np.where(targeted, out["target_category"], -1),
-            }
-        )
-
-
-def _base_rates(log: pd.DataFrame, n_arms: int, logt: LogTensors) -> dict:
-    """Base rates of the log's outcomes, for :meth:`BehaviourNet.init_output_bias`."""
+def _base_rates(log: pd.DataFrame, n_arms: int, logt: LogTensors, outcomes) -> dict:
+    """Base rates of the log's outcomes, for :meth:`BehaviourNet.init_output_bias` (``retain`` only when
+    the log records it)."""
     rev = log["revenue"].to_numpy(dtype=float)
     disc = log["discount"].to_numpy(dtype=float)
     took_part = log["participated"].astype(bool).to_numpy()
-    return {
+    rates = {
         "participate": log["participated"].mean(),
         "convert": log["converted"].mean(),
-        "retain": log["retained"].mean(),
         "spend_positive": np.mean(rev > 0),
         "spend_log_mean": np.log(rev[rev > 0]).mean() if np.any(rev > 0) else 0.0,
         "discount_positive": np.mean(disc > 0),
@@ -149,6 +70,9 @@ def _base_rates(log: pd.DataFrame, n_arms: int, logt: LogTensors) -> dict:
         "engaged_profit_mean": log["profit"][took_part].mean() if took_part.any() else log["profit"].mean(),
         "arm_shares": np.bincount(logt.tensors["arm"].numpy(), minlength=n_arms) / len(log),
     }
+    if "retain" in outcomes:
+        rates["retain"] = log["retained"].mean()
+    return rates
 
 
 @contextmanager
@@ -163,7 +87,7 @@ def _torch_threads(n: int | None):
         torch.set_num_threads(before)
 
 
-class BehaviourUpliftModel(PlanMixin):
+class BehaviourUpliftModel(UpliftModel):
     """Transformer behaviour model with campaign-conditioned heads, pre-trained then fine-tuned.
 
     Args:
@@ -243,36 +167,6 @@ class BehaviourUpliftModel(PlanMixin):
         self.quick, self.root_dir, self.progress_bar = quick, root_dir, progress_bar
         self.n_threads, self.random_state = n_threads, random_state
 
-    _PARAMS = (
-        "max_epochs",
-        "pretrain_epochs",
-        "n_ensemble",
-        "d_model",
-        "n_heads",
-        "n_layers",
-        "dropout",
-        "lr",
-        "batch_size",
-        "val_fraction",
-        "patience",
-        "uncertainty_penalty",
-        "profit_estimate",
-        "loss_weights",
-        "accelerator",
-        "devices",
-        "strategy",
-        "precision",
-        "quick",
-        "root_dir",
-        "progress_bar",
-        "n_threads",
-        "random_state",
-    )
-
-    def get_params(self, deep: bool = True) -> dict:
-        """Constructor arguments (scikit-learn convention)."""
-        return {k: getattr(self, k) for k in self._PARAMS}
-
     # ---- training ---------------------------------------------------------------------------------------
     def _trainer(self, epochs: int, name: str):
         return make_trainer(
@@ -290,54 +184,56 @@ class BehaviourUpliftModel(PlanMixin):
             progress_bar=self.progress_bar,
         )
 
-    def _train(self, net, attrs, stage, dm, epochs, name):
-        module = BehaviourLightningModule(net, attrs, stage=stage, lr=self.lr, loss_weights=self.loss_weights)
+    def _train(self, net, attrs, stage, dm, epochs, name, identity):
+        module = BehaviourLightningModule(
+            net,
+            attrs,
+            stage=stage,
+            lr=self.lr,
+            loss_weights=self.loss_weights,
+            outcomes=self.outcomes_,
+            identity=identity,
+        )
         trainer = self._trainer(epochs, name)
         trainer.fit(module, datamodule=dm)
         trainer.best_weights.restore(module)
         rows = [{**r, "stage": name} for r in trainer.history.rows]
         return module.net.cpu().eval(), rows
 
-    def fit(self, store, log: pd.DataFrame, catalogue: pd.DataFrame):
-        """Pre-train on the sequences of ``store``, then fine-tune the ensemble on ``log``.
+    def _context(self):
+        return _torch_threads(self.n_threads)
 
-        Args:
-            store: FeatureStore or ``(features, sequences)`` holding every user of ``log``.
-            log: Campaign log (``user_id, campaign_id, propensity, target_category, participated,
-                converted, revenue, retained``).
-            catalogue: The campaigns of the log (row 0 control).
-
-        Returns:
-            self, with ``networks_``, ``pretrained_net_``, ``history_``, ``train_seconds_`` and the
-            feature scaling (``feature_columns_``, ``feature_mean_``, ``feature_std_``).
-        """
+    def _validate_params(self) -> None:
         if self.n_ensemble < 1:
             raise ParameterError(f"n_ensemble must be >= 1, got {self.n_ensemble}")
         if not np.isfinite(self.uncertainty_penalty) or self.uncertainty_penalty < 0:
             raise ParameterError(f"uncertainty_penalty must be >= 0, got {self.uncertainty_penalty}")
         self._check_profit_estimate()
-        with _torch_threads(self.n_threads):
-            return self._fit(store, log, catalogue)
 
-    def _fit(self, store, log, catalogue):
+    def _fit(self, data: UserData, log: pd.DataFrame, rows, arms) -> None:
+        """Pre-train on the sequences of ``data`` (when it has any), then fine-tune the ensemble on ``log``.
+
+        Sets ``networks_``, ``pretrained_net_``, ``history_``, ``train_seconds_``, the feature scaling
+        (``feature_columns_``, ``feature_mean_``, ``feature_std_``), ``identity_ids_`` (campaigns given an
+        identity vector because another campaign shares their attributes) and ``control_participation_``.
+        """
         t0 = time.perf_counter()
-        seed = resolve_seed(self.random_state)
-        features, seq = user_inputs(store)
-        num = features.select_dtypes("number")
-        self.feature_columns_ = [str(c) for c in num.columns]
-        values = num.to_numpy(dtype=np.float64)
+        seed = resolve_seed(self.random_state, bits=31)
+        tab = self.encoder_.transform(data.features)
+        self.feature_columns_ = list(tab.columns)
+        values = tab.to_numpy(dtype=np.float64)
         self.feature_mean_ = (
-            np.nan_to_num(np.nanmean(values, axis=0)) if len(values) else np.zeros(len(num.columns))
+            np.nan_to_num(np.nanmean(values, axis=0)) if len(values) else np.zeros(len(tab.columns))
         )
         sd = np.nan_to_num(np.nanstd(values, axis=0))
         self.feature_std_ = np.where(sd > 1e-9, sd, 1.0)
-        users = UserTensors.build(features, seq, self.feature_mean_, self.feature_std_, num.columns)
-        cat = catalogue_arrays(catalogue)
-        log = log.copy()
-        log["discount"] = realised_discount(log, catalogue)
-        log["profit"] = realised_profit(log, catalogue)
+        seq = data.sequences if data.has_sequences else empty_sequences(data.user_id)
+        users = UserTensors.build(tab, seq, self.feature_mean_, self.feature_std_, tab.columns)
+        cat = catalogue_arrays(self.catalogue_)
         logt = LogTensors.build(log, users, cat["ids"], seq)
         attrs = torch.as_tensor(cat["features"])
+        self.identity_ids_ = shared_attribute_ids(self.catalogue_)
+        identity = torch.as_tensor(identity_index(self.catalogue_, self.identity_ids_))
         self.config_ = dict(
             vocab_sizes={k: int(v) for k, v in seq.vocab_sizes.items()},
             max_len=int(seq.mask.shape[1]),
@@ -348,24 +244,34 @@ class BehaviourUpliftModel(PlanMixin):
             n_heads=self.n_heads,
             n_layers=self.n_layers,
             dropout=self.dropout,
+            n_identities=len(self.identity_ids_),
         )
         # participation under control (Hillstrom's visits) or not (taking up a campaign): see mediated_profit
-        in_control = log["campaign_id"].astype(str) == str(cat["ids"][0])
+        in_control = arms == 0
         self.control_participation_ = float(log.loc[in_control, "participated"].astype(float).mean())
         if not np.isfinite(self.control_participation_):  # no control rows
             self.control_participation_ = 0.0
         self.category_vocab_ = [
             int(c) if isinstance(c, (int, np.integer)) else str(c) for c in getattr(seq, "category_vocab", [])
         ]
-        base_rates = _base_rates(log, len(cat["ids"]), logt)
+        base_rates = _base_rates(log, len(cat["ids"]), logt, self.outcomes_)
         history = []
         pl.seed_everything(seed, workers=True, verbose=False)
         base = BehaviourNet(**self.config_)
-        if self.pretrain_epochs > 0:
+        pretrain = self.pretrain_epochs > 0
+        if pretrain and not data.has_sequences:
+            warnings.warn(
+                f"pretrain_epochs={self.pretrain_epochs} but the data has no event sequences: nothing to "
+                "pre-train on, so pre-training is skipped (set pretrain_epochs=0 to silence this)",
+                UserWarning,
+                stacklevel=3,
+            )
+            pretrain = False
+        if pretrain:
             dm = BehaviourDataModule(users, None, self.batch_size, self.val_fraction, seed)
-            base, rows = self._train(base, attrs, "pretrain", dm, self.pretrain_epochs, "pretrain")
-            history += [{**r, "member": -1} for r in rows]
-        self.pretrained_net_ = copy.deepcopy(base) if self.pretrain_epochs > 0 else None
+            base, rows_ = self._train(base, attrs, "pretrain", dm, self.pretrain_epochs, "pretrain", identity)
+            history += [{**r, "member": -1} for r in rows_]
+        self.pretrained_net_ = copy.deepcopy(base) if pretrain else None
         self.networks_ = []
         for m in range(self.n_ensemble):
             pl.seed_everything(seed + 1 + m, workers=True, verbose=False)
@@ -373,38 +279,50 @@ class BehaviourUpliftModel(PlanMixin):
             net.user.seq.load_state_dict(base.user.seq.state_dict())
             net.init_output_bias(base_rates)
             dm = BehaviourDataModule(users, logt, self.batch_size, self.val_fraction, seed)
-            net, rows = self._train(net, attrs, "finetune", dm, self.max_epochs, f"finetune_{m}")
-            history += [{**r, "member": m} for r in rows]
+            net, rows_ = self._train(net, attrs, "finetune", dm, self.max_epochs, f"finetune_{m}", identity)
+            history += [{**r, "member": m} for r in rows_]
             self.networks_.append(net)
         self.history_ = pd.DataFrame(history)
+        finite = all(torch.isfinite(p).all() for net in self.networks_ for p in net.parameters())
+        if not finite:
+            raise CampaignkitError(
+                "training diverged: a network weight is NaN or infinite (lower lr, or check the log's outcomes)"
+            )
         self.train_seconds_ = time.perf_counter() - t0
-        return self
 
     # ---- prediction ----------------------------------------------------------------------------------
     def _check_fitted(self):
         if not hasattr(self, "networks_"):
             raise ParameterError("this BehaviourUpliftModel is not fitted yet: call fit() or load() first")
 
-    def _users(self, store):
-        features, seq = user_inputs(store)
-        return UserTensors.build(
-            features, seq, self.feature_mean_, self.feature_std_, self.feature_columns_
-        ), seq
+    def _users(self, data):
+        """UserTensors of ``data`` (encoded and scaled as in training) and its (possibly empty) sequences."""
+        from campaignkit.models.inputs import as_user_data
+
+        data = as_user_data(data)
+        seq = data.sequences if (data.has_sequences and self.has_sequences_) else empty_sequences(data.user_id)
+        tab = self.encoder_.transform(data.features)
+        return UserTensors.build(tab, seq, self.feature_mean_, self.feature_std_, self.feature_columns_), seq
 
     @torch.no_grad()
-    def predict_next_category(self, store, *, batch_size: int = 2048) -> np.ndarray:
+    def predict_next_category(self, data, *, batch_size: int = 2048) -> np.ndarray:
         """Probabilities of each user's next categories from the pre-trained head.
 
         Args:
-            store: FeatureStore or ``(features, sequences)``.
+            data: Model input with event sequences.
             batch_size: Users per forward pass.
 
         Returns:
             Array of shape (n_users, n_categories) over raw categories in ``category_vocab`` order
             (history frequencies of the last events when the model was not pre-trained).
+
+        Raises:
+            ParameterError: The model was fitted without event sequences (there are no categories).
         """
         self._check_fitted()
-        users, seq = self._users(store)
+        if not self.has_sequences_:
+            raise ParameterError("this model was fitted without event sequences: it predicts no categories")
+        users, seq = self._users(data)
         n_cat = self.config_["vocab_sizes"]["category"]
         n_raw = len(self.category_vocab_) if self.category_vocab_ else n_cat - 1
         if self.pretrained_net_ is None:
@@ -415,12 +333,18 @@ class BehaviourUpliftModel(PlanMixin):
         for start in range(0, len(users), batch_size):
             b = collate(list(range(start, min(start + batch_size, len(users)))))
             summary, _ = net.user.seq({f: b[f] for f in net.user.seq.fields}, b["mask"])
-            out.append(torch.softmax(net.next_category(summary, b["category"], b["mask"])[:, 1 : n_raw + 1], dim=-1))
+            logits = net.next_category(summary, b["category"], b["mask"])
+            out.append(torch.softmax(logits[:, 1 : n_raw + 1], dim=-1))
         return torch.cat(out).numpy()
 
-    def choose_target_category(self, store) -> np.ndarray:
-        """Each user's most likely next category (raw value), used by category-targeted campaigns."""
-        probs = self.predict_next_category(store)
+    def choose_target_category(self, data) -> np.ndarray:
+        """Each user's most likely next category (raw value), used by category-targeted campaigns (-1 for
+        every user when the model was fitted without sequences)."""
+        if not self.has_sequences_:
+            from campaignkit.models.inputs import as_user_data
+
+            return np.full(len(as_user_data(data)), -1)
+        probs = self.predict_next_category(data)
         idx = probs.argmax(axis=1)
         return np.asarray(self.category_vocab_)[idx] if self.category_vocab_ else idx
 
@@ -431,29 +355,28 @@ class BehaviourUpliftModel(PlanMixin):
             )
 
     @torch.no_grad()
-    def _member_outcomes(self, store, catalogue, target_category, batch_size: int):
+    def _member_outcomes(self, data, catalogue, target_category, batch_size: int = 2048):
         self._check_profit_estimate()
-        users, seq = self._users(store)
+        users, seq = self._users(data)
         cat = catalogue_arrays(catalogue)
         if cat["features"].shape[1] != self.config_["n_attributes"]:
             raise ParameterError("catalogue attributes do not match the ones the model was fitted on")
         if target_category is None:
-            target_category = self.choose_target_category(store)
+            target_category = self.choose_target_category(data)
         target_category = np.broadcast_to(np.asarray(target_category), (len(users),))
         tid = category_to_id(target_category, seq)
         cat_ids = torch.as_tensor(np.where(cat["targeted"][None, :], tid[:, None], 0))
         attrs = torch.as_tensor(cat["features"])
+        identity = torch.as_tensor(identity_index(catalogue, self.identity_ids_))
         no_discount = torch.as_tensor((cat["amount"] <= 0) & (cat["depth"] <= 0))
+        keys = [k for k in ("participate", "convert", "revenue", "discount", "retain") if k in self.outcomes_]
         collate, members = GatherCollate(users), []
         for net in self.networks_:
             net.eval()
-            parts = {
-                k: []
-                for k in ("participate", "convert", "revenue", "discount", "retain", "profit", "engaged_profit")
-            }
+            parts = {k: [] for k in (*keys, "profit", "engaged_profit")}
             for start in range(0, len(users), batch_size):
                 rows = list(range(start, min(start + batch_size, len(users))))
-                o = net(collate(rows), attrs, cat_ids[rows])
+                o = net(collate(rows), attrs, cat_ids[rows], identity)
                 o["discount"] = torch.where(no_discount[None, :], 0.0, o["discount"])
                 for k in parts:
                     parts[k].append(o[k].float())
@@ -472,50 +395,50 @@ class BehaviourUpliftModel(PlanMixin):
             members.append(d)
         return members, np.asarray(target_category)
 
-    def predict_outcomes(
-        self, store, catalogue: pd.DataFrame, *, target_category=None, batch_size: int = 2048
-    ) -> dict:
+    def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
+        """Ensemble mean and sd of every outcome (see :meth:`predict_outcomes`)."""
+        members, tc = self._member_outcomes(data, catalogue, target_category)
+        mean, std = {}, {}
+        for k in members[0]:
+            stack = np.stack([m[k] for m in members])
+            mean[k], std[k] = stack.mean(0), stack.std(0)
+        std["profit_uplift"] = np.stack([m["profit"] - m["profit"][:, :1] for m in members]).std(0)
+        return Prediction(
+            user_id=data.user_id,
+            campaign_ids=catalogue["campaign_id"].astype(str).tolist(),
+            **{k: mean.get(k) for k in ("participate", "convert", "revenue", "discount", "profit", "contact", "retain")},
+            std=std,
+            target_category=tc,
+            extra={k: mean[k] for k in _EXTRA_KEYS},
+        )
+
+    def predict_outcomes(self, data, catalogue=None, *, target_category=None, batch_users: int | None = None):
         """Expected outcomes of every user under every campaign.
 
         Args:
-            store: FeatureStore or ``(features, sequences)``.
-            catalogue: Campaigns to score (any configuration described by the same attributes).
+            data: Model input (see :func:`~campaignkit.models.inputs.as_user_data`).
+            catalogue: Campaigns to score (any configuration described by the same attributes; default:
+                the fitted catalogue).
             target_category: Raw category per user (array of shape (n_users,) or a scalar) for the
                 category-targeted campaigns; default: the pre-trained next-category head's top choice.
-            batch_size: Users per forward pass.
+            batch_users: Score in chunks of this many users (None: one pass).
 
         Returns:
-            Dict of arrays of shape (n_users, n_campaigns): ``participate, convert, revenue, discount,
-            contact, profit, retain`` (ensemble means), ``<key>_std`` (ensemble standard deviations) and
-            ``profit_uplift_std`` (ensemble std of profit minus control profit); plus ``target_category``
-            of shape (n_users,).
+            A :class:`~campaignkit.models.prediction.Prediction`: ensemble means, ``std`` across members
+            (``profit_uplift``: sd of profit minus control profit), ``extra`` the alternative profits.
         """
-        self._check_fitted()
-        with _torch_threads(self.n_threads):
-            members, tc = self._member_outcomes(store, catalogue, target_category, batch_size)
-        out = {}
-        for k in OUTCOME_KEYS:
-            stack = np.stack([m[k] for m in members])
-            out[k], out[f"{k}_std"] = stack.mean(0), stack.std(0)
-        out["profit_uplift_std"] = np.stack([m["profit"] - m["profit"][:, :1] for m in members]).std(0)
-        out["target_category"] = tc
-        return out
+        return super().predict_outcomes(data, catalogue, target_category=target_category, batch_users=batch_users)
 
     def predict_uplift(
-        self,
-        store,
-        catalogue: pd.DataFrame,
-        *,
-        outcome: str = "profit",
-        return_std: bool = False,
-        target_category=None,
+        self, data, catalogue=None, *, outcome: str = "profit", return_std: bool = False, target_category=None
     ):
         """Predicted effect of each campaign against control (row 0).
 
         Args:
-            store: FeatureStore or ``(features, sequences)``.
-            catalogue: Campaigns (row 0 control).
-            outcome: One of ``participate, convert, revenue, profit, retain``.
+            data: Model input.
+            catalogue: Campaigns (default: the fitted catalogue).
+            outcome: A prediction field (``participate, convert, revenue, discount, profit, retain``) or an
+                ``extra`` key.
             return_std: Also return the ensemble standard deviation of the uplift.
             target_category: As in :meth:`predict_outcomes`.
 
@@ -523,29 +446,15 @@ class BehaviourUpliftModel(PlanMixin):
             Array of shape (n_users, n_campaigns) (column 0 is zero), or ``(mean, std)``.
         """
         self._check_fitted()
-        if outcome not in OUTCOME_KEYS:
-            raise ParameterError(f"outcome must be one of {OUTCOME_KEYS}, got {outcome!r}")
-        with _torch_threads(self.n_threads):
-            members, _ = self._member_outcomes(store, catalogue, target_category, 2048)
+        valid = (*[k for k in ("participate", "convert", "revenue", "discount", "retain") if k in self.outcomes_],
+                 "profit", "contact", *_EXTRA_KEYS)
+        if outcome not in valid:
+            raise ParameterError(f"outcome must be one of {valid}, got {outcome!r}")
+        cat = self._catalogue(catalogue)
+        with self._context():
+            members, _ = self._member_outcomes(data, cat, target_category)
         stack = np.stack([m[outcome] - m[outcome][:, :1] for m in members])
         return (stack.mean(0), stack.std(0)) if return_std else stack.mean(0)
-
-    def choose_from_outcomes(self, outcomes: dict) -> np.ndarray:
-        """Each user's campaign by the lower confidence bound of its profit uplift (see the class).
-
-        Args:
-            outcomes: A :meth:`predict_outcomes` result.
-
-        Returns:
-            Array of shape (n_users,) of ints (0 = control).
-        """
-        profit = np.asarray(outcomes["profit"])
-        std = outcomes.get("profit_uplift_std")
-        bound = profit - profit[:, :1]
-        if std is not None:
-            bound = bound - self.uncertainty_penalty * np.asarray(std)
-        bound[:, 0] = 0.0
-        return bound.argmax(axis=1)
 
     # ---- persistence ---------------------------------------------------------------------------------
     def save(self, path) -> Path:
@@ -564,6 +473,15 @@ class BehaviourUpliftModel(PlanMixin):
             "pretrained": None if self.pretrained_net_ is None else self.pretrained_net_.state_dict(),
             "train_seconds": float(self.train_seconds_),
             "control_participation": float(self.control_participation_),
+            "catalogue": {c: self.catalogue_[c].tolist() for c in self.catalogue_.columns},
+            "outcomes": list(self.outcomes_),
+            "identity_ids": list(self.identity_ids_),
+            "has_sequences": bool(self.has_sequences_),
+            "encoder": {
+                "numeric": [str(c) for c in self.encoder_.numeric_columns_],
+                "categories": {str(k): [str(v) for v in lv] for k, lv in self.encoder_.categories_.items()},
+                "dropped": {str(k): str(v) for k, v in self.encoder_.dropped_.items()},
+            },
         }
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -592,5 +510,16 @@ class BehaviourUpliftModel(PlanMixin):
             model.pretrained_net_.eval()
         model.train_seconds_ = payload["train_seconds"]
         model.control_participation_ = float(payload["control_participation"])
+        model.catalogue_ = pd.DataFrame(payload["catalogue"])
+        model.outcomes_ = tuple(payload["outcomes"])
+        model.identity_ids_ = list(payload["identity_ids"])
+        model.has_sequences_ = bool(payload["has_sequences"])
+        enc = TabularEncoder()
+        enc.numeric_columns_ = list(payload["encoder"]["numeric"])
+        enc.categories_ = {k: list(v) for k, v in payload["encoder"]["categories"].items()}
+        enc.dropped_ = dict(payload["encoder"]["dropped"])
+        enc.feature_names_ = enc.numeric_columns_ + [f"{c}={lv}" for c, levels in enc.categories_.items() for lv in levels]
+        model.encoder_ = enc
+        model.feature_names_ = list(enc.feature_names_)
         model.history_ = pd.DataFrame()
         return model

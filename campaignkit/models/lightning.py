@@ -18,7 +18,15 @@ import torch
 from torch import nn
 
 from campaignkit.errors import ParameterError
-from campaignkit.models.networks import SEQ_FIELDS, BehaviourNet, category_counts, outputs_to_dict, ziln_loss
+from campaignkit.models.networks import (
+    CHANNEL,
+    SEQ_FIELDS,
+    BehaviourNet,
+    category_counts,
+    outputs_to_dict,
+    ziln_loss,
+)
+from campaignkit.models.outcomes import OUTCOME_NAMES
 
 __all__ = ["BehaviourLightningModule", "DEFAULT_LOSS_WEIGHTS", "next_category_targets"]
 
@@ -63,6 +71,9 @@ class BehaviourLightningModule(pl.LightningModule):
         loss_weights: Fine-tuning weights per part (defaults :data:`DEFAULT_LOSS_WEIGHTS`).
         mask_prob: Share of events masked in pre-training.
         n_next: Events hidden at the end of each sequence for the next-category task.
+        outcomes: The outcomes the log records (:func:`~campaignkit.models.outcomes.check_outcomes`); the
+            losses of the others (an optional outcome such as retention) are left out.
+        identity: LongTensor of shape (n_arms,): each training campaign's identity id (0 = none).
     """
 
     def __init__(
@@ -75,12 +86,17 @@ class BehaviourLightningModule(pl.LightningModule):
         loss_weights: dict | None = None,
         mask_prob: float = 0.15,
         n_next: int = 5,
+        outcomes=OUTCOME_NAMES,
+        identity: torch.Tensor | None = None,
     ):
         super().__init__()
         if stage not in ("pretrain", "finetune"):
             raise ParameterError(f"stage must be 'pretrain' or 'finetune', got {stage!r}")
         self.net, self.stage = net, stage
         self.register_buffer("attributes", torch.as_tensor(attributes, dtype=torch.float32))
+        ident = torch.zeros(len(attributes), dtype=torch.long) if identity is None else torch.as_tensor(identity)
+        self.register_buffer("identity", ident.long())
+        self.outcomes = tuple(outcomes)
         self.lr, self.weight_decay = lr, weight_decay
         self.loss_weights = {**DEFAULT_LOSS_WEIGHTS, **(loss_weights or {})}
         self.mask_prob, self.n_next = mask_prob, n_next
@@ -143,22 +159,28 @@ class BehaviourLightningModule(pl.LightningModule):
         """Factual losses on the logged arm of each row."""
         net, w = self.net, self.loss_weights
         user, _, _ = net.encode(batch)
-        camp = net.campaign_embedding(batch, self.attributes[batch["arm"]], batch["target"])
+        arm = batch["arm"]
+        camp = net.campaign_embedding(batch, self.attributes[arm], batch["target"], self.identity[arm])
         raw, effect = net.pair_outputs(user, camp, net.control_embedding(self.attributes), return_effect=True)
         raw = raw.float()
+        ch = {k: raw[:, i] for k, i in CHANNEL.items()}
         bce = nn.functional.binary_cross_entropy_with_logits
+        profit = batch["profit"] / net.profit_scale
         parts = {
-            "participate": bce(raw[:, 0], batch["participated"]),
-            "convert": bce(raw[:, 1], batch["converted"]),
-            "revenue": ziln_loss(batch["revenue"], raw[:, 2], raw[:, 3], raw[:, 4]),
-            "retain": bce(raw[:, 5], batch["retained"]),
-            "discount": ziln_loss(batch["discount"], raw[:, 6], raw[:, 7], raw[:, 8]),
-            "profit": nn.functional.mse_loss(raw[:, 9], batch["profit"] / net.profit_scale),
-            "engaged_profit": _masked_mse(raw[:, 10], batch["profit"] / net.profit_scale, batch["participated"]),
-            "propensity": nn.functional.cross_entropy(net.propensity(user).float(), batch["arm"]),
+            "participate": bce(ch["participate"], batch["participated"]),
+            "convert": bce(ch["convert"], batch["converted"]),
+            "revenue": ziln_loss(batch["revenue"], ch["spend_logit"], ch["spend_mu"], ch["spend_log_sigma"]),
+            "retain": bce(ch["retain"], batch["retained"]),
+            "discount": ziln_loss(batch["discount"], ch["disc_logit"], ch["disc_mu"], ch["disc_log_sigma"]),
+            "profit": nn.functional.mse_loss(ch["profit"], profit),
+            "engaged_profit": _masked_mse(ch["engaged_profit"], profit, batch["participated"]),
+            "propensity": nn.functional.cross_entropy(net.propensity(user).float(), arm),
             "effect_l2": (effect.float() ** 2).mean(),
         }
-        parts["loss"] = sum(w[k] * parts[k] for k in w)
+        unrecorded = [k for k in OUTCOME_NAMES if k not in self.outcomes]
+        for k in unrecorded:  # an optional outcome the log does not record: no loss, not logged
+            del parts[k]
+        parts["loss"] = sum(w[k] * parts[k] for k in w if k in parts)
         with torch.no_grad():
             parts["convert_prob_mean"] = outputs_to_dict(raw)["convert"].mean()
         return parts

@@ -31,6 +31,8 @@ __all__ = [
     "ziln_loss",
     "ziln_mean",
     "PAIR_OUTPUTS",
+    "CHANNEL",
+    "OUTCOME_CHANNELS",
 ]
 
 PAIR_OUTPUTS = (
@@ -48,6 +50,19 @@ PAIR_OUTPUTS = (
 )
 """Channels of the pair head, in order (logits for the binary ones). ``engaged_profit`` is the expected
 profit of a user who takes part in the campaign (trained on participants' rows only)."""
+
+CHANNEL = {k: i for i, k in enumerate(PAIR_OUTPUTS)}
+"""Position of each pair-head channel, looked up by name (never by a literal index)."""
+
+OUTCOME_CHANNELS = {
+    "participate": ("participate",),
+    "convert": ("convert",),
+    "revenue": ("spend_logit", "spend_mu", "spend_log_sigma"),
+    "discount": ("disc_logit", "disc_mu", "disc_log_sigma"),
+    "profit": ("profit",),
+    "retain": ("retain",),
+}
+"""The pair-head channels behind each outcome of :data:`campaignkit.models.outcomes.OUTCOMES`."""
 
 SEQ_FIELDS = ("event_type", "category", "price_bucket", "gap_bucket")
 
@@ -185,16 +200,25 @@ class CampaignEncoder(nn.Module):
         d_model: Output width.
         n_categories: Category vocabulary size (id 0 = padding).
         recent: Events counted as recent.
+        n_identities: Campaigns that get an identity vector of their own (id 0 = none), added to the
+            attribute embedding: campaigns that share every attribute stay distinguishable. It starts at
+            zero (the attribute prediction) and is shrunk with every campaign effect, so a configuration
+            without an identity (unseen) is scored from its attributes.
     """
 
     N_MATCH = 2
 
-    def __init__(self, n_attributes: int, d_model: int, n_categories: int, recent: int = 8):
+    def __init__(self, n_attributes: int, d_model: int, n_categories: int, recent: int = 8, n_identities: int = 0):
         super().__init__()
         self.attr = nn.Sequential(
             nn.Linear(n_attributes + self.N_MATCH, d_model), nn.GELU(), nn.Linear(d_model, d_model)
         )
         self.n_categories, self.recent = n_categories, recent
+        # zeros, not a random init: creating it draws nothing from the global RNG
+        self.identity = nn.Parameter(torch.zeros(int(n_identities) + 1, d_model))
+        keep = torch.ones(int(n_identities) + 1, 1)
+        keep[0] = 0.0  # id 0 (no identity) stays exactly zero
+        self.register_buffer("identity_keep", keep)
 
     def match(self, batch: dict, category: torch.Tensor) -> torch.Tensor:
         """Affinity of each user to each targeted category.
@@ -214,18 +238,21 @@ class CampaignEncoder(nn.Module):
         out = hit.transpose(1, 2) * (cat[:, :, None] > 0)
         return out[:, 0] if squeeze else out
 
-    def forward(self, attributes: torch.Tensor, match: torch.Tensor) -> torch.Tensor:
+    def forward(self, attributes: torch.Tensor, match: torch.Tensor, identity: torch.Tensor | None = None):
         """Embed campaigns.
 
         Args:
             attributes: Tensor of shape (..., n_attributes).
             match: Tensor of shape (..., 2) from :meth:`match` (zeros for untargeted campaigns), with the
                 same leading shape as ``attributes``.
+            identity: LongTensor broadcastable to the leading shape: identity ids (0 = none); None: none.
 
         Returns:
             Tensor of shape (..., d_model).
         """
-        return self.attr(torch.cat([attributes, match.to(attributes.dtype)], dim=-1))
+        out = self.attr(torch.cat([attributes, match.to(attributes.dtype)], dim=-1))
+        ids = torch.zeros((), dtype=torch.long, device=out.device) if identity is None else identity
+        return out + (self.identity * self.identity_keep)[ids].to(out.dtype)
 
 
 class NextCategoryHead(nn.Module):
@@ -277,6 +304,7 @@ class BehaviourNet(nn.Module):
         n_heads: Attention heads.
         n_layers: Transformer layers.
         dropout: Dropout.
+        n_identities: Campaigns with an identity vector (see :class:`CampaignEncoder`).
     """
 
     def __init__(
@@ -290,6 +318,7 @@ class BehaviourNet(nn.Module):
         n_heads: int = 4,
         n_layers: int = 2,
         dropout: float = 0.1,
+        n_identities: int = 0,
     ):
         super().__init__()
         self.config = dict(
@@ -302,6 +331,7 @@ class BehaviourNet(nn.Module):
             n_heads=int(n_heads),
             n_layers=int(n_layers),
             dropout=float(dropout),
+            n_identities=int(n_identities),
         )
         n_cat = int(vocab_sizes["category"])
         self.user = UserEncoder(
@@ -310,7 +340,7 @@ class BehaviourNet(nn.Module):
             d_model,
             dropout,
         )
-        self.campaign = CampaignEncoder(n_attributes, d_model, n_cat)
+        self.campaign = CampaignEncoder(n_attributes, d_model, n_cat, n_identities=n_identities)
         self.base = nn.Linear(d_model, len(PAIR_OUTPUTS))  # outcomes under control
         self.pair = nn.Sequential(  # effect of a campaign, relative to control
             nn.Linear(3 * d_model, d_model),
@@ -350,10 +380,11 @@ class BehaviourNet(nn.Module):
             return math.log(p / (1 - p))
 
         bias = self.base.bias
-        names = {k: i for i, k in enumerate(PAIR_OUTPUTS)}
+        names = CHANNEL
         bias[names["participate"]] = logit(base["participate"])
         bias[names["convert"]] = logit(base["convert"])
-        bias[names["retain"]] = logit(base["retain"])
+        if "retain" in base:  # an optional outcome: absent when the log does not record it
+            bias[names["retain"]] = logit(base["retain"])
         bias[names["spend_logit"]] = logit(base["spend_positive"])
         bias[names["spend_mu"]] = float(base["spend_log_mean"])
         bias[names["disc_logit"]] = logit(base["discount_positive"])
@@ -400,7 +431,7 @@ class BehaviourNet(nn.Module):
         return self.campaign(attributes[0], torch.zeros(CampaignEncoder.N_MATCH, device=attributes.device))
 
     def campaign_embedding(
-        self, batch: dict, attributes: torch.Tensor, category: torch.Tensor
+        self, batch: dict, attributes: torch.Tensor, category: torch.Tensor, identity: torch.Tensor | None = None
     ) -> torch.Tensor:
         """Embeddings of campaigns for the users of a batch.
 
@@ -408,19 +439,23 @@ class BehaviourNet(nn.Module):
             batch: Dict with ``category`` and ``mask``.
             attributes: Tensor of shape (batch, n_attributes) or (batch, n_campaigns, n_attributes).
             category: LongTensor of shape (batch,) or (batch, n_campaigns), target ids (0 = none).
+            identity: LongTensor of shape (batch,) or (n_campaigns,): identity ids (0 = none), or None.
 
         Returns:
             Tensor of shape (batch, d_model) or (batch, n_campaigns, d_model).
         """
-        return self.campaign(attributes, self.campaign.match(batch, category))
+        return self.campaign(attributes, self.campaign.match(batch, category), identity)
 
-    def forward(self, batch: dict, attributes: torch.Tensor, category: torch.Tensor) -> dict:
+    def forward(
+        self, batch: dict, attributes: torch.Tensor, category: torch.Tensor, identity: torch.Tensor | None = None
+    ) -> dict:
         """Score every user of the batch under every campaign given.
 
         Args:
             batch: Dict with the sequence fields, ``mask`` and ``tabular``.
             attributes: Tensor of shape (n_campaigns, n_attributes); row 0 is control.
             category: LongTensor of shape (batch, n_campaigns) of targeted category ids (0 = none).
+            identity: LongTensor of shape (n_campaigns,) of identity ids (0 = none), or None.
 
         Returns:
             Dict of tensors of shape (batch, n_campaigns): probabilities ``participate``, ``convert``,
@@ -428,7 +463,9 @@ class BehaviourNet(nn.Module):
             parameters.
         """
         user, _, _ = self.encode(batch)
-        camp = self.campaign_embedding(batch, attributes[None].expand(category.shape[0], -1, -1), category)
+        camp = self.campaign_embedding(
+            batch, attributes[None].expand(category.shape[0], -1, -1), category, identity
+        )
         out = self.pair_outputs(user[:, None, :], camp, self.control_embedding(attributes))
         return outputs_to_dict(out, self.profit_scale)
 

@@ -1,5 +1,7 @@
-"""Campaign economics shared by every model: the catalogue's cost model as arrays, the discount and profit
-of logged rows, and a campaign's profit built through participation.
+"""Campaign economics and encoding shared by every model: the catalogue's cost model and attributes as
+arrays, campaign identities where attributes coincide, the discount and profit of logged rows, and a
+campaign's profit built through participation. The margin default is
+:data:`~campaignkit.data.catalogue.DEFAULT_MARGIN_RATE`, defined once.
 """
 
 from __future__ import annotations
@@ -7,7 +9,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["catalogue_arrays", "realised_discount", "realised_profit", "mediated_profit"]
+from campaignkit.data.catalogue import DEFAULT_MARGIN_RATE
+
+__all__ = [
+    "catalogue_arrays",
+    "shared_attribute_ids",
+    "campaign_matrix",
+    "identity_index",
+    "realised_discount",
+    "realised_profit",
+    "mediated_profit",
+]
 
 
 def catalogue_arrays(catalogue: pd.DataFrame) -> dict:
@@ -18,13 +30,39 @@ def catalogue_arrays(catalogue: pd.DataFrame) -> dict:
     get = lambda c, d: catalogue[c].to_numpy(dtype=float) if c in catalogue else np.full(n, d)  # noqa: E731
     return {
         "features": np.asarray(campaign_features(catalogue), dtype=np.float32),
-        "margin": get("margin_rate", 0.35),
+        "margin": get("margin_rate", DEFAULT_MARGIN_RATE),
         "contact": get("contact_cost", 0.0),
         "amount": get("amount", 0.0),
         "depth": get("depth", 0.0),
         "targeted": catalogue["targets_category"].to_numpy(dtype=bool),
         "ids": catalogue["campaign_id"].astype(str).tolist(),
     }
+
+
+def shared_attribute_ids(catalogue: pd.DataFrame) -> list[str]:
+    """Campaigns whose attribute vector another campaign of ``catalogue`` shares (they need an identity)."""
+    feats = catalogue_arrays(catalogue)["features"]
+    _, inverse, counts = np.unique(feats, axis=0, return_inverse=True, return_counts=True)
+    shared = counts[np.asarray(inverse).ravel()] > 1
+    return [c for c, s in zip(catalogue["campaign_id"].astype(str), shared, strict=True) if s]
+
+
+def campaign_matrix(catalogue: pd.DataFrame, identity_ids) -> np.ndarray:
+    """Campaign attributes plus one identity column per id of ``identity_ids`` (shape (n_campaigns, k)).
+
+    A campaign not among ``identity_ids`` (every campaign with attributes of its own, or a configuration
+    not seen in training) has zeros in the identity columns, so it is scored from its attributes alone.
+    """
+    feats = catalogue_arrays(catalogue)["features"].astype(np.float64)
+    ids = catalogue["campaign_id"].astype(str).to_numpy()
+    ident = (ids[:, None] == np.asarray(list(identity_ids), dtype=object)[None, :]).astype(np.float64)
+    return np.hstack([feats, ident.reshape(len(ids), -1)])
+
+
+def identity_index(catalogue: pd.DataFrame, identity_ids) -> np.ndarray:
+    """Identity id of each campaign of ``catalogue``: 1 + its position in ``identity_ids``, 0 for none."""
+    pos = {c: i + 1 for i, c in enumerate(identity_ids)}
+    return np.array([pos.get(c, 0) for c in catalogue["campaign_id"].astype(str)], dtype=np.int64)
 
 
 def realised_discount(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
@@ -44,7 +82,9 @@ def realised_discount(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
     if "discount_cost" in log.columns:
         return log["discount_cost"].to_numpy(dtype=float)
     cat = catalogue.set_index("campaign_id")
-    amount = log["campaign_id"].map(cat["amount"] if "amount" in cat else 0.0).to_numpy(dtype=float)
+    amount = (
+        log["campaign_id"].map(cat["amount"]).to_numpy(dtype=float) if "amount" in cat else np.zeros(len(log))
+    )
     depth = log["campaign_id"].map(cat["depth"]).to_numpy(dtype=float)
     redeemed = log["participated"].to_numpy(dtype=bool) & log["converted"].to_numpy(dtype=bool)
     per_order = np.where(amount > 0, amount, depth * log["revenue"].to_numpy(dtype=float))
@@ -57,7 +97,7 @@ def realised_profit(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
 
     Args:
         log: Campaign log.
-        catalogue: The campaigns (``margin_rate`` defaults to 0.35, ``contact_cost`` to 0).
+        catalogue: The campaigns (``margin_rate`` defaults to ``DEFAULT_MARGIN_RATE``, ``contact_cost`` to 0).
 
     Returns:
         Array of shape (n_rows,).
@@ -65,12 +105,10 @@ def realised_profit(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
     if "profit" in log.columns:
         return log["profit"].to_numpy(dtype=float)
     cat = catalogue.set_index("campaign_id")
-    margin = (
-        log["campaign_id"].map(cat["margin_rate"] if "margin_rate" in cat else 0.35).to_numpy(dtype=float)
-    )
-    contact = (
-        log["campaign_id"].map(cat["contact_cost"] if "contact_cost" in cat else 0.0).to_numpy(dtype=float)
-    )
+    ids = log["campaign_id"]
+    margin = ids.map(cat["margin_rate"]).to_numpy(dtype=float) if "margin_rate" in cat else None
+    margin = np.full(len(log), DEFAULT_MARGIN_RATE) if margin is None else margin
+    contact = ids.map(cat["contact_cost"]).to_numpy(dtype=float) if "contact_cost" in cat else np.zeros(len(log))
     return margin * log["revenue"].to_numpy(dtype=float) - realised_discount(log, catalogue) - contact
 
 

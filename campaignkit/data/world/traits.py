@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaignkit.config import DEFAULT_SEED
-from campaignkit.errors import ParameterError
+from campaignkit.config import DEFAULT_SEED, resolve_seed  # noqa: F401 (re-exported)
 
 __all__ = [
     "BLOCK",
@@ -38,32 +37,6 @@ DEFAULT_CUTOFF = pd.Timestamp("2024-11-01", tz="UTC")
 
 ITEMS_PER_CATEGORY = 400
 _STREAM_TRAITS, _STREAM_HISTORY, _STREAM_ITEMS = 0, 1, 2
-
-
-def resolve_seed(random_state) -> int:
-    """Turn a ``random_state`` into a non-negative int seed.
-
-    Args:
-        random_state: ``None`` (the kit's :data:`~campaignkit.config.DEFAULT_SEED`, so the default world
-            is always the same), a non-negative int, or a :class:`numpy.random.Generator`.
-
-    Returns:
-        An int seed.
-
-    Raises:
-        ParameterError: For a negative int or another type.
-    """
-    if random_state is None:
-        return int(DEFAULT_SEED)
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(0, 2**63 - 1))
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ParameterError(f"random_state must be >= 0, got {random_state}")
-        return int(random_state)
-    raise ParameterError(
-        f"random_state must be None, a non-negative int or a numpy Generator, got {type(random_state).__name__}"
-    )
 
 
 def block_rng(seed: int, stream: int, block: int) -> np.random.Generator:

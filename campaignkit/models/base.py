@@ -1,0 +1,184 @@
+"""The model contract every uplift model of the kit keeps (deep model and gradient-boosting learners alike).
+
+- ``fit(data, log, catalogue)``: ``data`` any model input (:func:`~campaignkit.models.inputs.as_user_data`:
+  a FeatureStore, a ``(features, sequences)`` pair, a user table, ``HillstromData``); ``log`` a campaign log
+  (outcomes checked by :func:`~campaignkit.models.outcomes.check_outcomes`; a missing optional outcome is
+  simply not modelled); ``catalogue`` the campaigns, validated once here and kept as ``catalogue_``.
+- ``predict_outcomes(data, catalogue=None, *, target_category=None, batch_users=None)``: a
+  :class:`~campaignkit.models.prediction.Prediction`; ``iter_outcomes`` streams it in user chunks so any
+  number of users scores in bounded memory.
+- ``predict_uplift(data, catalogue=None, *, outcome="profit")``, ``choose``, ``plan``.
+
+Models derive from scikit-learn's ``BaseEstimator``: ``__init__`` stores arguments, ``get_params``,
+``set_params`` and ``clone`` work, fitted attributes end in ``_``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from campaignkit.data.catalogue import validate_catalogue
+from campaignkit.errors import ParameterError, SchemaError
+from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data
+from campaignkit.models.outcomes import check_outcomes
+from campaignkit.models.policy import DecisionMixin
+from campaignkit.models.prediction import Prediction
+from campaignkit.models.profit import realised_discount, realised_profit
+
+__all__ = ["UpliftModel", "prepare_log", "DEFAULT_BATCH_USERS"]
+
+DEFAULT_BATCH_USERS = 100_000
+"""Users per chunk when :meth:`UpliftModel.iter_outcomes` streams."""
+
+
+def prepare_log(log: pd.DataFrame, catalogue: pd.DataFrame, data: UserData) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """A copy of the log with the realised ``discount`` and ``profit``, its users' rows and arms.
+
+    Args:
+        log: Campaign log.
+        catalogue: Validated catalogue.
+        data: The model input holding every log user.
+
+    Returns:
+        ``(log, rows, arms)``: rows of ``data`` and catalogue rows of each log row.
+
+    Raises:
+        SchemaError: A log user is not in ``data`` or a campaign is not in the catalogue.
+    """
+    if not isinstance(log, pd.DataFrame):
+        raise ParameterError(f"log must be a DataFrame, got {type(log).__name__}")
+    arm = pd.Index(catalogue["campaign_id"]).get_indexer(log["campaign_id"].astype(str))
+    if np.any(arm < 0):
+        bad = int(np.flatnonzero(arm < 0)[0])
+        raise SchemaError(
+            "unknown_campaign",
+            f"campaign {log['campaign_id'].iloc[bad]!r} of the log is not in the catalogue",
+            column="campaign_id",
+            row=bad,
+        )
+    rows = data.rows_of(log["user_id"].to_numpy())
+    log = log.copy()
+    log["discount"] = realised_discount(log, catalogue)
+    log["profit"] = realised_profit(log, catalogue)
+    return log, rows, arm
+
+
+class UpliftModel(DecisionMixin, BaseEstimator):
+    """Base class: input handling, catalogue and outcome checks, streaming; subclasses implement
+    ``_fit(data, log, rows, arms)`` and ``_predict(data, catalogue, target_category) -> Prediction``."""
+
+    def _context(self):
+        """Context entered around fitting and predicting (thread limits); none by default."""
+        return nullcontext()
+
+    def _validate_params(self) -> None:
+        """Check the constructor arguments (called first in ``fit``); nothing to check by default."""
+
+    def fit(self, data, log: pd.DataFrame, catalogue: pd.DataFrame):
+        """Fit on a campaign log.
+
+        Args:
+            data: Model input holding every log user (see :func:`~campaignkit.models.inputs.as_user_data`).
+            log: Campaign log (``user_id, campaign_id, propensity, target_category`` and the outcomes).
+            catalogue: The campaigns of the log (row 0 control).
+
+        Returns:
+            self, with ``catalogue_``, ``outcomes_`` (the outcomes modelled), ``encoder_``,
+            ``feature_names_`` and ``has_sequences_``.
+        """
+        self._validate_params()
+        data = as_user_data(data)
+        self.catalogue_ = validate_catalogue(catalogue)
+        self.outcomes_ = check_outcomes(log)
+        log, rows, arms = prepare_log(log, self.catalogue_, data)
+        self.encoder_ = TabularEncoder().fit(data.features)
+        self.feature_names_ = list(self.encoder_.feature_names_)
+        self.has_sequences_ = data.has_sequences
+        with self._context():
+            self._fit(data, log, rows, arms)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "catalogue_"):
+            raise ParameterError(f"this {type(self).__name__} is not fitted yet: call fit() first")
+
+    def _catalogue(self, catalogue) -> pd.DataFrame:
+        return self.catalogue_ if catalogue is None else validate_catalogue(catalogue)
+
+    def _features(self, data: UserData) -> np.ndarray:
+        """The encoded feature matrix of ``data``, shape (n_users, n_features)."""
+        return self.encoder_.transform(data.features).to_numpy(dtype=np.float64)
+
+    def iter_outcomes(
+        self, data, catalogue=None, *, target_category=None, batch_users: int = DEFAULT_BATCH_USERS
+    ) -> Iterator[Prediction]:
+        """Predictions in consecutive chunks of users, for scoring more users than fit in memory.
+
+        Args:
+            data: Model input, or an iterable of model inputs (chunks produced elsewhere, e.g. read from
+                Parquet one part at a time).
+            catalogue: The campaigns (default: the fitted catalogue).
+            target_category: Raw category per user (array of shape (n_users,) or a scalar), for the
+                category-targeted campaigns; default: the model's own pick.
+            batch_users: Users per chunk.
+
+        Yields:
+            :class:`~campaignkit.models.prediction.Prediction` of each chunk.
+        """
+        self._check_fitted()
+        cat = self._catalogue(catalogue)
+        if isinstance(data, Iterable) and not isinstance(data, (UserData, tuple, pd.DataFrame)) and not hasattr(
+            data, "features"
+        ) and not hasattr(data, "campaign_log"):
+            chunks = (as_user_data(d) for d in data)
+        else:
+            chunks = as_user_data(data).chunks(batch_users)
+        start = 0
+        for chunk in chunks:
+            tc = target_category
+            if tc is not None and np.ndim(tc) == 1:
+                tc = np.asarray(tc)[start : start + len(chunk)]
+            start += len(chunk)
+            with self._context():
+                yield self._predict(chunk, cat, tc)
+
+    def predict_outcomes(self, data, catalogue=None, *, target_category=None, batch_users: int | None = None):
+        """Expected outcomes of every user under every campaign.
+
+        Args:
+            data: Model input (see :func:`~campaignkit.models.inputs.as_user_data`).
+            catalogue: Campaigns to score (default: the fitted catalogue).
+            target_category: As in :meth:`iter_outcomes`.
+            batch_users: Score in chunks of this many users (None: one pass).
+
+        Returns:
+            A :class:`~campaignkit.models.prediction.Prediction`.
+        """
+        self._check_fitted()
+        data = as_user_data(data)
+        if batch_users is None:
+            with self._context():
+                return self._predict(data, self._catalogue(catalogue), target_category)
+        return Prediction.concat(
+            self.iter_outcomes(data, catalogue, target_category=target_category, batch_users=batch_users)
+        )
+
+    def predict_uplift(self, data, catalogue=None, *, outcome: str = "profit", target_category=None):
+        """Predicted effect of each campaign against control.
+
+        Args:
+            data: Model input.
+            catalogue: Campaigns (default: the fitted catalogue).
+            outcome: A :class:`~campaignkit.models.prediction.Prediction` field (``participate``,
+                ``convert``, ``revenue``, ``discount``, ``profit``, ``retain``).
+            target_category: As in :meth:`iter_outcomes`.
+
+        Returns:
+            Array of shape (n_users, n_campaigns) (column 0 is zero).
+        """
+        return self.predict_outcomes(data, catalogue, target_category=target_category).uplift(outcome)
