@@ -13,7 +13,7 @@ import pandas as pd
 
 from campaignkit.features import SequenceArrays
 
-__all__ = ["toy_problem", "toy_catalogue"]
+__all__ = ["toy_problem", "toy_catalogue", "twin_campaign_problem"]
 
 
 def toy_catalogue() -> pd.DataFrame:
@@ -106,3 +106,55 @@ def toy_problem(
         "favourite": fav,
         "true_convert": true_convert,
     }
+
+
+def twin_campaign_problem(n_users: int = 4000, lift: float = 0.3, random_state: int = 0) -> dict:
+    """A tabular randomised log (no event sequences, no retention) whose two campaigns share every attribute.
+
+    Like Hillstrom's Mens and Womens e-mails: ``email_a`` and ``email_b`` are identical e-mail reminders in
+    the catalogue, but ``email_a`` raises participation by ``lift`` for users with ``x0 > 0`` and
+    ``email_b`` for users with ``x0 < 0``. A model that sees only attributes cannot tell them apart.
+
+    Args:
+        n_users: Users.
+        lift: The participation effect where a campaign works.
+        random_state: Seed.
+
+    Returns:
+        Dict with ``users`` (DataFrame with ``user_id``, numeric ``x0``-``x2`` and a text column ``region``),
+        ``catalogue``, ``log`` (no ``retained`` column) and ``true_participate`` (array of shape
+        (n_users, 3)).
+    """
+    rng = np.random.default_rng(random_state)
+    uid = np.arange(1, n_users + 1, dtype=np.int64)
+    x = rng.normal(size=(n_users, 3))
+    region = rng.choice(np.array(["north", "south", "east"]), n_users)
+    users = pd.DataFrame({"user_id": uid, "x0": x[:, 0], "x1": x[:, 1], "x2": x[:, 2], "region": region})
+    cat = pd.DataFrame(
+        {
+            "campaign_id": ["control", "email_a", "email_b"],
+            "type": ["control", "reminder", "reminder"],
+            "depth": 0.0,
+            "threshold": 0.0,
+            "channel": ["none", "email", "email"],
+            "targets_category": False,
+            "contact_cost": 0.0,
+        }
+    )
+    base = 0.15 + 0.05 * (region == "north")
+    true_p = np.column_stack([base, base + lift * (x[:, 0] > 0), base + lift * (x[:, 0] < 0)])
+    arm = rng.integers(0, 3, n_users)
+    participated = rng.uniform(size=n_users) < true_p[np.arange(n_users), arm]
+    converted = participated & (rng.uniform(size=n_users) < 0.2)
+    log = pd.DataFrame(
+        {
+            "user_id": uid,
+            "campaign_id": cat["campaign_id"].to_numpy()[arm],
+            "propensity": 1 / 3,
+            "target_category": -1,
+            "participated": participated.astype(int),
+            "converted": converted.astype(int),
+            "revenue": np.where(converted, np.exp(rng.normal(4.0, 0.5, n_users)), 0.0),
+        }
+    )
+    return {"users": users, "catalogue": cat, "log": log, "true_participate": true_p}
