@@ -28,7 +28,13 @@ from campaignkit.metrics.plots import (
     plot_uplift_by_decile,
     plot_uplift_curve,
 )
-from campaignkit.metrics.policy import direct_method_value, policy_value, policy_values
+from campaignkit.metrics.policy import (
+    direct_method_value,
+    dr_scores,
+    policy_difference,
+    policy_value,
+    policy_values,
+)
 from campaignkit.metrics.uplift import (
     auuc,
     perfect_qini_curve,
@@ -68,6 +74,8 @@ __all__ = [
     "DifferenceInMeans",
     "policy_value",
     "policy_values",
+    "policy_difference",
+    "dr_scores",
     "direct_method_value",
     "plot_qini",
     "plot_uplift_curve",

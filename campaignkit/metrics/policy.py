@@ -7,7 +7,8 @@ shape (n,)) or its probabilities over arms (array of shape (n, n_arms)). Estimat
 - IPS: ``mean(w * y)`` with ``w = pi(a_i | x_i) / p_i``;
 - SNIPS (self-normalised): ``sum(w * y) / sum(w)``, standard error by the delta method;
 - DR (doubly robust): ``mean(sum_a pi(a | x_i) q(x_i, a) + w * (y - q(x_i, a_i)))`` with an outcome
-  model ``q`` of shape (n, n_arms).
+  model ``q`` of shape (n, n_arms). :func:`dr_scores` returns the per-row terms, so two policies scored on
+  the same rows can be compared with a paired standard error (:func:`policy_difference`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from campaignkit.errors import ParameterError
 from campaignkit.metrics._checks import as_1d, same_length
 
-__all__ = ["policy_value", "policy_values", "direct_method_value"]
+__all__ = ["policy_value", "policy_values", "policy_difference", "dr_scores", "direct_method_value"]
 
 _METHODS = ("ips", "snips", "dr")
 
@@ -44,6 +45,67 @@ def _policy_matrix(policy, arms, n: int) -> np.ndarray:
     out = np.zeros((n, len(arms)))
     out[np.arange(n), _arm_index(pol, arms)] = 1.0
     return out
+
+
+def _logged(y_true, treatment, propensity):
+    y = as_1d("y_true", y_true)
+    p = as_1d("propensity", propensity)
+    a_logged = np.asarray(treatment)
+    n = same_length(y_true=y, treatment=a_logged, propensity=p)
+    if np.any(p <= 0) or np.any(p > 1):
+        raise ParameterError("propensity must lie in (0, 1]")
+    return y, p, a_logged, n
+
+
+def _arms(arms, a_logged, *policies) -> list:
+    if arms is not None:
+        return list(arms)
+    pols = [np.asarray(pol) for pol in policies]
+    if any(pol.ndim == 2 for pol in pols):
+        return list(range(next(pol for pol in pols if pol.ndim == 2).shape[1]))
+    labels = set(a_logged.tolist())
+    for pol in pols:
+        labels |= set(pol.tolist())
+    return sorted(labels)
+
+
+def _dr_terms(y, p, a_logged, n, policy, arms, q_hat) -> np.ndarray:
+    if q_hat is None:
+        raise ParameterError("the doubly robust estimate needs q_hat of shape (n, n_arms)")
+    q = np.asarray(q_hat, dtype=float)
+    if q.shape != (n, len(arms)):
+        raise ParameterError(f"q_hat must have shape ({n}, {len(arms)}), got {q.shape}")
+    pi = _policy_matrix(policy, arms, n)
+    ai = _arm_index(a_logged, arms)
+    w = pi[np.arange(n), ai] / p
+    return np.sum(pi * q, axis=1) + w * (y - q[np.arange(n), ai])
+
+
+def dr_scores(y_true, policy, treatment, *, propensity, q_hat, arms=None) -> np.ndarray:
+    """Per-row doubly robust terms of a policy's value; their mean is the DR estimate.
+
+    Row ``i`` contributes ``sum_a pi(a | x_i) q(x_i, a) + pi(a_i | x_i) / p_i * (y_i - q(x_i, a_i))``.
+
+    Args:
+        y_true: Array of shape (n,) of logged outcomes.
+        policy: Array of shape (n,) of arm labels, or of shape (n, n_arms) of probabilities.
+        treatment: Array of shape (n,) of the logged arm labels.
+        propensity: Array of shape (n,) of the logging probability of the logged arm, in (0, 1].
+        q_hat: Array of shape (n, n_arms) of predicted outcomes per arm.
+        arms: The arm labels in column order (defaults as in :func:`policy_value`).
+
+    Returns:
+        Array of shape (n,).
+
+    Raises:
+        ParameterError: On bad shapes, propensities or arms.
+    """
+    y, p, a_logged, n = _logged(y_true, treatment, propensity)
+    return _dr_terms(y, p, a_logged, n, policy, _arms(arms, a_logged, policy), q_hat)
+
+
+def _mean_se(terms: np.ndarray) -> tuple[float, float]:
+    return float(terms.mean()), float(terms.std(ddof=1) / np.sqrt(len(terms)))
 
 
 def policy_value(
@@ -77,26 +139,14 @@ def policy_value(
     """
     if method not in _METHODS:
         raise ParameterError(f"method must be one of {_METHODS}, got {method!r}")
-    y = as_1d("y_true", y_true)
-    p = as_1d("propensity", propensity)
-    a_logged = np.asarray(treatment)
-    n = same_length(y_true=y, treatment=a_logged, propensity=p)
-    if np.any(p <= 0) or np.any(p > 1):
-        raise ParameterError("propensity must lie in (0, 1]")
-    pol_arr = np.asarray(policy)
-    if arms is None:
-        if pol_arr.ndim == 2:
-            arms = list(range(pol_arr.shape[1]))
-        else:
-            arms = sorted(set(a_logged.tolist()) | set(pol_arr.tolist()))
-    arms = list(arms)
+    y, p, a_logged, n = _logged(y_true, treatment, propensity)
+    arms = _arms(arms, a_logged, policy)
     pi = _policy_matrix(policy, arms, n)
     ai = _arm_index(a_logged, arms)
     w = pi[np.arange(n), ai] / p
     ess = float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
     if method == "ips":
-        terms = w * y
-        value, se = terms.mean(), terms.std(ddof=1) / np.sqrt(n)
+        value, se = _mean_se(w * y)
     elif method == "snips":
         if w.sum() == 0:
             raise ParameterError("no logged action matches the policy: SNIPS is undefined")
@@ -105,12 +155,48 @@ def policy_value(
     else:
         if q_hat is None:
             raise ParameterError("method='dr' needs q_hat of shape (n, n_arms)")
-        q = np.asarray(q_hat, dtype=float)
-        if q.shape != (n, len(arms)):
-            raise ParameterError(f"q_hat must have shape ({n}, {len(arms)}), got {q.shape}")
-        terms = np.sum(pi * q, axis=1) + w * (y - q[np.arange(n), ai])
-        value, se = terms.mean(), terms.std(ddof=1) / np.sqrt(n)
+        value, se = _mean_se(_dr_terms(y, p, a_logged, n, policy, arms, q_hat))
     return {"value": float(value), "se": float(se), "n": int(n), "ess": ess}
+
+
+def policy_difference(y_true, policy, reference, treatment, *, propensity, q_hat, arms=None) -> dict:
+    """Doubly robust difference in value between two policies on the same logged rows, paired.
+
+    Both policies are scored on the same rows (:func:`dr_scores`); the standard error is that of the
+    per-row *difference* of their terms, ``sd(d_i) / sqrt(n)``. The two estimates share most of their
+    noise (the same users, the same outcomes), so this is usually far smaller than either policy's own
+    standard error - and the right one for "does the policy beat the reference?".
+
+    Args:
+        y_true: Array of shape (n,) of logged outcomes.
+        policy: The evaluated policy: arm labels of shape (n,) or probabilities of shape (n, n_arms).
+        reference: The policy it is compared with, same forms (e.g. every row one arm).
+        treatment: Array of shape (n,) of the logged arm labels.
+        propensity: Array of shape (n,) of logging probabilities.
+        q_hat: Array of shape (n, n_arms) of predicted outcomes per arm.
+        arms: The arm labels in column order (default: every label in the log and both policies).
+
+    Returns:
+        Dict with ``value`` (policy minus reference, per user), ``se``, ``policy_value``,
+        ``policy_se``, ``reference_value``, ``reference_se`` and ``n``.
+
+    Raises:
+        ParameterError: On bad shapes, propensities or arms.
+    """
+    y, p, a_logged, n = _logged(y_true, treatment, propensity)
+    arms = _arms(arms, a_logged, policy, reference)
+    a = _dr_terms(y, p, a_logged, n, policy, arms, q_hat)
+    b = _dr_terms(y, p, a_logged, n, reference, arms, q_hat)
+    (va, sa), (vb, sb), (vd, sd) = _mean_se(a), _mean_se(b), _mean_se(a - b)
+    return {
+        "value": vd,
+        "se": sd,
+        "policy_value": va,
+        "policy_se": sa,
+        "reference_value": vb,
+        "reference_se": sb,
+        "n": int(n),
+    }
 
 
 def direct_method_value(policy, q_hat, *, arms=None) -> float:
