@@ -1,0 +1,180 @@
+"""Hillstrom evaluation: the paired DR difference by hand, the Qini protocol and the plan value on synthetic
+randomised logs with known effects, and every kit model fitted on the real file in a few lines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator
+
+from campaignkit.config import data_home
+from campaignkit.errors import ParameterError
+from campaignkit.metrics import dr_scores, policy_difference, policy_value
+from campaignkit.models import Prediction, SLearner, TLearner
+from campaignkit.models.hillstrom_eval import make_model, plan_value, qini_protocol
+
+REAL = data_home() / "hillstrom.csv"
+needs_real = pytest.mark.skipif(
+    not REAL.is_file(), reason=f"Hillstrom file not at {REAL}: set CAMPAIGNKIT_DATA_HOME to the folder holding it"
+)
+MAILS = ("control", "mail_a", "mail_b")
+
+
+def _synthetic(n: int, n_arms: int, seed: int = 0):
+    """A randomised e-mail log: mail_a lifts visits by 0.3 where x1 > 0, mail_b where x1 <= 0."""
+    rng = np.random.default_rng(seed)
+    users = pd.DataFrame({
+        "user_id": np.arange(n) + 100,
+        "x1": rng.normal(size=n),
+        "x2": rng.uniform(size=n),
+        "region": rng.choice(["north", "south"], n),
+    })
+    arm = rng.integers(0, n_arms, n)
+    hi = users["x1"].to_numpy() > 0
+    effect = 0.3 * np.where(arm == 1, hi, 0) + 0.3 * np.where(arm == 2, ~hi, 0)
+    visit = rng.random(n) < 0.1 + 0.1 * users["x2"].to_numpy() + effect
+    convert = visit & (rng.random(n) < 0.3)
+    log = pd.DataFrame({
+        "user_id": users["user_id"],
+        "campaign_id": np.asarray(MAILS)[arm],
+        "propensity": 1.0 / n_arms,
+        "target_category": -1,
+        "participated": visit.astype(int),
+        "converted": convert.astype(int),
+        "revenue": convert * rng.gamma(2.0, 30.0, n),
+        "retained": np.nan,
+    })
+    catalogue = pd.DataFrame({
+        "campaign_id": list(MAILS[:n_arms]),
+        "type": ["control", "reminder", "reminder"][:n_arms],
+        "depth": 0.0,
+        "threshold": 0.0,
+        "channel": ["none", "email", "email"][:n_arms],
+        "targets_category": False,
+        "contact_cost": 0.0,
+    })
+    return users, log, catalogue
+
+
+class _FixedUplift(BaseEstimator):
+    """Predicts a fixed participation uplift of campaign 1: the true one, or noise (seeded)."""
+
+    def __init__(self, kind: str = "truth", random_state=None):
+        self.kind, self.random_state = kind, random_state
+
+    def fit(self, data, log, catalogue):
+        self.catalogue_ = catalogue
+        return self
+
+    def predict_outcomes(self, data, catalogue=None):
+        x1 = data.features["x1"].to_numpy()
+        n = len(x1)
+        if self.kind == "truth":
+            up = 0.3 * (x1 > 0)
+        else:
+            up = np.random.default_rng(self.random_state).random(n)
+        zeros = np.zeros((n, 2))
+        part = np.column_stack([np.full(n, 0.1), 0.1 + up])
+        return Prediction(data.user_id, ("control", "mail_a"), part, part * 0.3, zeros, zeros, zeros, zeros)
+
+
+def test_dr_difference_and_its_paired_se_by_hand():
+    y = np.array([1.0, 0.0, 2.0, 0.0, 1.0, 3.0])
+    logged = np.array([0, 1, 1, 0, 1, 0])
+    p = np.full(6, 0.5)
+    q = np.array([[0.5, 1.0], [0.2, 0.4], [1.0, 1.5], [0.1, 0.3], [0.6, 0.9], [2.0, 2.5]])
+    plan = np.array([1, 1, 0, 0, 1, 1])
+    everyone = np.ones(6, dtype=int)
+    terms = {}
+    for name, pol in (("plan", plan), ("everyone", everyone)):
+        terms[name] = [
+            q[i, pol[i]] + (logged[i] == pol[i]) / p[i] * (y[i] - q[i, logged[i]]) for i in range(6)
+        ]
+    d = np.subtract(terms["plan"], terms["everyone"])
+    # only rows 2 and 3 differ (elsewhere both policies say 1): row 2 (logged 1, plan 0) gives
+    # q0 - (q1 + 2 * (y - q1)) = 1.0 - (1.5 + 1.0); row 3 (logged 0, plan 0) gives q0 + 2 * (y - q0) - q1
+    np.testing.assert_allclose(d, [0, 0, 1.0 - 2.5, -0.1 - 0.3, 0, 0])
+    se = np.sqrt(np.sum((d - d.mean()) ** 2) / 5) / np.sqrt(6)
+    out = policy_difference(y, plan, everyone, logged, propensity=p, q_hat=q, arms=[0, 1])
+    assert out["value"] == pytest.approx(d.mean()) and out["se"] == pytest.approx(se)
+    assert out["policy_value"] == pytest.approx(np.mean(terms["plan"]))
+    assert out["reference_value"] == pytest.approx(np.mean(terms["everyone"]))
+    np.testing.assert_allclose(dr_scores(y, plan, logged, propensity=p, q_hat=q), terms["plan"])
+    single = policy_value(y, plan, logged, propensity=p, q_hat=q, method="dr", arms=[0, 1])
+    assert single["value"] == out["policy_value"] and single["se"] == pytest.approx(out["policy_se"])
+    # the two estimates share their noise: the paired se is below the unpaired one
+    assert out["se"] < np.hypot(out["policy_se"], out["reference_se"])
+
+
+def test_make_model_clones_and_seeds():
+    base = TLearner(max_iter=7)
+    a = make_model(base, 3)
+    assert a is not base and a.random_state == 3 and a.max_iter == 7 and base.random_state is None
+    assert make_model(lambda seed: SLearner(random_state=seed + 1), 3).random_state == 4
+    with pytest.raises(ParameterError):
+        make_model("t_learner", 0)
+
+
+def test_qini_protocol_true_ranking_beats_random_on_a_known_effect():
+    users, log, catalogue = _synthetic(3000, 2)
+    models = {
+        "truth": _FixedUplift("truth"),
+        "random": _FixedUplift("random"),
+        "t_learner": lambda seed: TLearner(max_iter=20, random_state=seed),
+    }
+    scores, summary = qini_protocol(
+        users, log, models, arm="mail_a", outcome=("participated", "converted"), seeds=[0, 1],
+        catalogue=catalogue, features=None, bootstrap=50,
+    )
+    assert len(scores) == 3 * 2 * 2 and set(scores["outcome"]) == {"participated", "converted"}
+    assert (scores["n_test"] == 900).all()  # 30% of 3,000, stratified
+    assert (scores["ci_low"] <= scores["qini"]).all() and (scores["qini"] <= scores["ci_high"]).all()
+    visit = summary[summary["outcome"] == "participated"].set_index("model")
+    assert visit.loc["truth", "qini_mean"] > 0.15
+    assert visit.loc["truth", "qini_mean"] > visit.loc["random", "qini_mean"] + 0.1
+    assert visit.loc["t_learner", "qini_mean"] > visit.loc["random", "qini_mean"]
+    assert (visit["n_seeds"] == 2).all() and np.isfinite(visit["qini_sd"]).all()
+    with pytest.raises(ParameterError):
+        qini_protocol(users, log, models, arm="mail_z", catalogue=catalogue, features=None)
+
+
+def test_plan_value_beats_sending_everyone_one_mail_on_a_known_effect():
+    users, log, catalogue = _synthetic(3000, 3, seed=1)
+    res = plan_value(users, log, TLearner(max_iter=30), seed=0, reference="mail_a", catalogue=catalogue,
+                     features=None)
+    est = res.estimates
+    assert list(est.index) == ["profit", "participated", "converted", "revenue"] and abs(res.n_test - 900) <= 6
+    assert np.isfinite(est.to_numpy(float)).all()
+    np.testing.assert_allclose(est["difference"], est["value"] - est["reference_value"])
+    assert (est["difference_se"] < np.hypot(est["se"], est["reference_se"])).all()
+    # the best plan sends mail_a where x1 > 0 and mail_b elsewhere: about +0.15 visits per customer
+    assert est.loc["participated", "difference"] > 2 * est.loc["participated", "difference_se"]
+    assert res.shares.sum() == pytest.approx(1.0) and res.shares["mail_b"] > 0.2
+    assert len(res.plan) == res.n_test and set(res.plan["campaign_id"]) <= set(MAILS)
+
+
+@needs_real
+def test_every_kit_model_fits_the_real_file_in_a_few_lines():
+    from campaignkit.data import load_hillstrom
+    from campaignkit.models import BehaviourUpliftModel, ResponseModelTargeting, ValueTierRule, as_user_data
+
+    hill = load_hillstrom()
+    log = hill.campaign_log().sample(4000, random_state=0)
+    users = as_user_data(hill).subset(log["user_id"])
+    cat = hill.campaigns
+    t = TLearner(max_iter=30, random_state=0).fit(hill, log, cat)
+    s = SLearner(max_iter=30, random_state=0).fit(hill, log, cat)
+    deep = BehaviourUpliftModel(quick=True, pretrain_epochs=0, n_ensemble=2, n_threads=1, random_state=0)
+    deep.fit(hill, log, cat)
+    resp = ResponseModelTargeting(max_iter=30, random_state=0).fit(hill, log, cat)
+    tier = ValueTierRule(value_column="history").fit(hill)
+    for model in (t, s, deep):
+        pred = model.predict_outcomes(users)
+        assert pred.shape == (4000, 3) and pred.campaign_ids == ("control", "mens_email", "womens_email")
+        assert all(np.isfinite(pred[k]).all() for k in pred.outcomes)
+        up = pred.uplift("participate")
+        assert np.abs(up[:, 1] - up[:, 2]).max() > 1e-4, f"{type(model).__name__}: Mens = Womens"
+    assert np.isfinite(resp.predict_response(users)[:, 1:]).all()
+    assert set(resp.choose(users)) <= {0, 1, 2}
+    assert np.isfinite([tier.high_cut_, tier.middle_cut_]).all() and tier.high_cut_ >= tier.middle_cut_
