@@ -12,7 +12,7 @@ from campaignkit.config import data_home
 from campaignkit.errors import ParameterError
 from campaignkit.metrics import dr_scores, policy_difference, policy_value
 from campaignkit.models import Prediction, SLearner, TLearner
-from campaignkit.models.hillstrom_eval import make_model, plan_value, qini_protocol
+from campaignkit.models.hillstrom_eval import make_model, plan_value, plot_qini_protocol, qini_protocol
 
 REAL = data_home() / "hillstrom.csv"
 needs_real = pytest.mark.skipif(
@@ -135,6 +135,8 @@ def test_qini_protocol_true_ranking_beats_random_on_a_known_effect():
     assert visit.loc["truth", "qini_mean"] > visit.loc["random", "qini_mean"] + 0.1
     assert visit.loc["t_learner", "qini_mean"] > visit.loc["random", "qini_mean"]
     assert (visit["n_seeds"] == 2).all() and np.isfinite(visit["qini_sd"]).all()
+    ax = plot_qini_protocol(scores, outcome="converted")
+    assert len(ax.get_xticklabels()) == 3
     with pytest.raises(ParameterError):
         qini_protocol(users, log, models, arm="mail_z", catalogue=catalogue, features=None)
 

@@ -11,6 +11,10 @@ randomised log instead:
   every arm chooses a campaign (or none) per held-out customer; the plan is valued off-policy on the
   held-out log (doubly robust, with its standard error), and compared with sending everyone one campaign
   by the DR difference with a *paired* standard error (:func:`~campaignkit.metrics.policy_difference`).
+  :func:`evaluate_plan` is its second half, for a model already fitted on the train customers of
+  :func:`split_log`.
+- :func:`plot_qini_protocol` - the protocol's scores per seed with their intervals (``ax=None``, returns
+  the Axes).
 
 Models come in as estimators (cloned per seed, ``random_state`` set to the seed when they have one) or as
 factories ``seed -> unfitted model``; both must keep the model contract (:mod:`campaignkit.models.base`).
@@ -38,6 +42,7 @@ from campaignkit.models.profit import realised_profit
 __all__ = [
     "HILLSTROM_FEATURES",
     "PREDICTION_OF",
+    "PLAN_STRATA",
     "QiniProtocolResult",
     "PlanValue",
     "protocol_users",
@@ -45,7 +50,9 @@ __all__ = [
     "split_log",
     "bootstrap_qini",
     "qini_protocol",
+    "evaluate_plan",
     "plan_value",
+    "plot_qini_protocol",
 ]
 
 HILLSTROM_FEATURES: tuple[str, ...] = (
@@ -61,12 +68,15 @@ HILLSTROM_FEATURES: tuple[str, ...] = (
 ``history``)."""
 
 PREDICTION_OF: dict[str, str] = {
+    "profit": "profit",
     "participated": "participate",
     "converted": "convert",
     "revenue": "revenue",
-    "profit": "profit",
 }
 """Logged outcome column -> the :class:`~campaignkit.models.prediction.Prediction` field that predicts it."""
+
+PLAN_STRATA: tuple[str, ...] = ("campaign_id", "participated", "converted")
+"""Log columns whose combinations keep their shares in the plan's train/test split."""
 
 
 class QiniProtocolResult(NamedTuple):
@@ -328,6 +338,67 @@ def qini_protocol(
     return QiniProtocolResult(scores, summary)
 
 
+def evaluate_plan(
+    model, data, test_log: pd.DataFrame, *, reference: str = "mens_email", catalogue=None
+) -> PlanValue:
+    """Value a fitted model's per-customer choice off-policy on held-out customers of a randomised log.
+
+    The model picks one campaign per held-out customer by its own rule (``choose_from_outcomes``: the
+    highest predicted profit uplift, control unless positive). The plan is valued on the held-out log by the
+    doubly robust estimator (:func:`~campaignkit.metrics.policy_difference`), the outcome model ``q`` being
+    the model's own predictions per arm (profit for profit, visit probability for visits, ...). Fitted on
+    other customers, ``q`` leaves the held-out terms unbiased whatever its errors, the propensities being
+    known. The reference policy sends everyone ``reference``; the difference's standard error is paired
+    (same rows, same outcomes).
+
+    Args:
+        model: A fitted model that predicts outcomes (not a rule-only policy), fitted on *other* customers.
+        data: Model input holding the held-out customers, with the columns the model was fitted on.
+        test_log: The held-out customers' log rows (``propensity`` and the outcomes), one per customer.
+        reference: The campaign of the "everyone gets one campaign" policy.
+        catalogue: The campaigns (default: the model's fitted catalogue); its contact costs and margins
+            define the logged profit.
+
+    Returns:
+        A :class:`PlanValue`.
+
+    Raises:
+        ParameterError: ``reference`` is not in the catalogue, or the model predicts no outcomes.
+    """
+    if not hasattr(model, "predict_outcomes"):
+        raise ParameterError(
+            f"{type(model).__name__} predicts no outcomes: valuing its plan needs an uplift model"
+        )
+    cat = validate_catalogue(model.catalogue_ if catalogue is None else catalogue)
+    ids = cat["campaign_id"].astype(str).tolist()
+    if reference not in ids:
+        raise ParameterError(f"reference campaign {reference!r} is not in the catalogue {ids}")
+    test_users = as_user_data(data).subset(test_log["user_id"])
+    pred = model.predict_outcomes(test_users, cat)
+    choice = model.choose_from_outcomes(pred)
+    logged = pd.Index(ids).get_indexer(test_log["campaign_id"].astype(str))
+    propensity = test_log["propensity"].to_numpy(dtype=float)
+    everyone = np.full(len(test_log), ids.index(reference))
+    rows = {}
+    for o, field in PREDICTION_OF.items():
+        y = realised_profit(test_log, cat) if o == "profit" else test_log[o].to_numpy(dtype=float)
+        d = policy_difference(
+            y, choice, everyone, logged, propensity=propensity, q_hat=pred[field], arms=range(len(ids))
+        )
+        rows[o] = {
+            "value": d["policy_value"],
+            "se": d["policy_se"],
+            "reference_value": d["reference_value"],
+            "reference_se": d["reference_se"],
+            "difference": d["value"],
+            "difference_se": d["se"],
+        }
+    estimates = pd.DataFrame(rows).T.loc[list(PREDICTION_OF)]
+    shares = pd.Series(np.bincount(choice, minlength=len(ids)) / len(choice), index=ids, name="share")
+    plan = plan_frame(test_users.user_id, choice, cat, pred.target_category)
+    return PlanValue(estimates, shares, plan, reference, len(test_log), model)
+
+
 def plan_value(
     data,
     log: pd.DataFrame,
@@ -341,13 +412,8 @@ def plan_value(
 ) -> PlanValue:
     """Fit on train customers over every arm, choose per held-out customer, value the plan off-policy.
 
-    The model is fitted on the train customers (split stratified by arm x visit x conversion) and picks
-    one campaign per held-out customer by its own rule (``choose_from_outcomes``: the highest predicted
-    profit uplift, control unless positive). The plan is valued on the held-out log by the doubly robust
-    estimator (:func:`~campaignkit.metrics.policy_difference`), the outcome model ``q`` being the model's
-    own predictions per arm (profit for profit, visit probability for visits, ...) - fitted on other
-    customers, so the held-out terms stay unbiased given a correct propensity. The reference policy sends
-    everyone ``reference``; the difference's standard error is paired (same rows, same outcomes).
+    The customers are split by :func:`split_log` (stratified by :data:`PLAN_STRATA`, arm x visit x
+    conversion); the model is fitted on the train customers and its plan valued by :func:`evaluate_plan`.
 
     Args:
         data: Model input holding every log user (e.g. ``HillstromData``).
@@ -361,43 +427,49 @@ def plan_value(
         features: User columns the model sees (None: all).
 
     Returns:
-        A :class:`PlanValue`.
+        A :class:`PlanValue` (its ``model`` the fitted model).
 
     Raises:
         ParameterError: ``reference`` is not in the catalogue, or the model predicts no outcomes.
     """
     cat = _catalogue(data, catalogue)
-    ids = cat["campaign_id"].astype(str).tolist()
-    if reference not in ids:
-        raise ParameterError(f"reference campaign {reference!r} is not in the catalogue {ids}")
+    if reference not in cat["campaign_id"].astype(str).tolist():
+        raise ParameterError(f"reference campaign {reference!r} is not in the catalogue")
     users = protocol_users(data, features)
-    train, test = split_log(log, ["campaign_id", "participated", "converted"], seed=seed, test_size=test_size)
+    train, test = split_log(log, PLAN_STRATA, seed=seed, test_size=test_size)
     est = make_model(model, seed)
     if not hasattr(est, "predict_outcomes"):
         raise ParameterError(f"{type(est).__name__} predicts no outcomes: plan_value needs an uplift model")
     est.fit(users.subset(train["user_id"]), train, cat)
-    test_users = users.subset(test["user_id"])
-    pred = est.predict_outcomes(test_users, cat)
-    choice = est.choose_from_outcomes(pred)
-    logged = pd.Index(ids).get_indexer(test["campaign_id"].astype(str))
-    propensity = test["propensity"].to_numpy(dtype=float)
-    everyone = np.full(len(test), ids.index(reference))
-    y_of = {"profit": realised_profit(test, cat)}
-    rows = {}
-    for o, field in PREDICTION_OF.items():
-        y = y_of[o] if o in y_of else test[o].to_numpy(dtype=float)
-        d = policy_difference(
-            y, choice, everyone, logged, propensity=propensity, q_hat=pred[field], arms=range(len(ids))
-        )
-        rows[o] = {
-            "value": d["policy_value"],
-            "se": d["policy_se"],
-            "reference_value": d["reference_value"],
-            "reference_se": d["reference_se"],
-            "difference": d["value"],
-            "difference_se": d["se"],
-        }
-    estimates = pd.DataFrame(rows).T.loc[["profit", "participated", "converted", "revenue"]]
-    shares = pd.Series(np.bincount(choice, minlength=len(ids)) / len(choice), index=ids, name="share")
-    plan = plan_frame(test_users.user_id, choice, cat, pred.target_category)
-    return PlanValue(estimates, shares, plan, reference, len(test), est)
+    return evaluate_plan(est, users, test, reference=reference, catalogue=cat)
+
+
+def plot_qini_protocol(scores: pd.DataFrame, *, outcome: str = "participated", ax=None):
+    """Each seed's Qini with its bootstrap interval, per arm and model, and the mean over seeds.
+
+    Args:
+        scores: The ``scores`` of :func:`qini_protocol`.
+        outcome: Which outcome's rows to draw.
+        ax: Matplotlib Axes (None: a new figure).
+
+    Returns:
+        The Axes.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4))
+    sel = scores[scores["outcome"] == outcome]
+    groups = list(sel.groupby(["arm", "model"], sort=False))
+    colour = {m: f"C{k % 10}" for k, m in enumerate(pd.unique(sel["model"]))}
+    for i, ((_, model), g) in enumerate(groups):
+        x = i + np.linspace(-0.25, 0.25, len(g)) if len(g) > 1 else np.array([float(i)])
+        q = g["qini"].to_numpy()
+        err = np.vstack([q - g["ci_low"].to_numpy(), g["ci_high"].to_numpy() - q])
+        ax.errorbar(x, q, yerr=err, fmt="o", ms=4, capsize=2, color=colour[model])
+        ax.hlines(q.mean(), i - 0.35, i + 0.35, color="k", lw=1.5)
+    ax.axhline(0.0, color="grey", lw=0.8, ls="--")
+    ax.set_xticks(range(len(groups)), [f"{arm}\n{model}" for (arm, model), _ in groups], fontsize=8)
+    ax.set_ylabel(f"Qini coefficient ({outcome})")
+    ax.set_title("per seed: bootstrap 95% interval; bar: mean over seeds")
+    return ax
