@@ -27,7 +27,25 @@ __all__ = [
     "category_top_k_accuracy",
     "compare_models",
     "mean_true_qini",
+    "choice_and_target",
 ]
+
+
+def choice_and_target(model, data, catalogue) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted model's or policy's campaign per user and the category its targeted campaigns would target.
+
+    Models choose from their predicted outcomes (``choose_from_outcomes``) and target their own pick;
+    policies (which predict no outcomes) choose by their rule and target the user's most frequent recent
+    category (-1 without event sequences).
+
+    Returns:
+        ``(choice, target_category)``, arrays of shape (n_users,).
+    """
+    if hasattr(model, "predict_outcomes"):
+        out = model.predict_outcomes(data, catalogue)
+        return model.choose_from_outcomes(out), np.asarray(out.target_category)
+    data = as_user_data(data)
+    return model.choose(data, catalogue), history_top_category(data.sequences, n=len(data))
 
 
 def true_choice_value(world, user_ids, choice, target_category=None) -> dict:
@@ -132,8 +150,7 @@ def compare_models(
     rows = []
     for name, model in models.items():
         if not hasattr(model, "predict_outcomes"):  # a policy: it chooses, it predicts no outcomes
-            choice = model.choose(store, catalogue)
-            target = history_top_category(as_user_data(store).sequences, n=len(user_ids))
+            choice, target = choice_and_target(model, store, catalogue)
             rows.append({"model": name, **true_choice_value(world, user_ids, choice, target)})
             continue
         out = model.predict_outcomes(store, catalogue)
