@@ -8,6 +8,7 @@ import pytest
 
 from campaignkit.errors import ParameterError
 from campaignkit.models import (
+    MediatedLearner,
     ResponseModelTargeting,
     SLearner,
     TLearner,
@@ -87,3 +88,20 @@ def test_value_tier_rule_by_hand():
 def test_history_top_category(toy):
     acc = np.mean(history_top_category(toy["sequences"]) == toy["favourite"])
     assert acc > 0.8  # 70% of each toy user's events are in the favourite category
+
+
+def test_mediated_learner_builds_profit_through_participation(toy, store):
+    model = MediatedLearner(**FAST).fit(store, toy["log"], toy["catalogue"])
+    assert model.control_participation_ == 0  # nobody takes part under control in the toy
+    out = model.predict_outcomes(store)
+    p, v = out.participate, out.extra["engaged_profit"]
+    b = out.profit[:, :1]
+    contact = toy["catalogue"]["contact_cost"].to_numpy()[None, :]
+    expect = b + p * (v - b) - (1 - p) * contact
+    np.testing.assert_allclose(out.profit[:, 1:], expect[:, 1:])
+    assert np.all(out.participate[:, 0] == 0) and np.all((p >= 0) & (p <= 1))
+    # the toy's participation rises with conversion, which rises with x0 under every campaign
+    x0 = toy["features"]["x0"].to_numpy()
+    assert np.corrcoef(out.uplift("participate")[:, 1], x0)[0, 1] > 0.3
+    with pytest.raises(ParameterError, match="not fitted on"):
+        model.predict_outcomes(store, toy["catalogue"].assign(campaign_id=["control", "a", "b", "c"]))

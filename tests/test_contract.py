@@ -13,6 +13,7 @@ from sklearn.base import clone
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models import (
     BehaviourUpliftModel,
+    MediatedLearner,
     Prediction,
     ResponseModelTargeting,
     SLearner,
@@ -35,6 +36,7 @@ def _models():
     return {
         "t_learner": TLearner(**FAST),
         "s_learner": SLearner(**FAST),
+        "mediated": MediatedLearner(**FAST),
         # long enough to learn the effect: the default early stopping halts this log after ~2 epochs
         "deep": BehaviourUpliftModel(**{**DEEP, "max_epochs": 30, "patience": 30}),
     }
@@ -106,7 +108,7 @@ def test_missing_optional_outcome_is_not_modelled_and_never_nan():
     toy = toy_problem(n_users=1500, random_state=4)
     data = (toy["features"], toy["sequences"])
     log = toy["log"].assign(retained=np.nan)  # recorded for nobody
-    for model in (TLearner(**FAST), SLearner(**FAST), BehaviourUpliftModel(**{**DEEP, "max_epochs": 1})):
+    for model in (TLearner(**FAST), MediatedLearner(**FAST), BehaviourUpliftModel(**{**DEEP, "max_epochs": 1})):
         pred = model.fit(data, log, toy["catalogue"]).predict_outcomes(data)
         assert pred.retain is None and "retain" not in pred
         assert all(np.isfinite(pred[k]).all() for k in pred.outcomes)

@@ -14,6 +14,7 @@ The contract (:mod:`~campaignkit.models.base`): ``fit(data, log, catalogue)`` on
   (losses), :mod:`~campaignkit.models.datamodule` (tensors), :mod:`~campaignkit.models.trainer` (the one
   trainer factory), :mod:`~campaignkit.models.facade` (:class:`BehaviourUpliftModel`)
 - :mod:`~campaignkit.models.baselines` - T-/S-learners on gradient boosting
+- :mod:`~campaignkit.models.mediated` - the participation-mediated X-learner on gradient boosting
 - :mod:`~campaignkit.models.rules` - policies that predict no effect: value tiers, response targeting
 - :mod:`~campaignkit.models.evaluate` - score any of them against the synthetic world's truth
 - :mod:`~campaignkit.models.toy` - a tiny problem with known effects for tests and examples
@@ -26,6 +27,7 @@ from campaignkit.models.evaluate import compare_models, oracle_choice, true_choi
 from campaignkit.models.facade import BehaviourUpliftModel
 from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data
 from campaignkit.models.lightning import BehaviourLightningModule
+from campaignkit.models.mediated import MediatedLearner
 from campaignkit.models.networks import BehaviourNet, CampaignEncoder, SequenceEncoder, UserEncoder
 from campaignkit.models.outcomes import OUTCOMES, Outcome, check_outcomes
 from campaignkit.models.policy import Policy, best_campaign, plan_frame
@@ -61,6 +63,7 @@ __all__ = [
     "make_trainer",
     "TLearner",
     "SLearner",
+    "MediatedLearner",
     "ResponseModelTargeting",
     "ValueTierRule",
     "history_top_category",

@@ -1,0 +1,125 @@
+"""The participation-mediated meta-learner: the kit's strongest transparent recipe, on gradient boosting.
+
+A campaign acts through those who take part, and participation is a yes/no outcome with far less noise than
+profit. So the learner estimates three things and combines them with
+:func:`~campaignkit.models.profit.mediated_profit`:
+
+- ``p_c(x)``, the probability of taking part under campaign ``c``: an X-learner per campaign against control
+  (gradient boosting with the T-learner's capacity: outcome models per arm, then imputed effects regressed on
+  each side and blended by the arm's share of the pair);
+- ``v(x, c)``, the profit of a participant: one regressor on participants' rows over features + arm one-hot;
+- ``b(x)``, the profit under control: one regressor on all rows over features + arm one-hot, read at control.
+
+Profit of campaign ``c``: ``p_c v_c + (1 - p_c)(n0 - contact_c)`` with ``n0`` what non-participants earn
+under control (``b`` where nobody takes part under control, as when taking part means taking up a campaign):
+a campaign is assumed to change nothing for those who ignore it but its contact cost. The other outcomes
+(conversion, revenue, discount, retention) come from one regressor each over features + arm one-hot, so the
+prediction fills every field; ``extra["profit_components"]`` is ``margin x revenue - discount - contact``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from campaignkit.config import resolve_seed
+from campaignkit.errors import ParameterError
+from campaignkit.models.baselines import _finish, _fit_one, _LearnerBase, _predict_one
+from campaignkit.models.inputs import UserData
+from campaignkit.models.outcomes import outcome
+from campaignkit.models.prediction import Prediction
+from campaignkit.models.profit import catalogue_arrays, mediated_profit
+
+__all__ = ["MediatedLearner"]
+
+
+def _arm_design(x: np.ndarray, arm: np.ndarray, n_arms: int) -> np.ndarray:
+    """Features plus a one-hot of the arm, shape (n, n_features + n_arms)."""
+    return np.hstack([x, np.eye(n_arms)[arm]])
+
+
+class MediatedLearner(_LearnerBase):
+    """Participation-mediated X-learner on gradient boosting (see the module docstring).
+
+    Args:
+        max_iter: Boosting iterations of every model.
+        learning_rate: Shrinkage.
+        max_leaf_nodes: Leaves per tree.
+        min_samples_leaf: Minimum rows per leaf.
+        n_threads: OpenMP threads while fitting and predicting (None: the library default).
+        random_state: Seed.
+    """
+
+    def _fit(self, data: UserData, log: pd.DataFrame, rows, arms) -> None:
+        seed = resolve_seed(self.random_state, bits=31)
+        params = self._params()
+        x = self._features(data)[rows]
+        k = len(self.catalogue_)
+        self.campaign_ids_ = self.catalogue_["campaign_id"].astype(str).tolist()
+        y = log["participated"].to_numpy(dtype=float)
+        ctl = arms == 0
+        if ctl.sum() < 2:
+            raise ParameterError("the mediated learner needs control rows in the log (fewer than 2 found)")
+        self.control_participation_ = float(y[ctl].mean())
+        self.mu0_ = _fit_one("binary", x[ctl], y[ctl], seed, params)
+        self.arm_models_ = {}
+        for c in range(1, k):
+            sel = arms == c
+            if sel.sum() < 2:
+                raise ParameterError(f"campaign {self.campaign_ids_[c]!r} has fewer than 2 logged rows")
+            mu_c = _fit_one("binary", x[sel], y[sel], seed, params)
+            tau1 = _fit_one("reg", x[sel], y[sel] - _predict_one(self.mu0_, x[sel]), seed, params)
+            tau0 = _fit_one("reg", x[ctl], _predict_one(mu_c, x[ctl]) - y[ctl], seed, params)
+            share = sel.sum() / (sel.sum() + ctl.sum())  # the arm's share of the (arm, control) rows
+            self.arm_models_[c] = (tau1, tau0, float(share))
+        design = _arm_design(x, arms, k)
+        profit = log["profit"].to_numpy(dtype=float)
+        took_part = y > 0
+        self.control_profit_model_ = _fit_one("reg", design, profit, seed, params)
+        if took_part.sum() < 2:
+            raise ParameterError("the mediated learner needs participants in the log (fewer than 2 found)")
+        self.engaged_profit_model_ = _fit_one("reg", design[took_part], profit[took_part], seed, params)
+        self.outcome_models_ = {}
+        for name in self._modelled():
+            if name == "participate":
+                continue
+            o = outcome(name)
+            kind = "binary" if o.kind == "binary" else "reg"
+            self.outcome_models_[name] = _fit_one(kind, design, log[o.column].to_numpy(), seed, params)
+
+    def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
+        ids = catalogue["campaign_id"].astype(str).tolist()
+        unknown = [c for c in ids if c not in self.campaign_ids_]
+        if unknown:
+            raise ParameterError(f"a mediated learner cannot score campaigns it was not fitted on: {unknown}")
+        cols = [self.campaign_ids_.index(c) for c in ids]
+        x = self._features(data)
+        n, k_fit = len(x), len(self.campaign_ids_)
+        mu0 = _predict_one(self.mu0_, x)
+        p = np.zeros((n, k_fit))
+        p[:, 0] = mu0
+        for c, (tau1, tau0, share) in self.arm_models_.items():
+            tau = share * _predict_one(tau0, x) + (1.0 - share) * _predict_one(tau1, x)
+            p[:, c] = mu0 + tau
+        p = np.clip(p, 0.0, 1.0)
+        grid = {name: np.zeros((n, k_fit)) for name in (*self.outcome_models_, "engaged")}
+        for c in range(k_fit):
+            design = _arm_design(x, np.full(n, c), k_fit)
+            grid["engaged"][:, c] = _predict_one(self.engaged_profit_model_, design)
+            for name, model in self.outcome_models_.items():
+                grid[name][:, c] = _predict_one(model, design)
+        base = _predict_one(self.control_profit_model_, _arm_design(x, np.zeros(n, int), k_fit))
+        out = {name: grid[name][:, cols] for name in self.outcome_models_}
+        out["participate"] = p[:, cols]
+        pred = _finish(out, catalogue, data.user_id, self._targets(data, target_category))
+        contact = catalogue_arrays(catalogue)["contact"][None, :]
+        profit = mediated_profit(
+            base,
+            p[:, cols],
+            grid["engaged"][:, cols],
+            np.broadcast_to(contact, (n, len(cols))),
+            control_takes_part=self.control_participation_ > 0,
+        )
+        pred.extra = {"profit_components": pred.profit, "engaged_profit": grid["engaged"][:, cols]}
+        pred.profit = profit
+        return pred
