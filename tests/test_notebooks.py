@@ -13,6 +13,21 @@ from campaignkit.report import discover_notebooks, run_report
 NOTEBOOKS = discover_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
 
+SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "11_hillstrom_case_study": {
+        # the randomised visit effects of the whole file (published: +7.66 / +4.52 points)
+        "ate_visit_mens": (0.076, 0.077),
+        "ate_visit_womens": (0.045, 0.046),
+        **{f"qini_visit_{arm}_{m}": (-1.0, 1.0) for arm in ("mens", "womens") for m in ("t_learner", "s_learner", "deep")},
+        # profit (35% of spend) per held-out customer: about $0.23 with no e-mail, $0.50 with the men's
+        "plan_value_dr": (0.0, 2.0),
+        "plan_value_dr_se": (0.0, 1.0),
+        "plan_minus_all_mens_dr": (-1.0, 1.0),
+        "plan_minus_all_mens_se": (0.0, 1.0),
+    },
+}
+"""Glued metrics a notebook must record in quick mode, each within a sane range (inclusive)."""
+
 
 def _cells(path):
     return json.loads(path.read_text(encoding="utf-8"))["cells"]
@@ -59,3 +74,6 @@ def test_notebook_runs_quick(path, tmp_path):
     assert metrics, f"{path.name} glued nothing"
     bad = {k: v for k, v in metrics.items() if not _finite(v)}
     assert not bad, f"{path.name}: non-finite glued metrics {bad}"
+    for key, (low, high) in SANE_RANGES.get(path.stem, {}).items():
+        assert key in metrics, f"{path.name} did not glue {key!r}"
+        assert low <= metrics[key] <= high, f"{path.name}: {key} = {metrics[key]} outside [{low}, {high}]"
