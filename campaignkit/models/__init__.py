@@ -17,6 +17,8 @@ The contract (:mod:`~campaignkit.models.base`): ``fit(data, log, catalogue)`` on
 - :mod:`~campaignkit.models.mediated` - the participation-mediated X-learner on gradient boosting
 - :mod:`~campaignkit.models.rules` - policies that predict no effect: value tiers, response targeting
 - :mod:`~campaignkit.models.evaluate` - score any of them against the synthetic world's truth
+- :mod:`~campaignkit.models.hillstrom_eval` - score them on a randomised log without truth (Qini protocol,
+  off-policy plan value)
 - :mod:`~campaignkit.models.toy` - a tiny problem with known effects for tests and examples
 """
 
