@@ -20,7 +20,13 @@ from campaignkit.models import (
     realised_discount,
 )
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
-from campaignkit.models.lightning import BehaviourLightningModule, _masked_mse, next_category_targets
+from campaignkit.models.lightning import (
+    DEFAULT_LOSS_WEIGHTS,
+    SELECTION_PARTS,
+    BehaviourLightningModule,
+    _masked_mse,
+    next_category_targets,
+)
 from campaignkit.models.networks import NextCategoryHead, ziln_loss, ziln_mean
 from campaignkit.models.profit import mediated_profit, realised_profit
 from campaignkit.models.toy import toy_problem
@@ -431,3 +437,42 @@ def test_ensemble_uplift_std_matches_members(fitted, toy):
     # contacted users have a positive bound at their campaign; the others have none positive
     assert np.all(bound[contacted, choice[contacted]] > 0)
     assert np.all(bound[~contacted, 1:] <= 0)
+
+
+def test_isolated_profit_heads_do_not_train_the_shared_representation():
+    b, attrs = _batch(VOCAB), torch.randn(5, 3)
+    cats = torch.zeros(3, 5, dtype=torch.long)
+    grads = {}
+    for isolate in (False, True):
+        torch.manual_seed(0)
+        net = BehaviourNet(
+            VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=5, d_model=16, n_heads=2, n_layers=1,
+            isolate_profit=isolate,
+        )
+        out = net(b, attrs, cats)
+        (out["profit"].sum() + out["engaged_profit"].sum()).backward()
+        user_grad = sum(p.grad.abs().sum() for p in net.user.parameters() if p.grad is not None)
+        camp_grad = sum(p.grad.abs().sum() for p in net.campaign.parameters() if p.grad is not None)
+        grads[isolate] = float(user_grad + camp_grad)
+        if isolate:  # the profit channels still learn, through their own effect network and base rows
+            # (the last bias cancels in effect(c) - effect(control), as in the shared network)
+            assert all(net.profit_pair[i].weight.grad.abs().sum() > 0 for i in (0, 2))
+            assert net.base.weight.grad.abs().sum() > 0
+            # the other channels are the shared network's, as without isolation
+            net.zero_grad()
+            net(b, attrs, cats)["participate"].sum().backward()
+            assert all(p.grad is None or p.grad.abs().sum() == 0 for p in net.profit_pair.parameters())
+    assert grads[False] > 0 and grads[True] == 0
+
+
+def test_model_selection_watches_the_likelihood_parts(toy):
+    store = (toy["features"], toy["sequences"])
+    model = BehaviourUpliftModel(
+        max_epochs=2, pretrain_epochs=0, monitor="val/select", isolate_profit=True, random_state=0, **SMALL
+    ).fit(store, toy["log"], toy["catalogue"])
+    h = model.history_.dropna(subset=["val/select"])
+    w = {**DEFAULT_LOSS_WEIGHTS}
+    expect = sum(w[k] * h[f"val/{k}"] for k in SELECTION_PARTS)
+    np.testing.assert_allclose(h["val/select"], expect, rtol=1e-5)
+    assert np.all(h["val/loss"] > h["val/select"])  # the profit errors are left out
+    assert np.isfinite(model.predict_outcomes(store).profit).all()

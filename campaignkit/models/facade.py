@@ -114,6 +114,12 @@ class BehaviourUpliftModel(UpliftModel):
             rows only) and the control profit - it assumes a campaign changes nothing for those who do not
             take part but its contact cost, and reads the effect from the low-noise participation outcome;
             or ``"head"``, the direct profit head.
+        monitor: The validation figure early stopping and the best-epoch choice watch: ``"val/loss"`` (the
+            whole fine-tuning loss) or ``"val/select"`` (its likelihood parts only,
+            :data:`~campaignkit.models.lightning.SELECTION_PARTS`: the squared errors of a heavy-tailed profit
+            can dominate the loss and pick an epoch before the participation effect is learned).
+        isolate_profit: Give the profit heads their own effect network on detached representations, so their
+            squared errors do not train the shared encoders (:class:`~campaignkit.models.networks.BehaviourNet`).
         loss_weights: Fine-tuning loss weights (see ``DEFAULT_LOSS_WEIGHTS``).
         accelerator: ``"auto"``, ``"cpu"`` or ``"gpu"``.
         devices: Devices per node.
@@ -142,6 +148,8 @@ class BehaviourUpliftModel(UpliftModel):
         patience: int = 3,
         uncertainty_penalty: float = 1.0,
         profit_estimate: str = "mediated",
+        monitor: str = "val/loss",
+        isolate_profit: bool = False,
         loss_weights=None,
         accelerator: str = "auto",
         devices="auto",
@@ -157,7 +165,7 @@ class BehaviourUpliftModel(UpliftModel):
         self.d_model, self.n_heads, self.n_layers, self.dropout = d_model, n_heads, n_layers, dropout
         self.lr, self.batch_size, self.val_fraction, self.patience = lr, batch_size, val_fraction, patience
         self.uncertainty_penalty, self.loss_weights = uncertainty_penalty, loss_weights
-        self.profit_estimate = profit_estimate
+        self.profit_estimate, self.monitor, self.isolate_profit = profit_estimate, monitor, isolate_profit
         self.accelerator, self.devices, self.strategy, self.precision = (
             accelerator,
             devices,
@@ -179,6 +187,7 @@ class BehaviourUpliftModel(UpliftModel):
             root_dir=self.root_dir,
             name=name,
             patience=self.patience,
+            monitor=self.monitor,
             checkpoint=self.root_dir is not None,
             logger=self.root_dir is not None,
             progress_bar=self.progress_bar,
@@ -245,6 +254,7 @@ class BehaviourUpliftModel(UpliftModel):
             n_layers=self.n_layers,
             dropout=self.dropout,
             n_identities=len(self.identity_ids_),
+            isolate_profit=self.isolate_profit,
         )
         # participation under control (Hillstrom's visits) or not (taking up a campaign): see mediated_profit
         in_control = arms == 0

@@ -46,6 +46,11 @@ their own units: logits, log-locations, profit in sds of the log): a prior that 
 little, which shrinks the effects that a few hundred noisy rows per arm cannot pin down."""
 
 
+SELECTION_PARTS = ("participate", "convert", "revenue", "discount", "retain", "propensity")
+"""Fine-tuning parts summed (with their weights) into ``select``, the validation figure early stopping and
+the best-epoch choice watch by default."""
+
+
 def next_category_targets(batch: dict, n_next: int, n_categories: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Soft targets over categories of the last ``n_next`` real events, and which rows have any."""
     counts = category_counts(batch["category"][:, -n_next:], batch["mask"][:, -n_next:], n_categories)
@@ -153,6 +158,7 @@ class BehaviourLightningModule(pl.LightningModule):
         else:
             parts["next_category"] = parts["next_top1"] = summary.sum() * 0.0
         parts["loss"] = parts["masked_category"] + 0.5 * parts["masked_event"] + parts["next_category"]
+        parts["select"] = parts["loss"]
         return parts
 
     def finetune_losses(self, batch: dict) -> dict:
@@ -181,6 +187,10 @@ class BehaviourLightningModule(pl.LightningModule):
         for k in unrecorded:  # an optional outcome the log does not record: no loss, not logged
             del parts[k]
         parts["loss"] = sum(w[k] * parts[k] for k in w if k in parts)
+        # what model selection watches: the likelihood parts, not the squared errors of the heavy-tailed profit
+        # (on Hillstrom the participants' profit error overfits from the second epoch and, being ~20x the
+        # participation loss, would pick an epoch before the participation effect is learned)
+        parts["select"] = sum(w[k] * parts[k] for k in SELECTION_PARTS if k in parts)
         with torch.no_grad():
             parts["convert_prob_mean"] = outputs_to_dict(raw)["convert"].mean()
         return parts

@@ -64,6 +64,9 @@ OUTCOME_CHANNELS = {
 }
 """The pair-head channels behind each outcome of :data:`campaignkit.models.outcomes.OUTCOMES`."""
 
+PROFIT_CHANNELS = ("profit", "engaged_profit")
+"""The squared-error profit channels (isolated from the shared representation when ``isolate_profit``)."""
+
 SEQ_FIELDS = ("event_type", "category", "price_bucket", "gap_bucket")
 
 
@@ -309,6 +312,9 @@ class BehaviourNet(nn.Module):
         n_layers: Transformer layers.
         dropout: Dropout.
         n_identities: Campaigns with an identity vector (see :class:`CampaignEncoder`).
+        isolate_profit: Give the profit channels (``profit``, ``engaged_profit``) their own effect network
+            on *detached* user and campaign embeddings: they read the shared representation but their squared
+            errors do not train it.
     """
 
     def __init__(
@@ -323,6 +329,7 @@ class BehaviourNet(nn.Module):
         n_layers: int = 2,
         dropout: float = 0.1,
         n_identities: int = 0,
+        isolate_profit: bool = False,
     ):
         super().__init__()
         self.config = dict(
@@ -336,6 +343,7 @@ class BehaviourNet(nn.Module):
             n_layers=int(n_layers),
             dropout=float(dropout),
             n_identities=int(n_identities),
+            isolate_profit=bool(isolate_profit),
         )
         n_cat = int(vocab_sizes["category"])
         self.user = UserEncoder(
@@ -353,6 +361,16 @@ class BehaviourNet(nn.Module):
             nn.GELU(),
             nn.Linear(d_model, len(PAIR_OUTPUTS)),
         )
+        # profit heads that do not shape the shared representation: their squared errors on a heavy-tailed profit
+        # would otherwise swamp the participation effect (measured on Hillstrom and twin_campaign_problem)
+        self.profit_pair = None
+        if isolate_profit:
+            self.profit_pair = nn.Sequential(
+                nn.Linear(3 * d_model, d_model), nn.GELU(), nn.Linear(d_model, len(PROFIT_CHANNELS))
+            )
+            self.register_buffer(
+                "profit_channels", torch.as_tensor([CHANNEL[k] for k in PROFIT_CHANNELS]), persistent=False
+            )
         self.propensity = nn.Linear(d_model, n_arms)
         self.masked_category = nn.Linear(d_model, n_cat)
         self.masked_event = nn.Linear(d_model, int(vocab_sizes["event_type"]))
@@ -428,7 +446,21 @@ class BehaviourNet(nn.Module):
         """
         effect = (self._effect(user, campaign) - self._effect(user, control)) * self.effect_mask
         out = self.base(user) + effect
+        if self.profit_pair is not None:  # the profit channels read detached representations (see __init__)
+            u, c, c0 = user.detach(), campaign.detach(), control.detach()
+            idx = self.profit_channels
+            p_effect = self._profit_effect(u, c) - self._profit_effect(u, c0)
+            p_out = nn.functional.linear(u, self.base.weight[idx], self.base.bias[idx]) + p_effect
+            keep = torch.ones(len(PAIR_OUTPUTS), device=out.device, dtype=out.dtype).index_fill(0, idx, 0.0)
+            scatter = torch.zeros(len(idx), len(PAIR_OUTPUTS), device=out.device, dtype=out.dtype)
+            scatter[torch.arange(len(idx)), idx] = 1.0
+            out = out * keep + p_out.to(out.dtype) @ scatter
+            effect = effect * keep + p_effect.to(effect.dtype) @ scatter
         return (out, effect) if return_effect else out
+
+    def _profit_effect(self, user: torch.Tensor, campaign: torch.Tensor) -> torch.Tensor:
+        user, campaign = torch.broadcast_tensors(user, campaign)
+        return self.profit_pair(torch.cat([user, campaign, user * campaign], dim=-1))
 
     def control_embedding(self, attributes: torch.Tensor) -> torch.Tensor:
         """Embedding of the control campaign (catalogue row 0), shape (d_model,)."""
