@@ -1,0 +1,104 @@
+"""Streaming scoring (``iter_outcomes`` / ``predict_outcomes(batch_users=...)``): chunked predictions equal
+the one-pass prediction field by field, whether the chunks are cut from one input or come from a generator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from campaignkit.errors import ParameterError
+from campaignkit.models import BehaviourUpliftModel, Prediction, SLearner, TLearner
+from campaignkit.models.prediction import PREDICTION_FIELDS
+from campaignkit.models.toy import toy_problem
+
+torch.set_num_threads(1)
+
+N_USERS = 500
+BATCH = 137  # uneven: the last chunk is short
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return toy_problem(n_users=N_USERS, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data(toy):
+    return toy["features"], toy["sequences"]
+
+
+@pytest.fixture(scope="module", params=["t_learner", "s_learner", "deep"])
+def model(request, toy, data):
+    if request.param == "deep":
+        model = BehaviourUpliftModel(
+            max_epochs=1, pretrain_epochs=1, n_ensemble=2, quick=True, d_model=16, n_heads=2, n_layers=1,
+            batch_size=64, n_threads=1, random_state=0,
+        )
+    else:
+        model = (TLearner if request.param == "t_learner" else SLearner)(max_iter=10, random_state=0)
+    return model.fit(data, toy["log"], toy["catalogue"])
+
+
+def generated_chunks(data, size: int):
+    """The users of ``data`` as a generator of ``(features, sequences)`` chunks of ``size``."""
+    features, sequences = data
+    for start in range(0, len(features), size):
+        part = features.iloc[start : start + size]
+        yield part, sequences.subset(part.index.to_numpy())
+
+
+def assert_same(got: Prediction, want: Prediction) -> None:
+    """Every field of two predictions agrees (floats to float32 rounding of the deep model)."""
+    close = dict(rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got.user_id, want.user_id)
+    assert got.campaign_ids == want.campaign_ids
+    for name in PREDICTION_FIELDS:
+        a, b = getattr(got, name), getattr(want, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            np.testing.assert_allclose(a, b, **close, err_msg=name)
+    np.testing.assert_array_equal(got.target_category, want.target_category)
+    assert got.std.keys() == want.std.keys()
+    for k in want.std:
+        np.testing.assert_allclose(got.std[k], want.std[k], **close, err_msg=f"std {k}")
+    assert got.extra.keys() == want.extra.keys()
+    for k in want.extra:
+        np.testing.assert_allclose(got.extra[k], want.extra[k], **close, err_msg=f"extra {k}")
+
+
+@pytest.fixture(scope="module")
+def whole(model, data):
+    return model.predict_outcomes(data)
+
+
+def test_chunked_prediction_equals_whole(model, data, whole):
+    assert_same(model.predict_outcomes(data, batch_users=BATCH), whole)
+
+
+def test_iter_outcomes_chunks_of_one_input(model, data, whole):
+    parts = list(model.iter_outcomes(data, batch_users=BATCH))
+    assert [len(p.user_id) for p in parts] == [137, 137, 137, 89]
+    assert_same(Prediction.concat(parts), whole)
+
+
+def test_iter_outcomes_over_a_generator_equals_whole(model, data, whole):
+    parts = list(model.iter_outcomes(generated_chunks(data, 200)))
+    assert [len(p.user_id) for p in parts] == [200, 200, 100]
+    assert_same(Prediction.concat(parts), whole)
+
+
+def test_target_category_per_user_follows_the_chunks(model, data, toy):
+    tc = toy["favourite"][::-1].copy()  # any per-user categories, not the models' own pick
+    want = model.predict_outcomes(data, target_category=tc)
+    np.testing.assert_array_equal(want.target_category, tc)
+    assert_same(model.predict_outcomes(data, target_category=tc, batch_users=BATCH), want)
+    assert_same(Prediction.concat(model.iter_outcomes(generated_chunks(data, 200), target_category=tc)), want)
+
+
+@pytest.mark.parametrize("batch_users", [0, -5])
+def test_batch_users_below_one_raises(model, data, batch_users):
+    with pytest.raises(ParameterError, match="batch_users"):
+        model.predict_outcomes(data, batch_users=batch_users)
+    with pytest.raises(ParameterError, match="batch_users"):
+        list(model.iter_outcomes(data, batch_users=batch_users))
