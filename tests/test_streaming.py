@@ -86,6 +86,10 @@ def test_iter_outcomes_over_a_generator_equals_whole(model, data, whole):
     parts = list(model.iter_outcomes(generated_chunks(data, 200)))
     assert [len(p.user_id) for p in parts] == [200, 200, 100]
     assert_same(Prediction.concat(parts), whole)
+    # pieces larger than batch_users are split again: no forward pass holds more than batch_users users
+    split = list(model.iter_outcomes(generated_chunks(data, 200), batch_users=150))
+    assert [len(p.user_id) for p in split] == [150, 50, 150, 50, 100]
+    assert_same(Prediction.concat(split), whole)
 
 
 def test_target_category_per_user_follows_the_chunks(model, data, toy):
@@ -102,3 +106,5 @@ def test_batch_users_below_one_raises(model, data, batch_users):
         model.predict_outcomes(data, batch_users=batch_users)
     with pytest.raises(ParameterError, match="batch_users"):
         list(model.iter_outcomes(data, batch_users=batch_users))
+    with pytest.raises(ParameterError, match="batch_users"):
+        list(model.iter_outcomes(generated_chunks(data, 200), batch_users=batch_users))

@@ -121,7 +121,8 @@ class UpliftModel(DecisionMixin, BaseEstimator):
 
         Args:
             data: Model input, or an iterable of model inputs (chunks produced elsewhere, e.g. read from
-                Parquet one part at a time).
+                Parquet one part at a time; a list, not a tuple - a 2-tuple is a ``(features, sequences)``
+                pair). Each is split again into chunks of at most ``batch_users`` users.
             catalogue: The campaigns (default: the fitted catalogue).
             target_category: Raw category per user (array of shape (n_users,) or a scalar), for the
                 category-targeted campaigns; default: the model's own pick.
@@ -132,10 +133,12 @@ class UpliftModel(DecisionMixin, BaseEstimator):
         """
         self._check_fitted()
         cat = self._catalogue(catalogue)
-        if isinstance(data, Iterable) and not isinstance(data, (UserData, tuple, pd.DataFrame)) and not hasattr(
-            data, "features"
-        ) and not hasattr(data, "campaign_log"):
-            chunks = (as_user_data(d) for d in data)
+        if batch_users < 1:
+            raise ParameterError(f"batch_users must be >= 1, got {batch_users}")
+        single = isinstance(data, (UserData, tuple, pd.DataFrame)) or hasattr(data, "features")
+        if isinstance(data, Iterable) and not single and not hasattr(data, "campaign_log"):
+            # pieces made elsewhere, each split again so no forward pass holds more than batch_users users
+            chunks = (c for d in data for c in as_user_data(d).chunks(batch_users))
         else:
             chunks = as_user_data(data).chunks(batch_users)
         start = 0
