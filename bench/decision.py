@@ -1,0 +1,596 @@
+"""Bench: how good is each model's campaign decision, as a share of what the world's oracle earns?
+
+For every world size ``N`` (``--sizes``) and seed (``--seeds``) it builds a world
+(``make_world(N, random_state=seed)``), its feature store (as ``bench/model.py`` does), a uniformly
+randomised 12-arm log of every user (``world.log_randomised(random_state=seed + 1)``) and a 70/30 user
+split (``split_users(..., val_size=0, test_size=0.3, random_state=seed)``); fits every model on the 70%
+(their logged rows, the store's 82 tabular features; the deep model also reads the event sequences) and
+scores the 30% held out against the world's truth. One choice rule for every model that predicts
+outcomes: ``model.choose_from_outcomes(model.predict_outcomes(test, cat))`` - the highest predicted
+profit uplift, contact only if it is positive (the deep ensemble uses its own rule, the lower bound
+mean - 1 sd). Policies (no outcomes predicted) choose by their rule
+(``campaignkit.models.evaluate.choice_and_target``).
+
+Per model and world:
+
+- ``share_of_oracle``: true incremental profit of the choice (``true_choice_value(world, test_ids, choice,
+  target)["incremental_profit"]``, the model's own target categories) over the oracle's
+  (``oracle_choice``); mean and sd over the worlds of each size;
+- ``spearman``: within-campaign Spearman correlation, over held-out users, of the predicted profit uplift
+  (``predict_uplift(test, cat, outcome="profit", target_category=world.default_target[test_ids])``)
+  with the true one (``world.true_uplift("profit", test_ids, target_category=...)``, which leaves out the
+  control column: campaign ``c`` of the prediction is column ``c - 1`` of the truth), averaged over
+  campaigns 1..; none for policies;
+- ``reach`` (share contacted) and ``choice_shares`` (share of users per campaign, control first) beside the
+  oracle's; ``flagged`` when one campaign goes to > 80% of users while the oracle sends it to < 40%;
+- ``fit_seconds`` and ``predict_seconds``.
+
+Models (``--models``): ``mediated`` (``MediatedLearner``), ``t_learner``, ``s_learner``, ``deep``
+(``BehaviourUpliftModel``: 8 epochs, ``--pretrain-epochs`` 3, ``--n-ensemble`` 3, d_model 64, batch 256,
+one thread), ``response_model``, ``value_tier_rule``; ``x_learner_profit``, a gradient-boosting X-learner
+fitted on profit directly (defined here, the kit's learners' boosting settings: per campaign against
+control, imputed effects regressed on each side, blended by the arm's share of the pair - the
+MediatedLearner's participation X-learner, on profit instead); and, where installed (no dependency of the
+kit), ``causalml_x`` (``causalml``'s ``BaseXRegressor``) and ``econml_x`` (``econml``'s ``XLearner``), both
+on profit with the same features and rule - skipped with a note when not importable. Learners that predict
+no target category (the X-learners) target each user's most frequent recent category, as the kit's
+gradient-boosting learners do.
+
+    .venv/bin/python bench/decision.py --quick                      # smoke run: one 2,000-user world
+    .venv/bin/python bench/decision.py --sizes 8000 --seeds 0 1 2   # every model, three worlds
+    .venv/bin/python bench/decision.py --sizes 40000 --models mediated t_learner s_learner x_learner_profit
+
+Results go to ``--out`` (``bench/results/decision.json``, git-ignored): rows already there for other
+(model, N, seed) are kept (``--fresh`` drops them), so runs of different sizes add up; the summary and
+the ``decision`` section of ``bench/README.md`` (between ``<!-- decision:start -->`` and
+``<!-- decision:end -->``; the rest of the file is left as it is) are rebuilt from all rows. ``--quick``
+writes ``bench/results/decision_quick.json`` and leaves the README alone. Measured figures live in the
+README and the JSON only. Nothing here is tuned to meet a target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import platform
+import re
+import sys
+import tempfile
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
+
+HERE = Path(__file__).resolve().parent
+README = HERE / "README.md"
+START, END = "<!-- decision:start -->", "<!-- decision:end -->"
+
+KIT_MODELS = ("mediated", "t_learner", "s_learner", "x_learner_profit", "deep", "response_model", "value_tier_rule")
+EXTERNAL = {"causalml_x": "causalml", "econml_x": "econml"}
+ALL_MODELS = (*KIT_MODELS, *EXTERNAL)
+POLICIES = ("response_model", "value_tier_rule")
+FLAG_MODEL_SHARE, FLAG_ORACLE_SHARE = 0.8, 0.4
+
+
+def _importable(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+# ---- X-learners on profit (bench-local; external ones wrapped the same way) -------------------------------
+class ProfitXLearner:
+    """An X-learner on profit per campaign against control, choosing by the kit's rule.
+
+    ``backend``: ``"gb"`` (scikit-learn gradient boosting, the kit learners' settings), ``"causalml"``
+    (``BaseXRegressor``) or ``"econml"`` (``metalearners.XLearner``). Every backend gets the encoded tabular
+    features, the logged arm and the realised profit of the training log; the X-learner's blend weight for
+    campaign ``c`` is its share of the (c, control) rows (the log is randomised).
+    """
+
+    def __init__(self, backend: str = "gb", max_iter: int = 200, n_threads: int = 1, random_state: int = 0):
+        self.backend, self.max_iter, self.n_threads, self.random_state = backend, max_iter, n_threads, random_state
+
+    def _regressor(self):
+        return HistGradientBoostingRegressor(
+            max_iter=self.max_iter,
+            learning_rate=0.05,
+            max_leaf_nodes=15,
+            min_samples_leaf=40,
+            random_state=self.random_state,
+        )
+
+    def fit(self, data, log: pd.DataFrame, catalogue: pd.DataFrame):
+        from campaignkit.data.catalogue import validate_catalogue
+        from campaignkit.models.base import prepare_log
+        from campaignkit.models.inputs import TabularEncoder, as_user_data
+
+        data = as_user_data(data)
+        self.catalogue_ = validate_catalogue(catalogue)
+        log, rows, arms = prepare_log(log, self.catalogue_, data)
+        self.encoder_ = TabularEncoder().fit(data.features)
+        self.n_features_ = len(self.encoder_.feature_names_)
+        x = self.encoder_.transform(data.features).to_numpy(dtype=np.float64)[rows]
+        y = log["profit"].to_numpy(dtype=float)
+        k = len(self.catalogue_)
+        ctl = arms == 0
+        self.shares_ = {c: float((arms == c).sum() / ((arms == c).sum() + ctl.sum())) for c in range(1, k)}
+        with threadpool_limits(limits=self.n_threads):
+            if self.backend == "gb":
+                mu0 = self._regressor().fit(x[ctl], y[ctl])
+                self.models_ = {}
+                for c in range(1, k):
+                    sel = arms == c
+                    mu_c = self._regressor().fit(x[sel], y[sel])
+                    tau1 = self._regressor().fit(x[sel], y[sel] - mu0.predict(x[sel]))
+                    tau0 = self._regressor().fit(x[ctl], mu_c.predict(x[ctl]) - y[ctl])
+                    self.models_[c] = (tau1, tau0)
+            elif self.backend == "causalml":
+                from causalml.inference.meta import BaseXRegressor
+
+                treatment = np.asarray(arms, dtype=int)
+                self.model_ = BaseXRegressor(learner=self._regressor(), control_name=0)
+                p = {c: np.full(len(x), s) for c, s in self.shares_.items()}
+                try:
+                    self.model_.fit(x, treatment, y, p=p)
+                except TypeError:  # older causalml: fit(X, treatment, y)
+                    self.model_.fit(x, treatment, y)
+            elif self.backend == "econml":
+                from econml.metalearners import XLearner
+
+                self.model_ = XLearner(models=self._regressor(), categories=list(range(k)))
+                self.model_.fit(y, np.asarray(arms, dtype=int), X=x)
+            else:
+                raise ValueError(f"unknown backend {self.backend!r}")
+        return self
+
+    def predict_uplift(self, data) -> np.ndarray:
+        """Predicted profit uplift, array of shape (n_users, n_campaigns), column 0 zero."""
+        from campaignkit.models.inputs import as_user_data
+
+        data = as_user_data(data)
+        x = self.encoder_.transform(data.features).to_numpy(dtype=np.float64)
+        k = len(self.catalogue_)
+        out = np.zeros((len(x), k))
+        with threadpool_limits(limits=self.n_threads):
+            if self.backend == "gb":
+                for c, (tau1, tau0) in self.models_.items():
+                    s = self.shares_[c]
+                    out[:, c] = s * tau0.predict(x) + (1.0 - s) * tau1.predict(x)
+            elif self.backend == "causalml":
+                p = {c: np.full(len(x), s) for c, s in self.shares_.items()}
+                te = np.asarray(self.model_.predict(x, p=p))
+                for i, group in enumerate(self.model_.t_groups):
+                    out[:, int(group)] = te[:, i]
+            else:
+                for c in range(1, k):
+                    out[:, c] = np.ravel(self.model_.effect(x, T0=0, T1=c))
+        return out
+
+    def choice_and_target(self, data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(choice, target_category, uplift)`` by the kit's rule (``best_campaign``)."""
+        from campaignkit.models import best_campaign, history_top_category
+        from campaignkit.models.inputs import as_user_data
+
+        data = as_user_data(data)
+        uplift = self.predict_uplift(data)
+        return best_campaign(uplift), history_top_category(data.sequences, n=len(data)), uplift
+
+
+# ---- one world ----------------------------------------------------------------------------------------------
+def _make_model(name: str, seed: int, args):
+    from campaignkit.models import (
+        BehaviourUpliftModel,
+        MediatedLearner,
+        ResponseModelTargeting,
+        SLearner,
+        TLearner,
+        ValueTierRule,
+    )
+
+    gb = dict(max_iter=args.max_iter, n_threads=1, random_state=seed)
+    if name == "mediated":
+        return MediatedLearner(**gb)
+    if name == "t_learner":
+        return TLearner(**gb)
+    if name == "s_learner":
+        return SLearner(**gb)
+    if name == "response_model":
+        return ResponseModelTargeting(**gb)
+    if name == "value_tier_rule":
+        return ValueTierRule()
+    if name == "deep":
+        return BehaviourUpliftModel(
+            max_epochs=args.max_epochs,
+            pretrain_epochs=args.pretrain_epochs,
+            n_ensemble=args.n_ensemble,
+            d_model=64,
+            n_heads=4,
+            n_layers=2,
+            batch_size=256,
+            lr=2e-3,
+            patience=3,
+            n_threads=1,
+            random_state=seed,
+        )
+    backend = {"x_learner_profit": "gb", "causalml_x": "causalml", "econml_x": "econml"}[name]
+    return ProfitXLearner(backend, max_iter=args.max_iter, random_state=seed)
+
+
+def _spearman(pred: np.ndarray, truth: np.ndarray) -> tuple[float, list]:
+    """Mean over campaigns 1.. of Spearman(pred[:, c], truth[:, c]); NaN where either side is constant."""
+    per = []
+    for c in range(1, pred.shape[1]):
+        if np.ptp(pred[:, c]) == 0 or np.ptp(truth[:, c]) == 0:
+            per.append(float("nan"))
+            continue
+        per.append(float(spearmanr(pred[:, c], truth[:, c]).statistic))
+    vals = [v for v in per if np.isfinite(v)]
+    return (float(np.mean(vals)) if vals else float("nan")), per
+
+
+def _shares(choice: np.ndarray, k: int) -> list[float]:
+    return (np.bincount(np.asarray(choice, dtype=int), minlength=k) / len(choice)).tolist()
+
+
+def _flag(shares: list[float], oracle_shares: list[float], ids: list[str]) -> list[str]:
+    return [
+        ids[c]
+        for c in range(1, len(ids))
+        if shares[c] > FLAG_MODEL_SHARE and oracle_shares[c] < FLAG_ORACLE_SHARE
+    ]
+
+
+def run_world(n_users: int, seed: int, models: list[str], args) -> dict:
+    """Build one world, fit ``models`` on 70% of its users and score the other 30%; returns rows + oracle."""
+    import torch
+
+    from campaignkit.data import make_world
+    from campaignkit.features import FeatureStore, split_users
+    from campaignkit.models.evaluate import choice_and_target, oracle_choice, true_choice_value
+
+    torch.set_num_threads(1)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    tag = f"N={n_users} seed={seed}"
+    t0 = time.perf_counter()
+    world = make_world(n_users, random_state=seed)
+    rows = []
+    with tempfile.TemporaryDirectory() as root:
+        store = FeatureStore.build(
+            "bench_decision", world.events, world.users, world.cutoff, root=root, max_len=args.max_len
+        )
+        log = world.log_randomised(random_state=seed + 1)
+        split = split_users(store.user_ids, val_size=0.0, test_size=0.3, random_state=seed)
+        train_ids, test_ids = split["train"], split["test"]
+        train, test = store.subset(train_ids), store.subset(test_ids)
+        train_log = log[log["user_id"].isin(train_ids)].reset_index(drop=True)
+        cat = world.catalogue
+        ids = cat["campaign_id"].astype(str).tolist()
+        k = len(ids)
+        default_target = world.default_target[test_ids]
+        truth = world.true_uplift("profit", test_ids, target_category=default_target)
+        if truth.shape[1] == k:  # a world that keeps the control column
+            truth = truth[:, 1:]
+        truth = np.hstack([np.zeros((len(test_ids), 1)), truth])  # column c = campaign c, as predicted
+        oracle, oracle_target = oracle_choice(world, test_ids)
+        oracle_value = true_choice_value(world, test_ids, oracle, oracle_target)
+        oracle_shares = _shares(oracle, k)
+        # reference without personalisation: the one campaign that earns most when sent to everyone (chosen by
+        # the truth; targeted campaigns target the world's default, each user's most-viewed category)
+        blanket = [
+            true_choice_value(world, test_ids, np.full(len(test_ids), c))["incremental_profit"]
+            for c in range(1, k)
+        ]
+        best_blanket = int(np.argmax(blanket)) + 1
+        from campaignkit.models.inputs import TabularEncoder
+
+        n_features = len(TabularEncoder().fit(train[0]).feature_names_)
+        setup_s = time.perf_counter() - t0
+        print(f"{tag}: world + store + log in {setup_s:.0f}s", file=sys.stderr, flush=True)
+        for name in models:
+            t1 = time.perf_counter()
+            try:
+                model = _make_model(name, seed, args).fit(train, train_log, cat)
+            except Exception as err:  # an external learner's API may differ from the one written against
+                if name not in EXTERNAL:
+                    raise
+                print(f"{tag}: {name} failed: {err!r}", file=sys.stderr, flush=True)
+                rows.append({"model": name, "n_users": n_users, "seed": seed, "error": repr(err)})
+                continue
+            fit_s = time.perf_counter() - t1
+            t2 = time.perf_counter()
+            spearman, per_campaign = float("nan"), None
+            if isinstance(model, ProfitXLearner):
+                choice, target, uplift = model.choice_and_target(test)
+                spearman, per_campaign = _spearman(uplift, truth)
+            else:
+                choice, target = choice_and_target(model, test, cat)
+                if name not in POLICIES:
+                    pred = model.predict_uplift(test, cat, outcome="profit", target_category=default_target)
+                    spearman, per_campaign = _spearman(pred, truth)
+            pred_s = time.perf_counter() - t2
+            value = true_choice_value(world, test_ids, choice, target)
+            shares = _shares(choice, k)
+            row = {
+                "model": name,
+                "n_users": n_users,
+                "seed": seed,
+                "share_of_oracle": value["incremental_profit"] / oracle_value["incremental_profit"],
+                "incremental_profit": value["incremental_profit"],
+                "profit": value["profit"],
+                "reach": value["reach"],
+                "spearman": spearman,
+                "spearman_per_campaign": per_campaign,
+                "choice_shares": shares,
+                "flagged": _flag(shares, oracle_shares, ids),
+                "fit_seconds": fit_s,
+                "predict_seconds": pred_s,
+            }
+            if name == "deep":
+                row["n_ensemble"], row["pretrain_epochs"] = args.n_ensemble, args.pretrain_epochs
+            rows.append(row)
+            print(
+                f"{tag}: {name:<16} fit {fit_s:6.1f}s  share {row['share_of_oracle']:+.3f}  "
+                f"spearman {spearman:+.3f}  reach {row['reach']:.2f}"
+                + (f"  FLAGGED {row['flagged']}" if row["flagged"] else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+    world_row = {
+        "n_users": n_users,
+        "seed": seed,
+        "n_train": int(len(train_ids)),
+        "n_test": int(len(test_ids)),
+        "n_features": n_features,
+        "campaign_ids": ids,
+        "oracle_incremental_profit": oracle_value["incremental_profit"],
+        "oracle_reach": oracle_value["reach"],
+        "oracle_choice_shares": oracle_shares,
+        "best_blanket_campaign": ids[best_blanket],
+        "best_blanket_share_of_oracle": blanket[best_blanket - 1] / oracle_value["incremental_profit"],
+        "setup_seconds": setup_s,
+        "total_seconds": time.perf_counter() - t0,
+    }
+    return {"rows": rows, "world": world_row}
+
+
+def _run_world_star(task):
+    return run_world(*task)
+
+
+# ---- summary, JSON and README ---------------------------------------------------------------------------------
+def summarise(rows: list[dict], worlds: list[dict]) -> list[dict]:
+    """Per (model, N): mean and sd over worlds of the share of the oracle, and the other figures' means."""
+    ok = pd.DataFrame([r for r in rows if "error" not in r])
+    if ok.empty:
+        return []
+    w = pd.DataFrame(worlds).set_index(["n_users", "seed"])
+    out = []
+    order = {m: i for i, m in enumerate(ALL_MODELS)}
+    for (model, n), g in sorted(ok.groupby(["model", "n_users"]), key=lambda t: (t[0][1], order.get(t[0][0], 99))):
+        g = g.sort_values("seed")
+        ws = w.loc[[(n, s) for s in g["seed"]]]
+        share = g["share_of_oracle"].to_numpy()
+        out.append(
+            {
+                "model": model,
+                "n_users": int(n),
+                "seeds": g["seed"].astype(int).tolist(),
+                "share_mean": float(share.mean()),
+                "share_sd": float(share.std(ddof=1)) if len(share) > 1 else float("nan"),
+                "share_per_world": share.tolist(),
+                "incremental_profit_mean": float(g["incremental_profit"].mean()),
+                "spearman_mean": float(g["spearman"].mean()),
+                "spearman_per_world": g["spearman"].tolist(),
+                "reach_mean": float(g["reach"].mean()),
+                "oracle_reach_mean": float(ws["oracle_reach"].mean()),
+                "choice_shares_mean": np.mean(np.stack(g["choice_shares"].to_list()), 0).tolist(),
+                "oracle_choice_shares_mean": np.mean(np.stack(ws["oracle_choice_shares"].to_list()), 0).tolist(),
+                "flagged_worlds": int(sum(bool(f) for f in g["flagged"])),
+                "flagged_campaigns": sorted({c for f in g["flagged"] for c in f}),
+                "fit_seconds_mean": float(g["fit_seconds"].mean()),
+                "fit_seconds_per_world": g["fit_seconds"].tolist(),
+            }
+        )
+    return out
+
+
+def _fmt(v, spec="+.2f") -> str:
+    return "n/a" if v is None or not np.isfinite(v) else format(v, spec)
+
+
+def readme_section(summary: list[dict], worlds: list[dict], meta: dict) -> str:
+    """The Markdown of the ``decision`` section (between the markers)."""
+    lines = [
+        START,
+        "## decision",
+        "",
+        "`bench/decision.py`: each model's campaign choice on the synthetic world's held-out 30% of users",
+        "(fitted on a uniformly randomised 12-arm log of the other 70%, the feature store's tabular features),",
+        "scored against the world's truth. **Share** = true incremental profit of the choice / the oracle's",
+        "(mean ± sd over worlds, then per world); **Spearman** = within-campaign rank correlation of predicted",
+        "and true profit uplift over held-out users, mean over the 11 campaigns; **reach** = share contacted",
+        "(oracle's in brackets); **flagged** = worlds where one campaign goes to > 80% of users while the oracle",
+        "sends it to < 40%; **fit s** = seconds to fit, mean over worlds (one thread each).",
+        "The gradient-boosting models use scikit-learn's `HistGradientBoosting` defaults beyond the kit's",
+        "settings, so early stopping (`early_stopping='auto'`) is on for every fit on more than 10,000 rows:",
+        "at N = 40,000 the S-learner's fits and the mediated learner's models over all rows stop early, the",
+        "per-campaign fits of the T- and X-learners (about 2,300 rows each) do not; at N = 8,000 none does.",
+        f"Written {meta['written']} from `{meta['out']}` (code at {meta.get('commits', '?')}; "
+        f"{platform.node() or 'host'}, {meta.get('cpus', '?')} CPUs, shared).",
+        "",
+        "| model | N | share mean ± sd | share per world | Spearman | reach (oracle) | flagged | fit s |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for s in summary:
+        per = " / ".join(_fmt(v) for v in s["share_per_world"])
+        flag = f"{s['flagged_worlds']}/{len(s['seeds'])}"
+        if s["flagged_campaigns"]:
+            flag += f" ({', '.join(s['flagged_campaigns'])})"
+        lines.append(
+            f"| {s['model']} | {s['n_users']:,} | {_fmt(s['share_mean'])} ± {_fmt(s['share_sd'], '.2f')} | {per} "
+            f"| {_fmt(s['spearman_mean'], '+.3f')} | {s['reach_mean']:.2f} ({s['oracle_reach_mean']:.2f}) "
+            f"| {flag} | {s['fit_seconds_mean']:.0f} |"
+        )
+    blanket = [w for w in worlds if "best_blanket_share_of_oracle" in w]
+    for n in sorted({w["n_users"] for w in blanket}):
+        ws = [w for w in blanket if w["n_users"] == n]
+        per = " / ".join(f"{_fmt(w['best_blanket_share_of_oracle'])} ({w['best_blanket_campaign']})" for w in ws)
+        lines.append(
+            f"\nWithout personalisation, N = {n:,}: the best single campaign sent to everyone (picked by the "
+            f"truth, default targets) earns {per} of the oracle (seeds {', '.join(str(w['seed']) for w in ws)})."
+        )
+    ids = next((w["campaign_ids"] for w in worlds), None)
+    for n in sorted({s["n_users"] for s in summary}):
+        sub = [s for s in summary if s["n_users"] == n]
+        if not ids or not sub:
+            continue
+        lines += [
+            "",
+            f"Choice distribution, N = {n:,} (share of held-out users per campaign, mean over worlds):",
+            "",
+            "| model | " + " | ".join(ids) + " |",
+            "|---|" + "---:|" * len(ids),
+        ]
+        lines.append("| oracle | " + " | ".join(f"{v:.2f}" for v in sub[0]["oracle_choice_shares_mean"]) + " |")
+        for s in sub:
+            lines.append(f"| {s['model']} | " + " | ".join(f"{v:.2f}" for v in s["choice_shares_mean"]) + " |")
+    if meta.get("notes"):
+        lines += [""] + [f"- {note}" for note in meta["notes"]]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_readme(section: str, path: Path = README) -> None:
+    """Replace the text between the decision markers (or append the section); re-read just before writing."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text if text.endswith("\n") else text + "\n")
+
+
+def _git_state() -> dict:
+    """The commit the run imports and any uncommitted change under ``campaignkit/`` (they run too)."""
+    import subprocess
+
+    def git(*a):
+        try:
+            return subprocess.run(["git", *a], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+
+    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": git("status", "--porcelain", "campaignkit")}
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[8000, 40000], help="users per world")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--models", nargs="+", default=list(ALL_MODELS), choices=ALL_MODELS)
+    ap.add_argument("--jobs", type=int, default=1, help="worlds fitted in parallel processes (one thread each)")
+    ap.add_argument("--quick", action="store_true", help="one 2,000-user world, 1 seed, few iterations")
+    ap.add_argument("--out", default=None, help="JSON (default bench/results/decision.json)")
+    ap.add_argument("--fresh", action="store_true", help="drop the rows already in --out")
+    ap.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
+    ap.add_argument("--max-iter", type=int, default=200, help="boosting iterations of the GB learners")
+    ap.add_argument("--max-epochs", type=int, default=8)
+    ap.add_argument("--pretrain-epochs", type=int, default=3, help="0: the deep model without pre-training")
+    ap.add_argument("--n-ensemble", type=int, default=3)
+    ap.add_argument("--max-len", type=int, default=32)
+    ap.add_argument("--report-only", action="store_true", help="rebuild summary and README from --out, fit nothing")
+    args = ap.parse_args(argv)
+    if args.report_only:
+        out = Path(args.out or HERE / "results" / "decision.json")
+        result = json.loads(out.read_text())
+        result["summary"] = summarise(result["rows"], result["worlds"])
+        out.write_text(json.dumps(result, indent=1))
+        _report(result, out, write=not args.no_readme)
+        return result
+    if args.quick:
+        args.sizes, args.seeds = [2000], args.seeds[:1]
+        args.max_iter, args.max_epochs, args.pretrain_epochs, args.n_ensemble = 20, 1, 1, 2
+    out = Path(args.out or HERE / "results" / ("decision_quick.json" if args.quick else "decision.json"))
+    notes = []
+    models = []
+    for m in args.models:
+        if m in EXTERNAL and not _importable(EXTERNAL[m]):
+            notes.append(f"{m} skipped: `{EXTERNAL[m]}` is not installed (the kit does not depend on it).")
+            print(notes[-1], file=sys.stderr)
+            continue
+        models.append(m)
+    tasks = [(n, seed, models, args) for n in args.sizes for seed in args.seeds]
+    git = _git_state()
+    t0 = time.perf_counter()
+    if args.jobs > 1 and len(tasks) > 1:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(args.jobs, len(tasks)), mp_context=ctx) as pool:
+            results = list(pool.map(_run_world_star, tasks))
+    else:
+        results = [run_world(*t) for t in tasks]
+    new_rows = [r for res in results for r in res["rows"]]
+    new_worlds = [res["world"] for res in results]
+    old = json.loads(out.read_text()) if out.exists() and not args.fresh else {}
+    done = {(r["model"], r["n_users"], r["seed"]) for r in new_rows}
+    rows = [r for r in old.get("rows", []) if (r["model"], r["n_users"], r["seed"]) not in done] + new_rows
+    seen = {(w["n_users"], w["seed"]) for w in new_worlds}
+    worlds = [w for w in old.get("worlds", []) if (w["n_users"], w["seed"]) not in seen] + new_worlds
+    rows.sort(key=lambda r: (r["n_users"], r["seed"], ALL_MODELS.index(r["model"])))
+    worlds.sort(key=lambda w: (w["n_users"], w["seed"]))
+    summary = summarise(rows, worlds)
+    runs = old.get("runs", []) + [
+        {
+            "argv": sys.argv[1:] if argv is None else list(argv),
+            "models": models,
+            "sizes": args.sizes,
+            "seeds": args.seeds,
+            "jobs": args.jobs,
+            "n_ensemble": args.n_ensemble,
+            "pretrain_epochs": args.pretrain_epochs,
+            "max_epochs": args.max_epochs,
+            "max_iter": args.max_iter,
+            "seconds": time.perf_counter() - t0,
+            "notes": notes,
+            "git": git,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    ]
+    result = {"summary": summary, "rows": rows, "worlds": worlds, "runs": runs}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    _report(result, out, write=not (args.quick or args.no_readme))
+    print(f"{len(tasks)} worlds in {time.perf_counter() - t0:.0f}s -> {out}", file=sys.stderr)
+    return result
+
+
+def _report(result: dict, out: Path, write: bool) -> None:
+    """Print the README section built from ``result`` (all rows of ``out``) and write it when asked."""
+    runs = result["runs"]
+    commits = sorted({r["git"]["commit"] + ("+dirty" if r["git"]["dirty"] else "") for r in runs if "git" in r})
+    meta = {
+        "commits": ", ".join(commits) or "?",
+        "written": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "out": out.relative_to(HERE.parent) if out.is_relative_to(HERE.parent) else out,
+        "cpus": multiprocessing.cpu_count(),
+        "notes": sorted({n for r in runs for n in r["notes"]}),
+    }
+    section = readme_section(result["summary"], result["worlds"], meta)
+    print(section)
+    if write:
+        write_readme(section)
+
+
+if __name__ == "__main__":
+    main()
