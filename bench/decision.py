@@ -54,7 +54,6 @@ import argparse
 import json
 import multiprocessing
 import platform
-import re
 import sys
 import tempfile
 import time
@@ -65,13 +64,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from readme_section import markers, write_section  # noqa: E402 (bench/ is on the path when run)
 from scipy.stats import spearmanr
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
-START, END = "<!-- decision:start -->", "<!-- decision:end -->"
+START, END = markers("decision")
 
 KIT_MODELS = ("mediated", "t_learner", "s_learner", "x_learner_profit", "deep", "response_model", "value_tier_rule")
 EXTERNAL = {"causalml_x": "causalml", "econml_x": "econml"}
@@ -471,17 +471,6 @@ def readme_section(summary: list[dict], worlds: list[dict], meta: dict) -> str:
     return "\n".join(lines)
 
 
-def write_readme(section: str, path: Path = README) -> None:
-    """Replace the text between the decision markers (or append the section); re-read just before writing."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text if text.endswith("\n") else text + "\n")
-
-
 def _git_state() -> dict:
     """The commit the run imports and any uncommitted change under ``campaignkit/`` (they run too)."""
     import subprocess
@@ -589,7 +578,7 @@ def _report(result: dict, out: Path, write: bool) -> None:
     section = readme_section(result["summary"], result["worlds"], meta)
     print(section)
     if write:
-        write_readme(section)
+        write_section(section, "decision")
 
 
 if __name__ == "__main__":

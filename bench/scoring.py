@@ -42,7 +42,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
@@ -53,10 +52,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from readme_section import markers, write_section  # noqa: E402 (bench/ is on the path when run)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 README = Path(__file__).resolve().parent / "README.md"
-START, END = "<!-- scoring:start -->", "<!-- scoring:end -->"
+START, END = markers("scoring")
 MODELS = ("t_learner", "s_learner", "deep")
 DEEP_COST = 2.5
 """Rough cost of scoring one user with the bench's deep model, in T-learner users (to order the jobs)."""
@@ -443,17 +443,6 @@ def readme_section(summary: dict) -> str:
     )
 
 
-def write_readme(section: str, path: Path = README) -> None:
-    """Replace the text between the scoring markers (or append the section); the rest is left as it is."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nOne section per bench.\n"
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text if text.endswith("\n") else text + "\n")
-
-
 def machine() -> str:
     """CPUs, memory and Python of this machine, in words."""
     try:
@@ -512,7 +501,7 @@ def main(argv=None) -> dict:
         summary = json.loads(Path(args.out).read_text())
         summary["verdict"] = verdicts(summary["rows"], summary["settings"]["tolerance"])
         Path(args.out).write_text(json.dumps(summary, indent=1))
-        write_readme(readme_section(summary))
+        write_section(readme_section(summary), "scoring")
         return summary
     if args.quick:
         args.users, args.deep_users, args.batch = [4_000, 12_000], [4_000, 12_000], 2_000
@@ -550,7 +539,7 @@ def main(argv=None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=1))
     if not (args.quick or args.no_readme):
-        write_readme(readme_section(summary))
+        write_section(readme_section(summary), "scoring")
     return summary
 
 
