@@ -332,7 +332,11 @@ class BehaviourUpliftModel(UpliftModel):
         self._check_fitted()
         if not self.has_sequences_:
             raise ParameterError("this model was fitted without event sequences: it predicts no categories")
-        users, seq = self._users(data)
+        return self._next_category(*self._users(data), batch_size=batch_size)
+
+    @torch.no_grad()
+    def _next_category(self, users: UserTensors, seq, *, batch_size: int = 2048) -> np.ndarray:
+        """:meth:`predict_next_category` on tensors already built (scoring builds them once per chunk)."""
         n_cat = self.config_["vocab_sizes"]["category"]
         n_raw = len(self.category_vocab_) if self.category_vocab_ else n_cat - 1
         if self.pretrained_net_ is None:
@@ -354,7 +358,9 @@ class BehaviourUpliftModel(UpliftModel):
             from campaignkit.models.inputs import as_user_data
 
             return np.full(len(as_user_data(data)), -1)
-        probs = self.predict_next_category(data)
+        return self._top_category(self.predict_next_category(data))
+
+    def _top_category(self, probs: np.ndarray) -> np.ndarray:
         idx = probs.argmax(axis=1)
         return np.asarray(self.category_vocab_)[idx] if self.category_vocab_ else idx
 
@@ -372,7 +378,11 @@ class BehaviourUpliftModel(UpliftModel):
         if cat["features"].shape[1] != self.config_["n_attributes"]:
             raise ParameterError("catalogue attributes do not match the ones the model was fitted on")
         if target_category is None:
-            target_category = self.choose_target_category(data)
+            target_category = (
+                self._top_category(self._next_category(users, seq))
+                if self.has_sequences_
+                else np.full(len(users), -1)
+            )
         target_category = np.broadcast_to(np.asarray(target_category), (len(users),))
         tid = category_to_id(target_category, seq)
         cat_ids = torch.as_tensor(np.where(cat["targeted"][None, :], tid[:, None], 0))
