@@ -63,6 +63,12 @@ def history_top_category(sequences, last: int | None = None, *, n: int | None = 
     return id_to_category(counts.argmax(axis=1).clip(min=1), sequences)
 
 
+def boosting_params(est) -> dict:
+    """The ``HistGradientBoosting`` settings an estimator stores (``max_iter``, ``learning_rate``,
+    ``max_leaf_nodes``, ``min_samples_leaf``)."""
+    return {k: getattr(est, k) for k in ("max_iter", "learning_rate", "max_leaf_nodes", "min_samples_leaf")}
+
+
 def _fit_one(kind: str, x, y, seed: int, params: dict):
     if kind == "binary":
         y = np.asarray(y).astype(int)
@@ -114,12 +120,7 @@ class _LearnerBase(UpliftModel):
         return threadpool_limits(limits=self.n_threads)
 
     def _params(self) -> dict:
-        return dict(
-            max_iter=self.max_iter,
-            learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes,
-            min_samples_leaf=self.min_samples_leaf,
-        )
+        return boosting_params(self)
 
     def _targets(self, data: UserData, target_category):
         n = len(data)

@@ -20,7 +20,7 @@ from campaignkit.config import resolve_seed
 from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.errors import ParameterError
 from campaignkit.models.base import prepare_log
-from campaignkit.models.baselines import _fit_one, _predict_one
+from campaignkit.models.baselines import _fit_one, _predict_one, boosting_params
 from campaignkit.models.inputs import TabularEncoder, as_user_data
 from campaignkit.models.outcomes import check_outcomes
 from campaignkit.models.policy import Policy
@@ -70,12 +70,7 @@ class ResponseModelTargeting(Policy):
         camp = campaign_matrix(self.catalogue_, self.identity_ids_)
         x = self.encoder_.transform(data.features).to_numpy(dtype=np.float64)[rows]
         sel = arms > 0
-        params = dict(
-            max_iter=self.max_iter,
-            learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes,
-            min_samples_leaf=self.min_samples_leaf,
-        )
+        params = boosting_params(self)
         with threadpool_limits(limits=self.n_threads):
             self.model_ = _fit_one(
                 "binary",
