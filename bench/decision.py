@@ -68,6 +68,7 @@ from readme_section import markers, write_section  # noqa: E402 (bench/ is on th
 from scipy.stats import spearmanr
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
+from worlds import world_split  # noqa: E402 (bench/ is on the path when run)
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
@@ -255,25 +256,16 @@ def run_world(n_users: int, seed: int, models: list[str], args) -> dict:
     """Build one world, fit ``models`` on 70% of its users and score the other 30%; returns rows + oracle."""
     import torch
 
-    from campaignkit.data import make_world
-    from campaignkit.features import FeatureStore, split_users
     from campaignkit.models.evaluate import choice_and_target, oracle_choice, true_choice_value
 
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=UserWarning)
     tag = f"N={n_users} seed={seed}"
     t0 = time.perf_counter()
-    world = make_world(n_users, random_state=seed)
     rows = []
     with tempfile.TemporaryDirectory() as root:
-        store = FeatureStore.build(
-            "bench_decision", world.events, world.users, world.cutoff, root=root, max_len=args.max_len
-        )
-        log = world.log_randomised(random_state=seed + 1)
-        split = split_users(store.user_ids, val_size=0.0, test_size=0.3, random_state=seed)
-        train_ids, test_ids = split["train"], split["test"]
-        train, test = store.subset(train_ids), store.subset(test_ids)
-        train_log = log[log["user_id"].isin(train_ids)].reset_index(drop=True)
+        w = world_split(n_users, seed, root, name="bench_decision", max_len=args.max_len)
+        world, test_ids, train, test, train_log = w.world, w.test_ids, w.train, w.test, w.train_log
         cat = world.catalogue
         ids = cat["campaign_id"].astype(str).tolist()
         k = len(ids)
@@ -349,7 +341,7 @@ def run_world(n_users: int, seed: int, models: list[str], args) -> dict:
     world_row = {
         "n_users": n_users,
         "seed": seed,
-        "n_train": int(len(train_ids)),
+        "n_train": int(len(w.train_ids)),
         "n_test": int(len(test_ids)),
         "n_features": n_features,
         "campaign_ids": ids,

@@ -103,9 +103,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from worlds import world_split  # noqa: E402 (bench/ is on the path when run)
 
-from campaignkit.data import make_world
-from campaignkit.features import FeatureStore, split_users
 from campaignkit.models import (
     BehaviourUpliftModel,
     ResponseModelTargeting,
@@ -123,17 +122,10 @@ BASELINES = ("t_learner", "s_learner", "response_model", "value_tier_rule")
 def run_seed(seed: int, args) -> tuple[pd.DataFrame, dict]:
     """Build one world (``seed``), fit every model on 70% of its users, score the other 30%."""
     torch.set_num_threads(args.threads)
-    world = make_world(args.n_users, random_state=seed)
     with tempfile.TemporaryDirectory() as root:
-        store = FeatureStore.build(
-            "bench_model", world.events, world.users, world.cutoff, root=root, max_len=args.max_len
-        )
-        log = world.log_randomised(random_state=seed + 1)
-        split = split_users(store.user_ids, val_size=0.0, test_size=0.3, random_state=seed)
-        train_ids, test_ids = split["train"], split["test"]
-        train, test = store.subset(train_ids), store.subset(test_ids)
-        train_log = log[log["user_id"].isin(train_ids)].reset_index(drop=True)
-        test_log = log[log["user_id"].isin(test_ids)].reset_index(drop=True)
+        w = world_split(args.n_users, seed, root, name="bench_model", max_len=args.max_len)
+        world, test_ids, train, test = w.world, w.test_ids, w.train, w.test
+        train_log, test_log = w.train_log, w.test_log
         cat = world.catalogue
         deep_kw = dict(
             max_epochs=args.epochs,

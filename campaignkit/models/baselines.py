@@ -26,14 +26,12 @@ from campaignkit.errors import ParameterError
 from campaignkit.models.base import UpliftModel
 from campaignkit.models.datamodule import id_to_category
 from campaignkit.models.inputs import UserData
-from campaignkit.models.outcomes import outcome
+from campaignkit.models.outcomes import LEARNED_OUTCOMES, outcome
 from campaignkit.models.prediction import Prediction
 from campaignkit.models.profit import campaign_matrix, catalogue_arrays, shared_attribute_ids
 
 __all__ = ["TLearner", "SLearner", "history_top_category"]
 
-_MODELLED = ("participate", "convert", "revenue", "discount", "retain")
-"""Outcomes the learners fit directly (profit follows from the catalogue's cost model)."""
 
 
 def history_top_category(sequences, last: int | None = None, *, n: int | None = None) -> np.ndarray:
@@ -48,7 +46,7 @@ def history_top_category(sequences, last: int | None = None, *, n: int | None = 
         Array of shape (n_users,) of raw categories (the first category for users with no events; -1 for
         every user when there are no sequences).
     """
-    if sequences is None or not getattr(sequences, "category_vocab", [None]) and sequences.meta.get("empty"):
+    if sequences is None or sequences.meta.get("empty"):  # tabular data (see inputs.empty_sequences)
         return np.full(int(n if n is not None else len(sequences.user_id)), -1)
     cats = np.asarray(sequences.category)
     mask = np.asarray(sequences.mask)
@@ -129,7 +127,7 @@ class _LearnerBase(UpliftModel):
         return np.broadcast_to(np.asarray(target_category), (n,))
 
     def _modelled(self) -> list[str]:
-        return [k for k in _MODELLED if k in self.outcomes_]
+        return [k for k in LEARNED_OUTCOMES if k in self.outcomes_]
 
 
 class TLearner(_LearnerBase):

@@ -39,10 +39,11 @@ from campaignkit.models.datamodule import (
     UserTensors,
     category_to_id,
 )
-from campaignkit.models.inputs import TabularEncoder, UserData, empty_sequences
+from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data, empty_sequences
 from campaignkit.models.lightning import BehaviourLightningModule
 from campaignkit.models.networks import BehaviourNet, category_counts
-from campaignkit.models.prediction import Prediction
+from campaignkit.models.outcomes import LEARNED_OUTCOMES
+from campaignkit.models.prediction import PREDICTION_FIELDS, Prediction
 from campaignkit.models.profit import catalogue_arrays, identity_index, mediated_profit, shared_attribute_ids
 from campaignkit.models.trainer import make_trainer
 
@@ -307,8 +308,6 @@ class BehaviourUpliftModel(UpliftModel):
 
     def _users(self, data):
         """UserTensors of ``data`` (encoded and scaled as in training) and its (possibly empty) sequences."""
-        from campaignkit.models.inputs import as_user_data
-
         data = as_user_data(data)
         seq = data.sequences if (data.has_sequences and self.has_sequences_) else empty_sequences(data.user_id)
         tab = self.encoder_.transform(data.features)
@@ -355,8 +354,6 @@ class BehaviourUpliftModel(UpliftModel):
         """Each user's most likely next category (raw value), used by category-targeted campaigns (-1 for
         every user when the model was fitted without sequences)."""
         if not self.has_sequences_:
-            from campaignkit.models.inputs import as_user_data
-
             return np.full(len(as_user_data(data)), -1)
         return self._top_category(self.predict_next_category(data))
 
@@ -389,7 +386,7 @@ class BehaviourUpliftModel(UpliftModel):
         attrs = torch.as_tensor(cat["features"])
         identity = torch.as_tensor(identity_index(catalogue, self.identity_ids_))
         no_discount = torch.as_tensor((cat["amount"] <= 0) & (cat["depth"] <= 0))
-        keys = [k for k in ("participate", "convert", "revenue", "discount", "retain") if k in self.outcomes_]
+        keys = [k for k in LEARNED_OUTCOMES if k in self.outcomes_]
         collate, members = GatherCollate(users), []
         for net in self.networks_:
             net.eval()
@@ -426,7 +423,7 @@ class BehaviourUpliftModel(UpliftModel):
         return Prediction(
             user_id=data.user_id,
             campaign_ids=catalogue["campaign_id"].astype(str).tolist(),
-            **{k: mean.get(k) for k in ("participate", "convert", "revenue", "discount", "profit", "contact", "retain")},
+            **{k: mean.get(k) for k in PREDICTION_FIELDS},
             std=std,
             target_category=tc,
             extra={k: mean[k] for k in _EXTRA_KEYS},
@@ -466,8 +463,7 @@ class BehaviourUpliftModel(UpliftModel):
             Array of shape (n_users, n_campaigns) (column 0 is zero), or ``(mean, std)``.
         """
         self._check_fitted()
-        valid = (*[k for k in ("participate", "convert", "revenue", "discount", "retain") if k in self.outcomes_],
-                 "profit", "contact", *_EXTRA_KEYS)
+        valid = (*[k for k in LEARNED_OUTCOMES if k in self.outcomes_], "profit", "contact", *_EXTRA_KEYS)
         if outcome not in valid:
             raise ParameterError(f"outcome must be one of {valid}, got {outcome!r}")
         cat = self._catalogue(catalogue)
@@ -497,11 +493,7 @@ class BehaviourUpliftModel(UpliftModel):
             "outcomes": list(self.outcomes_),
             "identity_ids": list(self.identity_ids_),
             "has_sequences": bool(self.has_sequences_),
-            "encoder": {
-                "numeric": [str(c) for c in self.encoder_.numeric_columns_],
-                "categories": {str(k): [str(v) for v in lv] for k, lv in self.encoder_.categories_.items()},
-                "dropped": {str(k): str(v) for k, v in self.encoder_.dropped_.items()},
-            },
+            "encoder": self.encoder_.get_state(),
         }
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -534,12 +526,7 @@ class BehaviourUpliftModel(UpliftModel):
         model.outcomes_ = tuple(payload["outcomes"])
         model.identity_ids_ = list(payload["identity_ids"])
         model.has_sequences_ = bool(payload["has_sequences"])
-        enc = TabularEncoder()
-        enc.numeric_columns_ = list(payload["encoder"]["numeric"])
-        enc.categories_ = {k: list(v) for k, v in payload["encoder"]["categories"].items()}
-        enc.dropped_ = dict(payload["encoder"]["dropped"])
-        enc.feature_names_ = enc.numeric_columns_ + [f"{c}={lv}" for c, levels in enc.categories_.items() for lv in levels]
-        model.encoder_ = enc
-        model.feature_names_ = list(enc.feature_names_)
+        model.encoder_ = TabularEncoder.from_state(payload["encoder"])
+        model.feature_names_ = list(model.encoder_.feature_names_)
         model.history_ = pd.DataFrame()
         return model

@@ -224,10 +224,31 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
+        self._set_names()
+        return self
+
+    def _set_names(self) -> None:
         self.feature_names_ = [str(c) for c in self.numeric_columns_] + [
             f"{c}={lv}" for c, levels in self.categories_.items() for lv in levels
         ]
-        return self
+
+    def get_state(self) -> dict:
+        """What ``fit`` recorded, as plain lists and dicts of strings (for ``torch.save(weights_only)``)."""
+        return {
+            "numeric": [str(c) for c in self.numeric_columns_],
+            "categories": {str(k): [str(v) for v in lv] for k, lv in self.categories_.items()},
+            "dropped": {str(k): str(v) for k, v in self.dropped_.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> TabularEncoder:
+        """A fitted encoder from :meth:`get_state`'s output."""
+        enc = cls()
+        enc.numeric_columns_ = list(state["numeric"])
+        enc.categories_ = {k: list(v) for k, v in state["categories"].items()}
+        enc.dropped_ = dict(state["dropped"])
+        enc._set_names()
+        return enc
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Encode ``frame`` as at fit time; DataFrame of float64 with the index of ``frame``.

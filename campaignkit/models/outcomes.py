@@ -19,7 +19,15 @@ import pandas as pd
 
 from campaignkit.errors import SchemaError
 
-__all__ = ["Outcome", "OUTCOMES", "OUTCOME_NAMES", "outcome", "present_outcomes", "check_outcomes"]
+__all__ = [
+    "Outcome",
+    "OUTCOMES",
+    "OUTCOME_NAMES",
+    "LEARNED_OUTCOMES",
+    "outcome",
+    "present_outcomes",
+    "check_outcomes",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,10 @@ OUTCOMES: tuple[Outcome, ...] = (
 """Every outcome channel, in the order predictions list them."""
 
 OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
+
+LEARNED_OUTCOMES: tuple[str, ...] = tuple(k for k in OUTCOME_NAMES if k != "profit")
+"""Outcomes every model learns from the log; profit follows from them and the campaign economics
+(:mod:`campaignkit.models.profit`)."""
 
 _BY_NAME = {o.name: o for o in OUTCOMES}
 

@@ -9,7 +9,7 @@ Ensemble models also fill ``std`` (standard deviations across members, same keys
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -148,7 +148,3 @@ class Prediction:
             target_category=cat(lambda p: np.asarray(p.target_category)),
             extra={k: cat(lambda p, k=k: p.extra[k]) for k in first.extra},
         )
-
-    def field_names(self) -> list[str]:
-        """Every dataclass field name (for introspection)."""
-        return [f.name for f in fields(self)]
