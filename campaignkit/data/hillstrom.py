@@ -227,6 +227,10 @@ def arm_effects(log: pd.DataFrame, *, control: str = "control", alpha: float = 0
     return pd.DataFrame(rows)
 
 
+_HISTORY_SEGMENTS = ("1) $0 - $100", "2) $100 - $200", "3) $200 - $350", "4) $350 - $500", "5) $500 - $750",
+                     "6) $750 - $1,000", "7) $1,000 +")
+"""The file's spend-history bands (``zip_code`` spells ``Surburban`` as published; ``Suburban`` is allowed)."""
+
 _JOINT = TableSchema(
     "hillstrom",
     (
@@ -238,6 +242,15 @@ _JOINT = TableSchema(
         Column("converted", "int", min_value=0, max_value=1),
         Column("revenue", "float", min_value=0.0),
         Column("retained", "float", required=False, nullable=True),
+        # the customer's attributes: validated with the row, so none is coerced to missing or kept out of range
+        Column("recency", "int", min_value=1, max_value=12),
+        Column("history_segment", "str", vocabulary=_HISTORY_SEGMENTS),
+        Column("history", "float", min_value=0.0),
+        Column("mens", "int", min_value=0, max_value=1),
+        Column("womens", "int", min_value=0, max_value=1),
+        Column("zip_code", "str", vocabulary=("urban", "surburban", "suburban", "rural")),
+        Column("newbie", "int", min_value=0, max_value=1),
+        Column("channel", "str", vocabulary=("phone", "web", "multichannel")),
     ),
     key=("user_id",),
     user_col="user_id",
@@ -291,6 +304,7 @@ def load_hillstrom(path=None, *, download: bool = True) -> HillstromData:
         "participated": frame["visit"],
         "converted": frame["conversion"],
         "revenue": frame["spend"],
+        **{c: frame[c] for c in _USER_COLS},
         "arm": arm,
         "_source_file": frame["_source_file"],
         "_source_row": frame["_source_row"],
@@ -298,14 +312,14 @@ def load_hillstrom(path=None, *, download: bool = True) -> HillstromData:
     # Validate the joined exposure+outcome row once, so a row is kept or quarantined as a whole.
     res = validate(rows, _JOINT, campaigns=_campaigns(), prior_quarantine=raw.rejected)
     kept = res.kept
-    keep_ids = kept["user_id"].to_numpy()
-    users_src = frame.loc[frame["_source_row"].isin(keep_ids), _USER_COLS].reset_index(drop=True)
-    users = pd.concat([kept[["user_id"]].reset_index(drop=True), users_src], axis=1)
-    for c in ("recency", "mens", "womens", "newbie"):
-        users[c] = pd.to_numeric(users[c], errors="coerce").astype("Int64")
-    users["history"] = pd.to_numeric(users["history"], errors="coerce")
+    # numbers come checked from the validation; text keeps the file's spelling (validation lower-cases it)
+    users = kept[["user_id", "recency", "history", "mens", "womens", "newbie"]].reset_index(drop=True)
+    text = frame.set_index("_source_row").loc[kept["user_id"].to_numpy()]
     for c in ("history_segment", "zip_code", "channel"):
-        users[c] = users[c].astype("string")
+        users[c] = pd.array(text[c].astype("string").str.strip().to_numpy(), dtype="string")
+    users = users[["user_id"] + _USER_COLS]
+    for c in ("recency", "mens", "womens", "newbie"):
+        users[c] = users[c].astype("Int64")
     exposures = kept[["user_id", "campaign_id", "assigned_ts", "propensity", "arm"]].copy()
     exposures["campaign_id"] = exposures["campaign_id"].astype("string")
     outcomes = kept[["user_id", "campaign_id", "participated", "converted", "revenue", "retained"]].copy()

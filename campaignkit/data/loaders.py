@@ -17,6 +17,8 @@ import csv
 import glob as _glob
 import gzip
 import io
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,7 @@ _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _OTHER_DELIMITERS = (";", "\t", "|")
 _NULLS = ["", "NA", "N/A", "NULL", "null", "None"]
 """Text read as missing; ``NaN`` is not among them, so a NaN price is reported as non-finite."""
+_BLANK_LINE = re.compile(r"^[ \t\f\v]+(?=\r?$)", re.M)
 
 
 @dataclass
@@ -75,14 +78,39 @@ def resolve_paths(path) -> list[Path]:
     else:
         p = Path(text).expanduser()
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and _fmt_of(f, None, strict=False))
+            files = sorted(f for f in _walk(p) if _fmt_of(f, None, strict=False))
         elif p.is_file():
             files = [p]
         else:
             raise DataNotFoundError(f"[file_not_found] no such file or folder: {text!r}")
+    files = _unique_files(files)
     if not files:
         raise DataNotFoundError(f"[file_not_found] {text!r} matches no CSV or Parquet file")
     return files
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every file below ``folder``, following folder links but entering each real folder once (no loops)."""
+    seen, out = set(), []
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        st = os.stat(root)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        out += [Path(root) / n for n in names if (Path(root) / n).is_file()]
+    return out
+
+
+def _unique_files(files: list[Path]) -> list[Path]:
+    """Drop repeats of one real file (reached through links or a link loop), keeping the first path."""
+    seen, out = set(), []
+    for f in files:
+        real = os.path.realpath(f)
+        if real not in seen:
+            seen.add(real)
+            out.append(f)
+    return out
 
 
 def _fmt_of(path: Path, fmt: str | None, strict: bool = True) -> str | None:
@@ -134,11 +162,15 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
         line = text[: text.index("\x00")].count("\n")
         raise SchemaError("encoding", "a NUL character inside the text (a binary or corrupted file)", file=file,
                           row=max(line - 1, 0))
+    # A line of only spaces or tabs is a blank line, wherever it stands (before the header too): no record.
+    text = _BLANK_LINE.sub("", text)
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     if first.startswith("sep=") and len(first.strip()) == 5:  # Excel's delimiter hint line
         sep = first.strip()[4]
         text = text[text.index(first) + len(first):].lstrip("\r\n")
-        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        # A line of only spaces or tabs is a blank line, wherever it stands (before the header too): no record.
+    text = _BLANK_LINE.sub("", text)
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
     header = next(csv.reader([first], delimiter=sep))
     header = [h.strip() for h in header]
     if len(header) == 1:
@@ -205,11 +237,18 @@ def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
         if path.stat().st_size == 0:
             raise SchemaError("empty_file", "the file is empty", file=file) from None
         raise SchemaError("encoding", f"not a readable Parquet file: {exc}", file=file) from None
+    names = pf.schema_arrow.names
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise SchemaError("duplicate_column", f"the file names {dupes} more than once", file=file, column=dupes[0])
     cols = None
     if columns is not None:
-        have = set(pf.schema_arrow.names)
+        have = set(names)
         cols = [c for c in columns if c in have]
-    frame = pf.read(columns=cols).to_pandas()
+    try:
+        frame = pf.read(columns=cols).to_pandas()
+    except (pa.ArrowException, OSError) as exc:
+        raise SchemaError("encoding", f"the Parquet data do not read: {exc}", file=file) from None
     frame[SOURCE_FILE] = file
     frame[SOURCE_ROW] = np.arange(len(frame), dtype="int64")
     return frame

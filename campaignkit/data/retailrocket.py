@@ -77,7 +77,8 @@ def load_retailrocket(events, *, item_properties=None, prices: pd.DataFrame | No
         raise SchemaError("required_column", f"a RetailRocket event log needs timestamp, visitorid, event, itemid; "
                           f"found {[c for c in frame.columns if not c.startswith('_')]}", file=label,
                           column=missing[0])
-    frame = frame.rename(columns=RETAILROCKET_COLUMNS)
+    clash = [t for s_, t in RETAILROCKET_COLUMNS.items() if t in frame.columns and s_ in frame.columns]
+    frame = frame.drop(columns=clash).rename(columns=RETAILROCKET_COLUMNS)  # the RetailRocket names win
     ev = frame["event_type"].astype("string").str.strip().str.lower()
     mapped = ev.map(RETAILROCKET_EVENT_MAP)
     frame["event_type"] = mapped.where(mapped.notna(), frame["event_type"])  # unknown names: vocabulary rule
@@ -100,10 +101,12 @@ def load_retailrocket(events, *, item_properties=None, prices: pd.DataFrame | No
         frame["price"] = np.nan
         nullable = ["price"]
     if "transaction_id" in frame:
-        tid = pd.to_numeric(frame["transaction_id"], errors="coerce")
         raw_tid = frame["transaction_id"]
-        if not (tid.isna() & raw_tid.notna()).any():  # all numeric: Int64; otherwise keep the text
-            frame["transaction_id"] = tid.astype("Int64")
+        text = raw_tid.astype("string").str.strip()
+        given = text.notna() & (text != "")
+        whole = text.str.fullmatch(r"-?[0-9]{1,18}").fillna(False)
+        if not (given & ~whole).any():  # every id a whole number that fits int64: Int64; otherwise keep the text
+            frame["transaction_id"] = pd.to_numeric(text.where(given)).astype("Int64")
     res = validate(frame, "events", source_file=label, users=users, nullable=nullable,
                    check_duplicates=check_duplicates, prior_quarantine=raw.rejected)
     res.sources = raw.files

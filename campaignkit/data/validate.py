@@ -31,7 +31,13 @@ SOURCE_ROW = "_source_row"
 """Provenance column a loader attaches: the 0-based data row in that file (CSV line = row + 2)."""
 
 QUARANTINE_COLUMNS = ["rule", "reason", "source_file", "source_row"]
-_TZ_RE = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+_TZ_RE = re.compile(r"[Tt ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+"""An offset after a time of day; a date alone (``2024-01-15``) carries none, whatever its last digits."""
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,19}")
+"""Whole numbers as text, ASCII digits only (``\\d`` would take Arabic-Indic and other digits too)."""
+_LABEL_INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
+"""Labels read as integers: canonical form only, so ``007`` or ``+5`` stay the text they are."""
+_INT64_MAX = np.iinfo(np.int64).max
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 
@@ -181,8 +187,15 @@ def _is_nan_text(s: pd.Series) -> np.ndarray:
 
 
 def _exact_int(s: pd.Series, num: pd.Series) -> pd.Series:
-    """Integers without a float round trip where the input allows it (Int64; NA where not an integer)."""
+    """Integers without a float round trip where the input allows it (Int64; NA where not exact).
+
+    NA comes back for values that are not whole numbers, beyond int64 (unsigned 64-bit input too), or given
+    as floats at or beyond 2**53, where a float no longer holds every integer: the caller quarantines those.
+    """
     if pd.api.types.is_integer_dtype(s.dtype):
+        if pd.api.types.is_unsigned_integer_dtype(s.dtype):
+            wide = s.astype("UInt64")
+            return wide.mask((wide > _INT64_MAX).fillna(False)).astype("Int64")
         return s.astype("Int64")
     out = pd.Series(pd.NA, index=s.index, dtype="Int64")
     v = num.to_numpy()
@@ -191,13 +204,19 @@ def _exact_int(s: pd.Series, num: pd.Series) -> pd.Series:
     out[safe] = v[safe].astype("int64")
     if _is_text(s):
         text = s.astype("string").str.strip()
-        body = text.str.lstrip("+-")
-        filled = body.fillna("")
-        digits = (text.str.fullmatch(r"[+-]?\d{1,19}").fillna(False).to_numpy(dtype=bool)
-                  & ((filled.str.len() < 19) | (filled <= "9223372036854775807")).to_numpy(dtype=bool))
+        body = text.str.lstrip("+-").str.lstrip("0").fillna("")
+        digits = (text.str.fullmatch(_INT_TEXT).fillna(False).to_numpy(dtype=bool)
+                  & ((body.str.len() < 19) | ((body.str.len() == 19) & (body <= str(_INT64_MAX))))
+                  .to_numpy(dtype=bool))
         if digits.any():
             out[digits] = pd.to_numeric(text[digits]).astype("int64").to_numpy()
     return out
+
+
+def _flag_inexact(flags: _Flags, exact: pd.Series, miss: np.ndarray, raw: pd.Series, name: str) -> None:
+    """Quarantine whole numbers that do not survive as int64 (beyond int64, or floats at or past 2**53)."""
+    flags.flag(~miss & exact.isna().to_numpy(), "range", lambda i: [
+        f"column {name!r}: {v!r} is not exactly representable as a 64-bit integer" for v in _values(raw, i)])
 
 
 def _all_integers(s: pd.Series, miss: np.ndarray) -> bool:
@@ -206,7 +225,7 @@ def _all_integers(s: pd.Series, miss: np.ndarray) -> bool:
     if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):
         return False
     text = s.astype("string").str.strip()[~miss]
-    return bool(len(text)) and bool(text.str.fullmatch(r"[+-]?\d{1,18}").all())
+    return bool(len(text)) and bool(text.str.fullmatch(_LABEL_INT).all())
 
 
 def _values(s: pd.Series, idx: np.ndarray) -> list:
@@ -311,6 +330,10 @@ def validate(
         raise SchemaError("dtype", f"expected a pandas DataFrame, got {type(df).__name__}", file=source_file)
     files = df[SOURCE_FILE] if SOURCE_FILE in df else None
     file_label = source_file or (str(files.iloc[0]) if files is not None and len(files) else None)
+    dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+    if dupes:
+        raise SchemaError("duplicate_column", f"the table names {dupes} more than once", file=file_label,
+                          column=dupes[0])
     missing_cols = [c for c in schema.required if c not in df.columns]
     if missing_cols:
         raise SchemaError(
@@ -351,10 +374,15 @@ def validate(
                     f"column {c.name!r}: {v!r} is not an integer" for v in _values(s, i)])
                 checks[c.name] = num
                 out[c.name] = _exact_int(s, num)  # float64 would round ids above 2**53
+                _flag_inexact(flags, out[c.name], m, s, c.name)
             else:
                 out[c.name] = num
         elif c.kind == "ts":
             out[c.name] = _convert_ts(s, c.name, m, flags, naive_tz=naive_tz, ts_unit=ts_unit, file=file_label)
+            # whatever the path (numbers out of range or infinite, a local time that does not exist): a
+            # value that was there and did not become a time is never kept as a silent NaT
+            flags.flag(~m & out[c.name].isna().to_numpy(), "timestamp", lambda i, s=s, c=c: [
+                f"column {c.name!r}: {v!r} is not a finite timestamp in range" for v in _values(s, i)])
         elif c.kind == "bool":
             if pd.api.types.is_bool_dtype(s.dtype):
                 out[c.name] = s.astype("boolean")
@@ -367,7 +395,8 @@ def validate(
                     f"column {c.name!r}: {v!r} is not a boolean" for v in _values(s, i)])
                 out[c.name] = val
         elif c.kind == "label" and _all_integers(s, m):
-            out[c.name] = _convert_number(s)
+            out[c.name] = _exact_int(s, _convert_number(s))
+            _flag_inexact(flags, out[c.name], m, s, c.name)
         else:  # str, or a label with non-integer values
             text = s.astype("string").str.strip()
             text = text.where(~pd.Series(m, index=text.index))
@@ -482,7 +511,7 @@ def _final(s: pd.Series, c) -> pd.Series:
     if c.kind == "ts":
         return s.dt.as_unit("us") if s.dt.unit in ("s", "ms") else s
     if c.kind == "label":
-        if pd.api.types.is_float_dtype(s.dtype):
+        if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):
             return s.astype("Int64") if s.isna().any() else s.astype("int64")
         return s.astype("string")
     if c.kind == "str":
