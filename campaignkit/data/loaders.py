@@ -40,6 +40,9 @@ _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _OTHER_DELIMITERS = (";", "\t", "|")
 _NULLS = ["", "NA", "N/A", "NULL", "null", "None"]
 """Text read as missing; ``NaN`` is not among them, so a NaN price is reported as non-finite."""
+_NULLABLE_INT = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+                 pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+                 pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
 _BLANK_LINE = re.compile(r"^[ \t\f\v]+(?=\r?$)", re.M)
 
 
@@ -246,7 +249,11 @@ def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
         have = set(names)
         cols = [c for c in columns if c in have]
     try:
-        frame = pf.read(columns=cols).to_pandas()
+        table = pf.read(columns=cols)
+        frame = table.to_pandas()
+        for i, f in enumerate(table.schema):  # integers with gaps: nullable, not float64 (exact, not "3.0")
+            if pa.types.is_integer(f.type) and table.column(i).null_count:
+                frame[f.name] = table.column(i).to_pandas(types_mapper=_NULLABLE_INT.get)
     except (pa.ArrowException, OSError) as exc:
         raise SchemaError("encoding", f"the Parquet data do not read: {exc}", file=file) from None
     frame[SOURCE_FILE] = file

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,9 @@ SOURCE_ROW = "_source_row"
 QUARANTINE_COLUMNS = ["rule", "reason", "source_file", "source_row"]
 _TZ_RE = re.compile(r"[Tt ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
 """An offset after a time of day; a date alone (``2024-01-15``) carries none, whatever its last digits."""
-_INT_TEXT = re.compile(r"[+-]?[0-9]{1,19}")
+_INT_TEXT = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
 """Whole numbers as text, ASCII digits only (``\\d`` would take Arabic-Indic and other digits too)."""
+_POINT_ZEROS = re.compile(r"\.0*$")
 _LABEL_INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
 """Labels read as integers: canonical form only, so ``007`` or ``+5`` stay the text they are."""
 _INT64_MAX = np.iinfo(np.int64).max
@@ -201,16 +203,36 @@ def _exact_int(s: pd.Series, num: pd.Series) -> pd.Series:
     v = num.to_numpy()
     with np.errstate(invalid="ignore"):
         safe = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
-    out[safe] = v[safe].astype("int64")
-    if _is_text(s):
-        text = s.astype("string").str.strip()
-        body = text.str.lstrip("+-").str.lstrip("0").fillna("")
-        digits = (text.str.fullmatch(_INT_TEXT).fillna(False).to_numpy(dtype=bool)
-                  & ((body.str.len() < 19) | ((body.str.len() == 19) & (body <= str(_INT64_MAX))))
-                  .to_numpy(dtype=bool))
-        if digits.any():
-            out[digits] = pd.to_numeric(text[digits]).astype("int64").to_numpy()
+    if not _is_text(s):
+        out[safe] = v[safe].astype("int64")
+        return out
+    text = s.astype("string").str.strip()
+    digits = text.str.fullmatch(_INT_TEXT).fillna(False).to_numpy(dtype=bool)
+    if digits.any():
+        whole = text[digits].str.replace(_POINT_ZEROS, "", regex=True)
+        body = whole.str.lstrip("+-").str.lstrip("0")
+        fits = ((body.str.len() < 19) | ((body.str.len() == 19) & (body <= str(_INT64_MAX)))).to_numpy(dtype=bool)
+        idx = np.flatnonzero(digits)[fits]
+        out.iloc[idx] = pd.to_numeric(whole[fits]).astype("int64").to_numpy()
+    # other spellings ("1e3") only when the text is exactly a whole number: "5000000000000000.5" is not
+    with np.errstate(invalid="ignore"):
+        other = np.flatnonzero(np.isfinite(v) & (v == np.round(v)) & ~digits)
+    if len(other):
+        exact = [_whole(t) for t in text.iloc[other]]
+        got = np.array([e is not None for e in exact], dtype=bool)
+        out.iloc[other[got]] = np.array([e for e in exact if e is not None], dtype="int64")
     return out
+
+
+def _whole(text: str) -> int | None:
+    """The exact int64 a numeric text denotes, or None (a fraction, beyond int64, not a number)."""
+    try:
+        d = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    if not d.is_finite() or d != d.to_integral_value() or abs(d) > _INT64_MAX:
+        return None
+    return int(d)
 
 
 def _flag_inexact(flags: _Flags, exact: pd.Series, miss: np.ndarray, raw: pd.Series, name: str) -> None:
@@ -266,9 +288,10 @@ def _convert_ts(s: pd.Series, name: str, miss: np.ndarray, flags: _Flags, *, nai
     unparsed = (has_tz & out.isna().to_numpy()) | (naive & local.isna().to_numpy())
     flags.flag(unparsed, "timestamp", lambda i: [f"column {name!r}: {v!r} is not an ISO 8601 timestamp"
                                                  for v in _values(s, i)])
+    zoned = has_tz & out.notna().to_numpy()  # only a time that parses sets the file's convention
     if naive.any():
-        if has_tz.any() or naive_tz is None:
-            why = "while other rows carry one" if has_tz.any() else "and naive_tz=None"
+        if zoned.any() or naive_tz is None:
+            why = "while other rows carry one" if zoned.any() else "and naive_tz=None"
             flags.flag(naive, "timezone", lambda i: [f"column {name!r}: {v!r} has no time-zone offset {why}"
                                                      for v in _values(text, i)])
         else:
