@@ -12,6 +12,8 @@ rows_quarantined`` holds, always. Checks run in this order: ``field_count`` (the
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,8 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from campaignkit._atomic import atomic_path, clean_leftovers
 from campaignkit.data.schema import ROW_RULES, RULES, TableSchema, campaign_types, get_schema
-from campaignkit.errors import CampaignkitError, SchemaError
+from campaignkit.errors import CampaignkitError, DataNotFoundError, ParameterError, SchemaError
 
 __all__ = ["ValidationResult", "validate", "SOURCE_FILE", "SOURCE_ROW"]
 
@@ -32,6 +35,9 @@ SOURCE_ROW = "_source_row"
 """Provenance column a loader attaches: the 0-based data row in that file (CSV line = row + 2)."""
 
 QUARANTINE_COLUMNS = ["rule", "reason", "source_file", "source_row"]
+_SAVED = {"kept": "kept.parquet", "quarantine": "quarantine.csv", "report": "report.csv",
+          "manifest": "validation.json"}
+"""The files :meth:`ValidationResult.save` writes (the manifest, with their checksums, last)."""
 _TZ_RE = re.compile(r"[Tt ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
 """An offset after a time of day; a date alone (``2024-01-15``) carries none, whatever its last digits."""
 _INT_TEXT = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
@@ -110,21 +116,60 @@ class ValidationResult:
         return out
 
     def save(self, folder) -> dict[str, Path]:
-        """Write ``kept.parquet``, ``quarantine.csv`` (values as text) and ``report.csv`` into ``folder``.
+        """Write ``kept.parquet``, ``quarantine.csv`` (values as text), ``report.csv`` and ``validation.json``.
+
+        The folder is written whole under a hidden sibling name and swapped into place in one step, so a
+        kill leaves the previous result or this one, never a mix; :meth:`load` reads it back and checks it.
 
         Args:
-            folder: Output folder (created).
+            folder: Output folder, owned by the result: it may hold only an earlier saved result.
 
         Returns:
-            ``{"kept", "quarantine", "report"}`` -> paths written.
+            ``{"kept", "quarantine", "report", "manifest"}`` -> paths written.
+
+        Raises:
+            ParameterError: ``folder`` holds files that are not a saved result (they would be replaced).
         """
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {"kept": out / "kept.parquet", "quarantine": out / "quarantine.csv", "report": out / "report.csv"}
-        self.kept.to_parquet(paths["kept"], index=False)
-        self.quarantine.astype("string").to_csv(paths["quarantine"], index=False)
-        self.report().to_csv(paths["report"], index=False)
-        return paths
+        if out.exists():
+            foreign = sorted(p.name for p in out.iterdir() if p.name not in _SAVED.values())
+            if not out.is_dir() or foreign:
+                raise ParameterError(f"ValidationResult.save: {str(out)!r} holds {foreign or 'a file'}, not a saved "
+                                     "result; save into a new or empty folder")
+        with atomic_path(out, folder=True) as tmp:
+            self.kept.to_parquet(tmp / _SAVED["kept"], index=False)
+            self.quarantine.astype("string").to_csv(tmp / _SAVED["quarantine"], index=False)
+            self.report().to_csv(tmp / _SAVED["report"], index=False)
+            manifest = {"table": self.table, "rows_in": self.rows_in, "counts": self.counts,
+                        "sources": list(self.sources),
+                        "sha256": {k: _sha256(tmp / v) for k, v in _SAVED.items() if k != "manifest"}}
+            (tmp / _SAVED["manifest"]).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        return {k: out / v for k, v in _SAVED.items()}
+
+    @classmethod
+    def load(cls, folder) -> ValidationResult:
+        """Read a result written by :meth:`save`, checking every file against the saved checksums.
+
+        The quarantine comes back as text, as saved.
+
+        Raises:
+            DataNotFoundError: No saved result in ``folder``.
+            CampaignkitError: A file is missing or changed, or the rows do not reconcile.
+        """
+        folder = Path(folder)
+        clean_leftovers(folder)
+        mfile = folder / _SAVED["manifest"]
+        if not mfile.is_file():
+            raise DataNotFoundError(f"no saved validation result in {str(folder)!r} ({_SAVED['manifest']} missing)")
+        manifest = json.loads(mfile.read_text(encoding="utf-8"))
+        for key, digest in manifest["sha256"].items():
+            f = folder / _SAVED[key]
+            if not f.is_file() or _sha256(f) != digest:
+                raise CampaignkitError(f"saved validation result {str(folder)!r}: {f.name} is missing or changed")
+        kept = pd.read_parquet(folder / _SAVED["kept"])
+        quarantine = pd.read_csv(folder / _SAVED["quarantine"], dtype="string", keep_default_na=False)
+        return cls(kept, quarantine, {k: int(v) for k, v in manifest["counts"].items()}, int(manifest["rows_in"]),
+                   manifest["table"], list(manifest["sources"]))
 
     @classmethod
     def concat(cls, results: Iterable[ValidationResult]) -> ValidationResult:
@@ -511,6 +556,14 @@ def validate(
     return ValidationResult(kept, quarantine, counts, rows_in, schema.name,
                             sorted(set(map(str, files.unique()))) if files is not None else
                             ([source_file] if source_file else []))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _duplicated(frame: pd.DataFrame) -> np.ndarray:

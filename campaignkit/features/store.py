@@ -9,8 +9,9 @@ Layout::
 
 :meth:`FeatureStore.build` reuses an existing build whose manifest parameters (cutoff, lengths, edges,
 input fingerprint) equal the requested ones, so notebooks and the CLI do not recompute; ``force=True``
-rebuilds. A build is written to a temporary folder and renamed into place, so a crash never leaves a
-half store under the final name.
+rebuilds. A build is written to a hidden sibling folder and swapped into place in one step
+(:mod:`campaignkit._atomic`), so a kill leaves the old store or the new one, never a half store, and the
+next build cleans what a killed one left.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from campaignkit import __version__
+from campaignkit._atomic import atomic_path, clean_leftovers
 from campaignkit.config import PROCESSED_DATA_DIR
 from campaignkit.errors import CampaignkitError, DataNotFoundError, ParameterError
 from campaignkit.features import _duck
@@ -180,25 +182,34 @@ class FeatureStore:
             "users_fingerprint": input_fingerprint(users),
             "campaignkit_version": __version__,
         }
+        clean_leftovers(final)  # a swap killed midway: the old store goes back under its name
         if not force and (final / MANIFEST).is_file():
             existing = cls(final)
             if existing.manifest.get("parameters") == params and all(
                     (final / rel).is_file() for rel in existing.manifest.get("checksums", {})):
                 return existing
-        tmp = root / f".{name}.building-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        try:
+        _clean_legacy(root, str(name))
+        # built under a hidden sibling and swapped in whole: a kill leaves the old store or the new one,
+        # and the next build removes what a killed one left behind
+        with atomic_path(final, folder=True) as tmp:
             manifest = _build_into(tmp, events, users, cutoff, params, chunk_users, categories,
                                    max_categories, recency_cap_days, threads, memory_limit, progress)
             manifest["name"] = str(name)
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str), "utf-8")
-            if final.exists():
-                shutil.rmtree(final)
-            tmp.rename(final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return cls(final)
+
+
+def _clean_legacy(root: Path, name: str) -> None:
+    """Remove ``.<name>.building-<pid>`` folders that earlier versions' killed builds left behind."""
+    for tmp in root.glob(f".{name}.building-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                shutil.rmtree(tmp, ignore_errors=True)
+            except PermissionError:  # pragma: no cover - another user's build
+                pass
 
 
 def _jsonable(v):

@@ -29,6 +29,7 @@ import pandas as pd
 import pytorch_lightning as pl
 import torch
 
+from campaignkit._atomic import atomic_path
 from campaignkit.config import resolve_seed
 from campaignkit.errors import CampaignkitError, ParameterError
 from campaignkit.models.base import UpliftModel
@@ -496,8 +497,8 @@ class BehaviourUpliftModel(UpliftModel):
             "encoder": self.encoder_.get_state(),
         }
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(payload, path)
+        with atomic_path(path) as tmp:  # a kill leaves the old file or the new one
+            torch.save(payload, tmp)
         return path
 
     @classmethod

@@ -2,14 +2,14 @@
 
 Layout: ``<path>/users/part-00000.parquet ...``, ``<path>/events/part-00000.parquet ...`` (and
 ``<path>/traits/`` when asked), one part per chunk of users, plus ``<path>/world.json`` with the
-parameters. A user's data depend only on the seed and their id, so the concatenated tables are identical
+parameters, written last. The folder is built under a hidden sibling name and swapped into place in one
+step (:mod:`campaignkit._atomic`), so a kill leaves the old world or the new one. A user's data depend only on the seed and their id, so the concatenated tables are identical
 whatever ``chunk_users`` is.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -18,12 +18,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from campaignkit._atomic import atomic_path, clean_leftovers
 from campaignkit.data.world.core import _cutoff
 from campaignkit.data.world.generate import check_int, generate_range
 from campaignkit.data.world.traits import make_items, resolve_seed
-from campaignkit.errors import DataNotFoundError, ParameterError
+from campaignkit.errors import CampaignkitError, DataNotFoundError, ParameterError
 
 __all__ = ["write_world_parquet", "read_world_parquet"]
+
+META = "world.json"
+"""Written last into a world folder: its parameters and part count (a folder without it is not a world)."""
 
 
 def _write(df: pd.DataFrame, file: Path) -> None:
@@ -72,42 +76,46 @@ def write_world_parquet(
     seed = resolve_seed(random_state)
     cut = _cutoff(cutoff)
     out = Path(path)
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise ParameterError(f"{out} exists and is not empty; pass overwrite=True to replace it")
-        shutil.rmtree(out)
+    clean_leftovers(out)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"{out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ParameterError(f"{out} exists and is not empty; pass overwrite=True to replace it")
     tables = ["users", "events"] + (["traits"] if with_traits else [])
-    for t in tables:
-        (out / t).mkdir(parents=True, exist_ok=True)
     items = make_items(seed, n_categories)
     t0 = time.perf_counter()
     n_events = 0
     starts = list(range(0, n_users, chunk_users))
-    for i, lo in enumerate(
-        tqdm(starts, desc="world parquet", unit="chunk", disable=None if progress is None else not progress)
-    ):
-        hi = min(lo + chunk_users, n_users)
-        users, events, traits, _, _ = generate_range(
-            seed, lo, hi, items, history_days, campaign_days, cut, with_truth=with_traits
-        )
-        _write(users, out / "users" / f"part-{i:05d}.parquet")
-        _write(events, out / "events" / f"part-{i:05d}.parquet")
-        if with_traits:
-            _write(traits.reset_index(names="user_id"), out / "traits" / f"part-{i:05d}.parquet")
-        n_events += len(events)
-        del users, events, traits
-    meta = {
-        "n_users": n_users,
-        "n_events": n_events,
-        "seed": seed,
-        "n_categories": n_categories,
-        "history_days": history_days,
-        "campaign_days": campaign_days,
-        "cutoff": cut.isoformat(),
-        "chunk_users": chunk_users,
-        "tables": tables,
-    }
-    (out / "world.json").write_text(json.dumps(meta, indent=2))
+    # built in a hidden sibling and swapped in whole: a kill leaves the old world or the new one
+    with atomic_path(out, folder=True) as tmp:
+        for t in tables:
+            (tmp / t).mkdir()
+        for i, lo in enumerate(
+            tqdm(starts, desc="world parquet", unit="chunk", disable=None if progress is None else not progress)
+        ):
+            hi = min(lo + chunk_users, n_users)
+            users, events, traits, _, _ = generate_range(
+                seed, lo, hi, items, history_days, campaign_days, cut, with_truth=with_traits
+            )
+            _write(users, tmp / "users" / f"part-{i:05d}.parquet")
+            _write(events, tmp / "events" / f"part-{i:05d}.parquet")
+            if with_traits:
+                _write(traits.reset_index(names="user_id"), tmp / "traits" / f"part-{i:05d}.parquet")
+            n_events += len(events)
+            del users, events, traits
+        meta = {
+            "n_users": n_users,
+            "n_events": n_events,
+            "seed": seed,
+            "n_categories": n_categories,
+            "history_days": history_days,
+            "campaign_days": campaign_days,
+            "cutoff": cut.isoformat(),
+            "chunk_users": chunk_users,
+            "tables": tables,
+            "n_parts": len(starts),
+        }
+        (tmp / META).write_text(json.dumps(meta, indent=2))
     return {
         "path": str(out),
         "n_users": n_users,
@@ -128,10 +136,21 @@ def read_world_parquet(path, table: str = "events") -> pd.DataFrame:
         The concatenated table.
 
     Raises:
-        DataNotFoundError: When the folder or table does not exist.
+        DataNotFoundError: When the folder, its ``world.json`` or the table does not exist.
+        CampaignkitError: When a table holds fewer parts than ``world.json`` records.
     """
-    folder = Path(path) / table
-    files = sorted(folder.glob("part-*.parquet"))
-    if not files:
-        raise DataNotFoundError(f"no Parquet parts under {folder}; write them with write_world_parquet()")
+    root = Path(path)
+    clean_leftovers(root)
+    meta_file = root / META
+    if not meta_file.is_file():
+        raise DataNotFoundError(f"no complete world at {str(root)!r} ({META} missing); "
+                                "write one with write_world_parquet()")
+    meta = json.loads(meta_file.read_text())
+    if table not in meta.get("tables", []):
+        raise DataNotFoundError(f"the world at {str(root)!r} has no table {table!r}; it has {meta.get('tables')}")
+    files = sorted((root / table).glob("part-*.parquet"))
+    expected = meta.get("n_parts", len(files))
+    if len(files) != expected:
+        raise CampaignkitError(f"the world at {str(root)!r} is incomplete: {table}/ holds {len(files)} of "
+                               f"{expected} parts; write it again with write_world_parquet(overwrite=True)")
     return pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
