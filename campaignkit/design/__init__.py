@@ -1,0 +1,58 @@
+"""Campaign design: segments, budgeted multi-campaign assignment with a certificate, campaign parameters.
+
+- :mod:`~campaignkit.design.problem` - :class:`AssignmentProblem` (per-user value and spend of each
+  campaign, from a model's prediction, chunks of them, or the world's truth) and the limits as constraints
+- :mod:`~campaignkit.design.dual` - the Lagrangian dual, evaluated by streaming over users in chunks
+- :mod:`~campaignkit.design.assign` - :func:`assign`: the plan under a budget, caps and coverage, with the
+  dual bound, the certified gap and shadow prices
+- :mod:`~campaignkit.design.milp` - the same problem solved exactly by HiGHS, for checks on samples
+- :mod:`~campaignkit.design.curve` - the profit-versus-budget curve (multi-arm Qini), its truth and DR estimate
+- :mod:`~campaignkit.design.segments` - value tiers (RFM), churn-risk tiers, personas, segment profiles
+- :mod:`~campaignkit.design.parameters` - discount depth / threshold per segment from a grid, unseen ones too
+- :mod:`~campaignkit.design.compare` - plans at the same budget on the world's truth (oracle, rules, blanket)
+- :mod:`~campaignkit.design.synthetic` - random problems of any size in chunks, for scale runs
+- :mod:`~campaignkit.design.plots` - plots of the above (compute stays apart)
+"""
+
+from campaignkit.design.assign import Assignment, assign, constraint_usage, plan_value
+from campaignkit.design.compare import (
+    blanket_at_budget,
+    fit_to_budget,
+    oracle_problem,
+    rule_priority,
+    true_plan_value,
+    true_problem,
+)
+from campaignkit.design.curve import BudgetCurve, budget_curve, curve_dr, curve_true_value
+from campaignkit.design.milp import solve_lp, solve_milp
+from campaignkit.design.problem import AssignmentProblem, ConstraintSet, constraint_set, problem_arrays
+from campaignkit.design.segments import Personas, churn_risk_tiers, segment_profile, value_tiers
+from campaignkit.design.synthetic import random_chunks
+
+__all__ = [
+    "AssignmentProblem",
+    "ConstraintSet",
+    "constraint_set",
+    "problem_arrays",
+    "Assignment",
+    "assign",
+    "plan_value",
+    "constraint_usage",
+    "solve_milp",
+    "solve_lp",
+    "BudgetCurve",
+    "budget_curve",
+    "curve_true_value",
+    "curve_dr",
+    "value_tiers",
+    "churn_risk_tiers",
+    "Personas",
+    "segment_profile",
+    "true_problem",
+    "oracle_problem",
+    "true_plan_value",
+    "fit_to_budget",
+    "rule_priority",
+    "blanket_at_budget",
+    "random_chunks",
+]
