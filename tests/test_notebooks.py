@@ -14,6 +14,14 @@ NOTEBOOKS = discover_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
 
 SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "07_campaign_design": {
+        "profit_ratio_to_oracle": (-1.0, 1.0),
+        "profit_gain_over_value_tier_rule": (0.0, 1e6),  # the model's plan beats the seed's rule on the truth
+        "optimality_gap": (0.0, 1e-3),  # certified by the dual bound
+        "gap_to_highs": (-1e-9, 1e-3),  # HiGHS is optimal; the Lagrangian plan within 0.1% of it
+        "assign_seconds": (0.0, 30.0),
+        "unseen_config_regret": (0.0, 1.0),
+    },
     "11_hillstrom_case_study": {
         # the randomised visit effects of the whole file (published: +7.66 / +4.52 points)
         "ate_visit_mens": (0.076, 0.077),

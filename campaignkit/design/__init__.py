@@ -25,8 +25,22 @@ from campaignkit.design.compare import (
 )
 from campaignkit.design.curve import BudgetCurve, budget_curve, curve_dr, curve_true_value
 from campaignkit.design.milp import solve_lp, solve_milp
+from campaignkit.design.parameters import (
+    choose_parameters,
+    parameter_regret,
+    threshold_grid,
+    unseen_config_regret,
+    world_with_catalogue,
+)
+from campaignkit.design.plots import plot_budget_curves, plot_segment_uplift
 from campaignkit.design.problem import AssignmentProblem, ConstraintSet, constraint_set, problem_arrays
-from campaignkit.design.segments import Personas, churn_risk_tiers, segment_profile, value_tiers
+from campaignkit.design.segments import (
+    Personas,
+    churn_risk_tiers,
+    plan_by_segment,
+    segment_profile,
+    value_tiers,
+)
 from campaignkit.design.synthetic import random_chunks
 
 __all__ = [
@@ -48,6 +62,14 @@ __all__ = [
     "churn_risk_tiers",
     "Personas",
     "segment_profile",
+    "plan_by_segment",
+    "threshold_grid",
+    "choose_parameters",
+    "world_with_catalogue",
+    "parameter_regret",
+    "unseen_config_regret",
+    "plot_budget_curves",
+    "plot_segment_uplift",
     "true_problem",
     "oracle_problem",
     "true_plan_value",

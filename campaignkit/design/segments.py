@@ -23,7 +23,14 @@ from campaignkit.config import resolve_seed
 from campaignkit.errors import ParameterError
 from campaignkit.privacy import suppress_small
 
-__all__ = ["value_tiers", "churn_risk_tiers", "Personas", "segment_profile", "DEFAULT_MIN_SEGMENT"]
+__all__ = [
+    "value_tiers",
+    "churn_risk_tiers",
+    "Personas",
+    "segment_profile",
+    "plan_by_segment",
+    "DEFAULT_MIN_SEGMENT",
+]
 
 DEFAULT_MIN_SEGMENT = 20
 """Segments with fewer users are suppressed in profile tables."""
@@ -220,3 +227,28 @@ def segment_profile(
     out = suppress_small(table, count_col="n_users", min_size=min_size)
     out.loc[out["suppressed"], "best_campaign"] = None
     return out
+
+
+def plan_by_segment(choice, segment, campaign_ids, *, min_size: int = DEFAULT_MIN_SEGMENT) -> pd.DataFrame:
+    """Who gets what: the share of each segment's users per campaign of a plan.
+
+    Args:
+        choice: Array of shape (n_users,) of catalogue rows (0 = control).
+        segment: Array of shape (n_users,) of segment labels.
+        campaign_ids: Catalogue ids, control first.
+        min_size: Segments with fewer users are suppressed.
+
+    Returns:
+        DataFrame indexed by segment: ``n_users``, ``reach`` and one share column per campaign that anyone gets.
+    """
+    choice, segment = np.asarray(choice), np.asarray(segment)
+    if choice.shape != segment.shape:
+        raise ParameterError("choice and segment must have the same shape")
+    ids = np.asarray(campaign_ids, dtype=object)
+    table = pd.crosstab(
+        pd.Series(segment, name="segment"), pd.Series(ids[choice], name="campaign"), normalize="index"
+    )
+    table = table[[c for c in ids if c in table.columns]]
+    table.insert(0, "reach", 1.0 - table["control"] if "control" in table else 1.0)
+    table.insert(0, "n_users", pd.Series(segment).value_counts().reindex(table.index).to_numpy())
+    return suppress_small(table, count_col="n_users", min_size=min_size)
