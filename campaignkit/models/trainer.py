@@ -1,23 +1,93 @@
 """The one trainer factory: CPU, one GPU (bf16-mixed) or DDP with the same code.
 
 ``make_trainer(quick=True)`` holds the quick settings used by tests and quick mode (one epoch, a few
-batches, no logger, no checkpoint files, no progress bar).
+batches, no logger, no checkpoint files, no progress bar). With checkpoints on, files are written atomically
+and carry the random states, so ``trainer.fit(module, datamodule=dm, ckpt_path="last")`` resumes a killed
+fit to the weights an uninterrupted one reaches.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import random
 from pathlib import Path
 
+import numpy as np
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import Callback, EarlyStopping, ModelCheckpoint, TQDMProgressBar
 from pytorch_lightning.loggers import CSVLogger
+from pytorch_lightning.plugins.io import TorchCheckpointIO
 
+from campaignkit._atomic import atomic_path
 from campaignkit.errors import ParameterError
 
-__all__ = ["make_trainer", "resolve_accelerator", "BestWeights", "History"]
+__all__ = ["make_trainer", "resolve_accelerator", "BestWeights", "History", "AtomicCheckpointIO", "TrainingState"]
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning's checkpoint writer, through a temporary sibling renamed into place (a kill leaves the old
+    checkpoint or the new one; see :mod:`campaignkit._atomic`)."""
+
+    def save_checkpoint(self, checkpoint, path, storage_options=None) -> None:
+        if storage_options is not None:
+            raise ParameterError("AtomicCheckpointIO takes no storage_options")
+        with atomic_path(path) as tmp:
+            torch.save(checkpoint, tmp)
+
+
+class TrainingState(Callback):
+    """Carry the random states and the training loader's shuffling generator in every checkpoint.
+
+    Lightning restores weights, optimiser, epoch and callbacks but not the random number generators, so a
+    fit resumed with ``ckpt_path="last"`` would shuffle and mask differently from an uninterrupted one.
+    With this callback it draws the same numbers, and ends with the same weights.
+    """
+
+    def __init__(self):
+        self._pending = None
+
+    @staticmethod
+    def _train_generator(trainer: pl.Trainer):
+        loader = trainer.train_dataloader
+        return getattr(getattr(loader, "sampler", None), "generator", None) or getattr(loader, "generator", None)
+
+    def state_dict(self) -> dict:
+        trainer = getattr(self, "_trainer", None)
+        gen = self._train_generator(trainer) if trainer is not None else None
+        kind, keys, pos, has_gauss, gauss = np.random.get_state()
+        version, py_state, py_gauss = random.getstate()
+        # tensors and plain numbers only: checkpoints load with torch.load(weights_only=True)
+        return {"torch": torch.get_rng_state(), "loader": None if gen is None else gen.get_state(),
+                "numpy": {"kind": kind, "keys": torch.as_tensor(keys.astype(np.int64)), "pos": int(pos),
+                          "has_gauss": int(has_gauss), "gauss": float(gauss)},
+                "python": {"version": version, "state": list(py_state), "gauss": py_gauss}}
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self._trainer = trainer
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self._pending = state_dict
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self._pending is None:
+            return
+        state, self._pending = self._pending, None
+        torch.set_rng_state(state["torch"])
+        npy = state["numpy"]
+        np.random.set_state((npy["kind"], npy["keys"].numpy().astype(np.uint32), npy["pos"], npy["has_gauss"],
+                             npy["gauss"]))
+        py = state["python"]
+        random.setstate((py["version"], tuple(py["state"]), py["gauss"]))
+        gen = self._train_generator(trainer)
+        if gen is not None and state["loader"] is not None:
+            gen.set_state(state["loader"])
+        # Lightning opened (and pre-fetched from) the training iterator before this hook, with the old
+        # states: open it again, as an uninterrupted fit does at the start of the next epoch
+        fetcher = getattr(trainer.fit_loop, "_data_fetcher", None)
+        if fetcher is not None:
+            iter(fetcher)
 
 
 class BestWeights(Callback):
@@ -43,6 +113,13 @@ class BestWeights(Callback):
         if value < self.best_score:
             self.best_score, self.best_epoch = value, trainer.current_epoch
             self.best_state = {k: v.detach().cpu().clone() for k, v in pl_module.state_dict().items()}
+
+    def state_dict(self) -> dict:
+        return {"best_score": self.best_score, "best_epoch": self.best_epoch, "best_state": self.best_state}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.best_score, self.best_epoch = state_dict["best_score"], state_dict["best_epoch"]
+        self.best_state = state_dict["best_state"]
 
     def restore(self, pl_module: pl.LightningModule) -> None:
         """Load the best weights into ``pl_module`` (no-op if none were recorded)."""
@@ -92,7 +169,8 @@ def make_trainer(
         name: Sub-folder name of the CSV logger.
         monitor: Metric watched by early stopping, checkpointing and :class:`BestWeights`.
         patience: Early-stopping patience in epochs (None: no early stopping, e.g. without validation).
-        checkpoint: Save the best checkpoint (``ModelCheckpoint``) under ``root_dir``.
+        checkpoint: Save the best and the last checkpoint (``ModelCheckpoint``) under ``root_dir``, atomically
+            and with the random states (:class:`TrainingState`), so a killed fit can resume.
         logger: Log every metric with ``CSVLogger`` (``metrics.csv``).
         progress_bar: Show a tqdm progress bar.
         deterministic: Passed to the Trainer.
@@ -121,8 +199,11 @@ def make_trainer(
     callbacks = [best, history]
     if patience is not None:
         callbacks.append(EarlyStopping(monitor=monitor, mode="min", patience=patience))
-    if checkpoint:
-        callbacks.append(ModelCheckpoint(monitor=monitor, mode="min", save_top_k=1, filename="best-{epoch}"))
+    if checkpoint:  # best and last, so fit(..., ckpt_path="last") resumes where a killed run stopped
+        callbacks.append(ModelCheckpoint(monitor=monitor, mode="min", save_top_k=1, filename="best-{epoch}",
+                                         save_last=True))
+        callbacks.append(TrainingState())
+        kwargs.setdefault("plugins", [AtomicCheckpointIO()])
     if progress_bar:
         callbacks.append(TQDMProgressBar(refresh_rate=10))
     root = None if root_dir is None else str(root_dir)
@@ -156,6 +237,12 @@ class History(Callback):
 
     def __init__(self):
         self.rows: list[dict] = []
+
+    def state_dict(self) -> dict:
+        return {"rows": list(self.rows)}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.rows = list(state_dict["rows"])
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         row = {"epoch": int(trainer.current_epoch)}
