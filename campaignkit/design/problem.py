@@ -147,7 +147,7 @@ class AssignmentProblem:
 
     @classmethod
     def from_chunks(
-        cls, chunks, *, risk: float = 0.0, segment=None, progress: bool = False
+        cls, chunks, *, risk: float = 0.0, segment=None, n_users: int | None = None, progress: bool = False
     ) -> AssignmentProblem:
         """Build from predictions streamed in chunks, keeping only the float32 value and spend of each.
 
@@ -157,6 +157,7 @@ class AssignmentProblem:
                 (control excluded; campaign ids ``c1, c2, ...``).
             risk: As in :func:`problem_arrays` (predictions only).
             segment: Array of shape (n_users,) of labels for all chunks together, or None.
+            n_users: Total users, when known: the arrays are allocated once (half the peak memory).
             progress: Show a progress bar.
 
         Returns:
@@ -164,7 +165,8 @@ class AssignmentProblem:
         """
         from tqdm.auto import tqdm
 
-        values, spends, users, targets, ids = [], [], [], [], None
+        parts, ids, filled = [], None, 0
+        value = spend = users = targets = None
         for chunk in tqdm(chunks, desc="chunks", unit="chunk", disable=not progress):
             if hasattr(chunk, "uplift"):
                 v, s = problem_arrays(chunk, risk)
@@ -177,20 +179,27 @@ class AssignmentProblem:
             if ids is not None and tuple(cid) != ids:
                 raise ParameterError("chunks disagree on their campaigns")
             ids = tuple(cid)
-            values.append(v)
-            spends.append(s)
-            users.append(np.arange(len(v)) + sum(len(x) for x in values[:-1]) if u is None else np.asarray(u))
-            targets.append(t)
-        if not values:
+            u = np.arange(filled, filled + len(v)) if u is None else np.asarray(u)
+            if n_users is not None:
+                if value is None:
+                    value = np.empty((n_users, v.shape[1]), np.float32)
+                    spend = np.empty_like(value)
+                    users, targets = np.empty(n_users, u.dtype), np.empty(n_users, np.int64)
+                if filled + len(v) > n_users:
+                    raise ParameterError(f"the chunks hold more than n_users={n_users} users")
+                sl = slice(filled, filled + len(v))
+                value[sl], spend[sl], users[sl], targets[sl] = v, s, u, t
+            else:
+                parts.append((v, s, u, t))
+            filled += len(v)
+        if not filled:
             raise ParameterError("no chunks to assign")
-        return cls(
-            np.concatenate(values),
-            np.concatenate(spends),
-            ids,
-            np.concatenate(users),
-            segment,
-            np.concatenate(targets),
-        )
+        if n_users is not None:
+            if filled != n_users:
+                raise ParameterError(f"the chunks hold {filled} users, not n_users={n_users}")
+            return cls(value, spend, ids, users, segment, targets)
+        cat = lambda j: np.concatenate([p[j] for p in parts])  # noqa: E731
+        return cls(cat(0), cat(1), ids, cat(2), segment, cat(3))
 
 
 @dataclass
