@@ -1,7 +1,8 @@
 """Command line: ``campaignkit report [--out DIR] [--only NN[,NN...]] [--quick] [-p NAME=VALUE ...]``.
 
-Bad input (unknown notebook, malformed ``-p``, unwritable ``--out``) prints one line and exits 2;
-a failing notebook prints which notebook and cell failed and exits 1.
+Bad input (unknown notebook or kernel, malformed ``-p``, a value of the wrong type or out of the range the
+notebook declares, unwritable ``--out``) prints one line and exits 2, before any kernel starts; a failing
+notebook prints which notebook and cell failed and exits 1; any other error prints one line and exits 1.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import sys
 
 from campaignkit import __version__
-from campaignkit.errors import NotebookError, ParameterError
+from campaignkit.errors import CampaignkitError, NotebookError, ParameterError
 
 __all__ = ["main"]
 
@@ -38,6 +39,12 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(message: str, status: int) -> int:
+    """Print ``message`` as one line on stderr and return ``status``."""
+    print(" ".join(str(message).split()), file=sys.stderr)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``campaignkit`` command.
 
@@ -57,11 +64,15 @@ def main(argv: list[str] | None = None) -> int:
             kernel_name=args.kernel, html_output=not args.no_html, notebooks_dir=args.notebooks,
         )
     except ParameterError as exc:
-        print(f"campaignkit: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(f"campaignkit: error: {exc}", 2)
     except NotebookError as exc:
-        print(f"campaignkit: notebook failed: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"campaignkit: notebook failed: {exc}", 1)
+    except CampaignkitError as exc:
+        return _fail(f"campaignkit: error: {exc}", 1)
+    except KeyboardInterrupt:
+        return _fail("campaignkit: interrupted", 130)
+    except Exception as exc:  # noqa: BLE001 - the command line shows one line, never a traceback
+        return _fail(f"campaignkit: unexpected {type(exc).__name__}: {exc}", 1)
     print(f"report written to {result.out_dir / 'index.html'}")
     return 0
 

@@ -2,19 +2,23 @@
 
 ``campaignkit report`` (see :mod:`campaignkit.cli`) calls :func:`run_report`. For each selected
 ``notebooks/NN_topic.ipynb`` it writes the executed notebook and its HTML rendering, then
-``metrics.json`` (every glued value, ``{notebook stem: {name: value}}``), ``manifest.json`` (parameters,
-package versions, git revision, checksums of inputs) and an ``index.html`` linking all of it.
+``metrics.json`` (every glued value, ``{notebook stem: {name: value}}``), ``manifest.json`` (parameters as
+given and as used by each notebook, package versions, git revision, checksums of inputs) and an
+``index.html`` linking all of it. Every file is written to a temporary sibling and renamed into place.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as _dt
 import hashlib
 import html
 import json
+import os
 import platform
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -25,9 +29,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from campaignkit import __version__, config
+from campaignkit import __version__, config, nbparams
+from campaignkit._atomic import atomic_path, write_text
 from campaignkit.errors import NotebookError, ParameterError
 from campaignkit.notebook import read_glued
+from campaignkit.privacy import KEY_ENV
 
 __all__ = [
     "NotebookResult",
@@ -144,6 +150,14 @@ def _default_kernel() -> str:
     return config.KERNEL_NAME if config.KERNEL_NAME in names else "python3"
 
 
+def _check_kernel(name: str) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    names = sorted(KernelSpecManager().find_kernel_specs())
+    if name not in names:
+        raise ParameterError(f"--kernel {name!r} is not an installed Jupyter kernel; installed: {', '.join(names)}")
+
+
 def _check_writable(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -200,9 +214,7 @@ def _to_html(ipynb: Path) -> Path:
     from nbconvert import HTMLExporter
 
     body, _ = HTMLExporter().from_notebook_node(nbformat.read(str(ipynb), as_version=4))
-    target = ipynb.with_suffix(".html")
-    target.write_text(body, encoding="utf-8")
-    return target
+    return write_text(ipynb.with_suffix(".html"), body)
 
 
 def _write_index(result: ReportResult, manifest: dict[str, Any]) -> Path:
@@ -226,9 +238,7 @@ campaignkit {html.escape(__version__)} · <a href="metrics.json">metrics.json</a
 <h2>Parameters</h2><pre>{params}</pre>
 <h2>Notebooks</h2><table><tr><th>notebook</th><th>files</th><th>time</th><th>key metrics</th></tr>
 {''.join(rows)}</table></body></html>"""
-    target = result.out_dir / "index.html"
-    target.write_text(page, encoding="utf-8")
-    return target
+    return write_text(result.out_dir / "index.html", page)
 
 
 def run_report(
@@ -248,7 +258,9 @@ def run_report(
         out: Report folder; defaults to ``reports/<UTC timestamp>/``.
         only: Notebook numbers to run (``"00,03"``); None runs all.
         quick: Pass ``QUICK=True`` (small data, few epochs) to every notebook that declares it.
-        parameters: ``{NAME: value}``; each notebook receives the ones it declares.
+        parameters: ``{NAME: value}``; each notebook receives the ones it declares, checked first against
+            the type and range it declares (:mod:`campaignkit.nbparams`). Explicit values win over the
+            notebook's quick settings.
         notebooks_dir: Where the notebooks live; defaults to ``config.NOTEBOOKS_DIR``.
         kernel_name: Jupyter kernel; defaults to ``campaignkit`` when registered, else ``python3``.
         html_output: Also render each executed notebook to HTML.
@@ -258,31 +270,35 @@ def run_report(
         A :class:`ReportResult` describing what was written.
 
     Raises:
-        ParameterError: Unknown notebook, a parameter no selected notebook declares, unwritable ``out``.
+        ParameterError: Unknown notebook or kernel, a parameter no selected notebook declares or of the
+            wrong type or range, unwritable ``out`` - all before any kernel starts.
         NotebookError: A notebook failed; the message names notebook and cell, the partial copy is kept.
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     notebooks = select_notebooks(discover_notebooks(notebooks_dir), only)
     if not notebooks:
         raise ParameterError(f"no numbered notebooks (NN_topic.ipynb) found in {notebooks_dir or config.NOTEBOOKS_DIR}")
-    parameters = dict(parameters or {})
+    explicit = dict(parameters or {})
+    parameters = dict(explicit)
     if quick:
-        parameters["QUICK"] = True
-    declared = {p: notebook_parameters(p) for p in notebooks}
-    all_declared = set().union(*(d.keys() for d in declared.values()))
+        parameters.setdefault("QUICK", True)  # an explicit -p QUICK=... wins
+    specs = {p: nbparams.declared(p) for p in notebooks}
+    all_declared = set().union(*(s.params.keys() for s in specs.values()))
     unknown = sorted(set(parameters) - all_declared - ({"QUICK"} if quick else set()))
     if unknown:
         raise ParameterError(
             f"parameter(s) {', '.join(unknown)} not declared by any selected notebook; "
             f"declared: {', '.join(sorted(all_declared)) or 'none'}"
         )
+    for src, spec in specs.items():  # type and range, before any kernel starts
+        for name, value in explicit.items():
+            if name in spec.params:
+                nbparams.check(name, value, spec.params[name], src.name)
+    kernel = kernel_name or _default_kernel()
+    _check_kernel(kernel)
     stamp = _dt.datetime.now(_dt.UTC)
     out_dir = Path(out) if out else config.reports_dir() / stamp.strftime("%Y%m%dT%H%M%SZ")
     out_dir = out_dir.expanduser().resolve()
     _check_writable(out_dir)
-    kernel = kernel_name or _default_kernel()
     result = ReportResult(out_dir=out_dir)
     manifest: dict[str, Any] = {
         "created": stamp.isoformat(timespec="seconds"),
@@ -297,28 +313,56 @@ def run_report(
         "data_home": str(config.data_home()),
     }
     bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=None if progress is None else not progress)
-    for src in bar:
-        bar.set_postfix_str(src.stem)
-        nb_params = {k: v for k, v in parameters.items() if k in declared[src]}
-        target = out_dir / src.name
-        t0 = _dt.datetime.now()
+    with _run_pseudonym_key():
+        for src in bar:
+            _execute(src, specs[src], parameters, explicit, quick, kernel, out_dir, html_output, result)
+    manifest["notebook_parameters"] = {nb.stem: nb.parameters for nb in result.notebooks}
+    manifest["seconds"] = {nb.stem: round(nb.seconds, 2) for nb in result.notebooks}
+    write_text(out_dir / "metrics.json", json.dumps(result.metrics, indent=2, default=str))
+    write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2, default=str))
+    _write_index(result, manifest)
+    return result
+
+
+@contextlib.contextmanager
+def _run_pseudonym_key():
+    """One random pseudonym key for all the kernels of a run (unless the user set one); never recorded."""
+    if os.environ.get(KEY_ENV):
+        yield
+        return
+    os.environ[KEY_ENV] = secrets.token_hex(32)
+    try:
+        yield
+    finally:
+        os.environ.pop(KEY_ENV, None)
+
+
+def _execute(src: Path, spec, parameters, explicit, quick, kernel, out_dir: Path, html_output: bool,
+             result: ReportResult) -> None:
+    """Execute one notebook into ``out_dir`` and append its :class:`NotebookResult`."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb_params = {k: v for k, v in parameters.items() if k in spec.params}
+    used = nbparams.effective(spec, explicit, quick)
+    notebook = nbparams.pin_explicit(nbformat.read(str(src), as_version=4), spec, explicit)
+    target = out_dir / src.name
+    t0 = _dt.datetime.now()
+    failure = None
+    with atomic_path(target) as tmp:  # a kill leaves the old copy or the new; a failure keeps the partial
         try:
             papermill.execute_notebook(
-                str(src), str(target), parameters=nb_params, kernel_name=kernel,
+                notebook, str(tmp), parameters=nb_params, kernel_name=kernel,
                 progress_bar=False, cwd=str(out_dir),
             )
         except PapermillExecutionError as exc:
-            raise NotebookError(
-                f"{src.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
-                f"{exc.ename}: {exc.evalue}. Partial executed copy kept at {target}"
-            ) from None
-        seconds = (_dt.datetime.now() - t0).total_seconds()
-        html_path = _to_html(target) if html_output else None
-        result.notebooks.append(
-            NotebookResult(src.stem, target, html_path, nb_params, read_glued(target), seconds)
+            failure = exc
+    if failure is not None:
+        raise NotebookError(
+            f"{src.name} failed in cell {failure.cell_index} (execution count {failure.exec_count}): "
+            f"{failure.ename}: {failure.evalue}. Partial executed copy kept at {target}"
         )
-    manifest["seconds"] = {nb.stem: round(nb.seconds, 2) for nb in result.notebooks}
-    (out_dir / "metrics.json").write_text(json.dumps(result.metrics, indent=2, default=str), encoding="utf-8")
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    _write_index(result, manifest)
-    return result
+    seconds = (_dt.datetime.now() - t0).total_seconds()
+    html_path = _to_html(target) if html_output else None
+    result.notebooks.append(NotebookResult(src.stem, target, html_path, used, read_glued(target), seconds))
