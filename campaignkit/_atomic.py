@@ -1,7 +1,7 @@
 """Write files and folders so that a kill at any moment leaves the old version or the new one, never a mix.
 
 Every file the kit writes (world Parquet, validation results, feature stores, model checkpoints, reports)
-goes through here. A file is written to a hidden temporary sibling (``.<name>.ck-tmp-<pid>-<tag>``),
+goes through here. A file is written to a hidden temporary sibling (``.<name>.ck-tmp-<pid>-<tag><suffix>``),
 flushed to disk and renamed over the target (:func:`os.replace` is atomic on one file system). A folder is
 built the same way, then swapped with the old one in one step: ``renameat2(RENAME_EXCHANGE)`` where the
 kernel and file system offer it, else two renames (old folder aside as ``.<name>.ck-old-<pid>-<tag>``,
@@ -24,13 +24,14 @@ from pathlib import Path
 
 __all__ = ["atomic_path", "write_bytes", "write_text", "clean_leftovers", "is_leftover"]
 
-_TAG = re.compile(r"^\.(?P<name>.+)\.ck-(?P<kind>tmp|old)-(?P<pid>\d+)-[0-9a-f]{8}$")
+_TAG = re.compile(r"^\.(?P<name>.+)\.ck-(?P<kind>tmp|old)-(?P<pid>\d+)-[0-9a-f]{8}(?P<suffix>\.[^.]*)?$")
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
 def _sibling(target: Path, kind: str) -> Path:
-    return target.parent / f".{target.name}.ck-{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    # the target's suffix last, so tools that check it (papermill: .ipynb) accept the temporary
+    return target.parent / f".{target.name}.ck-{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}{target.suffix}"
 
 
 def is_leftover(path: str | Path) -> bool:

@@ -41,7 +41,7 @@ CASES_TRIED: dict[str, int] = {}
 BAD = object()  # a field that breaks a rule: its record must be quarantined
 COLUMNS = ["user_id", "ts", "event_type", "item_id", "category", "price", "quantity"]
 BASE = pd.Timestamp("2024-03-01T00:00:00", tz="UTC")
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 SLOW = settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
 
 
