@@ -170,3 +170,15 @@ def test_bad_input_is_refused_before_work():
         AssignmentProblem(bad, np.ones((4, 2)), ("a", "b"))
     with pytest.raises(ParameterError, match="spend must be >= 0"):
         AssignmentProblem(np.ones((4, 2)), -np.ones((4, 2)), ("a", "b"))
+
+
+def test_prediction_chunks_equal_the_whole_prediction():
+    pred = _prediction(n=90, seed=4)
+    whole = AssignmentProblem.from_prediction(pred, risk=0.5)
+    chunks = (pred.take(np.arange(lo, min(lo + 25, 90))) for lo in range(0, 90, 25))
+    streamed = AssignmentProblem.from_chunks(chunks, risk=0.5, n_users=90)
+    np.testing.assert_array_equal(streamed.value, whole.value)
+    np.testing.assert_array_equal(streamed.spend, whole.spend)
+    assert streamed.campaign_ids == ("a", "b") and np.array_equal(streamed.user_id, pred.user_id)
+    with pytest.raises(ParameterError, match="not n_users=100"):
+        AssignmentProblem.from_chunks((pred.take(np.arange(10)) for _ in range(1)), n_users=100)
