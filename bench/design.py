@@ -1,6 +1,6 @@
 """Bench: campaign design under a budget - the kit's plan against the rules and the oracle, HiGHS, 10M users.
 
-Three parts (``--parts``), each in its own process (so each peak memory is its own):
+Four parts (``--parts``), each in its own process (so each peak memory is its own):
 
 - ``worlds``: for each seed (``--seeds``) a world of ``--n-users`` users (``bench/worlds.py``: feature store,
   uniformly randomised 12-arm log, 70/30 user split). The kit's recommended model (``MediatedLearner``,
@@ -14,6 +14,10 @@ Three parts (``--parts``), each in its own process (so each peak memory is its o
   order until the budget is spent, each user's *exact* spend given to them), ``blanket`` (the one campaign
   that the truth says earns most at that budget, sent to users in random order, world-default targets) and
   ``oracle``. ``share`` = a plan's true incremental profit / the budget-constrained oracle's.
+- ``parameters``: the same worlds; an S-learner (attributes of the campaigns as inputs) fitted on the 70% picks,
+  per RFM value tier of the held-out users, the 满减 configuration with the highest predicted profit uplift from
+  :func:`~campaignkit.design.threshold_grid` (25 points, two of them in the log); regret = the best grid point's
+  true profit per user minus the chosen one's, over the best's (:func:`~campaignkit.design.parameter_regret`).
 - ``highs``: ``--highs-users`` users of a random problem (``campaignkit.design.random_chunks``, 11 campaigns),
   budget = half the unconstrained spend, user caps on two campaigns; :func:`~campaignkit.design.assign` against
   :func:`~campaignkit.design.solve_milp` (HiGHS, ``--highs-time`` seconds at most) and the LP bound
@@ -24,6 +28,7 @@ Three parts (``--parts``), each in its own process (so each peak memory is its o
   seconds to assign, peak resident memory of the process, certified gap.
 
     .venv/bin/python bench/design.py --quick      # 3,000-user world, 20k HiGHS, 1M scale; README untouched
+    .venv/bin/python bench/design.py --parts parameters   # one part; the rows of the others are kept
     .venv/bin/python bench/design.py              # 40,000 users x seeds 0 1 2, 100k HiGHS, 10M scale
 
 Results: ``--out`` (``bench/results/design.json``, git-ignored; parts not run keep their old rows) and the
@@ -159,6 +164,47 @@ def run_world(n_users: int, seed: int, budgets: list[float], max_iter: int) -> d
             "seconds": time.perf_counter() - t0,
         },
     }
+
+
+# ---- part 1b: campaign parameters ----------------------------------------------------------------------------
+def run_parameters(n_users: int, seed: int, max_iter: int) -> dict:
+    """One world: an S-learner picks the 满减 threshold and depth per value tier from a grid; regret on the truth."""
+    from campaignkit.design import choose_parameters, parameter_regret, threshold_grid, value_tiers
+    from campaignkit.models import SLearner
+
+    warnings.filterwarnings("ignore", category=UserWarning)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as root:
+        w = world_split(n_users, seed, root, name="bench_design_params", max_len=32)
+        cat = w.world.catalogue
+        model = SLearner(max_iter=max_iter, n_threads=1, random_state=seed).fit(w.train, w.train_log, cat)
+        grid = threshold_grid()
+        seg = value_tiers(w.test[0])
+        chosen = choose_parameters(model.predict_outcomes(w.test, grid), seg, seen_catalogue=cat, grid=grid)
+        reg = parameter_regret(w.world, w.test_ids, seg, grid, chosen)
+    rows = [
+        {
+            "part": "parameters",
+            "n_users": n_users,
+            "seed": seed,
+            "segment": str(s),
+            "chosen": r["chosen"],
+            "in_log": bool(r["in_log"]),
+            "best": r["best"],
+            "true_profit": float(r["true_profit"]),
+            "best_true_profit": float(r["best_true_profit"]),
+            "regret": float(r["regret"]),
+            "seconds": time.perf_counter() - t0,
+        }
+        for s, r in reg.iterrows()
+    ]
+    print(
+        f"parameters N={n_users} seed={seed}: "
+        + ", ".join(f"{r['segment']} {r['chosen']} regret {r['regret']:.3f}" for r in rows),
+        file=sys.stderr,
+        flush=True,
+    )
+    return {"rows": rows}
 
 
 # ---- part 2: HiGHS ---------------------------------------------------------------------------------------------
@@ -341,6 +387,28 @@ def readme_section(result: dict, meta: dict) -> str:
             + ", ".join(f"{s['assign_seconds_mean']:.2f}" for s in model_rows)
             + "."
         )
+    par = [r for r in result["rows"] if r["part"] == "parameters"]
+    if par:
+        import pandas as pd
+
+        df = pd.DataFrame(par)
+        per_seed = df.groupby("seed")["regret"].mean()
+        lines += [
+            "",
+            f"**Campaign parameters**, N = {df['n_users'].iloc[0]:,}: an S-learner (fitted on the 70%'s log) picks the",
+            "满减 threshold and depth per RFM value tier from a 5 x 5 grid (`threshold_grid()`: thresholds 50-300, depths",
+            "0.05-0.25; the log tried two of the 25); regret = (best grid point's true profit per user - the chosen one's)",
+            f"/ the best's. Mean over tiers per seed: {' / '.join(f'{v:.3f}' for v in per_seed)} (seeds "
+            f"{', '.join(str(s) for s in per_seed.index)}); mean {per_seed.mean():.3f}; chosen configurations the log never "
+            f"tried: {int((~df['in_log']).sum())} of {len(df)}.",
+            "",
+            "| seed | tier | chosen | best | regret |",
+            "|---:|---|---|---|---:|",
+        ]
+        for r in par:
+            lines.append(
+                f"| {r['seed']} | {r['segment']} | {r['chosen']} | {r['best']} | {r['regret']:.3f} |"
+            )
     for h in [r for r in result["rows"] if r["part"] == "highs"]:
         lines += [
             "",
@@ -379,7 +447,10 @@ def _git() -> str:
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--parts", nargs="+", default=["worlds", "highs", "scale"], choices=["worlds", "highs", "scale"]
+        "--parts",
+        nargs="+",
+        default=["worlds", "parameters", "highs", "scale"],
+        choices=["worlds", "parameters", "highs", "scale"],
     )
     ap.add_argument("--n-users", type=int, default=40_000)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -420,7 +491,14 @@ def main(argv=None) -> dict:
                 for res in pool.map(run_world, *zip(*tasks, strict=True)):
                     rows += res["rows"]
                     worlds.append(res["world"])
+        if "parameters" in args.parts:
+            tasks = [(args.n_users, s, args.max_iter) for s in args.seeds]
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max(1, min(args.jobs, len(tasks))), mp_context=ctx) as pool:
+                for res in pool.map(run_parameters, *zip(*tasks, strict=True)):
+                    rows += res["rows"]
         done = set(args.parts)
+        old = json.loads(out.read_text()) if out.exists() else {}  # again: a run of other parts may have written
         keep = [r for r in old.get("rows", []) if r["part"] not in done]
         keep_w = [w for w in old.get("worlds", []) if "worlds" not in done]
         result = {
