@@ -319,7 +319,7 @@ def _check_coverage(problem, cons: ConstraintSet, need, codes, caps, spend_caps)
     """Refuse coverage minimums that the caps or the budget cannot reach (necessary conditions)."""
     ids = list(problem.campaign_ids)
     open_cols = [j for j, c in enumerate(ids) if c not in caps and c not in spend_caps]
-    if not open_cols and sum(caps.values()) + 0 < need.sum() and not spend_caps:
+    if not open_cols and not spend_caps and sum(caps.values()) < need.sum():
         raise ParameterError(
             f"the caps allow at most {int(sum(caps.values()))} users contacted but min_coverage asks "
             f"{int(need.sum())}: infeasible"
