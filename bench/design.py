@@ -13,7 +13,9 @@ Four parts (``--parts``), each in its own process (so each peak memory is its ow
   reported too), ``value_tier_rule`` and ``response_model`` (their own choice, users in their own priority
   order until the budget is spent, each user's *exact* spend given to them), ``blanket`` (the one campaign
   that the truth says earns most at that budget, sent to users in random order, world-default targets) and
-  ``oracle``. ``share`` = a plan's true incremental profit / the budget-constrained oracle's.
+  ``oracle``; and ``model_true_budget``: the model's plan cut down, in the order of its own predicted value per
+  unit of predicted spend, until its *true* spend fits the budget (the model underestimates spend).
+  ``share`` = a plan's true incremental profit / the budget-constrained oracle's.
 - ``parameters``: the same worlds; an S-learner (attributes of the campaigns as inputs) fitted on the 70% picks,
   per RFM value tier of the held-out users, the 满减 configuration with the highest predicted profit uplift from
   :func:`~campaignkit.design.threshold_grid` (25 points, two of them in the log); regret = the best grid point's
@@ -57,7 +59,7 @@ from worlds import world_split  # noqa: E402 (bench/ is on the path when run)
 
 HERE = Path(__file__).resolve().parent
 START, END = markers("design")
-PLANS = ("model", "value_tier_rule", "response_model", "blanket", "oracle")
+PLANS = ("model", "model_true_budget", "value_tier_rule", "response_model", "blanket", "oracle")
 
 
 def _peak_mb() -> float:
@@ -99,6 +101,8 @@ def run_world(n_users: int, seed: int, budgets: list[float], max_iter: int) -> d
         default = true_problem(world, ids)
         free = assign(oracle)
         true_spend = np.hstack([np.zeros((len(ids), 1)), default.spend])
+        own = true_problem(world, ids, pred.target_category)  # the truth with the model's own targets
+        own_spend = np.hstack([np.zeros((len(ids), 1)), own.spend])
         rule_choice, rule_prio = rule.choose(w.test, cat), rule_priority(rule, w.test, cat)
         resp_choice, resp_prio = response.choose(w.test, cat), rule_priority(response, w.test, cat)
         rows = []
@@ -109,8 +113,17 @@ def run_world(n_users: int, seed: int, budgets: list[float], max_iter: int) -> d
             plan_s = time.perf_counter() - t2
             best = assign(oracle, budget)
             blanket, blanket_id = blanket_at_budget(default, budget, random_state=seed)
+            on = np.flatnonzero(plan.choice > 0)
+            ratio = np.zeros(len(ids))  # the model's own value per unit of predicted spend
+            ratio[on] = problem.value[on, plan.choice[on] - 1] / np.maximum(
+                problem.spend[on, plan.choice[on] - 1], 1e-9
+            )
             plans = {
                 "model": (plan.choice, pred.target_category),
+                "model_true_budget": (
+                    fit_to_budget(plan.choice, ratio, own_spend, budget),
+                    pred.target_category,
+                ),
                 "value_tier_rule": (fit_to_budget(rule_choice, rule_prio, true_spend, budget), None),
                 "response_model": (fit_to_budget(resp_choice, resp_prio, true_spend, budget), None),
                 "blanket": (blanket, None),
@@ -359,7 +372,8 @@ def readme_section(result: dict, meta: dict) -> str:
         "(the world's exact expectation) / that of the budget-constrained oracle (the same optimiser fed the",
         "world's exact effects); mean ± sd over seeds, then per seed. **spend/budget** = the plan's *true* spend",
         "over the budget (the model plans on its predicted spend; the rules are given the exact spend).",
-        "`model` = `assign` on the `MediatedLearner`'s predictions; `blanket` = the best single campaign",
+        "`model` = `assign` on the `MediatedLearner`'s predictions (`model_true_budget`: cut down until its true spend",
+        "fits); `blanket` = the best single campaign",
         "(picked by the truth) to users in random order; the rules contact users in their own priority order.",
         f"Written {meta['written']} from `{meta['out']}` (code at {meta['commits']}; {platform.node() or 'host'}, "
         f"{meta['cpus']} CPUs, shared with other jobs).",
@@ -498,7 +512,9 @@ def main(argv=None) -> dict:
                 for res in pool.map(run_parameters, *zip(*tasks, strict=True)):
                     rows += res["rows"]
         done = set(args.parts)
-        old = json.loads(out.read_text()) if out.exists() else {}  # again: a run of other parts may have written
+        old = (
+            json.loads(out.read_text()) if out.exists() else {}
+        )  # again: a run of other parts may have written
         keep = [r for r in old.get("rows", []) if r["part"] not in done]
         keep_w = [w for w in old.get("worlds", []) if "worlds" not in done]
         result = {
