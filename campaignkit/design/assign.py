@@ -5,10 +5,10 @@
     max  sum_i v_i,c(i)   s.t.  total spend <= budget,  per-campaign caps (users or spend),
                                  per-segment minimum coverage,  one campaign (or control) per user
 
-by the Lagrangian method of :mod:`campaignkit.design.dual` (prices found on a sample, then on all users, in
-chunks), then turns the prices into a plan: every user takes the campaign with the best reduced value, a
-repair step moves the fewest, least valuable users until every limit holds, and a fill step spends what is
-left on the best remaining upgrades (value per unit of spend). The dual value at the prices is an upper bound
+by the Lagrangian method of :mod:`campaignkit.design.dual` (prices found on samples of users, or on all of
+them when few, streaming in chunks), then turns the prices into a plan: every user takes the campaign with
+the best reduced value, a repair step moves the fewest, least valuable users until every limit holds, and a
+fill step spends what is left on the best remaining upgrades (value per unit of spend). The dual value at the prices is an upper bound
 on every plan's objective, so :class:`Assignment` reports a *certified* relative gap
 ``(bound - objective) / bound`` with each plan, and the prices themselves (shadow prices: what one more unit
 of each limit would earn). :func:`campaignkit.design.milp.solve_milp` solves the same problem exactly with

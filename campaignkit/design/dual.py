@@ -9,9 +9,11 @@ cap, ``s_ic`` for a spend cap) and of control 0. The dual function
 bounds the LP optimum (and so every integer plan) from above for *any* ``theta >= 0``: that is the
 certificate. It is minimised on an entropy-smoothed version ``D_tau`` (``max`` replaced by ``tau`` times a
 log-sum-exp, which is itself an upper bound) by projected Newton steps - the gradient and the Hessian are
-sums over users of per-user moments, one pass each - with ``tau`` lowered stage by stage, first on a random
-sample of users (limits scaled to it), then on all of them; small problems are polished by exact
-coordinate bisection on ``D`` itself. Every pass reads the users in chunks of float32 arrays.
+sums over users of per-user moments, one pass each - with ``tau`` lowered stage by stage. Problems of up to
+``sample_size`` users are solved on all users and then polished by exact coordinate bisection on ``D`` itself
+(up to ``polish_max_users``); larger ones run the stages on a random sample of users (limits scaled to it),
+then one Newton step on a five times larger sample. Every pass reads the users in chunks of float32 arrays;
+the certificate at the end is one exact (float64) pass over all users.
 """
 
 from __future__ import annotations
