@@ -29,6 +29,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from campaignkit.data.schema import get_schema
+from campaignkit.data.stream import CHUNK_ROWS, load_parquet_chunked
 from campaignkit.data.validate import SOURCE_FILE, SOURCE_ROW, ValidationResult, validate
 from campaignkit.errors import DataNotFoundError, ParameterError, SchemaError
 
@@ -320,7 +321,7 @@ def _apply_maps(frame: pd.DataFrame, column_map: dict | None, value_map: dict | 
 
 def load_table(path, table: str = "events", *, column_map: dict | None = None, value_map: dict | None = None,
                fmt: str | None = None, sep: str | None = None, encoding: str = "utf-8",
-               **validate_kw) -> ValidationResult:
+               chunk_rows: int = CHUNK_ROWS, **validate_kw) -> ValidationResult:
     """Read files, map their columns to the canonical names and validate them.
 
     Args:
@@ -332,6 +333,8 @@ def load_table(path, table: str = "events", *, column_map: dict | None = None, v
         fmt: ``"csv"``/``"parquet"``; ``None`` infers from the suffix.
         sep: CSV delimiter.
         encoding: CSV encoding.
+        chunk_rows: Parquet inputs are read and validated in batches of this many rows
+            (:mod:`campaignkit.data.stream`); the result is the same as one validation of everything.
         **validate_kw: Passed to :func:`~campaignkit.data.validate.validate` (``users``, ``campaigns``,
             ``window``, ``naive_tz``, ``ts_unit``, ``nullable``, ``check_duplicates``...).
 
@@ -348,6 +351,13 @@ def load_table(path, table: str = "events", *, column_map: dict | None = None, v
     if not validate_kw.get("keep_extra", True):
         inverse = {v: k for k, v in (column_map or {}).items()}
         wanted = [inverse.get(c, c) for c in schema.names]
+    files = resolve_paths(path)
+    if all(_fmt_of(f, fmt) == "parquet" for f in files):  # streamed: memory follows the kept rows
+        label = str(files[0]) if len(files) == 1 else str(path)
+        res = load_parquet_chunked(files, schema, label=label, chunk_rows=chunk_rows, columns=wanted,
+                                   prepare=lambda fr: _apply_maps(fr, column_map, value_map, label),
+                                   nullable_int=_NULLABLE_INT, **validate_kw)
+        return res
     raw = read_table(path, fmt=fmt, sep=sep, encoding=encoding, columns=wanted)
     frame = _apply_maps(raw.frame, column_map, value_map, raw.files[0] if len(raw.files) == 1 else str(path))
     label = raw.files[0] if len(raw.files) == 1 else str(path)

@@ -218,8 +218,23 @@ def _is_text(s: pd.Series) -> bool:
     return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
 
 
+def _cat_map(s: pd.Series, func) -> pd.Series:
+    """Apply a text function to a categorical's categories (not its rows); equal results share a category."""
+    cats = func(pd.Series(s.cat.categories.astype("string")))
+    uniq, inverse = np.unique(cats.fillna("\x00").to_numpy(dtype=object), return_inverse=True)
+    codes = s.cat.codes.to_numpy()
+    valid = uniq != "\x00"
+    remap = np.where(valid[inverse], np.cumsum(valid)[inverse] - 1, -1)
+    new = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1).astype(codes.dtype)
+    return pd.Series(pd.Categorical.from_codes(new, categories=uniq[valid].astype(str)), index=s.index)
+
+
 def _is_missing(s: pd.Series) -> np.ndarray:
     miss = s.isna().to_numpy()
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        blank = pd.Series(s.cat.categories.astype("string")).str.strip().eq("").to_numpy(dtype=bool)
+        codes = s.cat.codes.to_numpy()
+        return miss | ((codes >= 0) & blank[np.maximum(codes, 0)])
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         stripped = s.astype("string").str.strip()
         miss = miss | (stripped == "").fillna(True).to_numpy(dtype=bool)
@@ -243,7 +258,7 @@ def _exact_int(s: pd.Series, num: pd.Series) -> pd.Series:
         if pd.api.types.is_unsigned_integer_dtype(s.dtype):
             wide = s.astype("UInt64")
             return wide.mask((wide > _INT64_MAX).fillna(False)).astype("Int64")
-        return s.astype("Int64")
+        return s if s.dtype == np.int64 else s.astype("Int64")  # plain int64 has no gap: as it is
     out = pd.Series(pd.NA, index=s.index, dtype="Int64")
     v = num.to_numpy()
     with np.errstate(invalid="ignore"):
@@ -465,6 +480,8 @@ def validate(
         elif c.kind == "label" and _all_integers(s, m):
             out[c.name] = _exact_int(s, _convert_number(s))
             _flag_inexact(flags, out[c.name], m, s, c.name)
+        elif isinstance(s.dtype, pd.CategoricalDtype):  # few distinct values: work on the categories only
+            out[c.name] = _cat_map(s, lambda t: t.str.strip().replace("", pd.NA))
         else:  # str, or a label with non-integer values
             text = s.astype("string").str.strip()
             text = text.where(~pd.Series(m, index=text.index))
@@ -473,7 +490,9 @@ def validate(
     for c in present:
         vocab = campaign_types() if (schema.name == "campaigns" and c.name == "type") else c.vocabulary
         if vocab is not None:
-            low = out[c.name].str.lower()
+            col = out[c.name]
+            low = _cat_map(col, lambda t: t.str.lower()) if isinstance(col.dtype, pd.CategoricalDtype) \
+                else col.str.lower()
             bad = ~miss[c.name] & ~low.isin(vocab).fillna(False).to_numpy(dtype=bool)
             flags.flag(bad, "vocabulary", lambda i, c=c, vocab=vocab: [
                 f"column {c.name!r}: {v!r} is not one of {list(vocab)}" for v in _values(out[c.name], i)])
@@ -527,7 +546,8 @@ def validate(
         flags.flag(dup, "duplicate", f"repeats an earlier row on {key}")
 
     ok = flags.ok
-    kept = pd.DataFrame({c.name: _final(out[c.name][ok], c) for c in present})
+    every = bool(ok.all())  # the usual case: no row to drop, no copy to take
+    kept = pd.DataFrame({c.name: _final(out[c.name] if every else out[c.name][ok], c) for c in present})
     for c in schema.columns:  # optional canonical columns absent from the input
         if c.name not in kept:
             kept[c.name] = _empty(c, int(ok.sum()))
@@ -535,7 +555,7 @@ def validate(
     if keep_extra:
         extra = [c for c in df.columns if c not in kept.columns and not c.startswith("_")]
         for c in extra:
-            kept[c] = df[c][ok].to_numpy()
+            kept[c] = (df[c] if every else df[c][ok]).to_numpy()
     kept = kept.reset_index(drop=True)
 
     bad = ~ok
@@ -591,7 +611,7 @@ def _final(s: pd.Series, c) -> pd.Series:
             return s.astype("Int64") if s.isna().any() else s.astype("int64")
         return s.astype("string")
     if c.kind == "str":
-        return s.astype("string")
+        return s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("string")
     return s
 
 
