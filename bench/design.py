@@ -454,7 +454,7 @@ def _git() -> str:
         except OSError:
             return ""
 
-    dirty = git("status", "--porcelain", "campaignkit/design", "bench/design.py")
+    dirty = git("status", "--porcelain", "campaignkit", "bench/design.py")  # other stages run too (the model)
     return git("rev-parse", "--short", "HEAD") + ("+dirty" if dirty else "")
 
 
