@@ -32,9 +32,30 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MUL = np.uint64(0xBF58476D1CE4E5B9)
 
 
+def _batches(path: Path, columns, chunk_rows: int, dictionary: list[str]) -> Iterator[pa.Table]:
+    """Whole row groups, gathered up to about ``chunk_rows`` rows (read with threads), else sliced."""
+    pf = pq.ParquetFile(path, read_dictionary=[c for c in dictionary if c in pq.ParquetFile(path).schema_arrow.names])
+    meta = pf.metadata
+    group, rows = [], 0
+    for i in range(meta.num_row_groups):
+        n = meta.row_group(i).num_rows
+        if group and rows + n > chunk_rows:
+            yield pf.read_row_groups(group, columns=columns)
+            group, rows = [], 0
+        group.append(i)
+        rows += n
+    if group:
+        table = pf.read_row_groups(group, columns=columns)
+        for lo in range(0, table.num_rows, chunk_rows):  # one huge row group: slices (views, no copy)
+            yield table.slice(lo, chunk_rows)
+
+
 def iter_parquet_chunks(files: list[Path], columns: list[str] | None, chunk_rows: int,
-                        nullable_int: dict) -> Iterator[pd.DataFrame]:
-    """Yield each file's rows in batches, with ``_source_file`` (categorical) and ``_source_row``."""
+                        nullable_int: dict, dictionary: list[str] = ()) -> Iterator[pd.DataFrame]:
+    """Yield each file's rows in batches, with ``_source_file`` (categorical) and ``_source_row``.
+
+    Columns in ``dictionary`` are read as categoricals (text with few distinct values: cheap to check).
+    """
     for path in files:
         file = str(path)
         try:
@@ -51,9 +72,7 @@ def iter_parquet_chunks(files: list[Path], columns: list[str] | None, chunk_rows
         cols = None if columns is None else [c for c in columns if c in set(names)]
         offset = 0
         try:
-            batches = list(pf.iter_batches(batch_size=chunk_rows, columns=cols)) if pf.metadata.num_rows == 0 \
-                else pf.iter_batches(batch_size=chunk_rows, columns=cols)
-            for batch in batches:
+            for batch in _batches(path, cols, chunk_rows, dictionary):
                 frame = batch.to_pandas()
                 for i, f in enumerate(batch.schema):
                     if pa.types.is_integer(f.type) and batch.column(i).null_count:
@@ -125,7 +144,9 @@ def load_parquet_chunked(files: list[Path], schema: TableSchema, *, label: str, 
     counts = dict.fromkeys(ROW_RULES, 0)
     rows_in = 0
     key = None
-    for frame in iter_parquet_chunks(files, columns, chunk_rows, nullable_int or {}):
+    # text columns with a vocabulary (event_type) have few values: read them as categoricals
+    dictionary = [c.name for c in schema.columns if c.kind == "str" and c.vocabulary is not None]
+    for frame in iter_parquet_chunks(files, columns, chunk_rows, nullable_int or {}, dictionary):
         if prepare is not None:
             frame = prepare(frame)
         res = validate(frame, schema, source_file=label, check_duplicates=False, **validate_kw)
@@ -133,6 +154,7 @@ def load_parquet_chunked(files: list[Path], schema: TableSchema, *, label: str, 
         where.append((str(frame[SOURCE_FILE].cat.categories[0]), start, len(frame),
                       res.quarantine["source_row"].to_numpy(dtype=np.int64)))
         del frame
+        pa.default_memory_pool().release_unused()  # hand the batch's Arrow buffers back now
         rows_in += res.rows_in
         for r, v in res.counts.items():
             counts[r] += v
@@ -164,6 +186,7 @@ def _exact_repeats(parts: list[pd.DataFrame], hashes: list[np.ndarray], key: lis
     which a kept row's source row is recovered (only for the few repeats found).
     """
     h = np.concatenate(hashes)
+    hashes.clear()
     ordered = np.sort(h)  # a sort beats a hash table on tens of millions of uint64
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     del ordered

@@ -452,7 +452,8 @@ def validate(
             flags.flag(~m & num.isna().to_numpy(), "dtype", lambda i, s=s, c=c: [
                 f"column {c.name!r}: {v!r} is not a number" for v in _values(s, i)])
             if c.kind == "int":
-                frac = np.isfinite(num.to_numpy()) & (num.to_numpy() != np.round(num.to_numpy()))
+                frac = (np.zeros(n, dtype=bool) if pd.api.types.is_integer_dtype(s.dtype) else
+                        np.isfinite(num.to_numpy()) & (num.to_numpy() != np.round(num.to_numpy())))
                 flags.flag(frac, "dtype", lambda i, s=s, c=c: [
                     f"column {c.name!r}: {v!r} is not an integer" for v in _values(s, i)])
                 checks[c.name] = num
@@ -547,7 +548,8 @@ def validate(
 
     ok = flags.ok
     every = bool(ok.all())  # the usual case: no row to drop, no copy to take
-    kept = pd.DataFrame({c.name: _final(out[c.name] if every else out[c.name][ok], c) for c in present})
+    kept = pd.DataFrame({c.name: _final(out[c.name] if every else out[c.name][ok], c) for c in present},
+                        copy=False)
     for c in schema.columns:  # optional canonical columns absent from the input
         if c.name not in kept:
             kept[c.name] = _empty(c, int(ok.sum()))
