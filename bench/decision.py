@@ -25,7 +25,10 @@ Per model and world:
   oracle's; ``flagged`` when one campaign goes to > 80% of users while the oracle sends it to < 40%;
 - ``fit_seconds`` and ``predict_seconds``.
 
-Models (``--models``): ``mediated`` (``MediatedLearner``), ``t_learner``, ``s_learner``, ``deep``
+Models (``--models``): ``mediated`` (``MediatedLearner``, the kit's defaults), ``recipe`` (issue 12's recipe:
+``MediatedLearner(learning_rate=0.05, participant_profit="pooled")``, the reference every kit model is measured
+against: ``vs_recipe`` = a model's mean share / the recipe's at the same N, and the number of worlds where it
+earns at least the recipe), ``t_learner``, ``s_learner``, ``deep``
 (``BehaviourUpliftModel``: 8 epochs, ``--pretrain-epochs`` 3, ``--n-ensemble`` 3, d_model 64, batch 256,
 one thread), ``response_model``, ``value_tier_rule``; ``x_learner_profit``, a gradient-boosting X-learner
 fitted on profit directly (defined here, the kit's learners' boosting settings: per campaign against
@@ -74,7 +77,16 @@ HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 START, END = markers("decision")
 
-KIT_MODELS = ("mediated", "t_learner", "s_learner", "x_learner_profit", "deep", "response_model", "value_tier_rule")
+KIT_MODELS = (
+    "mediated",
+    "recipe",
+    "t_learner",
+    "s_learner",
+    "x_learner_profit",
+    "deep",
+    "response_model",
+    "value_tier_rule",
+)
 EXTERNAL = {"causalml_x": "causalml", "econml_x": "econml"}
 ALL_MODELS = (*KIT_MODELS, *EXTERNAL)
 POLICIES = ("response_model", "value_tier_rule")
@@ -100,7 +112,12 @@ class ProfitXLearner:
     """
 
     def __init__(self, backend: str = "gb", max_iter: int = 200, n_threads: int = 1, random_state: int = 0):
-        self.backend, self.max_iter, self.n_threads, self.random_state = backend, max_iter, n_threads, random_state
+        self.backend, self.max_iter, self.n_threads, self.random_state = (
+            backend,
+            max_iter,
+            n_threads,
+            random_state,
+        )
 
     def _regressor(self):
         return HistGradientBoostingRegressor(
@@ -202,6 +219,8 @@ def _make_model(name: str, seed: int, args):
     gb = dict(max_iter=args.max_iter, n_threads=1, random_state=seed)
     if name == "mediated":
         return MediatedLearner(**gb)
+    if name == "recipe":
+        return MediatedLearner(**gb, learning_rate=0.05, participant_profit="pooled")
     if name == "t_learner":
         return TLearner(**gb)
     if name == "s_learner":
@@ -369,7 +388,9 @@ def summarise(rows: list[dict], worlds: list[dict]) -> list[dict]:
     w = pd.DataFrame(worlds).set_index(["n_users", "seed"])
     out = []
     order = {m: i for i, m in enumerate(ALL_MODELS)}
-    for (model, n), g in sorted(ok.groupby(["model", "n_users"]), key=lambda t: (t[0][1], order.get(t[0][0], 99))):
+    for (model, n), g in sorted(
+        ok.groupby(["model", "n_users"]), key=lambda t: (t[0][1], order.get(t[0][0], 99))
+    ):
         g = g.sort_values("seed")
         ws = w.loc[[(n, s) for s in g["seed"]]]
         share = g["share_of_oracle"].to_numpy()
@@ -387,13 +408,27 @@ def summarise(rows: list[dict], worlds: list[dict]) -> list[dict]:
                 "reach_mean": float(g["reach"].mean()),
                 "oracle_reach_mean": float(ws["oracle_reach"].mean()),
                 "choice_shares_mean": np.mean(np.stack(g["choice_shares"].to_list()), 0).tolist(),
-                "oracle_choice_shares_mean": np.mean(np.stack(ws["oracle_choice_shares"].to_list()), 0).tolist(),
+                "oracle_choice_shares_mean": np.mean(
+                    np.stack(ws["oracle_choice_shares"].to_list()), 0
+                ).tolist(),
                 "flagged_worlds": int(sum(bool(f) for f in g["flagged"])),
                 "flagged_campaigns": sorted({c for f in g["flagged"] for c in f}),
                 "fit_seconds_mean": float(g["fit_seconds"].mean()),
                 "fit_seconds_per_world": g["fit_seconds"].tolist(),
             }
         )
+    recipe = {
+        (s["n_users"], seed): v
+        for s in out
+        if s["model"] == "recipe"
+        for seed, v in zip(s["seeds"], s["share_per_world"], strict=True)
+    }
+    for s in out:
+        ref = [recipe.get((s["n_users"], seed)) for seed in s["seeds"]]
+        if s["model"] == "recipe" or any(r is None for r in ref):
+            continue
+        s["vs_recipe"] = s["share_mean"] / float(np.mean(ref))
+        s["worlds_at_least_recipe"] = int(sum(v >= r for v, r in zip(s["share_per_world"], ref, strict=True)))
     return out
 
 
@@ -421,23 +456,30 @@ def readme_section(summary: list[dict], worlds: list[dict], meta: dict) -> str:
         f"Written {meta['written']} from `{meta['out']}` (code at {meta.get('commits', '?')}; "
         f"{platform.node() or 'host'}, {meta.get('cpus', '?')} CPUs, shared).",
         "",
-        "| model | N | share mean ± sd | share per world | Spearman | reach (oracle) | flagged | fit s |",
-        "|---|---:|---:|---|---:|---:|---:|---:|",
+        "**× recipe** = mean share / the recipe's at the same N (worlds where the model earns at least the recipe).",
+        "",
+        "| model | N | share mean ± sd | share per world | × recipe | Spearman | reach (oracle) | flagged | fit s |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for s in summary:
         per = " / ".join(_fmt(v) for v in s["share_per_world"])
         flag = f"{s['flagged_worlds']}/{len(s['seeds'])}"
         if s["flagged_campaigns"]:
             flag += f" ({', '.join(s['flagged_campaigns'])})"
+        vs = "ref" if s["model"] == "recipe" else "n/a"
+        if "vs_recipe" in s:
+            vs = f"{s['vs_recipe']:.2f} ({s['worlds_at_least_recipe']}/{len(s['seeds'])})"
         lines.append(
             f"| {s['model']} | {s['n_users']:,} | {_fmt(s['share_mean'])} ± {_fmt(s['share_sd'], '.2f')} | {per} "
-            f"| {_fmt(s['spearman_mean'], '+.3f')} | {s['reach_mean']:.2f} ({s['oracle_reach_mean']:.2f}) "
+            f"| {vs} | {_fmt(s['spearman_mean'], '+.3f')} | {s['reach_mean']:.2f} ({s['oracle_reach_mean']:.2f}) "
             f"| {flag} | {s['fit_seconds_mean']:.0f} |"
         )
     blanket = [w for w in worlds if "best_blanket_share_of_oracle" in w]
     for n in sorted({w["n_users"] for w in blanket}):
         ws = [w for w in blanket if w["n_users"] == n]
-        per = " / ".join(f"{_fmt(w['best_blanket_share_of_oracle'])} ({w['best_blanket_campaign']})" for w in ws)
+        per = " / ".join(
+            f"{_fmt(w['best_blanket_share_of_oracle'])} ({w['best_blanket_campaign']})" for w in ws
+        )
         lines.append(
             f"\nWithout personalisation, N = {n:,}: the best single campaign sent to everyone (picked by the "
             f"truth, default targets) earns {per} of the oracle (seeds {', '.join(str(w['seed']) for w in ws)})."
@@ -454,9 +496,13 @@ def readme_section(summary: list[dict], worlds: list[dict], meta: dict) -> str:
             "| model | " + " | ".join(ids) + " |",
             "|---|" + "---:|" * len(ids),
         ]
-        lines.append("| oracle | " + " | ".join(f"{v:.2f}" for v in sub[0]["oracle_choice_shares_mean"]) + " |")
+        lines.append(
+            "| oracle | " + " | ".join(f"{v:.2f}" for v in sub[0]["oracle_choice_shares_mean"]) + " |"
+        )
         for s in sub:
-            lines.append(f"| {s['model']} | " + " | ".join(f"{v:.2f}" for v in s["choice_shares_mean"]) + " |")
+            lines.append(
+                f"| {s['model']} | " + " | ".join(f"{v:.2f}" for v in s["choice_shares_mean"]) + " |"
+            )
     if meta.get("notes"):
         lines += [""] + [f"- {note}" for note in meta["notes"]]
     lines.append(END)
@@ -473,7 +519,10 @@ def _git_state() -> dict:
         except OSError:
             return ""
 
-    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": git("status", "--porcelain", "campaignkit")}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": git("status", "--porcelain", "campaignkit"),
+    }
 
 
 def main(argv=None) -> dict:
@@ -481,7 +530,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--sizes", type=int, nargs="+", default=[8000, 40000], help="users per world")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--models", nargs="+", default=list(ALL_MODELS), choices=ALL_MODELS)
-    ap.add_argument("--jobs", type=int, default=1, help="worlds fitted in parallel processes (one thread each)")
+    ap.add_argument(
+        "--jobs", type=int, default=1, help="worlds fitted in parallel processes (one thread each)"
+    )
     ap.add_argument("--quick", action="store_true", help="one 2,000-user world, 1 seed, few iterations")
     ap.add_argument("--out", default=None, help="JSON (default bench/results/decision.json)")
     ap.add_argument("--fresh", action="store_true", help="drop the rows already in --out")
@@ -491,7 +542,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--pretrain-epochs", type=int, default=3, help="0: the deep model without pre-training")
     ap.add_argument("--n-ensemble", type=int, default=3)
     ap.add_argument("--max-len", type=int, default=32)
-    ap.add_argument("--report-only", action="store_true", help="rebuild summary and README from --out, fit nothing")
+    ap.add_argument(
+        "--report-only", action="store_true", help="rebuild summary and README from --out, fit nothing"
+    )
     args = ap.parse_args(argv)
     if args.report_only:
         out = Path(args.out or HERE / "results" / "decision.json")
@@ -559,7 +612,9 @@ def main(argv=None) -> dict:
 def _report(result: dict, out: Path, write: bool) -> None:
     """Print the README section built from ``result`` (all rows of ``out``) and write it when asked."""
     runs = result["runs"]
-    commits = sorted({r["git"]["commit"] + ("+dirty" if r["git"]["dirty"] else "") for r in runs if "git" in r})
+    commits = sorted(
+        {r["git"]["commit"] + ("+dirty" if r["git"]["dirty"] else "") for r in runs if "git" in r}
+    )
     meta = {
         "commits": ", ".join(commits) or "?",
         "written": datetime.now(UTC).strftime("%Y-%m-%d"),

@@ -15,6 +15,7 @@ from campaignkit.models import (
     ValueTierRule,
     history_top_category,
 )
+from campaignkit.models.profit import realised_profit
 from campaignkit.models.toy import toy_problem
 
 FAST = dict(max_iter=60, learning_rate=0.1, random_state=0)
@@ -105,3 +106,25 @@ def test_mediated_learner_builds_profit_through_participation(toy, store):
     assert np.corrcoef(out.uplift("participate")[:, 1], x0)[0, 1] > 0.3
     with pytest.raises(ParameterError, match="not fitted on"):
         model.predict_outcomes(store, toy["catalogue"].assign(campaign_id=["control", "a", "b", "c"]))
+
+
+def test_mediated_learner_reads_each_campaigns_participant_profit(toy, store):
+    """By campaign: a participant's profit = the campaign's mean participant profit + one shared deviation."""
+    log = toy["log"].copy()
+    arms = log["campaign_id"].astype(str).to_numpy()
+    ids = toy["catalogue"]["campaign_id"].astype(str).tolist()
+    took_part = log["participated"].to_numpy(dtype=bool)
+    bonus = np.where(arms == ids[2], 25.0, 0.0) * took_part  # campaign 2's participants earn 25 more
+    log["revenue"] = log["revenue"] + bonus / 0.35
+    profit = realised_profit(log, toy["catalogue"])
+    model = MediatedLearner(**FAST).fit(store, log, toy["catalogue"])
+    means = [profit[took_part & (arms == c)].mean() for c in ids]
+    means[0] = profit[took_part].mean()  # nobody takes part under control: the mean of all participants
+    np.testing.assert_allclose(model.engaged_means_, means)
+    v = model.predict_outcomes(store).extra["engaged_profit"]
+    np.testing.assert_allclose(v[:, 2] - v[:, 1], means[2] - means[1])  # the same gap for every user
+    assert v[:, 2].mean() - v[:, 1].mean() > 10  # 25 added to a gap of about -9
+    pooled = MediatedLearner(**FAST, participant_profit="pooled").fit(store, log, toy["catalogue"])
+    assert np.ptp(pooled.predict_outcomes(store).extra["engaged_profit"][:, 2] - v[:, 2]) > 0
+    with pytest.raises(ParameterError, match="participant_profit"):
+        MediatedLearner(participant_profit="nope").fit(store, log, toy["catalogue"])
