@@ -113,6 +113,7 @@ Written {out['date']} from `bench/results/load.json` at {out['git']} ({out['mach
 
 Speed of load + validate relative to the raw read (same run): **{out['speed_vs_raw_read']}x**
 (target >= 0.5x); peak memory of load + validate: **{out['load_peak_rss_gb']} GB** (target < 4 GB).
+Every run, in order (seconds): raw {out['all_raw_s']}, load {out['all_load_s']} (a shared machine: noisy).
 Command: `nice .venv/bin/python bench/load.py --rows {out['rows']}`.
 {end}"""
 
