@@ -338,22 +338,19 @@ def beats(summary: list[dict]) -> list[str]:
     for n in sorted({s["n_users"] for s in summary}):
         for b in sorted({s["budget_share"] for s in summary if s["n_users"] == n}):
             sub = {s["plan"]: s for s in summary if s["n_users"] == n and s["budget_share"] == b}
-            if "model" not in sub:
-                continue
-            m = np.array(sub["model"]["share_per_seed"])
-            lost = [
-                p
-                for p in ("value_tier_rule", "response_model", "blanket")
-                if p in sub and np.any(m <= np.array(sub[p]["share_per_seed"]))
-            ]
-            lines.append(
-                f"N = {n:,}, budget {b:.0%}: the model's plan earns more than "
-                + (
-                    "every baseline in every seed"
-                    if not lost
-                    else f"the baselines except {', '.join(lost)} in some seed"
+            for mine in ("model", "model_true_budget"):
+                if mine not in sub:
+                    continue
+                m = np.array(sub[mine]["share_per_seed"])
+                lost = [
+                    p
+                    for p in ("value_tier_rule", "response_model", "blanket")
+                    if p in sub and np.any(m <= np.array(sub[p]["share_per_seed"]))
+                ]
+                verdict = (
+                    "every baseline in every seed" if not lost else f"the baselines but {', '.join(lost)}"
                 )
-            )
+                lines.append(f"N = {n:,}, budget {b:.0%}: `{mine}` earns more than {verdict}")
     return lines
 
 
