@@ -8,9 +8,9 @@ profit. So the learner estimates three things and combines them with
   (gradient boosting with the T-learner's capacity: outcome models per arm, then imputed effects regressed on
   each side and blended by the arm's share of the pair);
 - ``v(x, c)``, the profit of a participant: by default (``participant_profit="by_campaign"``) the mean profit
-  of campaign ``c``'s participants plus one regressor, over features, of each participant's deviation from
-  their campaign's mean (learned across campaigns); ``"pooled"`` is one regressor on participants' rows over
-  features + arm one-hot (the recipe of issue 12);
+  of campaign ``c``'s participants plus one regressor, over features + arm one-hot, of each participant's
+  deviation from their campaign's mean (learned across campaigns); ``"pooled"`` is one regressor on
+  participants' profit itself over the same columns (the recipe of issue 12);
 - ``b(x)``, the profit under control: one regressor on all rows over features + arm one-hot, read at control.
 
 Why the campaign means: participants of different campaigns earn very different profits (a 200/40 threshold
@@ -61,8 +61,8 @@ class MediatedLearner(_LearnerBase):
         min_samples_leaf: Minimum rows per leaf.
         n_threads: OpenMP threads while fitting and predicting (None: the library default).
         random_state: Seed.
-        participant_profit: ``"by_campaign"`` (campaign means + a shared deviation model) or ``"pooled"``
-            (one regressor over features + arm one-hot).
+        participant_profit: ``"by_campaign"`` (campaign means + one deviation model over features + arm
+            one-hot) or ``"pooled"`` (one regressor of the profit itself over the same columns).
     """
 
     def __init__(
@@ -110,18 +110,15 @@ class MediatedLearner(_LearnerBase):
         self.control_profit_model_ = _fit_one("reg", design, profit, seed, params)
         if took_part.sum() < 2:
             raise ParameterError("the mediated learner needs participants in the log (fewer than 2 found)")
-        if self.participant_profit == "pooled":
-            self.engaged_means_ = np.zeros(k)
-            self.engaged_profit_model_ = _fit_one("reg", design[took_part], profit[took_part], seed, params)
-        else:
-            t, arm_t = profit[took_part], arms[took_part]
+        t, arm_t = profit[took_part], arms[took_part]
+        self.engaged_means_ = np.zeros(k)
+        if self.participant_profit == "by_campaign":
             counts = np.bincount(arm_t, minlength=k)
             sums = np.bincount(arm_t, weights=t, minlength=k)
             # a campaign nobody took part in gets the mean participant profit of all campaigns
             self.engaged_means_ = np.where(counts > 0, sums / np.maximum(counts, 1), t.mean())
-            self.engaged_profit_model_ = _fit_one(
-                "reg", x[took_part], t - self.engaged_means_[arm_t], seed, params
-            )
+        deviation = t - self.engaged_means_[arm_t]
+        self.engaged_profit_model_ = _fit_one("reg", design[took_part], deviation, seed, params)
         self.outcome_models_ = {}
         for name in self._modelled():
             if name == "participate":
@@ -146,14 +143,9 @@ class MediatedLearner(_LearnerBase):
             p[:, c] = mu0 + tau
         p = np.clip(p, 0.0, 1.0)
         grid = {name: np.zeros((n, k_fit)) for name in (*self.outcome_models_, "engaged")}
-        if self.participant_profit == "by_campaign":
-            grid["engaged"] += (
-                _predict_one(self.engaged_profit_model_, x)[:, None] + self.engaged_means_[None, :]
-            )
         for c in range(k_fit):
             design = _arm_design(x, np.full(n, c), k_fit)
-            if self.participant_profit == "pooled":
-                grid["engaged"][:, c] = _predict_one(self.engaged_profit_model_, design)
+            grid["engaged"][:, c] = self.engaged_means_[c] + _predict_one(self.engaged_profit_model_, design)
             for name, model in self.outcome_models_.items():
                 grid[name][:, c] = _predict_one(model, design)
         base = _predict_one(self.control_profit_model_, _arm_design(x, np.zeros(n, int), k_fit))
