@@ -126,6 +126,13 @@ def test_mediated_learner_reads_each_campaigns_participant_profit(toy, store):
     took_2 = (took_part & (arms == ids[2]))
     rows = np.flatnonzero(toy["features"].index.isin(log["user_id"][took_2]))
     assert abs(v[rows, 2].mean() - means[2]) < 1.0  # the deviations of a campaign's participants average out
+    # every outcome follows participation: campaign 2's revenue rises by p_2 x the bonus, its discount does not
+    before = MediatedLearner(**FAST).fit(store, toy["log"], toy["catalogue"]).predict_outcomes(store)
+    after = model.predict_outcomes(store)
+    rise = (after.uplift("revenue")[:, 2] - before.uplift("revenue")[:, 2]).mean()
+    expect = (after.participate[:, 2] * 25.0 / 0.35).mean()
+    assert abs(rise - expect) < 0.2 * expect
+    assert abs((after.discount[:, 2] - before.discount[:, 2]).mean()) < 0.1 * expect
     pooled = MediatedLearner(**FAST, participant_profit="pooled").fit(store, log, toy["catalogue"])
     assert np.ptp(pooled.predict_outcomes(store).extra["engaged_profit"][:, 2] - v[:, 2]) > 0
     with pytest.raises(ParameterError, match="participant_profit"):

@@ -21,9 +21,11 @@ participation is rare within an arm and profit heavy-tailed, so these models are
 
 Profit of campaign ``c``: ``p_c v_c + (1 - p_c)(n0 - contact_c)`` with ``n0`` what non-participants earn
 under control (``b`` where nobody takes part under control, as when taking part means taking up a campaign):
-a campaign is assumed to change nothing for those who ignore it but its contact cost. The other outcomes
-(conversion, revenue, discount, retention) come from one regressor each over features + arm one-hot, so the
-prediction fills every field; ``extra["profit_components"]`` is ``margin x revenue - discount - contact``.
+a campaign is assumed to change nothing for those who ignore it but its contact cost. Every other outcome
+(conversion, revenue, discount, retention) is built the same way - a participant's value by campaign, the
+control value from one regressor over all rows - so a campaign's predicted spend follows its participants (a
+threshold discount's 40 off is paid by those who take it up); ``extra["profit_components"]`` is
+``margin x revenue - discount - contact`` from those outcomes.
 """
 
 from __future__ import annotations
@@ -110,22 +112,32 @@ class MediatedLearner(_LearnerBase):
         self.control_profit_model_ = _fit_one("reg", design, profit, seed, params)
         if took_part.sum() < 2:
             raise ParameterError("the mediated learner needs participants in the log (fewer than 2 found)")
-        t, arm_t = profit[took_part], arms[took_part]
-        self.engaged_means_ = np.zeros(k)
-        if self.participant_profit == "by_campaign":
-            counts = np.bincount(arm_t, minlength=k)
-            sums = np.bincount(arm_t, weights=t, minlength=k)
-            # a campaign nobody took part in gets the mean participant profit of all campaigns
-            self.engaged_means_ = np.where(counts > 0, sums / np.maximum(counts, 1), t.mean())
-        deviation = t - self.engaged_means_[arm_t]
-        self.engaged_profit_model_ = _fit_one("reg", design[took_part], deviation, seed, params)
-        self.outcome_models_ = {}
+        arm_t = arms[took_part]
+        self.engaged_means_, self.engaged_profit_model_ = self._participant_model(
+            design[took_part], profit[took_part], arm_t, k, seed
+        )
+        # every other outcome the same way: a participant's value by campaign, the control value over all rows
+        self.outcome_models_, self.engaged_outcome_models_ = {}, {}
         for name in self._modelled():
             if name == "participate":
                 continue
             o = outcome(name)
             kind = "binary" if o.kind == "binary" else "reg"
-            self.outcome_models_[name] = _fit_one(kind, design, log[o.column].to_numpy(), seed, params)
+            values = log[o.column].to_numpy(dtype=float)
+            self.outcome_models_[name] = _fit_one(kind, design, values, seed, params)
+            self.engaged_outcome_models_[name] = self._participant_model(
+                design[took_part], values[took_part], arm_t, k, seed
+            )
+
+    def _participant_model(self, design, target, arm, k: int, seed: int):
+        """``(campaign means, deviation model)`` of a participant's outcome (see ``participant_profit``)."""
+        means = np.zeros(k)
+        if self.participant_profit == "by_campaign":
+            counts = np.bincount(arm, minlength=k)
+            sums = np.bincount(arm, weights=target, minlength=k)
+            # a campaign nobody took part in gets the mean over all participants
+            means = np.where(counts > 0, sums / np.maximum(counts, 1), target.mean())
+        return means, _fit_one("reg", design, target - means[arm], seed, self._params())
 
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
         ids = catalogue["campaign_id"].astype(str).tolist()
@@ -142,24 +154,31 @@ class MediatedLearner(_LearnerBase):
             tau = share * _predict_one(tau0, x) + (1.0 - share) * _predict_one(tau1, x)
             p[:, c] = mu0 + tau
         p = np.clip(p, 0.0, 1.0)
-        grid = {name: np.zeros((n, k_fit)) for name in (*self.outcome_models_, "engaged")}
-        for c in range(k_fit):
+        control = _arm_design(x, np.zeros(n, int), k_fit)
+        engaged = {name: np.zeros((n, k_fit)) for name in (*self.outcome_models_, "profit")}
+        parts = {"profit": (self.engaged_means_, self.engaged_profit_model_), **self.engaged_outcome_models_}
+        for c in range(k_fit):  # one design at a time: bounded memory
             design = _arm_design(x, np.full(n, c), k_fit)
-            grid["engaged"][:, c] = self.engaged_means_[c] + _predict_one(self.engaged_profit_model_, design)
-            for name, model in self.outcome_models_.items():
-                grid[name][:, c] = _predict_one(model, design)
-        base = _predict_one(self.control_profit_model_, _arm_design(x, np.zeros(n, int), k_fit))
-        out = {name: grid[name][:, cols] for name in self.outcome_models_}
-        out["participate"] = p[:, cols]
+            for name, (means, model) in parts.items():
+                engaged[name][:, c] = means[c] + _predict_one(model, design)
+
+        def through_participation(name, base, contact=0.0):
+            return mediated_profit(
+                base,
+                p[:, cols],
+                engaged[name][:, cols],
+                contact,
+                control_takes_part=self.control_participation_ > 0,
+            )
+
+        out = {"participate": p[:, cols]}
+        for name, model in self.outcome_models_.items():
+            value = through_participation(name, _predict_one(model, control))
+            out[name] = np.clip(value, 0.0, 1.0) if outcome(name).kind == "binary" else value
         pred = _finish(out, catalogue, data.user_id, self._targets(data, target_category))
-        contact = catalogue_arrays(catalogue)["contact"][None, :]
-        profit = mediated_profit(
-            base,
-            p[:, cols],
-            grid["engaged"][:, cols],
-            np.broadcast_to(contact, (n, len(cols))),
-            control_takes_part=self.control_participation_ > 0,
-        )
-        pred.extra = {"profit_components": pred.profit, "engaged_profit": grid["engaged"][:, cols]}
+        contact = np.broadcast_to(catalogue_arrays(catalogue)["contact"][None, :], (n, len(cols)))
+        profit = through_participation("profit", _predict_one(self.control_profit_model_, control), contact)
+        engaged_profit = engaged["profit"][:, cols]
+        pred.extra = {"profit_components": pred.profit, "engaged_profit": engaged_profit}
         pred.profit = profit
         return pred
