@@ -21,7 +21,7 @@ from sklearn.cluster import KMeans
 
 from campaignkit.config import resolve_seed
 from campaignkit.errors import ParameterError
-from campaignkit.privacy import suppress_small
+from campaignkit.privacy import MIN_GROUP_SIZE, suppress_small
 
 __all__ = [
     "value_tiers",
@@ -32,8 +32,8 @@ __all__ = [
     "DEFAULT_MIN_SEGMENT",
 ]
 
-DEFAULT_MIN_SEGMENT = 20
-"""Segments with fewer users are suppressed in profile tables."""
+DEFAULT_MIN_SEGMENT = MIN_GROUP_SIZE
+"""Segments with fewer users are suppressed in profile tables (the kit's one group-size floor)."""
 
 PERSONA_COLUMNS = (
     "recency_days",

@@ -10,7 +10,7 @@ import pandas as pd
 
 from campaignkit.errors import ParameterError
 from campaignkit.features.catalog import feature_group
-from campaignkit.privacy import suppress_small
+from campaignkit.privacy import MIN_GROUP_SIZE, suppress_small
 
 __all__ = ["rfm_scores", "rfm_segment_table", "uplift_correlations", "feature_summary", "RFM_SEGMENTS"]
 
@@ -69,7 +69,7 @@ def rfm_scores(features: pd.DataFrame, n_bins: int = 5) -> pd.DataFrame:
 
 
 def rfm_segment_table(features: pd.DataFrame, scores: pd.DataFrame | None = None, extra: pd.DataFrame | None = None,
-                      min_size: int = 50) -> pd.DataFrame:
+                      min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
     """One row per RFM segment: size, share and mean R/F/M (and means of ``extra`` columns).
 
     Args:
@@ -77,7 +77,8 @@ def rfm_segment_table(features: pd.DataFrame, scores: pd.DataFrame | None = None
         scores: Output of :func:`rfm_scores` (computed when None).
         extra: Optional per-user columns indexed like ``features`` (e.g. true uplift per campaign) whose
             segment means are added.
-        min_size: Segments with fewer users get their statistics blanked (privacy).
+        min_size: Segments with fewer users get their statistics blanked (privacy; default the kit's floor,
+            :data:`~campaignkit.privacy.MIN_GROUP_SIZE`).
 
     Returns:
         DataFrame indexed by segment (no user ids), ordered as :data:`RFM_SEGMENTS`.
