@@ -35,7 +35,7 @@ lint: install
 	$(BIN)/ruff check campaignkit tests bench
 
 lab: install  ## JupyterLab on notebooks/ with the campaignkit kernel
-	$(BIN)/jupyter lab --notebook-dir notebooks
+	$(BIN)/jupyter lab --notebook-dir notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache lightning_logs build *.egg-info

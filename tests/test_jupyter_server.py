@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import socket
 import subprocess
@@ -24,6 +25,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _allow_root() -> list[str]:
+    """The flag `make lab` adds: Jupyter refuses root without it, and non-root users never need it."""
+    return ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     token, port = secrets.token_hex(16), _free_port()
@@ -31,8 +37,8 @@ def server(tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={NOTEBOOKS_DIR}",
-         "--ServerApp.port_retries=0", "--allow-root"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**__import__("os").environ,
+         "--ServerApp.port_retries=0", *_allow_root()],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ,
                                                                "JUPYTER_RUNTIME_DIR": str(runtime)},
     )
     base = f"http://127.0.0.1:{port}"
