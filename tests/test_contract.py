@@ -72,6 +72,16 @@ def test_every_model_keeps_the_estimator_contract(model, twin):
     assert "random_state" not in params or clone(model).get_params()["random_state"] == params["random_state"]
 
 
+@pytest.mark.parametrize(
+    "cls", [TLearner, SLearner, MediatedLearner, ResponseModelTargeting, BehaviourUpliftModel], ids=lambda c: c.__name__
+)
+def test_thread_count_defaults_to_one_and_survives_clone(cls):
+    # more threads oversubscribe shared cores: the library default ran 5-15x slower on 2 busy cores
+    model = cls()
+    assert model.get_params()["n_threads"] == 1
+    assert clone(model.set_params(n_threads=None)).get_params()["n_threads"] is None
+
+
 def test_policies_predict_no_uplift():
     for rule in (ResponseModelTargeting(), ValueTierRule()):
         assert not hasattr(rule, "predict_uplift") and not hasattr(rule, "predict_outcomes")

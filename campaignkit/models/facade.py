@@ -130,8 +130,9 @@ class BehaviourUpliftModel(UpliftModel):
         quick: Quick trainer settings (tests): one epoch of a few batches per stage.
         root_dir: Where CSV logs and checkpoints go; None: no logs or checkpoint files.
         progress_bar: Show progress bars.
-        n_threads: Torch CPU threads while fitting and predicting (None: leave torch's setting; 1 is
-            fastest for small models on shared cores).
+        n_threads: Torch CPU threads while fitting and predicting (default 1: on shared or busy cores more
+            threads oversubscribe them, and torch's own setting ran 5-15x slower on 2 cores; None leaves
+            torch's setting, for a large model on idle dedicated cores).
         random_state: Seed (int, None or a numpy Generator).
     """
 
@@ -160,7 +161,7 @@ class BehaviourUpliftModel(UpliftModel):
         quick: bool = False,
         root_dir=None,
         progress_bar: bool = False,
-        n_threads: int | None = None,
+        n_threads: int | None = 1,
         random_state=None,
     ):
         self.max_epochs, self.pretrain_epochs, self.n_ensemble = max_epochs, pretrain_epochs, n_ensemble
