@@ -150,6 +150,36 @@ def _default_kernel() -> str:
     return config.KERNEL_NAME if config.KERNEL_NAME in names else "python3"
 
 
+def _kernel_config(kernel: str):
+    """Kernel-manager settings that keep code and outputs off plain TCP.
+
+    A kernel on unencrypted TCP logs "Kernel is running over TCP without encryption" to the run's stderr,
+    once per notebook. It sees CurveZMQ keys where pyzmq has Curve, jupyter_client can provision keys and the
+    kernelspec declares it takes them (ipykernel >= 7); otherwise it talks over IPC sockets on POSIX. Elsewhere
+    the settings are left alone.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    from jupyter_client.manager import KernelManager
+    from traitlets.config import Config
+
+    try:
+        declared = KernelSpecManager().get_kernel_spec(kernel).metadata.get("supported_encryption") or ()
+    except NoSuchKernel:
+        declared = ()
+    declared = {declared} if isinstance(declared, str) else set(declared)
+    try:
+        import zmq
+
+        curve = bool(zmq.has("curve"))
+    except ImportError:  # pragma: no cover - pyzmq comes with jupyter_client
+        curve = False
+    if curve and "curve" in declared and "transport_encryption" in KernelManager.class_trait_names():
+        return Config({"KernelManager": {"transport_encryption": "auto"}})
+    if os.name == "posix":
+        return Config({"KernelManager": {"transport": "ipc"}})
+    return Config()
+
+
 def _check_kernel(name: str) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -354,7 +384,7 @@ def _execute(src: Path, spec, parameters, explicit, quick, kernel, out_dir: Path
         try:
             papermill.execute_notebook(
                 notebook, str(tmp), parameters=nb_params, kernel_name=kernel,
-                progress_bar=False, cwd=str(out_dir),
+                progress_bar=False, cwd=str(out_dir), config=_kernel_config(kernel),
             )
         except PapermillExecutionError as exc:
             failure = exc

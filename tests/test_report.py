@@ -52,9 +52,10 @@ def test_select_unknown_number(nbdir):
         select_notebooks(nbs, "00,07")
 
 
-def test_run_report_writes_everything(nbdir, tmp_path):
+def test_run_report_writes_everything(nbdir, tmp_path, capfd):
     out = tmp_path / "rep"
     res = run_report(out=out, quick=True, parameters={"N": 4}, notebooks_dir=nbdir, kernel_name="python3")
+    assert "without encryption" not in capfd.readouterr().err  # the kernels' own log reaches this stderr
     assert res.metrics == {"00_first": {"n": 40}, "01_second": {"scale": 1.0}}
     for name in ("00_first.ipynb", "00_first.html", "01_second.html", "metrics.json", "manifest.json", "index.html"):
         assert (out / name).is_file(), name
@@ -64,6 +65,18 @@ def test_run_report_writes_everything(nbdir, tmp_path):
     assert set(manifest["inputs_sha256"]) >= {"notebooks/00_first.ipynb", "notebooks/01_second.ipynb"}
     assert manifest["versions"]["papermill"]
     assert "00_first.html" in (out / "index.html").read_text()
+
+
+def test_kernels_get_curve_keys_or_ipc_never_plain_tcp(monkeypatch):
+    import zmq
+
+    from campaignkit.report import _kernel_config
+
+    for kernel in ("python3", "no-such-kernel"):
+        settings = dict(_kernel_config(kernel).get("KernelManager", {}))
+        assert settings in ({"transport_encryption": "auto"}, {"transport": "ipc"}), (kernel, settings)
+    monkeypatch.setattr(zmq, "has", lambda feature: False)
+    assert dict(_kernel_config("python3")["KernelManager"]) == {"transport": "ipc"}
 
 
 @pytest.mark.parametrize(
