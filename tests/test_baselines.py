@@ -137,3 +137,18 @@ def test_mediated_learner_reads_each_campaigns_participant_profit(toy, store):
     assert np.ptp(pooled.predict_outcomes(store).extra["engaged_profit"][:, 2] - v[:, 2]) > 0
     with pytest.raises(ParameterError, match="participant_profit"):
         MediatedLearner(participant_profit="nope").fit(store, log, toy["catalogue"])
+
+
+def test_mediated_learner_calibrates_discount_to_the_log(toy, store):
+    """Over the training log, each campaign's predicted discount sums to what its rows were paid."""
+    from campaignkit.models.profit import realised_discount
+
+    log, cat = toy["log"], toy["catalogue"]
+    model = MediatedLearner(**FAST).fit(store, log, cat)
+    out = model.predict_outcomes(store, cat)
+    row = pd.Index(toy["features"].index).get_indexer(log["user_id"])
+    arm = pd.Index(cat["campaign_id"]).get_indexer(log["campaign_id"])
+    paid = realised_discount(log, cat)
+    for c in range(1, len(cat)):
+        sel = arm == c
+        np.testing.assert_allclose(out.discount[row[sel], c].sum(), paid[sel].sum(), rtol=1e-9)

@@ -24,8 +24,10 @@ under control (``b`` where nobody takes part under control, as when taking part 
 a campaign is assumed to change nothing for those who ignore it but its contact cost. Every other outcome
 (conversion, revenue, discount, retention) is built the same way - a participant's value by campaign, the
 control value from one regressor over all rows - so a campaign's predicted spend follows its participants (a
-threshold discount's 40 off is paid by those who take it up); ``extra["profit_components"]`` is
-``margin x revenue - discount - contact`` from those outcomes.
+threshold discount's 40 off is paid by those who take it up), and the expected discount - what a budget is
+spent on - is scaled per campaign so that, over the training log, each campaign's predicted discount sums to
+what its rows were paid; ``extra["profit_components"]`` is ``margin x revenue - discount - contact`` from
+those outcomes.
 """
 
 from __future__ import annotations
@@ -128,6 +130,15 @@ class MediatedLearner(_LearnerBase):
             self.engaged_outcome_models_[name] = self._participant_model(
                 design[took_part], values[took_part], arm_t, k, seed
             )
+        # the expected discount (what a budget is spent on) is calibrated per campaign to the log: the predicted
+        # discount of each logged row at its own campaign sums to what that campaign's rows were paid
+        self.discount_scale_ = np.ones(k)
+        if "discount" in self.outcome_models_:
+            fitted = self._predict(data, self.catalogue_, None).discount[rows, arms]
+            paid = log[outcome("discount").column].to_numpy(dtype=float)
+            pred_sum = np.bincount(arms, weights=fitted, minlength=k)
+            paid_sum = np.bincount(arms, weights=paid, minlength=k)
+            self.discount_scale_ = np.where(pred_sum > 0, paid_sum / np.maximum(pred_sum, 1e-12), 1.0)
 
     def _participant_model(self, design, target, arm, k: int, seed: int):
         """``(campaign means, deviation model)`` of a participant's outcome (see ``participant_profit``)."""
@@ -175,6 +186,8 @@ class MediatedLearner(_LearnerBase):
         for name, model in self.outcome_models_.items():
             value = through_participation(name, _predict_one(model, control))
             out[name] = np.clip(value, 0.0, 1.0) if outcome(name).kind == "binary" else value
+        if "discount" in out:
+            out["discount"] = out["discount"] * getattr(self, "discount_scale_", np.ones(k_fit))[cols][None, :]
         pred = _finish(out, catalogue, data.user_id, self._targets(data, target_category))
         contact = np.broadcast_to(catalogue_arrays(catalogue)["contact"][None, :], (n, len(cols)))
         profit = through_participation("profit", _predict_one(self.control_profit_model_, control), contact)
