@@ -26,10 +26,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from campaignkit.data.schema import get_schema
-from campaignkit.data.stream import CHUNK_ROWS, load_parquet_chunked
+from campaignkit.data.stream import CHUNK_ROWS, load_parquet_chunked, open_parquet
 from campaignkit.data.validate import SOURCE_FILE, SOURCE_ROW, ValidationResult, validate
 from campaignkit.errors import DataNotFoundError, ParameterError, SchemaError
 
@@ -235,16 +234,7 @@ def _hint(bad: tuple, n_records: int) -> str:
 
 def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
     file = str(path)
-    try:
-        pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        if path.stat().st_size == 0:
-            raise SchemaError("empty_file", "the file is empty", file=file) from None
-        raise SchemaError("encoding", f"not a readable Parquet file: {exc}", file=file) from None
-    names = pf.schema_arrow.names
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise SchemaError("duplicate_column", f"the file names {dupes} more than once", file=file, column=dupes[0])
+    pf, names = open_parquet(path)
     cols = None
     if columns is not None:
         have = set(names)

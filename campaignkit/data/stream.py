@@ -23,13 +23,30 @@ from campaignkit.data.schema import ROW_RULES, TableSchema
 from campaignkit.data.validate import SOURCE_FILE, SOURCE_ROW, ValidationResult, validate
 from campaignkit.errors import SchemaError
 
-__all__ = ["CHUNK_ROWS", "iter_parquet_chunks", "load_parquet_chunked", "row_hash"]
+__all__ = ["CHUNK_ROWS", "iter_parquet_chunks", "load_parquet_chunked", "open_parquet", "row_hash"]
 
 CHUNK_ROWS = 2_000_000
 """Rows per batch when a Parquet input is validated in chunks."""
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MUL = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def open_parquet(path: Path) -> tuple[pq.ParquetFile, list[str]]:
+    """Open a Parquet file and return it with its column names, or a SchemaError (empty, unreadable, a
+    column named twice) naming the file."""
+    file = str(path)
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        if path.stat().st_size == 0:
+            raise SchemaError("empty_file", "the file is empty", file=file) from None
+        raise SchemaError("encoding", f"not a readable Parquet file: {exc}", file=file) from None
+    names = pf.schema_arrow.names
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise SchemaError("duplicate_column", f"the file names {dupes} more than once", file=file, column=dupes[0])
+    return pf, names
 
 
 def _batches(path: Path, columns, chunk_rows: int, dictionary: list[str]) -> Iterator[pa.Table]:
@@ -58,17 +75,7 @@ def iter_parquet_chunks(files: list[Path], columns: list[str] | None, chunk_rows
     """
     for path in files:
         file = str(path)
-        try:
-            pf = pq.ParquetFile(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            if path.stat().st_size == 0:
-                raise SchemaError("empty_file", "the file is empty", file=file) from None
-            raise SchemaError("encoding", f"not a readable Parquet file: {exc}", file=file) from None
-        names = pf.schema_arrow.names
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise SchemaError("duplicate_column", f"the file names {dupes} more than once", file=file,
-                              column=dupes[0])
+        pf, names = open_parquet(path)
         cols = None if columns is None else [c for c in columns if c in set(names)]
         offset = 0
         try:

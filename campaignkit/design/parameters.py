@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaignkit.data.catalogue import DEFAULT_MARGIN_RATE, validate_catalogue
+from campaignkit.data.catalogue import CATALOGUE_COLUMNS, DEFAULT_MARGIN_RATE, validate_catalogue
 from campaignkit.errors import ParameterError
 
 __all__ = [
@@ -65,17 +65,7 @@ def threshold_grid(
                     float(margin_rate),
                 )
             )
-    cols = [
-        "campaign_id",
-        "type",
-        "depth",
-        "threshold",
-        "amount",
-        "channel",
-        "targets_category",
-        "contact_cost",
-    ]
-    return validate_catalogue(pd.DataFrame(rows, columns=[*cols, "margin_rate"]))
+    return validate_catalogue(pd.DataFrame(rows, columns=list(CATALOGUE_COLUMNS)))
 
 
 def _same_config(grid: pd.DataFrame, seen: pd.DataFrame | None) -> np.ndarray:
