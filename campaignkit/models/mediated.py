@@ -187,7 +187,7 @@ class MediatedLearner(_LearnerBase):
             value = through_participation(name, _predict_one(model, control))
             out[name] = np.clip(value, 0.0, 1.0) if outcome(name).kind == "binary" else value
         if "discount" in out:
-            out["discount"] = out["discount"] * getattr(self, "discount_scale_", np.ones(k_fit))[cols][None, :]
+            out["discount"] = out["discount"] * self.discount_scale_[cols][None, :]
         pred = _finish(out, catalogue, data.user_id, self._targets(data, target_category))
         contact = np.broadcast_to(catalogue_arrays(catalogue)["contact"][None, :], (n, len(cols)))
         profit = through_participation("profit", _predict_one(self.control_profit_model_, control), contact)
