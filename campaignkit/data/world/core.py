@@ -102,7 +102,8 @@ class World:
     ``interest`` (array of shape (n_users, n_categories), current interest), ``past_interest``,
     ``catalogue``, ``cutoff``, ``history_days``, ``campaign_days``, ``seed``, ``n_users``,
     ``n_categories``, ``default_target`` (each user's most-viewed category, the observable heuristic
-    used when a category-targeted campaign gets no explicit target).
+    used when a category-targeted campaign gets no explicit target), ``period`` (0 for :func:`make_world`,
+    ``t`` after ``t`` calls of :meth:`advance`) and ``base_history_days`` (round 0's history window).
     """
 
     def __init__(
@@ -119,6 +120,8 @@ class World:
         campaign_days,
         seed,
         items,
+        period=0,
+        base_history_days=None,
     ):
         self.users = users
         self.events = events
@@ -131,6 +134,8 @@ class World:
         self.campaign_days = campaign_days
         self.seed = seed
         self.items = items
+        self.period = int(period)
+        self.base_history_days = int(history_days if base_history_days is None else base_history_days)
         self.n_users = len(users)
         self.n_categories = interest.shape[1]
         self.default_target = traits["most_viewed"].to_numpy(np.int64)
@@ -167,7 +172,8 @@ class World:
     def __repr__(self) -> str:
         return (
             f"World(n_users={self.n_users}, n_events={len(self.events)}, n_categories={self.n_categories}, "
-            f"n_campaigns={len(self.catalogue)}, cutoff={self.cutoff.date()}, seed={self.seed})"
+            f"n_campaigns={len(self.catalogue)}, cutoff={self.cutoff.date()}, seed={self.seed}"
+            + (f", period={self.period})" if self.period else ")")
         )
 
     # ------------------------------------------------------------------ indexing helpers
@@ -286,3 +292,45 @@ class World:
     def run_plan(self, plan: pd.DataFrame, holdout: float = 0.1, random_state=None) -> pd.DataFrame:
         """Run a plan with a random holdout and return realised outcomes; see :func:`~.plans.run_plan`."""
         return _plans.run_plan(self, plan, holdout=holdout, random_state=random_state)
+
+    # ------------------------------------------------------------------ time
+    @property
+    def lost(self) -> np.ndarray:
+        """Array of shape (n_users,) of bool: users who churned in an earlier period (all False in round 0)."""
+        if "lost" in self.traits:
+            return self.traits["lost"].to_numpy(bool)
+        return np.zeros(self.n_users, bool)
+
+    def advance(self, realised: pd.DataFrame | None = None, random_state=None) -> World:
+        """The world one campaign window later, after a period's realised outcomes; see
+        :func:`campaignkit.data.world.advance.advance`.
+
+        A loop calls, round after round::
+
+            realised = world.run_plan(plan, holdout=0.1, random_state=t)
+            world = world.advance(realised)
+
+        Args:
+            realised: What :meth:`run_plan` returned for this world (None: a period with no campaign).
+            random_state: Seed of that no-campaign period (ignored when ``realised`` is given).
+
+        Returns:
+            A new :class:`World` (this one is unchanged).
+        """
+        from campaignkit.data.world.advance import advance
+
+        return advance(self, realised, random_state=random_state)
+
+    def step(self, plan: pd.DataFrame, holdout: float = 0.1, random_state=None) -> tuple[pd.DataFrame, World]:
+        """Run a plan and move on: ``(realised, next_world)``, i.e. :meth:`run_plan` then :meth:`advance`.
+
+        Args:
+            plan: As in :meth:`run_plan`.
+            holdout: As in :meth:`run_plan`.
+            random_state: As in :meth:`run_plan`.
+
+        Returns:
+            ``(realised, world of the next period)``.
+        """
+        realised = self.run_plan(plan, holdout=holdout, random_state=random_state)
+        return realised, self.advance(realised)

@@ -23,9 +23,9 @@ LOG_COLUMNS = [*CAMPAIGN_LOG_COLUMNS, "discount_cost", "contact_cost", "profit",
 
 def _rng(world, random_state, stream: int) -> np.random.Generator:
     if random_state is None:
-        return np.random.Generator(
-            np.random.PCG64(np.random.SeedSequence(world.seed, spawn_key=(100 + stream,)))
-        )
+        period = getattr(world, "period", 0)  # a later period draws numbers of its own (round 0 unchanged)
+        key = (100 + stream,) if not period else (100 + stream, period)
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(world.seed, spawn_key=key)))
     if isinstance(random_state, np.random.Generator):
         return random_state
     if (
