@@ -30,7 +30,7 @@ from campaignkit.models.outcomes import LEARNED_OUTCOMES, outcome
 from campaignkit.models.prediction import Prediction
 from campaignkit.models.profit import campaign_matrix, catalogue_arrays, shared_attribute_ids
 
-__all__ = ["TLearner", "SLearner", "history_top_category"]
+__all__ = ["TLearner", "SLearner", "history_top_category", "propensity_weights"]
 
 
 
@@ -67,7 +67,7 @@ def boosting_params(est) -> dict:
     return {k: getattr(est, k) for k in ("max_iter", "learning_rate", "max_leaf_nodes", "min_samples_leaf")}
 
 
-def _fit_one(kind: str, x, y, seed: int, params: dict):
+def _fit_one(kind: str, x, y, seed: int, params: dict, sample_weight=None):
     if kind == "binary":
         y = np.asarray(y).astype(int)
         if y.min() == y.max():
@@ -75,7 +75,39 @@ def _fit_one(kind: str, x, y, seed: int, params: dict):
         model = HistGradientBoostingClassifier(random_state=seed, **params)
     else:
         model = HistGradientBoostingRegressor(random_state=seed, **params)
-    return model.fit(x, y)
+    return model.fit(x, y, sample_weight=sample_weight)
+
+
+def propensity_weights(log: pd.DataFrame, arms: np.ndarray) -> np.ndarray:
+    """Inverse-propensity weights ``1 / propensity`` of a log's rows, normalised to mean 1 within each arm.
+
+    Weighted, the rows of an arm stand for the whole population as if every user had been sent that arm
+    (Horvitz-Thompson), so a model fitted on a targeted log learns the arm's response of *all* users rather
+    than of the users the targeting picked; normalising per arm keeps each arm's total weight its row count.
+
+    Args:
+        log: Campaign log with a ``propensity`` column (the probability the logged arm had for that user).
+        arms: Array of shape (n_rows,) of catalogue rows of the logged arms.
+
+    Returns:
+        Array of shape (n_rows,) of float64.
+
+    Raises:
+        ParameterError: When ``propensity`` is absent, missing, or not in (0, 1].
+    """
+    if "propensity" not in log:
+        raise ParameterError("weight_by_propensity=True needs a 'propensity' column in the log")
+    p = pd.to_numeric(log["propensity"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(p) | (p <= 0) | (p > 1)
+    if bad.any():
+        raise ParameterError(
+            f"propensity must be in (0, 1] on every row to weight by it; row {int(np.flatnonzero(bad)[0])} "
+            f"has {p[bad][0]!r}"
+        )
+    w = 1.0 / p
+    arms = np.asarray(arms)
+    mean = np.bincount(arms, weights=w) / np.maximum(np.bincount(arms), 1)
+    return w / mean[arms]
 
 
 def _predict_one(model, x) -> np.ndarray:
@@ -108,10 +140,16 @@ class _LearnerBase(UpliftModel):
         min_samples_leaf: int = 40,
         n_threads: int | None = 1,
         random_state=None,
+        weight_by_propensity: bool = False,
     ):
         self.max_iter, self.learning_rate = max_iter, learning_rate
         self.max_leaf_nodes, self.min_samples_leaf = max_leaf_nodes, min_samples_leaf
         self.n_threads, self.random_state = n_threads, random_state
+        self.weight_by_propensity = weight_by_propensity
+
+    def _row_weights(self, log: pd.DataFrame, arms) -> np.ndarray | None:
+        """Per-row sample weights: :func:`propensity_weights` when ``weight_by_propensity``, else None."""
+        return propensity_weights(log, arms) if self.weight_by_propensity else None
 
     def _context(self):
         """Limit OpenMP threads (boosting on shared cores is many times faster with one thread)."""
@@ -141,12 +179,15 @@ class TLearner(_LearnerBase):
         n_threads: OpenMP threads while fitting and predicting (default 1: more oversubscribe shared
             cores and ran 5-15x slower on 2 busy ones; None: the library default, one per core).
         random_state: Seed.
+        weight_by_propensity: Weight each log row by ``1 / propensity`` (normalised per arm,
+            :func:`propensity_weights`): for targeted logs, whose arms went to different kinds of users.
     """
 
     def _fit(self, data: UserData, log: pd.DataFrame, rows, arms) -> None:
         seed = resolve_seed(self.random_state, bits=31)
         x = self._features(data)[rows]
         self.campaign_ids_ = self.catalogue_["campaign_id"].astype(str).tolist()
+        w = self._row_weights(log, arms)
         self.models_ = {}
         for k in range(len(self.catalogue_)):
             sel = arms == k
@@ -155,7 +196,8 @@ class TLearner(_LearnerBase):
             for name in self._modelled():
                 o = outcome(name)
                 kind = "binary" if o.kind == "binary" else "reg"
-                self.models_[k, name] = _fit_one(kind, x[sel], log[o.column].to_numpy()[sel], seed, self._params())
+                y = log[o.column].to_numpy()[sel]
+                self.models_[k, name] = _fit_one(kind, x[sel], y, seed, self._params(), None if w is None else w[sel])
 
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
         ids = catalogue["campaign_id"].astype(str).tolist()
@@ -183,6 +225,8 @@ class SLearner(_LearnerBase):
         n_threads: OpenMP threads while fitting and predicting (default 1: more oversubscribe shared
             cores and ran 5-15x slower on 2 busy ones; None: the library default, one per core).
         random_state: Seed.
+        weight_by_propensity: Weight each log row by ``1 / propensity`` (normalised per arm,
+            :func:`propensity_weights`): for targeted logs, whose arms went to different kinds of users.
     """
 
     @staticmethod
@@ -204,11 +248,12 @@ class SLearner(_LearnerBase):
         camp = campaign_matrix(self.catalogue_, self.identity_ids_)
         match = self._match(data.sequences, rows, log["target_category"].to_numpy())
         design = np.hstack([x, camp[arms], match[:, None]])
+        w = self._row_weights(log, arms)
         self.models_ = {}
         for name in self._modelled():
             o = outcome(name)
             kind = "binary" if o.kind == "binary" else "reg"
-            self.models_[name] = _fit_one(kind, design, log[o.column].to_numpy(), seed, self._params())
+            self.models_[name] = _fit_one(kind, design, log[o.column].to_numpy(), seed, self._params(), w)
 
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
         n = len(data)

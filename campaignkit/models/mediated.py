@@ -67,6 +67,9 @@ class MediatedLearner(_LearnerBase):
         random_state: Seed.
         participant_profit: ``"by_campaign"`` (campaign means + one deviation model over features + arm
             one-hot) or ``"pooled"`` (one regressor of the profit itself over the same columns).
+        weight_by_propensity: Weight each log row by ``1 / propensity`` (normalised per arm) in every model,
+            campaign mean and discount calibration: for targeted logs
+            (:func:`~campaignkit.models.baselines.propensity_weights`).
     """
 
     def __init__(
@@ -78,8 +81,11 @@ class MediatedLearner(_LearnerBase):
         n_threads: int | None = 1,
         random_state=None,
         participant_profit: str = "by_campaign",
+        weight_by_propensity: bool = False,
     ):
-        super().__init__(max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, n_threads, random_state)
+        super().__init__(
+            max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, n_threads, random_state, weight_by_propensity
+        )
         self.participant_profit = participant_profit
 
     def _fit(self, data: UserData, log: pd.DataFrame, rows, arms) -> None:
@@ -94,29 +100,31 @@ class MediatedLearner(_LearnerBase):
         self.campaign_ids_ = self.catalogue_["campaign_id"].astype(str).tolist()
         y = log["participated"].to_numpy(dtype=float)
         ctl = arms == 0
+        w = self._row_weights(log, arms)
+        ws = (lambda sel: None) if w is None else (lambda sel: w[sel])  # noqa: E731
         if ctl.sum() < 2:
             raise ParameterError("the mediated learner needs control rows in the log (fewer than 2 found)")
         self.control_participation_ = float(y[ctl].mean())
-        self.mu0_ = _fit_one("binary", x[ctl], y[ctl], seed, params)
+        self.mu0_ = _fit_one("binary", x[ctl], y[ctl], seed, params, ws(ctl))
         self.arm_models_ = {}
         for c in range(1, k):
             sel = arms == c
             if sel.sum() < 2:
                 raise ParameterError(f"campaign {self.campaign_ids_[c]!r} has fewer than 2 logged rows")
-            mu_c = _fit_one("binary", x[sel], y[sel], seed, params)
-            tau1 = _fit_one("reg", x[sel], y[sel] - _predict_one(self.mu0_, x[sel]), seed, params)
-            tau0 = _fit_one("reg", x[ctl], _predict_one(mu_c, x[ctl]) - y[ctl], seed, params)
+            mu_c = _fit_one("binary", x[sel], y[sel], seed, params, ws(sel))
+            tau1 = _fit_one("reg", x[sel], y[sel] - _predict_one(self.mu0_, x[sel]), seed, params, ws(sel))
+            tau0 = _fit_one("reg", x[ctl], _predict_one(mu_c, x[ctl]) - y[ctl], seed, params, ws(ctl))
             share = sel.sum() / (sel.sum() + ctl.sum())  # the arm's share of the (arm, control) rows
             self.arm_models_[c] = (tau1, tau0, float(share))
         design = _arm_design(x, arms, k)
         profit = log["profit"].to_numpy(dtype=float)
         took_part = y > 0
-        self.control_profit_model_ = _fit_one("reg", design, profit, seed, params)
+        self.control_profit_model_ = _fit_one("reg", design, profit, seed, params, w)
         if took_part.sum() < 2:
             raise ParameterError("the mediated learner needs participants in the log (fewer than 2 found)")
         arm_t = arms[took_part]
         self.engaged_means_, self.engaged_profit_model_ = self._participant_model(
-            design[took_part], profit[took_part], arm_t, k, seed
+            design[took_part], profit[took_part], arm_t, k, seed, ws(took_part)
         )
         # every other outcome the same way: a participant's value by campaign, the control value over all rows
         self.outcome_models_, self.engaged_outcome_models_ = {}, {}
@@ -126,9 +134,9 @@ class MediatedLearner(_LearnerBase):
             o = outcome(name)
             kind = "binary" if o.kind == "binary" else "reg"
             values = log[o.column].to_numpy(dtype=float)
-            self.outcome_models_[name] = _fit_one(kind, design, values, seed, params)
+            self.outcome_models_[name] = _fit_one(kind, design, values, seed, params, w)
             self.engaged_outcome_models_[name] = self._participant_model(
-                design[took_part], values[took_part], arm_t, k, seed
+                design[took_part], values[took_part], arm_t, k, seed, ws(took_part)
             )
         # the expected discount (what a budget is spent on) is calibrated per campaign to the log: the predicted
         # discount of each logged row at its own campaign sums to what that campaign's rows were paid
@@ -136,19 +144,21 @@ class MediatedLearner(_LearnerBase):
         if "discount" in self.outcome_models_:
             fitted = self._predict(data, self.catalogue_, None).discount[rows, arms]
             paid = log[outcome("discount").column].to_numpy(dtype=float)
-            pred_sum = np.bincount(arms, weights=fitted, minlength=k)
-            paid_sum = np.bincount(arms, weights=paid, minlength=k)
+            wt = np.ones(len(arms)) if w is None else w
+            pred_sum = np.bincount(arms, weights=fitted * wt, minlength=k)
+            paid_sum = np.bincount(arms, weights=paid * wt, minlength=k)
             self.discount_scale_ = np.where(pred_sum > 0, paid_sum / np.maximum(pred_sum, 1e-12), 1.0)
 
-    def _participant_model(self, design, target, arm, k: int, seed: int):
+    def _participant_model(self, design, target, arm, k: int, seed: int, weight=None):
         """``(campaign means, deviation model)`` of a participant's outcome (see ``participant_profit``)."""
         means = np.zeros(k)
         if self.participant_profit == "by_campaign":
-            counts = np.bincount(arm, minlength=k)
-            sums = np.bincount(arm, weights=target, minlength=k)
+            wt = np.ones(len(arm)) if weight is None else weight
+            counts = np.bincount(arm, weights=wt, minlength=k)
+            sums = np.bincount(arm, weights=target * wt, minlength=k)
             # a campaign nobody took part in gets the mean over all participants
-            means = np.where(counts > 0, sums / np.maximum(counts, 1), target.mean())
-        return means, _fit_one("reg", design, target - means[arm], seed, self._params())
+            means = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.average(target, weights=wt))
+        return means, _fit_one("reg", design, target - means[arm], seed, self._params(), weight)
 
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
         ids = catalogue["campaign_id"].astype(str).tolist()
