@@ -13,7 +13,6 @@ import ast
 import contextlib
 import datetime as _dt
 import hashlib
-import html
 import json
 import os
 import platform
@@ -32,7 +31,7 @@ from tqdm.auto import tqdm
 from campaignkit import __version__, config, nbparams
 from campaignkit._atomic import atomic_path, write_text
 from campaignkit.errors import NotebookError, ParameterError
-from campaignkit.notebook import read_glued
+from campaignkit.notebook import Glued, read_glued_records
 from campaignkit.privacy import KEY_ENV
 
 __all__ = [
@@ -63,6 +62,7 @@ class NotebookResult:
     parameters: dict[str, Any]
     metrics: dict[str, Any]
     seconds: float
+    glued: dict[str, Glued] = field(default_factory=dict)
 
 
 @dataclass
@@ -240,35 +240,9 @@ def _input_checksums(notebooks: list[Path]) -> dict[str, str]:
 
 
 def _to_html(ipynb: Path) -> Path:
-    import nbformat
-    from nbconvert import HTMLExporter
+    from campaignkit.report_html import notebook_to_html
 
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(str(ipynb), as_version=4))
-    return write_text(ipynb.with_suffix(".html"), body)
-
-
-def _write_index(result: ReportResult, manifest: dict[str, Any]) -> Path:
-    rows = []
-    for nb in result.notebooks:
-        metrics = "".join(
-            f"<li><code>{html.escape(k)}</code> = {html.escape(json.dumps(v))}</li>" for k, v in nb.metrics.items()
-        )
-        link_html = f'<a href="{nb.html.name}">HTML</a> · ' if nb.html else ""
-        rows.append(
-            f"<tr><td>{html.escape(nb.stem)}</td><td>{link_html}<a href=\"{nb.ipynb.name}\">ipynb</a></td>"
-            f"<td>{nb.seconds:.1f} s</td><td><ul>{metrics}</ul></td></tr>"
-        )
-    params = html.escape(json.dumps(manifest["parameters"], indent=1))
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>campaignkit report</title>
-<style>body{{font-family:sans-serif;margin:2em}}td{{vertical-align:top;padding:4px 12px;border-bottom:1px solid #ddd}}</style>
-</head><body><h1>campaignkit report</h1>
-<p>Created {html.escape(manifest["created"])} · git {html.escape(str(manifest["git_revision"]))} ·
-campaignkit {html.escape(__version__)} · <a href="metrics.json">metrics.json</a> ·
-<a href="manifest.json">manifest.json</a></p>
-<h2>Parameters</h2><pre>{params}</pre>
-<h2>Notebooks</h2><table><tr><th>notebook</th><th>files</th><th>time</th><th>key metrics</th></tr>
-{''.join(rows)}</table></body></html>"""
-    return write_text(result.out_dir / "index.html", page)
+    return notebook_to_html(ipynb)
 
 
 def run_report(
@@ -350,7 +324,9 @@ def run_report(
     manifest["seconds"] = {nb.stem: round(nb.seconds, 2) for nb in result.notebooks}
     write_text(out_dir / "metrics.json", json.dumps(result.metrics, indent=2, default=str))
     write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2, default=str))
-    _write_index(result, manifest)
+    from campaignkit.report_index import write_index
+
+    write_index(result, manifest)
     return result
 
 
@@ -395,4 +371,6 @@ def _execute(src: Path, spec, parameters, explicit, quick, kernel, out_dir: Path
         )
     seconds = (_dt.datetime.now() - t0).total_seconds()
     html_path = _to_html(target) if html_output else None
-    result.notebooks.append(NotebookResult(src.stem, target, html_path, used, read_glued(target), seconds))
+    glued = read_glued_records(target)
+    metrics = {name: rec.value for name, rec in glued.items()}
+    result.notebooks.append(NotebookResult(src.stem, target, html_path, used, metrics, seconds, glued))

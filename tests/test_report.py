@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
+from html.parser import HTMLParser
 
 import nbformat
 import pytest
 
 from campaignkit.cli import main
 from campaignkit.errors import ParameterError
+from campaignkit.notebook import GLUE_MIMETYPE, Glued, format_value, glue, read_glued, read_glued_records
 from campaignkit.report import parse_parameter, run_report, select_notebooks
 
 
-def _write_nb(path, params_src, body_src):
+def _write_nb(path, params_src, body_src, title="# t", extra=()):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     p = nbformat.v4.new_code_cell(params_src)
     p.metadata["tags"] = ["parameters"]
-    nb.cells += [nbformat.v4.new_markdown_cell("# t"), p, nbformat.v4.new_code_cell(body_src)]
+    nb.cells += [nbformat.v4.new_markdown_cell(title), p, nbformat.v4.new_code_cell(body_src)]
+    nb.cells += [nbformat.v4.new_code_cell(src) for src in extra]
     nbformat.write(nb, str(path))
 
 
@@ -26,7 +31,11 @@ def nbdir(tmp_path):
     d = tmp_path / "notebooks"
     d.mkdir()
     _write_nb(d / "00_first.ipynb", "QUICK = False\nN = 3",
-              "from campaignkit.notebook import glue\nglue('n', N * (10 if QUICK else 1))")
+              "from campaignkit.notebook import glue\n"
+              "glue('n', N * (10 if QUICK else 1), description='rows made', unit='rows', target=(0, 100))\n"
+              "glue('ratio', 2 / 3, description='a share', unit='share', target=(0.9, None))",
+              title="# First notebook\n\nThe identity $e^{i\\pi} + 1 = 0$ and $$\\sum_{k=1}^n k = \\frac{n(n+1)}{2}$$",
+              extra=["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.title('key');"])
     _write_nb(d / "01_second.ipynb", "QUICK = False\nSCALE = 1.0",
               "from campaignkit.notebook import glue\nglue('scale', SCALE)")
     (d / "notes.ipynb").write_text("{}")  # not numbered: ignored
@@ -56,7 +65,7 @@ def test_run_report_writes_everything(nbdir, tmp_path, capfd):
     out = tmp_path / "rep"
     res = run_report(out=out, quick=True, parameters={"N": 4}, notebooks_dir=nbdir, kernel_name="python3")
     assert "without encryption" not in capfd.readouterr().err  # the kernels' own log reaches this stderr
-    assert res.metrics == {"00_first": {"n": 40}, "01_second": {"scale": 1.0}}
+    assert res.metrics == {"00_first": {"n": 40, "ratio": 2 / 3}, "01_second": {"scale": 1.0}}
     for name in ("00_first.ipynb", "00_first.html", "01_second.html", "metrics.json", "manifest.json", "index.html"):
         assert (out / name).is_file(), name
     assert json.loads((out / "metrics.json").read_text())["00_first"]["n"] == 40
@@ -118,3 +127,110 @@ def test_failing_notebook_names_cell_and_keeps_partial(tmp_path, capsys):
     assert code == 1
     assert "03_broken.ipynb" in err and "cell 2" in err and "boom" in err
     assert (out / "03_broken.ipynb").is_file()
+
+
+class _IndexParser(HTMLParser):
+    """Collect the headline tables (rows of cell texts), the thumbnails and every script/style URL."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.thumbs, self.urls, self._cell, self._row = [], [], [], None, None
+        self._link, self._in = None, False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and "headline" in (a.get("class") or ""):
+            self.tables.append([])
+            self._in = True
+        elif tag == "tr" and self._in:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = ""
+        elif tag == "a":
+            self._link = a.get("href")
+        elif tag == "img" and (a.get("src") or "").startswith("data:image/png;base64,"):
+            self.thumbs.append((self._link, a["src"]))
+        if tag in ("script", "img", "iframe") and re.match(r"https?:", a.get("src") or ""):
+            self.urls.append(a["src"])
+        if tag == "link" and re.match(r"https?:", a.get("href") or ""):
+            self.urls.append(a["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._in = False
+        elif tag in ("td", "th") and self._cell is not None:
+            self._row.append(self._cell.strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._row and self.tables:
+                self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def _parse(path):
+    parser = _IndexParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def _no_network(text):
+    """Script/style/font URLs on the network, in tags or in CSS."""
+    tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?(https?://[^\"' >]+)", text)
+    css = re.findall(r"(?:@import\s+(?:url\()?|url\()[\"']?(https?://[^\"') ]+)", text)
+    return tags + css
+
+
+def test_index_has_headline_tables_and_thumbnails_offline(nbdir, tmp_path):
+    out = tmp_path / "rep"
+    run_report(out=out, quick=True, notebooks_dir=nbdir, kernel_name="python3")
+    page = _parse(out / "index.html")
+    assert len(page.tables) == 2, "one headline table per notebook"
+    header, *rows = page.tables[0]
+    assert header[:5] == ["metric", "value", "unit", "what it measures", "target"]
+    by_name = {r[0]: r for r in rows}
+    assert by_name["n"][1:5] == ["30", "rows", "rows made", "0 – 100"] and "pass" in by_name["n"][5]
+    assert by_name["ratio"][1] == "66.7 %" and "fail" in by_name["ratio"][5]  # 0.667 < 0.9
+    (scale,) = page.tables[1][1:]  # glued without keywords: still listed, no description, no mark
+    assert scale[:2] == ["scale", "1"] and scale[3] == "–" and scale[5] == ""
+    (thumb,) = page.thumbs  # only the first notebook shows a figure; it links to its HTML
+    assert thumb[0] == "00_first.html"
+    assert base64.b64decode(thumb[1].split(",", 1)[1]).startswith(b"\x89PNG")
+    text = (out / "index.html").read_text()
+    assert "First notebook" in text and "1 of 2 targets met" in text and "QUICK=true" in text
+    assert not page.urls and not _no_network(text)
+    # the notebook pages: maths as MathML, no MathJax / require.js / mermaid loader, nothing from the network
+    text = (out / "00_first.html").read_text()
+    assert not _no_network(text) and "<script" not in text.lower(), _no_network(text)
+    assert text.count("<math") == 2 and 'display="block"' in text and "$$" not in text
+
+
+def test_glue_keywords_round_trip(tmp_path):
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={GLUE_MIMETYPE: {"name": "a", "value": 0.5}},
+                               metadata={GLUE_MIMETYPE: {"description": "d", "unit": "share", "target": [0.6, None]}}),
+        nbformat.v4.new_output("display_data", data={GLUE_MIMETYPE: {"name": "b", "value": 3}}),
+    ]
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(cell)
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, str(path))
+    recs = read_glued_records(path)
+    assert recs["a"] == Glued("a", 0.5, "d", "share", (0.6, None)) and recs["a"].passed is False
+    assert recs["b"] == Glued("b", 3) and recs["b"].passed is None
+    assert read_glued(path) == {"a": 0.5, "b": 3}
+    with pytest.raises(ValueError, match="target"):
+        glue("x", 1.0, target=(2, 1))
+
+
+@pytest.mark.parametrize(
+    "value, unit, text",
+    [(12345, None, "12,345"), (0.81234, None, "0.812"), (0.278, "share", "27.8 %"), (4567.8, "$", "4,568"),
+     (123.456, None, "123.5"), (1.2e-5, None, "1.2e-05"), (0.0, None, "0"), (True, None, "yes"), (7.0, None, "7")],
+)
+def test_format_value(value, unit, text):
+    assert format_value(value, unit) == text
