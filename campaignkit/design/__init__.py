@@ -10,6 +10,8 @@
 - :mod:`~campaignkit.design.segments` - value tiers (RFM), churn-risk tiers, personas, segment profiles
 - :mod:`~campaignkit.design.parameters` - discount depth / threshold per segment from a grid, unseen ones too
 - :mod:`~campaignkit.design.compare` - plans at the same budget on the world's truth (oracle, rules, blanket)
+- :mod:`~campaignkit.design.retention` - churn risk and retention by uplift: customer value, the retention
+  objective, the seed's tiered rule, target-by-risk, sleeping dogs, policies side by side on the truth
 - :mod:`~campaignkit.design.synthetic` - random problems of any size in chunks, for scale runs
 - :mod:`~campaignkit.design.plots` - plots of the above (compute stays apart)
 """
@@ -34,6 +36,24 @@ from campaignkit.design.parameters import (
 )
 from campaignkit.design.plots import plot_budget_curves, plot_segment_uplift
 from campaignkit.design.problem import AssignmentProblem, ConstraintSet, constraint_set, problem_arrays
+from campaignkit.design.retention import (
+    compare_retention_policies,
+    customer_value,
+    retention_policy_value,
+    retention_problem,
+    risk_tiers,
+    risk_uplift_table,
+    sleeping_dogs,
+    target_by_risk,
+    tiered_rule,
+    true_customer_value,
+    true_retention_problem,
+)
+from campaignkit.design.retention_plots import (
+    plot_retention_policies,
+    plot_risk_vs_uplift,
+    plot_sleeping_dogs,
+)
 from campaignkit.design.segments import (
     Personas,
     churn_risk_tiers,
@@ -77,4 +97,18 @@ __all__ = [
     "rule_priority",
     "blanket_at_budget",
     "random_chunks",
+    "customer_value",
+    "true_customer_value",
+    "retention_problem",
+    "true_retention_problem",
+    "risk_tiers",
+    "tiered_rule",
+    "target_by_risk",
+    "sleeping_dogs",
+    "retention_policy_value",
+    "compare_retention_policies",
+    "risk_uplift_table",
+    "plot_risk_vs_uplift",
+    "plot_retention_policies",
+    "plot_sleeping_dogs",
 ]
