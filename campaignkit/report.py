@@ -33,6 +33,7 @@ from campaignkit._atomic import atomic_path, write_text
 from campaignkit.errors import NotebookError, ParameterError
 from campaignkit.notebook import Glued, read_glued_records
 from campaignkit.privacy import KEY_ENV
+from campaignkit.progress import REPORT_ENV, interactive, step_line
 
 __all__ = [
     "NotebookResult",
@@ -180,6 +181,23 @@ def _kernel_config(kernel: str):
     return Config()
 
 
+def _kernel_manager_class():
+    """nbclient's kernel manager, less the SIGINT it sends before every shutdown.
+
+    jupyter_client interrupts a kernel before asking it to shut down; an idle ipykernel (>= 7) then logs
+    "KeyboardInterrupt caught in kernel" to the run's stderr once per notebook. A kernel that is still busy
+    is terminated after the shutdown wait as before.
+    """
+    from jupyter_client import AsyncKernelManager
+
+    class QuietShutdownKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+    return QuietShutdownKernelManager
+
+
 def _check_kernel(name: str) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -268,7 +286,8 @@ def run_report(
         notebooks_dir: Where the notebooks live; defaults to ``config.NOTEBOOKS_DIR``.
         kernel_name: Jupyter kernel; defaults to ``campaignkit`` when registered, else ``python3``.
         html_output: Also render each executed notebook to HTML.
-        progress: Show a progress bar (None: only on a terminal).
+        progress: True: a bar and a line per notebook; None: a bar in a terminal, else a line per notebook
+            (``make run > log`` shows them); False: silent.
 
     Returns:
         A :class:`ReportResult` describing what was written.
@@ -316,10 +335,17 @@ def run_report(
         "inputs_sha256": _input_checksums(notebooks),
         "data_home": str(config.data_home()),
     }
-    bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=None if progress is None else not progress)
-    with _run_pseudonym_key():
-        for src in bar:
+    show_bar = interactive() if progress is None else progress
+    bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=not show_bar)
+    say = tqdm.write if show_bar else step_line  # one line per notebook: in a terminal and in a log
+    with _run_pseudonym_key(), _report_env():
+        for i, src in enumerate(bar, 1):
+            bar.set_postfix_str(src.stem)
+            if progress is not False:
+                say(f"report [{i}/{len(notebooks)}] {src.name}: running")
             _execute(src, specs[src], parameters, explicit, quick, kernel, out_dir, html_output, result)
+            if progress is not False:
+                say(f"report [{i}/{len(notebooks)}] {src.name}: {_summary(result.notebooks[-1])}")
     manifest["notebook_parameters"] = {nb.stem: nb.parameters for nb in result.notebooks}
     manifest["seconds"] = {nb.stem: round(nb.seconds, 2) for nb in result.notebooks}
     write_text(out_dir / "metrics.json", json.dumps(result.metrics, indent=2, default=str))
@@ -328,6 +354,26 @@ def run_report(
 
     write_index(result, manifest)
     return result
+
+
+def _summary(nb: NotebookResult) -> str:
+    judged = [g.passed for g in nb.glued.values() if g.passed is not None]
+    met = f", {judged.count(True)}/{len(judged)} targets met" if judged else ""
+    return f"done in {nb.seconds:.1f} s, {len(nb.metrics)} metrics{met}"
+
+
+@contextlib.contextmanager
+def _report_env():
+    """Kernels of a report know they are writing a document: progress as lines, no live bars."""
+    old = os.environ.get(REPORT_ENV)
+    os.environ[REPORT_ENV] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(REPORT_ENV, None)
+        else:
+            os.environ[REPORT_ENV] = old
 
 
 @contextlib.contextmanager
@@ -361,6 +407,7 @@ def _execute(src: Path, spec, parameters, explicit, quick, kernel, out_dir: Path
             papermill.execute_notebook(
                 notebook, str(tmp), parameters=nb_params, kernel_name=kernel,
                 progress_bar=False, cwd=str(out_dir), config=_kernel_config(kernel),
+                kernel_manager_class=_kernel_manager_class(),
             )
         except PapermillExecutionError as exc:
             failure = exc

@@ -64,7 +64,9 @@ def test_select_unknown_number(nbdir):
 def test_run_report_writes_everything(nbdir, tmp_path, capfd):
     out = tmp_path / "rep"
     res = run_report(out=out, quick=True, parameters={"N": 4}, notebooks_dir=nbdir, kernel_name="python3")
-    assert "without encryption" not in capfd.readouterr().err  # the kernels' own log reaches this stderr
+    err = capfd.readouterr().err
+    assert "without encryption" not in err and "KeyboardInterrupt" not in err  # the kernels' log is here
+    assert "report [1/2] 00_first.ipynb: done in" in err and "1/2 targets met" in err  # a line per notebook
     assert res.metrics == {"00_first": {"n": 40, "ratio": 2 / 3}, "01_second": {"scale": 1.0}}
     for name in ("00_first.ipynb", "00_first.html", "01_second.html", "metrics.json", "manifest.json", "index.html"):
         assert (out / name).is_file(), name
@@ -234,3 +236,22 @@ def test_glue_keywords_round_trip(tmp_path):
 )
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
+
+
+def test_steps_print_lines_outside_a_terminal(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    from campaignkit.progress import REPORT_ENV, EpochLine, steps
+
+    monkeypatch.setenv(REPORT_ENV, "1")  # as in a report's kernel: lines, no bar
+    assert list(steps(range(3), "work", unit="chunk", every=0.0)) == [0, 1, 2]
+    err = capsys.readouterr().err.splitlines()
+    assert all(line.startswith("work: ") for line in err) and err[-1].startswith("work: 3/3 chunks (100%)")
+    assert list(steps(range(3), "quiet", progress=False)) == [0, 1, 2] and not capsys.readouterr().err
+    trainer = SimpleNamespace(callback_metrics={"train/loss": 0.41234, "val/loss": 0.5}, current_epoch=1,
+                              max_epochs=6, sanity_checking=False)
+    cb = EpochLine("fine-tune 1/3")
+    cb.on_train_epoch_start(trainer, None)
+    cb.on_train_epoch_end(trainer, None)
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("fine-tune 1/3: epoch 2/6 · train/loss 0.4123 · val/loss 0.5 · ") and line.endswith(" s")
