@@ -49,6 +49,12 @@ def _cells(ipynb: Path) -> list[dict]:
     return json.loads(Path(ipynb).read_text(encoding="utf-8")).get("cells", [])
 
 
+def _heading(nb) -> str:
+    """``NN · Title`` (the title's own number is not repeated)."""
+    title = notebook_title(nb.ipynb) or nb.stem
+    return title if title.startswith(nb.stem[:2]) else f"{nb.stem[:2]} · {title}"
+
+
 def notebook_title(ipynb: str | Path) -> str | None:
     """The text of the notebook's first H1 heading (``# Title``), or None."""
     for cell in _cells(Path(ipynb)):
@@ -123,7 +129,6 @@ def _params(params: dict[str, Any]) -> str:
 
 
 def _section(nb) -> str:
-    title = notebook_title(nb.ipynb) or nb.stem
     target = nb.html.name if nb.html else nb.ipynb.name
     png = key_figure(nb.ipynb)
     if png is not None:
@@ -141,8 +146,8 @@ def _section(nb) -> str:
         table = '<p class="muted">no metrics glued</p>'
     links = (f'<a href="{_esc(nb.html.name)}">HTML</a> · ' if nb.html else "") + f'<a href="{_esc(nb.ipynb.name)}">ipynb</a>'
     return (
-        f'<section class="nb" id="{_esc(nb.stem)}"><h2><a href="{_esc(target)}">{_esc(nb.stem[:2])} · '
-        f"{_esc(title)}</a></h2><div class=\"row\">{thumb}<div>{table}"
+        f'<section class="nb" id="{_esc(nb.stem)}"><h2><a href="{_esc(target)}">{_esc(_heading(nb))}</a></h2>'
+        f"<div class=\"row\">{thumb}<div>{table}"
         f'<p class="meta">run time {_seconds(nb.seconds)} · {links}</p>'
         f'<p class="meta">parameters: {_params(nb.parameters)}</p></div></div></section>'
     )
@@ -167,7 +172,7 @@ def write_index(result, manifest: dict[str, Any]) -> Path:
         verdict = f' · <span class="{cls}">{len(judged) - n_fail} of {len(judged)} targets met</span>'
     total = sum(nb.seconds for nb in result.notebooks)
     toc = "".join(
-        f'<li><a href="#{_esc(nb.stem)}">{_esc(nb.stem[:2])} · {_esc(notebook_title(nb.ipynb) or nb.stem)}</a>'
+        f'<li><a href="#{_esc(nb.stem)}">{_esc(_heading(nb))}</a>'
         f' <span class="muted">({len(nb.metrics)} metrics, {_seconds(nb.seconds)})</span></li>'
         for nb in result.notebooks
     )
