@@ -14,6 +14,7 @@ shape (n,)) or its probabilities over arms (array of shape (n, n_arms)). Estimat
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from campaignkit.errors import ParameterError
 from campaignkit.metrics._checks import as_1d, same_length
@@ -24,11 +25,12 @@ _METHODS = ("ips", "snips", "dr")
 
 
 def _arm_index(labels, arms) -> np.ndarray:
-    lookup = {a: i for i, a in enumerate(arms)}
-    try:
-        return np.array([lookup[a] for a in np.asarray(labels).tolist()], dtype=int)
-    except KeyError as exc:
-        raise ParameterError(f"arm {exc.args[0]!r} is not in arms") from exc
+    """Column of each label in ``arms`` (hash lookup: fast for millions of rows)."""
+    idx = pd.Index(list(arms)).get_indexer(np.asarray(labels))
+    if np.any(idx < 0):
+        bad = np.asarray(labels)[np.flatnonzero(idx < 0)[0]]
+        raise ParameterError(f"arm {bad!r} is not in arms {list(arms)}")
+    return idx
 
 
 def _policy_matrix(policy, arms, n: int) -> np.ndarray:
@@ -47,6 +49,23 @@ def _policy_matrix(policy, arms, n: int) -> np.ndarray:
     return out
 
 
+def _weights_and_dm(policy, arms, n: int, ai: np.ndarray, p: np.ndarray, q=None):
+    """Importance weights ``pi(a_i | x_i) / p_i`` and, with ``q``, the direct term ``sum_a pi(a | x_i) q(x_i, a)``.
+
+    A label policy (shape (n,)) is handled without an (n, n_arms) matrix, so ten million rows stay cheap.
+    """
+    pol = np.asarray(policy)
+    if pol.ndim == 1 and len(pol) == n:
+        chosen = _arm_index(pol, arms)
+        w = (chosen == ai) / p
+        dm = None if q is None else q[np.arange(n), chosen]
+        return w, dm
+    pi = _policy_matrix(policy, arms, n)
+    w = pi[np.arange(n), ai] / p
+    dm = None if q is None else np.sum(pi * q, axis=1)
+    return w, dm
+
+
 def _logged(y_true, treatment, propensity):
     y = as_1d("y_true", y_true)
     p = as_1d("propensity", propensity)
@@ -63,22 +82,21 @@ def _arms(arms, a_logged, *policies) -> list:
     pols = [np.asarray(pol) for pol in policies]
     if any(pol.ndim == 2 for pol in pols):
         return list(range(next(pol for pol in pols if pol.ndim == 2).shape[1]))
-    labels = set(a_logged.tolist())
+    labels = set(pd.unique(a_logged).tolist())
     for pol in pols:
-        labels |= set(pol.tolist())
+        labels |= set(pd.unique(pol).tolist())
     return sorted(labels)
 
 
-def _dr_terms(y, p, a_logged, n, policy, arms, q_hat) -> np.ndarray:
+def _dr_terms(y, p, a_logged, n, policy, arms, q_hat, ai=None) -> np.ndarray:
     if q_hat is None:
         raise ParameterError("the doubly robust estimate needs q_hat of shape (n, n_arms)")
     q = np.asarray(q_hat, dtype=float)
     if q.shape != (n, len(arms)):
         raise ParameterError(f"q_hat must have shape ({n}, {len(arms)}), got {q.shape}")
-    pi = _policy_matrix(policy, arms, n)
-    ai = _arm_index(a_logged, arms)
-    w = pi[np.arange(n), ai] / p
-    return np.sum(pi * q, axis=1) + w * (y - q[np.arange(n), ai])
+    ai = _arm_index(a_logged, arms) if ai is None else ai
+    w, dm = _weights_and_dm(policy, arms, n, ai, p, q)
+    return dm + w * (y - q[np.arange(n), ai])
 
 
 def dr_scores(y_true, policy, treatment, *, propensity, q_hat, arms=None) -> np.ndarray:
@@ -141,9 +159,8 @@ def policy_value(
         raise ParameterError(f"method must be one of {_METHODS}, got {method!r}")
     y, p, a_logged, n = _logged(y_true, treatment, propensity)
     arms = _arms(arms, a_logged, policy)
-    pi = _policy_matrix(policy, arms, n)
     ai = _arm_index(a_logged, arms)
-    w = pi[np.arange(n), ai] / p
+    w, _ = _weights_and_dm(policy, arms, n, ai, p)
     ess = float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
     if method == "ips":
         value, se = _mean_se(w * y)
@@ -155,7 +172,7 @@ def policy_value(
     else:
         if q_hat is None:
             raise ParameterError("method='dr' needs q_hat of shape (n, n_arms)")
-        value, se = _mean_se(_dr_terms(y, p, a_logged, n, policy, arms, q_hat))
+        value, se = _mean_se(_dr_terms(y, p, a_logged, n, policy, arms, q_hat, ai))
     return {"value": float(value), "se": float(se), "n": int(n), "ess": ess}
 
 
@@ -185,8 +202,9 @@ def policy_difference(y_true, policy, reference, treatment, *, propensity, q_hat
     """
     y, p, a_logged, n = _logged(y_true, treatment, propensity)
     arms = _arms(arms, a_logged, policy, reference)
-    a = _dr_terms(y, p, a_logged, n, policy, arms, q_hat)
-    b = _dr_terms(y, p, a_logged, n, reference, arms, q_hat)
+    ai = _arm_index(a_logged, arms)
+    a = _dr_terms(y, p, a_logged, n, policy, arms, q_hat, ai)
+    b = _dr_terms(y, p, a_logged, n, reference, arms, q_hat, ai)
     (va, sa), (vb, sb), (vd, sd) = _mean_se(a), _mean_se(b), _mean_se(a - b)
     return {
         "value": vd,

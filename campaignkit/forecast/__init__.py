@@ -1,0 +1,37 @@
+"""Effect prediction: forecast a plan's totals with intervals, and value plans off-policy on a log.
+
+- :func:`crossfit`: fold models, each scoring the log users it never saw (honest predictions of a log);
+- :func:`forecast_plan`: a plan's reach, participants, incremental conversions / revenue / profit, discount and
+  contact cost and ROI, per campaign and segment, each with an interval combining model uncertainty and the
+  sampling noise of what the run will measure;
+- :func:`realised_lift`: what a run measured against its random holdout (and :func:`forecast_check` to put
+  forecast, realised and - on the world - exact expectation side by side);
+- :func:`plan_values` / :func:`compare_plans`: IPS, SNIPS and doubly robust values of plans on a log with
+  standard errors and effective sample sizes, and the paired standard error of the difference of two plans.
+"""
+
+from campaignkit.forecast.calibrate import Calibration, calibrate, pseudo_outcomes
+from campaignkit.forecast.crossfit import CrossFit, check_propensity, crossfit
+from campaignkit.forecast.ope import compare_plans, crossfit_plan_value, log_choice, plan_values
+from campaignkit.forecast.plan import FORECAST_METRICS, PlanForecast, forecast_plan, plan_choice
+from campaignkit.forecast.realised import REALISED_COLUMNS, forecast_check, realised_lift
+
+__all__ = [
+    "CrossFit",
+    "crossfit",
+    "check_propensity",
+    "Calibration",
+    "calibrate",
+    "pseudo_outcomes",
+    "PlanForecast",
+    "forecast_plan",
+    "plan_choice",
+    "FORECAST_METRICS",
+    "log_choice",
+    "plan_values",
+    "compare_plans",
+    "crossfit_plan_value",
+    "realised_lift",
+    "forecast_check",
+    "REALISED_COLUMNS",
+]

@@ -1,0 +1,207 @@
+"""Effect prediction: cross-fitting, calibrated plan forecasts, realised lift and off-policy values.
+
+Most checks use a model that predicts the world's exact expectations (or a distorted copy of them), so the
+forecast's arithmetic can be asserted against the truth without fitting anything slow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator
+
+from campaignkit.data import make_world
+from campaignkit.errors import ParameterError, SchemaError
+from campaignkit.forecast import (
+    compare_plans,
+    crossfit,
+    crossfit_plan_value,
+    forecast_check,
+    forecast_plan,
+    plan_values,
+    realised_lift,
+)
+from campaignkit.metrics import policy_values
+from campaignkit.models.inputs import as_user_data
+from campaignkit.models.policy import DecisionMixin
+from campaignkit.models.prediction import Prediction
+
+WORLD_FIELDS = {
+    "participate": "participate",
+    "convert": "convert",
+    "revenue": "revenue",
+    "discount": "discount_cost",
+    "profit": "profit",
+    "contact": "contact_cost",
+    "retain": "retain",
+}
+
+
+class WorldModel(DecisionMixin, BaseEstimator):
+    """Predicts the world's exact expectations; ``inflate`` multiplies every campaign's effect."""
+
+    def __init__(self, world=None, inflate: float = 1.0):
+        self.world, self.inflate = world, inflate
+
+    def fit(self, data, log, catalogue):
+        self.catalogue_ = catalogue
+        return self
+
+    def predict_outcomes(self, data, catalogue=None, *, target_category=None, batch_users=None):
+        ids = as_user_data(data).user_id
+        e = self.world.expected_outcomes(ids)
+        out = {}
+        for field, key in WORLD_FIELDS.items():
+            a = np.asarray(e[key], dtype=float)
+            out[field] = a[:, :1] + self.inflate * (a - a[:, :1])
+        return Prediction(user_id=ids, campaign_ids=self.world.campaign_ids,
+                          target_category=self.world.default_target[self.world._user_index(ids)], **out)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    world = make_world(3000, random_state=3)
+    users = pd.DataFrame({"user_id": world.users["user_id"].to_numpy(), "x": 0.0})
+    log = world.log_randomised(random_state=4)
+    ids = users["user_id"].to_numpy()
+    half = np.random.default_rng(0).random(len(ids)) < 0.5
+    return world, users, log, ids[half], ids[~half]
+
+
+def _plan(world, ids, inflate=1.0):
+    up = world.true_uplift("profit", ids) * inflate  # column 0 is control (zero)
+    best = up.argmax(axis=1)
+    keep = up.max(axis=1) > 0
+    return pd.DataFrame({"user_id": ids[keep], "campaign_id": np.array(world.campaign_ids)[best[keep]]})
+
+
+def test_forecast_of_a_true_model_matches_the_exact_expectation(setup):
+    world, users, log, a, b = setup
+    cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], log[log.user_id.isin(a)], world.catalogue)
+    plan = _plan(world, b)
+    fc = forecast_plan(cf, users[users.user_id.isin(b)], plan, holdout=0.2, random_state=0)
+    exact = world.evaluate_plan(plan)
+    for metric in ("incremental_profit", "incremental_revenue", "participants", "discount_cost"):
+        row = fc[metric]
+        assert row["lower"] < exact[metric] < row["upper"], (metric, row, exact[metric])
+        # a true model: the raw sum is the exact expectation, and calibration stays near it
+        assert row["raw"] == pytest.approx(exact[metric], rel=1e-6)
+        assert abs(row["forecast"] - exact[metric]) < 3 * row["model_sd"] + 1e-9
+    assert fc["reach"]["forecast"] == len(plan)
+    assert fc["contact_cost"]["forecast"] == pytest.approx(exact["contact_cost"])
+    assert set(fc.by_campaign["campaign_id"]) == set(plan["campaign_id"])
+    assert fc.by_campaign["reach"].sum() == len(plan)
+
+
+def test_calibration_removes_an_inflated_models_optimism(setup):
+    world, users, log, a, b = setup
+    cf = crossfit(WorldModel(world, inflate=3.0), users[users.user_id.isin(a)], log[log.user_id.isin(a)],
+                  world.catalogue)
+    plan = _plan(world, b)
+    fc = fc_raw = forecast_plan(cf, users[users.user_id.isin(b)], plan, holdout=0.2, random_state=0)
+    exact = world.evaluate_plan(plan)["incremental_revenue"]
+    assert fc_raw["incremental_revenue"]["raw"] == pytest.approx(3 * exact, rel=1e-6)
+    row = fc["incremental_revenue"]
+    assert abs(row["forecast"] - exact) < 3 * row["model_sd"]
+    assert abs(row["forecast"] - exact) < abs(row["raw"] - exact) / 2
+
+
+def test_segments_sum_to_campaigns_and_small_ones_are_blanked(setup):
+    world, users, log, a, b = setup
+    cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], log[log.user_id.isin(a)], world.catalogue)
+    plan = _plan(world, b)
+    seg = np.where(np.arange(len(b)) % 3 == 0, "x", "y")
+    fc = forecast_plan(cf, users[users.user_id.isin(b)], plan, segment=seg, random_state=0)
+    by = fc.by_segment
+    full = by.dropna(subset=["reach"])
+    assert (full["reach"] >= 20).all() and by["reach"].isna().sum() == (by["reach"].isna()).sum()
+    # unblanked cells never exceed their campaign's totals
+    tot = fc.by_campaign.set_index("campaign_id")["incremental_profit"]
+    assert np.isfinite(full["incremental_profit"]).all() and len(tot) > 0
+
+
+def test_realised_lift_measures_the_exact_effect_within_its_interval(setup):
+    world, users, log, a, b = setup
+    plan = _plan(world, b)
+    exact = world.evaluate_plan(plan)
+    run = world.run_plan(plan, holdout=0.3, random_state=11)
+    real = realised_lift(run, confidence=0.99)
+    total = real[real["campaign_id"] == "all"].set_index("metric")
+    for metric in ("incremental_profit", "incremental_revenue", "participants"):
+        assert total.loc[metric, "lower"] < exact[metric] < total.loc[metric, "upper"], metric
+    with pytest.raises(ParameterError, match="holdout"):
+        realised_lift(world.run_plan(plan, holdout=0.0, random_state=1))
+    cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], log[log.user_id.isin(a)], world.catalogue)
+    check = forecast_check(forecast_plan(cf, users[users.user_id.isin(b)], plan, holdout=0.3), real, exact)
+    assert set(check.columns) >= {"forecast", "realised", "exact", "rel_error", "inside"}
+
+
+def test_dr_with_true_outcomes_and_the_paired_difference(setup):
+    world, users, log, a, b = setup
+    lg = log.reset_index(drop=True)
+    e = world.expected_outcomes(lg["user_id"].to_numpy())
+    q = np.asarray(e["profit"])
+    plan = _plan(world, lg["user_id"].to_numpy())
+    choice = plan_values(lg, {"plan": plan, "all_reminder": np.full(len(lg), "cart_reminder")},
+                         world.campaign_ids, q_hat=q)
+    dr = choice[(choice.plan == "plan") & (choice.method == "dr")].iloc[0]
+    truth = world.evaluate_plan(plan)
+    truth_per_user = (truth["profit"]) / world.n_users
+    assert dr["lower"] < truth_per_user < dr["upper"]
+    exact_diff = (truth["profit"] - truth["profit_control"]) / world.n_users
+    assert dr["diff_lower"] < exact_diff < dr["diff_upper"]
+    cmp = compare_plans(lg, plan, np.full(len(lg), "cart_reminder"), world.campaign_ids, q_hat=q)
+    assert cmp["se"] < np.hypot(cmp["a_se"], cmp["b_se"])  # pairing removes the shared noise
+    assert set(choice["method"]) == {"ips", "snips", "dr"}
+
+
+def test_fast_label_policy_equals_the_probability_matrix():
+    rng = np.random.default_rng(0)
+    n, k = 5000, 4
+    a = rng.integers(0, k, n)
+    y = rng.normal(size=n) + a
+    q = rng.normal(size=(n, k))
+    pol = rng.integers(0, k, n)
+    p = np.full(n, 1 / k)
+    labels = policy_values(y, pol, a, propensity=p, q_hat=q, arms=range(k))
+    matrix = policy_values(y, np.eye(k)[pol], a, propensity=p, q_hat=q, arms=range(k))
+    for m in ("ips", "snips", "dr"):
+        assert labels[m]["value"] == pytest.approx(matrix[m]["value"])
+        assert labels[m]["se"] == pytest.approx(matrix[m]["se"])
+
+
+def test_crossfit_plan_value_has_no_in_sample_optimism_with_a_true_model(setup):
+    world, users, log, a, _ = setup
+    sub = log[log.user_id.isin(a)].reset_index(drop=True)
+    cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], sub, world.catalogue, n_folds=2)
+    out = crossfit_plan_value(cf)
+    truth = world.expected_outcomes(sub["user_id"].to_numpy())["profit"][np.arange(len(sub)), out["choice"]].mean()
+    assert out["dr"]["lower"] < truth < out["dr"]["upper"]
+    assert (cf.fold >= 0).all() and set(np.unique(cf.fold)) == {0, 1}
+
+
+def test_bad_inputs_get_clear_errors(setup):
+    world, users, log, a, b = setup
+    sub_users, sub = users[users.user_id.isin(a)], log[log.user_id.isin(a)].reset_index(drop=True)
+    with pytest.raises(SchemaError, match="propensity"):
+        crossfit(WorldModel(world), sub_users, sub.drop(columns="propensity"), world.catalogue)
+    for bad in (0.0, 1.5, np.nan):
+        broken = sub.copy()
+        broken.loc[3, "propensity"] = bad
+        with pytest.raises(SchemaError, match=r"propensity.*row 3"):
+            crossfit(WorldModel(world), sub_users, broken, world.catalogue)
+    cf = crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=2)
+    data_b = users[users.user_id.isin(b)]
+    with pytest.raises(ParameterError, match="not in the catalogue"):
+        forecast_plan(cf, data_b, pd.DataFrame({"user_id": b[:2], "campaign_id": ["coupon_5", "no_such"]}))
+    with pytest.raises(ParameterError, match="not among the users"):
+        forecast_plan(cf, data_b, pd.DataFrame({"user_id": [a[0]], "campaign_id": ["coupon_5"]}))
+    with pytest.raises(ParameterError, match="twice"):
+        forecast_plan(cf, data_b, pd.DataFrame({"user_id": [b[0], b[0]], "campaign_id": ["coupon_5"] * 2}))
+    with pytest.raises(ParameterError, match="holdout"):
+        forecast_plan(cf, data_b, _plan(world, b), holdout=1.0)
+    with pytest.raises(ParameterError, match="not in the catalogue"):
+        plan_values(sub, {"p": np.full(len(sub), "nope")}, world.campaign_ids)
+    with pytest.raises(ParameterError, match="n_folds"):
+        crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=1)
