@@ -53,6 +53,7 @@ open cart, churn in a slowing rhythm; lifetime aggregates blur all three.
 """
 
 from campaignkit.data.world.core import OUTCOME_METRICS, World, make_world
+from campaignkit.data.world.drivers import DRIVER_TRAITS, campaign_drivers
 from campaignkit.data.world.parquet import read_world_parquet, write_world_parquet
 from campaignkit.data.world.plans import observed_rfm
 from campaignkit.data.world.summary import (
@@ -81,4 +82,6 @@ __all__ = [
     "sequence_features",
     "sequence_signal",
     "compare_log_to_truth",
+    "DRIVER_TRAITS",
+    "campaign_drivers",
 ]
