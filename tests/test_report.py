@@ -255,3 +255,23 @@ def test_steps_print_lines_outside_a_terminal(capsys, monkeypatch):
     cb.on_train_epoch_end(trainer, None)
     line = capsys.readouterr().err.strip()
     assert line.startswith("fine-tune 1/3: epoch 2/6 · train/loss 0.4123 · val/loss 0.5 · ") and line.endswith(" s")
+
+
+_NOISE = re.compile(r"Kernel is running over TCP|KeyboardInterrupt|/work/|/home/|/root/|np\.(float|int)\d+\(|<Axes|"
+                    r"Text\(\d|<matplotlib\.|Warning:")
+
+
+@pytest.mark.slow
+@pytest.mark.notebooks
+def test_quick_report_outputs_are_quiet(tmp_path, capfd):
+    """The real notebooks in quick mode: no transport warning, machine path, repr or library warning shown."""
+    run_report(out=tmp_path, quick=True, html_output=False, progress=False)
+    assert "without encryption" not in capfd.readouterr().err
+    found = []
+    for path in sorted(tmp_path.glob("*.ipynb")):
+        for i, cell in enumerate(nbformat.read(str(path), as_version=4).cells):
+            for out in cell.get("outputs", []):
+                text = out.get("text", "") if out.output_type == "stream" else out.get("data", {}).get("text/plain", "")
+                if _NOISE.search(text) or (out.output_type == "stream" and out.name == "stderr"):
+                    found.append(f"{path.name} cell {i}: {text[:120]!r}")
+    assert not found, "\n".join(found)
