@@ -26,7 +26,7 @@ Per model and world:
 - ``fit_seconds`` and ``predict_seconds``.
 
 Models (``--models``): ``mediated`` (``MediatedLearner``, the kit's defaults), ``recipe`` (issue 12's recipe:
-``MediatedLearner(learning_rate=0.05, participant_profit="pooled")``, the reference every kit model is measured
+``MediatedLearner(learning_rate=0.05, participant_profit="pooled", nonparticipants="control")``, the reference every kit model is measured
 against: ``vs_recipe`` = a model's mean share / the recipe's at the same N, and the number of worlds where it
 earns at least the recipe), ``t_learner``, ``s_learner``, ``deep``
 (``BehaviourUpliftModel``: 8 epochs, ``--pretrain-epochs`` 3, ``--n-ensemble`` 3, d_model 64, batch 256,
@@ -220,7 +220,7 @@ def _make_model(name: str, seed: int, args):
     if name == "mediated":
         return MediatedLearner(**gb)
     if name == "recipe":
-        return MediatedLearner(**gb, learning_rate=0.05, participant_profit="pooled")
+        return MediatedLearner(**gb, learning_rate=0.05, participant_profit="pooled", nonparticipants="control")
     if name == "t_learner":
         return TLearner(**gb)
     if name == "s_learner":

@@ -94,8 +94,18 @@ def test_forecast_of_a_true_model_matches_the_exact_expectation(setup):
     assert fc.by_campaign["reach"].sum() == len(plan)
 
 
-def test_calibration_removes_an_inflated_models_optimism(setup):
-    world, users, log, a, b = setup
+@pytest.fixture(scope="module")
+def big():
+    world = make_world(12000, random_state=5)
+    users = pd.DataFrame({"user_id": world.users["user_id"].to_numpy(), "x": 0.0})
+    log = world.log_randomised(random_state=6)
+    ids = users["user_id"].to_numpy()
+    half = np.random.default_rng(1).random(len(ids)) < 0.7
+    return world, users, log, ids[half], ids[~half]
+
+
+def test_calibration_removes_an_inflated_models_optimism(big):
+    world, users, log, a, b = big
     cf = crossfit(WorldModel(world, inflate=3.0), users[users.user_id.isin(a)], log[log.user_id.isin(a)],
                   world.catalogue)
     plan = _plan(world, b)

@@ -10,7 +10,7 @@
   standard errors and effective sample sizes, and the paired standard error of the difference of two plans.
 """
 
-from campaignkit.forecast.calibrate import Calibration, calibrate, pseudo_outcomes
+from campaignkit.forecast.calibrate import Calibration, calibrate, like_rows, pseudo_outcomes
 from campaignkit.forecast.crossfit import CrossFit, check_propensity, crossfit
 from campaignkit.forecast.ope import compare_plans, crossfit_plan_value, log_choice, plan_values
 from campaignkit.forecast.plan import FORECAST_METRICS, PlanForecast, forecast_plan, plan_choice
@@ -23,6 +23,7 @@ __all__ = [
     "Calibration",
     "calibrate",
     "pseudo_outcomes",
+    "like_rows",
     "PlanForecast",
     "forecast_plan",
     "plan_choice",

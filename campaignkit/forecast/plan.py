@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from campaignkit.errors import ParameterError
-from campaignkit.forecast.calibrate import calibrate
+from campaignkit.forecast.calibrate import MIN_LIKE_ROWS, calibrate, like_rows
 from campaignkit.forecast.crossfit import CrossFit
 from campaignkit.models.inputs import as_user_data
 from campaignkit.models.outcomes import outcome
@@ -50,8 +50,6 @@ TOTAL_COLUMNS = (
     "roi",
 )
 """The totals of a forecast, in table order (``cost`` = discount + contact cost; ``roi`` = profit / cost)."""
-
-_MIN_LIKE_ROWS = 30
 
 
 @dataclass
@@ -138,12 +136,11 @@ def _sampling_var(cf: CrossFit, name: str, uplift: bool, pred_u: list, rows, cam
         if c == 0:
             continue
         u_plan = np.mean([p[rows[camp == c], c] for p in pred_u], axis=0)
-        lo, hi = np.quantile(u_plan, [0.1, 0.9])
-        like = (log_u[:, c] >= lo) & (log_u[:, c] <= hi)
+        like = like_rows(log_u[:, c], u_plan)
 
         def arm_var(arm, like=like):
             sel = cf.arms == arm
-            return _spread(y[sel & like]) if (sel & like).sum() >= _MIN_LIKE_ROWS else _spread(y[sel])
+            return _spread(y[sel & like]) if (sel & like).sum() >= MIN_LIKE_ROWS else _spread(y[sel])
 
         s1 = arm_var(c)
         var[c] = s1 / (1.0 - holdout) + (arm_var(0) / holdout if uplift else 0.0)
@@ -216,10 +213,11 @@ def forecast_plan(
     for metric, (name, uplift) in FORECAST_METRICS.items():
         if getattr(cf.prediction, name, None) is None:
             continue
-        cal = calibrate(cf, name, uplift=uplift, n_boot=n_boot, random_state=random_state)
         u = [np.asarray(getattr(p, name), dtype=float) for p in preds]
         if uplift:
             u = [a - a[:, :1] for a in u]
+        cal = calibrate(cf, name, uplift=uplift, plan_predictions=[a[rows] for a in u], plan_campaign=camp,
+                        n_boot=n_boot, random_state=random_state)
         per_user = np.zeros(k)
         if holdout > 0:
             per_user = _sampling_var(cf, name, uplift, profit_u, rows, camp, holdout, k)

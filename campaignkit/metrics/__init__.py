@@ -5,6 +5,7 @@ omit ``treatment``; :func:`difference_in_means` (an arm's average effect) omits 
 :mod:`campaignkit.metrics.plots`, take ``ax=None`` and return the Axes.
 """
 
+from campaignkit.metrics.bootstrap import BootstrapInterval, bootstrap_interval
 from campaignkit.metrics.classification import (
     accuracy,
     brier_score,
@@ -77,6 +78,8 @@ __all__ = [
     "policy_difference",
     "dr_scores",
     "direct_method_value",
+    "bootstrap_interval",
+    "BootstrapInterval",
     "plot_qini",
     "plot_uplift_curve",
     "plot_true_qini",

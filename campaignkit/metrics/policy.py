@@ -25,8 +25,15 @@ _METHODS = ("ips", "snips", "dr")
 
 
 def _arm_index(labels, arms) -> np.ndarray:
-    """Column of each label in ``arms`` (hash lookup: fast for millions of rows)."""
-    idx = pd.Index(list(arms)).get_indexer(np.asarray(labels))
+    """Column of each label in ``arms`` (integer labels of arms ``0..k-1`` directly, others by hash lookup)."""
+    arms = list(arms)
+    lab = np.asarray(labels)
+    if lab.dtype.kind in "iu" and all(isinstance(a, (int, np.integer)) and a == i for i, a in enumerate(arms)):
+        bad = (lab < 0) | (lab >= len(arms))
+        if bad.any():
+            raise ParameterError(f"arm {lab[np.flatnonzero(bad)[0]]!r} is not in arms {arms}")
+        return lab.astype(np.int64, copy=False)
+    idx = pd.Index(arms).get_indexer(lab)
     if np.any(idx < 0):
         bad = np.asarray(labels)[np.flatnonzero(idx < 0)[0]]
         raise ParameterError(f"arm {bad!r} is not in arms {list(arms)}")
@@ -235,7 +242,7 @@ def direct_method_value(policy, q_hat, *, arms=None) -> float:
 
 
 def policy_values(y_true, policy, treatment, *, propensity, q_hat=None, arms=None) -> dict:
-    """IPS, SNIPS and (when ``q_hat`` is given) DR estimates at once.
+    """IPS, SNIPS and (when ``q_hat`` is given) DR estimates at once (inputs checked and indexed once).
 
     Args:
         y_true: Array of shape (n,) of logged outcomes.
@@ -246,13 +253,22 @@ def policy_values(y_true, policy, treatment, *, propensity, q_hat=None, arms=Non
         arms: Arm labels in column order.
 
     Returns:
-        ``{method: {"value", "se", "n", "ess"}}``.
+        ``{method: {"value", "se", "n", "ess"}}``, the same numbers :func:`policy_value` gives per method.
     """
+    y, p, a_logged, n = _logged(y_true, treatment, propensity)
+    arms = _arms(arms, a_logged, policy)
+    ai = _arm_index(a_logged, arms)
+    w, _ = _weights_and_dm(policy, arms, n, ai, p)
+    ess = float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
     out = {}
-    for m in _METHODS:
-        if m == "dr" and q_hat is None:
-            continue
-        out[m] = policy_value(
-            y_true, policy, treatment, propensity=propensity, method=m, q_hat=q_hat, arms=arms
-        )
+    value, se = _mean_se(w * y)
+    out["ips"] = {"value": value, "se": se, "n": int(n), "ess": ess}
+    if w.sum() == 0:
+        raise ParameterError("no logged action matches the policy: SNIPS is undefined")
+    value = np.sum(w * y) / np.sum(w)
+    se = np.sqrt(np.sum((w * (y - value)) ** 2)) / np.sum(w)
+    out["snips"] = {"value": float(value), "se": float(se), "n": int(n), "ess": ess}
+    if q_hat is not None:
+        value, se = _mean_se(_dr_terms(y, p, a_logged, n, policy, arms, q_hat, ai))
+        out["dr"] = {"value": value, "se": se, "n": int(n), "ess": ess}
     return out

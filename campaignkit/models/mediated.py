@@ -51,6 +51,12 @@ def _arm_design(x: np.ndarray, arm: np.ndarray, n_arms: int) -> np.ndarray:
     return np.hstack([x, np.eye(n_arms)[arm]])
 
 
+MIN_NONPARTICIPANTS = 30
+"""Fewest non-participant rows of a campaign for its ``nonparticipant_scale_`` to be estimated (else 1)."""
+
+NONPARTICIPANTS = ("observed", "control")
+"""How :class:`MediatedLearner` values a campaign's non-participants (see ``nonparticipants``)."""
+
 PARTICIPANT_PROFIT = ("by_campaign", "pooled")
 """How :class:`MediatedLearner` models a participant's profit (see the module docstring)."""
 
@@ -70,6 +76,13 @@ class MediatedLearner(_LearnerBase):
         weight_by_propensity: Weight each log row by ``1 / propensity`` (normalised per arm) in every model,
             campaign mean and discount calibration: for targeted logs
             (:func:`~campaignkit.models.baselines.propensity_weights`).
+        nonparticipants: What a campaign's non-participants earn: ``"control"`` (default) - what non-participants
+            earn under control, unscaled (which counts a participant's whole spend as the campaign's effect even
+            when they would have bought anyway, so predicted *levels* of incremental revenue and profit run high);
+            ``"observed"`` - scaled per campaign and outcome so that, over the log's rows of that campaign that did
+            not take part, it sums to what they realised (``nonparticipant_scale_``). ``"observed"`` is what
+            forecasts of totals want (:mod:`campaignkit.forecast`); for choosing campaigns, its per-campaign scales
+            are noisy on small logs (``bench/decision.py`` measured both).
     """
 
     def __init__(
@@ -82,17 +95,21 @@ class MediatedLearner(_LearnerBase):
         random_state=None,
         participant_profit: str = "by_campaign",
         weight_by_propensity: bool = False,
+        nonparticipants: str = "control",
     ):
         super().__init__(
             max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, n_threads, random_state, weight_by_propensity
         )
         self.participant_profit = participant_profit
+        self.nonparticipants = nonparticipants
 
     def _fit(self, data: UserData, log: pd.DataFrame, rows, arms) -> None:
         if self.participant_profit not in PARTICIPANT_PROFIT:
             raise ParameterError(
                 f"participant_profit must be one of {PARTICIPANT_PROFIT}, got {self.participant_profit!r}"
             )
+        if self.nonparticipants not in NONPARTICIPANTS:
+            raise ParameterError(f"nonparticipants must be one of {NONPARTICIPANTS}, got {self.nonparticipants!r}")
         seed = resolve_seed(self.random_state, bits=31)
         params = self._params()
         x = self._features(data)[rows]
@@ -138,6 +155,9 @@ class MediatedLearner(_LearnerBase):
             self.engaged_outcome_models_[name] = self._participant_model(
                 design[took_part], values[took_part], arm_t, k, seed, ws(took_part)
             )
+        self.nonparticipant_scale_ = {name: np.ones(k) for name in (*self.outcome_models_, "profit")}
+        if self.nonparticipants == "observed":
+            self._fit_nonparticipant_scale(x, log, arms, took_part, w)
         # the expected discount (what a budget is spent on) is calibrated per campaign to the log: the predicted
         # discount of each logged row at its own campaign sums to what that campaign's rows were paid
         self.discount_scale_ = np.ones(k)
@@ -148,6 +168,38 @@ class MediatedLearner(_LearnerBase):
             pred_sum = np.bincount(arms, weights=fitted * wt, minlength=k)
             paid_sum = np.bincount(arms, weights=paid * wt, minlength=k)
             self.discount_scale_ = np.where(pred_sum > 0, paid_sum / np.maximum(pred_sum, 1e-12), 1.0)
+
+    def _nonparticipant_base(self, x: np.ndarray) -> dict:
+        """What non-participants earn under control, ``n0 = (b - p0 v0) / (1 - p0)``, per outcome, shape (n,)."""
+        n, k = len(x), len(self.campaign_ids_)
+        control = _arm_design(x, np.zeros(n, int), k)
+        p0 = _predict_one(self.mu0_, x) if self.control_participation_ > 0 else np.zeros(n)
+        parts = {"profit": (self.engaged_means_, self.engaged_profit_model_), **self.engaged_outcome_models_}
+        bases = {"profit": self.control_profit_model_, **self.outcome_models_}
+        out = {}
+        for name, model in bases.items():
+            means, dev = parts[name]
+            v0 = means[0] + _predict_one(dev, control)
+            out[name] = (_predict_one(model, control) - p0 * v0) / np.maximum(1.0 - p0, 1e-6)
+        return out
+
+    def _fit_nonparticipant_scale(self, x, log: pd.DataFrame, arms, took_part, weight) -> None:
+        """Per campaign and outcome, the ratio of what the log's non-participants of the campaign realised to
+        what non-participants earn under control (profit before the contact cost); 1 for control and for
+        campaigns with fewer than ``MIN_NONPARTICIPANTS`` such rows or no positive base."""
+        k = len(self.campaign_ids_)
+        contact = catalogue_arrays(self.catalogue_)["contact"]
+        wt = np.ones(len(arms)) if weight is None else weight
+        rest = (~took_part) & (arms > 0)
+        counts = np.bincount(arms[rest], minlength=k)
+        for name, base in self._nonparticipant_base(x).items():
+            col = "profit" if name == "profit" else outcome(name).column
+            y = log[col].to_numpy(dtype=float) + (contact[arms] if name == "profit" else 0.0)
+            num = np.bincount(arms[rest], weights=(y * wt)[rest], minlength=k)
+            den = np.bincount(arms[rest], weights=(base * wt)[rest], minlength=k)
+            ok = (counts >= MIN_NONPARTICIPANTS) & (den > 0) & (num >= 0)
+            ok[0] = False
+            self.nonparticipant_scale_[name] = np.where(ok, num / np.where(ok, den, 1.0), 1.0)
 
     def _participant_model(self, design, target, arm, k: int, seed: int, weight=None):
         """``(campaign means, deviation model)`` of a participant's outcome (see ``participant_profit``)."""
@@ -190,6 +242,7 @@ class MediatedLearner(_LearnerBase):
                 engaged[name][:, cols],
                 contact,
                 control_takes_part=self.control_participation_ > 0,
+                nonparticipant_scale=getattr(self, "nonparticipant_scale_", {}).get(name, np.ones(k_fit))[cols],
             )
 
         out = {"participate": p[:, cols]}

@@ -113,14 +113,25 @@ def realised_profit(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
 
 
 def mediated_profit(
-    control_profit, participate, engaged_profit, contact, *, control_takes_part: bool = True
+    control_profit,
+    participate,
+    engaged_profit,
+    contact,
+    *,
+    control_takes_part: bool = True,
+    nonparticipant_scale=None,
 ) -> np.ndarray:
     """Profit of each (user, campaign) built through participation.
 
-    ``p v + (1 - p) (n0 - contact)``: participants (probability ``p``) earn ``v``; non-participants earn
-    what non-participants earn under control, ``n0 = (b - p0 v0) / (1 - p0)``, less the contact cost - the
-    campaign is assumed to change nothing for those who do not take part. Where nobody takes part under
-    control (``p0 = 0``) this is ``b + p (v - b) - (1 - p) contact``. Column 0 (control) returns ``b``.
+    ``p v + (1 - p) (r n0 - contact)``: participants (probability ``p``) earn ``v``; non-participants earn
+    what non-participants earn under control, ``n0 = (b - p0 v0) / (1 - p0)``, times the campaign's
+    ``r`` (``nonparticipant_scale``, default 1), less the contact cost. With ``r = 1`` the campaign is assumed
+    to change nothing for those who do not take part *and* they are assumed to be like everyone else; but those
+    who ignore a campaign are often those who would not have bought anyway, while its participants would have
+    (a reminder is taken up by people with a full cart), so ``r < 1`` - estimated from the campaign's own
+    non-participants - keeps a participant's whole spend from counting as the campaign's effect. Where nobody
+    takes part under control (``p0 = 0``) and ``r = 1`` this is ``b + p (v - b) - (1 - p) contact``. Column 0
+    (control) returns ``b``.
 
     Args:
         control_profit: Array (n_users,): expected profit under control, ``b``.
@@ -132,6 +143,7 @@ def mediated_profit(
             passes False when no control row of its training log took part - its participation head,
             shrunk towards a shared effect, would otherwise give control a small ``p0`` and a
             participant's ``v0``, biasing ``n0``.
+        nonparticipant_scale: Array (n_campaigns,) of ``r`` per campaign (column 0 ignored), or None (all 1).
 
     Returns:
         Array (n_users, n_campaigns).
@@ -140,6 +152,8 @@ def mediated_profit(
     p, v = np.asarray(participate, dtype=float), np.asarray(engaged_profit, dtype=float)
     p0 = p[:, :1] if control_takes_part else np.zeros_like(b)
     n0 = (b - p0 * v[:, :1]) / np.maximum(1.0 - p0, 1e-6)
+    if nonparticipant_scale is not None:
+        n0 = n0 * np.asarray(nonparticipant_scale, dtype=float)[None, :]
     out = p * v + (1.0 - p) * (n0 - np.asarray(contact, dtype=float))
     out[:, 0] = b[:, 0]
     return out
