@@ -14,6 +14,13 @@ NOTEBOOKS = discover_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
 
 SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "06_explainability": {
+        "additivity_max_error": (0.0, 1e-6),  # exact Tree SHAP adds up to the prediction
+        "additivity_deep_relative": (0.0, 0.01),  # permutation SHAP of the deep model: within 1% of the spread
+        "top_driver_recall": (0.0, 1.0),  # >= 0.8 asserted in the full run (too few rows per campaign in quick)
+        "explain_seconds": (0.0, 180.0),  # the deep model, per 1,000 users
+        "reason_code_stability": (0.0, 1.0),
+    },
     "07_campaign_design": {
         "profit_ratio_to_oracle": (-1.0, 1.0),
         "profit_gain_over_value_tier_rule": (0.0, 1e6),  # the model's plan beats the seed's rule on the truth

@@ -140,7 +140,7 @@ def explain_trees(
     against="control",
     outcome: str = "profit",
     background=None,
-    n_background: int = 100,
+    n_background: int = 32,
     n_permutations: int = 1,
     user_ids=None,
     random_state=None,
