@@ -39,11 +39,13 @@ def realised_lift(run: pd.DataFrame, *, confidence: float = 0.9) -> pd.DataFrame
 
     Returns:
         DataFrame, one row per (``campaign_id``, ``metric``) and the overall rows (``campaign_id`` =
-        ``"all"``): ``value``, ``se``, ``lower``, ``upper``, ``n_contacted``, ``n_holdout``.
+        ``"all"``): ``value``, ``se``, ``lower``, ``upper``, ``n_contacted``, ``n_holdout``, ``pooled_holdout``.
+
+    A campaign with fewer than two held-out (or contacted) users of its own is compared with every held-out user
+    of the run instead (``pooled_holdout`` True; rare, for campaigns planned to a handful of users).
 
     Raises:
-        ParameterError: A required column is missing, or a campaign with a lift to measure has no held-out
-            or no contacted user.
+        ParameterError: A required column is missing, or the run held nobody out.
     """
     missing = [c for c in ("campaign_id", "holdout") if c not in run.columns]
     if missing:
@@ -60,26 +62,33 @@ def realised_lift(run: pd.DataFrame, *, confidence: float = 0.9) -> pd.DataFrame
             if col not in planned.columns:
                 continue
             y = planned[col].to_numpy(dtype=float)[idx]
+            pooled = False
             if lift:
-                if h.all() or not h.any():
-                    raise ParameterError(
-                        f"campaign {cid!r}: {int(h.sum())} held-out and {int((~h).sum())} contacted users - "
-                        "measuring its lift needs both (plan with a holdout > 0)"
-                    )
-                d = difference_in_means(y, (~h).astype(int))
+                if not held.any():
+                    raise ParameterError("the run has no held-out user: measuring a lift needs a plan run with holdout > 0")
+                if h.all() or not h.any() or min(h.sum(), (~h).sum()) < 2:
+                    # too few of this campaign's own users on one side: compare with every held-out user instead
+                    pooled = True
+                    y_all = planned[col].to_numpy(dtype=float)
+                    d = difference_in_means(np.r_[y[~h], y_all[held]], np.r_[np.ones((~h).sum()), np.zeros(held.sum())])
+                else:
+                    d = difference_in_means(y, (~h).astype(int))
                 value, se = n * d.effect, n * d.se
+                if not np.isfinite(se):
+                    se = 0.0
             else:
                 yt = y[~h]
                 value = n * float(yt.mean()) if len(yt) else 0.0
                 se = n * float(yt.std(ddof=1) / np.sqrt(len(yt))) if len(yt) > 1 else 0.0
             recs.append(
                 {"campaign_id": cid, "metric": metric, "value": value, "se": se,
-                 "n_contacted": int((~h).sum()), "n_holdout": int(h.sum())}
+                 "n_contacted": int((~h).sum()), "n_holdout": int(h.sum()), "pooled_holdout": pooled}
             )
-    out = pd.DataFrame(recs, columns=["campaign_id", "metric", "value", "se", "n_contacted", "n_holdout"])
+    columns = ["campaign_id", "metric", "value", "se", "n_contacted", "n_holdout", "pooled_holdout"]
+    out = pd.DataFrame(recs, columns=columns)
     total = out.groupby("metric", sort=False).agg(
         value=("value", "sum"), se=("se", lambda s: float(np.sqrt(np.sum(np.square(s))))),
-        n_contacted=("n_contacted", "sum"), n_holdout=("n_holdout", "sum"),
+        n_contacted=("n_contacted", "sum"), n_holdout=("n_holdout", "sum"), pooled_holdout=("pooled_holdout", "any"),
     ).reset_index()
     total.insert(0, "campaign_id", "all")
     out = pd.concat([out, total[out.columns]], ignore_index=True)
