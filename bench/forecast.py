@@ -211,12 +211,18 @@ def main(argv=None) -> dict:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
     ap.add_argument("--no-readme", action="store_true")
+    ap.add_argument("--merge", nargs="*", default=[], help="JSON files whose parts are copied into --out first")
+    ap.add_argument("--report-only", action="store_true", help="rewrite the README section from --out, run nothing")
     args = ap.parse_args(argv)
+    if args.report_only:
+        args.parts = []
     if args.quick:
         args.seeds, args.accuracy_users, args.runs, args.coverage_users = [0], 3000, 4, 2000
         args.naive_runs, args.speed_rows = 2, 200_000
     out = Path(args.out or HERE / "results" / ("forecast_quick.json" if args.quick else "forecast.json"))
     res = json.loads(out.read_text()) if out.exists() else {}
+    for extra in args.merge:
+        res.update({k: v for k, v in json.loads(Path(extra).read_text()).items() if k in ("accuracy", "coverage", "speed")})
     pool = None
     if args.jobs > 1:
         pool = ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"))

@@ -215,3 +215,53 @@ def test_bad_inputs_get_clear_errors(setup):
         plan_values(sub, {"p": np.full(len(sub), "nope")}, world.campaign_ids)
     with pytest.raises(ParameterError, match="n_folds"):
         crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=1)
+
+
+def test_coverage_curve_of_calibrated_runs_follows_the_diagonal():
+    from campaignkit.forecast.audit import coverage_curve
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    model_sd, sampling_sd = rng.uniform(1, 3, n), rng.uniform(1, 3, n)
+    forecast = rng.normal(size=n) * 10
+    realised = forecast + rng.normal(size=n) * np.hypot(model_sd, sampling_sd)
+    runs = pd.DataFrame({"incremental_profit_forecast": forecast, "incremental_profit_realised": realised,
+                         "incremental_profit_model_sd": model_sd, "incremental_profit_sampling_sd": sampling_sd})
+    curve = coverage_curve(runs)
+    assert np.allclose(curve["empirical"], curve["nominal"], atol=0.03)
+    runs["incremental_profit_model_sd"] /= 3  # over-confident intervals cover less than they say
+    assert (coverage_curve(runs)["empirical"] < curve["nominal"] - 0.05).all()
+
+
+def test_strata_match_the_plan_users_distribution():
+    from campaignkit.forecast.calibrate import MIN_LIKE_ROWS, strata
+
+    rng = np.random.default_rng(1)
+    u_log, u_plan = rng.normal(size=5000), rng.normal(loc=1.5, size=400)
+    share, members = strata(u_log, u_plan)
+    assert len(share) == 5 and np.isclose(share.sum(), 1.0)
+    assert np.logical_or.reduce(members).all() and sum(m.sum() for m in members) == len(u_log)
+    # a plan far in the tail leaves too few logged rows per stratum: fewer strata
+    share, members = strata(u_log, rng.normal(loc=3.5, size=400))
+    assert len(share) < 5 and min(m.sum() for m in members) >= MIN_LIKE_ROWS
+
+
+def test_forecast_plots_draw(setup):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from campaignkit.forecast.audit import coverage_curve
+    from campaignkit.forecast.plots import plot_coverage, plot_forecast_check, plot_plan_values
+
+    world, users, log, a, b = setup
+    cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], log[log.user_id.isin(a)], world.catalogue)
+    plan = _plan(world, b)
+    fc = forecast_plan(cf, users[users.user_id.isin(b)], plan, holdout=0.3)
+    real = realised_lift(world.run_plan(plan, holdout=0.3, random_state=1))
+    ax = plot_forecast_check(forecast_check(fc, real, world.evaluate_plan(plan)))
+    assert len(ax.get_yticklabels()) == 5
+    runs = pd.DataFrame({f"incremental_profit_{k}": [1.0, 2.0] for k in ("forecast", "realised", "model_sd",
+                                                                           "sampling_sd")})
+    assert plot_coverage({"x": coverage_curve(runs)}).get_xlabel() == "nominal coverage"
+    table = pd.DataFrame({"label": ["a"], "value": [1.0], "lower": [0.0], "upper": [2.0]})
+    assert plot_plan_values(table, truth={"a": 1.0}).get_xlabel().startswith("incremental")

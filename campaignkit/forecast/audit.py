@@ -22,7 +22,7 @@ from campaignkit.forecast.plan import forecast_plan
 from campaignkit.forecast.realised import realised_lift
 from campaignkit.models.policy import best_campaign
 
-__all__ = ["world_user_table", "audit_run", "coverage_summary"]
+__all__ = ["world_user_table", "audit_run", "coverage_summary", "coverage_curve"]
 
 AUDITED = ("incremental_profit", "incremental_revenue", "participants")
 """Totals whose interval coverage :func:`audit_run` records."""
@@ -204,3 +204,27 @@ def coverage_summary(runs: list[dict] | pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(recs)
+
+
+def coverage_curve(runs: list[dict] | pd.DataFrame, metric: str = "incremental_profit", levels=None) -> pd.DataFrame:
+    """Empirical coverage of the forecast intervals at several nominal levels, over audit runs.
+
+    Each run's interval at level ``L`` is ``forecast +/- z_L sqrt(model_sd^2 + sampling_sd^2)``; a calibrated
+    forecast covers the realised total in a share ``L`` of the runs at every level.
+
+    Args:
+        runs: :func:`audit_run` results.
+        metric: An audited total.
+        levels: Nominal levels (default 0.5, 0.6, ..., 0.9, 0.95).
+
+    Returns:
+        DataFrame with ``nominal``, ``empirical`` and ``runs``.
+    """
+    from scipy import stats
+
+    df = pd.DataFrame(runs).dropna(subset=[f"{metric}_forecast"])
+    levels = np.array([0.5, 0.6, 0.7, 0.8, 0.9, 0.95] if levels is None else levels, dtype=float)
+    sd = np.sqrt(df[f"{metric}_model_sd"] ** 2 + df[f"{metric}_sampling_sd"] ** 2).to_numpy()
+    err = np.abs(df[f"{metric}_realised"] - df[f"{metric}_forecast"]).to_numpy()
+    emp = [float(np.mean(err <= stats.norm.ppf(0.5 + lv / 2) * sd)) for lv in levels]
+    return pd.DataFrame({"nominal": levels, "empirical": emp, "runs": len(df)})
