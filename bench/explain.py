@@ -132,7 +132,7 @@ def readme_section(r: dict) -> str:
             "",
             f"Done-when (issue 15): 1,000 users in <= 3 minutes on 2 cores: **{'yes' if ok else 'no'}**; recall >= 0.8: "
             f"**{'yes' if r['top_driver_recall'] >= 0.8 else 'no'}** (campaigns missed: {', '.join(r['misses']) or 'none'}). "
-            "No GPU figure: the explainer's cost is the permutation walk in Python and numpy, not the network.",
+            "No GPU figure: no device was lent to this task.",
             end,
         ]
     )
