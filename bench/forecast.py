@@ -211,6 +211,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
     ap.add_argument("--no-readme", action="store_true")
+    ap.add_argument("--fresh", action="store_true", help="ignore coverage runs already on file")
     ap.add_argument("--merge", nargs="*", default=[], help="JSON files whose parts are copied into --out first")
     ap.add_argument("--report-only", action="store_true", help="rewrite the README section from --out, run nothing")
     args = ap.parse_args(argv)
@@ -236,8 +237,22 @@ def main(argv=None) -> dict:
     if "coverage" in args.parts:
         from campaignkit.forecast.audit import coverage_summary
 
+        # every finished run is appended to a JSON-lines file at once, so an interrupted bench resumes where it was
+        runs_file = out.with_name(out.stem + "_runs.jsonl")
+        done = {}
+        if runs_file.exists() and not args.fresh:
+            for line in runs_file.read_text().splitlines():
+                r = json.loads(line)
+                if r.get("n_users") == args.coverage_users:
+                    done[r["seed"]] = r
         tasks = [(args.first_seed + i, args.coverage_users, i < args.naive_runs) for i in range(args.runs)]
-        runs = list(pool.map(coverage_run, tasks)) if pool else [coverage_run(t) for t in tasks]
+        todo = [t for t in tasks if t[0] not in done or (t[2] and "dr_naive_inside" not in done[t[0]])]
+        with runs_file.open("a") as fh:
+            for r in (pool.map(coverage_run, todo) if pool else map(coverage_run, todo)):
+                fh.write(json.dumps(r, default=float) + "\n")
+                fh.flush()
+                done[r["seed"]] = r
+        runs = [done[t[0]] for t in tasks]
         res["coverage"] = {
             "runs": len(runs), "n_users": args.coverage_users, "rows": runs,
             "summary": coverage_summary(runs).to_dict(orient="records"),
