@@ -1,0 +1,28 @@
+"""The feedback loop: execute a plan with a holdout and exploration, measure, compare, retrain, move on.
+
+- :class:`FeedbackLoop` (``.run(world, n_rounds)`` -> :class:`LoopResult`, ``table`` one row per round:
+  forecast with interval, realised lift, exact profit, regret to the oracle, holdout needed for 80% power);
+- :func:`draw_design` / :func:`design_propensity`: the round's mixture of plan, holdout and exploration, and the
+  probability it gave each user what they got (the logged ``propensity``);
+- :func:`holdout_needed`: held-out users a test of the plan's lift needs;
+- :func:`plot_rounds` / :func:`plot_regret` (in :mod:`campaignkit.loop.plots`): forecast against realised per
+  round, and the regret over rounds.
+"""
+
+from campaignkit.loop.design import RoundDesign, design_propensity, draw_design, holdout_needed
+from campaignkit.loop.plots import plot_regret, plot_rounds
+from campaignkit.loop.run import KEY_STRIDE, ROUND_COLUMNS, FeedbackLoop, LoopResult, mean_prediction
+
+__all__ = [
+    "FeedbackLoop",
+    "LoopResult",
+    "ROUND_COLUMNS",
+    "KEY_STRIDE",
+    "mean_prediction",
+    "RoundDesign",
+    "draw_design",
+    "design_propensity",
+    "holdout_needed",
+    "plot_rounds",
+    "plot_regret",
+]

@@ -1,0 +1,358 @@
+"""The feedback loop: score, plan, run with a holdout and exploration, measure, compare, log, retrain, advance.
+
+Round ``t`` of :meth:`FeedbackLoop.run`, on the world of period ``t - 1``:
+
+1. **Features as of the world's cutoff** (``features(world)``; by default
+   :func:`~campaignkit.forecast.audit.world_user_table`: user attributes and the observed purchase / view history,
+   cheap at any number of rounds).
+2. **Score** every user with the current fold models (cross-fitted on the log so far) and **plan** with
+   :func:`~campaignkit.design.assign` under the round's budget (``budget_per_user`` x users, on predicted spend).
+3. **Design** (:mod:`campaignkit.loop.design`): a share ``explore`` of users gets a uniformly random campaign, a
+   share ``holdout`` of the others' planned contacts is withheld; every user's ``propensity`` is the probability
+   this design gave them what they got.
+4. **Forecast** the plan as executed on the users who follow it (:func:`~campaignkit.forecast.forecast_plan`, an
+   interval of what the holdout will measure) and **run** it: :meth:`World.step
+   <campaignkit.data.world.World.step>` executes every user's campaign and moves the world one window on.
+5. **Measure** the realised lift against the holdout (:func:`~campaignkit.forecast.realised_lift`) and put it
+   beside the forecast and, because this is the synthetic world, beside the exact expectation of the plan and the
+   oracle's at the same budget (regret).
+6. **Log** the round (executed campaign as ``campaign_id``, its design ``propensity``, the outcomes; each row keyed
+   by round and user, with the features the round was scored on) and **retrain**: cross-fit the model on the
+   accumulated log (propensity-weighted when the model is built with ``weight_by_propensity=True``).
+
+The regret is judged on the plan as designed for every user (before exploration replaced some of it): it
+measures the decisions the model made. Forecast, realised and exact profit are for the plan as executed, the
+users who followed it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from campaignkit.config import resolve_seed
+from campaignkit.design import AssignmentProblem, assign
+from campaignkit.design.compare import oracle_problem
+from campaignkit.errors import ParameterError
+from campaignkit.forecast import crossfit, forecast_plan, realised_lift
+from campaignkit.forecast.audit import world_user_table
+from campaignkit.loop.design import draw_design, holdout_needed
+from campaignkit.models.prediction import PREDICTION_FIELDS, Prediction
+
+__all__ = ["FeedbackLoop", "LoopResult", "ROUND_COLUMNS", "KEY_STRIDE", "mean_prediction"]
+
+KEY_STRIDE = 10**10
+"""A logged row's ``user_id`` is ``round x KEY_STRIDE + user_id`` (round 0: the initial randomised log), so the
+same user scored in two rounds has two feature rows, each as of its round's cutoff."""
+
+LOG_COLUMNS = (
+    "user_id", "campaign_id", "propensity", "target_category", "participated", "converted", "revenue",
+    "retained", "discount_cost", "contact_cost", "profit",
+)
+"""Columns of the accumulated log the model learns from (``round``, ``world_user_id`` and
+``planned_campaign_id`` are added, and dropped before fitting)."""
+
+_BOOKKEEPING = ["round", "world_user_id", "planned_campaign_id"]
+
+ROUND_COLUMNS = {
+    "round": "round number (1 = the first plan)",
+    "period": "the world's period the round was scored and run in",
+    "n_users": "users in the world",
+    "lost_share": "share of users lost (churned) before the round",
+    "reach": "users the designed plan contacts (before exploration)",
+    "explored": "users given a uniformly random campaign",
+    "planned": "users following the plan who were planned a campaign (the executed plan's reach; a campaign "
+    "whose planned users were all held out is left out)",
+    "held_out": "of those, users held out (got control)",
+    "budget": "the round's budget on predicted spend",
+    "forecast": "forecast incremental profit of the executed plan",
+    "lower": "lower end of the forecast interval",
+    "upper": "upper end of the forecast interval",
+    "realised": "incremental profit measured against the holdout",
+    "realised_se": "its standard error",
+    "inside": "the measured profit lies in the forecast interval",
+    "exact": "exact expected incremental profit of the executed plan (the world's truth)",
+    "designed_profit": "exact expected incremental profit of the plan as designed for every user",
+    "oracle_profit": "exact incremental profit of the oracle's plan at the same budget",
+    "regret": "oracle_profit - designed_profit",
+    "regret_share": "regret / oracle_profit",
+    "holdout_needed": "held-out users a test of the forecast lift needs at 80% power (two-sided 5%)",
+    "log_rows": "rows of the accumulated log after the round",
+    "seconds": "wall time of the round",
+}
+"""The result table's columns, one row per round, and what each means."""
+
+
+def mean_prediction(preds: list[Prediction]) -> Prediction:
+    """The average of the fold models' predictions (same users, same catalogue).
+
+    Args:
+        preds: Predictions of the same users, e.g. ``cf.predict(data)``.
+
+    Returns:
+        A :class:`~campaignkit.models.prediction.Prediction` whose fields are the means; the first prediction's
+        target categories.
+    """
+    if not preds:
+        raise ParameterError("mean_prediction needs at least one prediction")
+    first = preds[0]
+    fields = {
+        f: np.mean([getattr(p, f) for p in preds], axis=0)
+        for f in PREDICTION_FIELDS
+        if getattr(first, f) is not None
+    }
+    return Prediction(user_id=first.user_id, campaign_ids=first.campaign_ids,
+                      target_category=first.target_category, **fields)
+
+
+@dataclass
+class LoopResult:
+    """What :meth:`FeedbackLoop.run` did.
+
+    Attributes:
+        table: One row per round (columns: :data:`ROUND_COLUMNS`).
+        log: The accumulated log: ``LOG_COLUMNS`` keyed by round and user (``campaign_id`` what was sent,
+            ``propensity`` the design's probability of it), ``round``, ``world_user_id`` and
+            ``planned_campaign_id`` (the plan's choice; round 0, the initial randomised log: what was drawn).
+        data: Feature rows of the logged users, one per (round, user) key (``user_id`` the key).
+        realised: Per round, :func:`~campaignkit.forecast.realised_lift` of the executed plan.
+        forecasts: Per round, the :class:`~campaignkit.forecast.PlanForecast` of the executed plan.
+        world: The world after the last round.
+    """
+
+    table: pd.DataFrame
+    log: pd.DataFrame
+    data: pd.DataFrame
+    realised: list = field(default_factory=list)
+    forecasts: list = field(default_factory=list)
+    world: object = None
+
+
+class FeedbackLoop:
+    """Run, hold out, measure, retrain: the campaign feedback loop on a world that moves on.
+
+    Args:
+        model: Unfitted kit model (cloned per fold), e.g.
+            ``MediatedLearner(nonparticipants="observed", weight_by_propensity=True)``; its fold models both choose
+            and forecast.
+        budget_per_user: Each round's budget on predicted spend (discount + contact cost), per user of the world.
+        holdout: Share of planned contacts withheld to measure the lift, in (0, 1).
+        explore: Share of users given a uniformly random campaign, in [0, 1).
+        initial_users: Users (share of the world if < 1, else a count) of the randomised log the first model
+            learns from (logged on the world of round 0 before the loop starts).
+        n_folds: Cross-fitting folds (>= 2).
+        confidence: Nominal coverage of the forecast intervals.
+        retrain: Refit on the accumulated log after every round (False: keep the first model, for comparison).
+        window: Keep the last ``window`` rounds of logs (the initial log counts as round 0); None keeps all.
+        features: ``world -> DataFrame`` with ``user_id`` and the model's features as of the world's cutoff.
+        n_boot: Bootstrap replicates of each forecast.
+        random_state: Seed of everything the loop draws (initial log, folds, designs, runs).
+    """
+
+    def __init__(
+        self,
+        model,
+        *,
+        budget_per_user: float = 0.25,
+        holdout: float = 0.1,
+        explore: float = 0.1,
+        initial_users: float = 0.5,
+        n_folds: int = 2,
+        confidence: float = 0.9,
+        retrain: bool = True,
+        window: int | None = None,
+        features=world_user_table,
+        n_boot: int = 100,
+        random_state=0,
+    ):
+        self.model = model
+        self.budget_per_user = budget_per_user
+        self.holdout = holdout
+        self.explore = explore
+        self.initial_users = initial_users
+        self.n_folds = n_folds
+        self.confidence = confidence
+        self.retrain = retrain
+        self.window = window
+        self.features = features
+        self.n_boot = n_boot
+        self.random_state = random_state
+
+    # ----------------------------------------------------------------------------------------------- checks
+    def _check(self, world, n_rounds) -> None:
+        from campaignkit.data.world import World
+        from campaignkit.loop.design import _check_shares
+
+        if not isinstance(world, World):
+            raise ParameterError(f"world must be a campaignkit World (make_world(...)), got {type(world).__name__}")
+        if not (hasattr(self.model, "fit") and hasattr(self.model, "predict_outcomes")):
+            raise ParameterError(f"model must be a kit model with fit and predict_outcomes, got {self.model!r}")
+        if isinstance(n_rounds, bool) or not isinstance(n_rounds, (int, np.integer)) or n_rounds < 1:
+            raise ParameterError(f"n_rounds must be an integer >= 1, got {n_rounds!r}")
+        b = self.budget_per_user
+        if isinstance(b, bool) or not isinstance(b, (int, float, np.floating)) or not np.isfinite(b) or b <= 0:
+            raise ParameterError(f"budget_per_user must be a number > 0, got {b!r}")
+        _check_shares(self.explore, self.holdout)
+        if isinstance(self.n_folds, bool) or not isinstance(self.n_folds, (int, np.integer)) or self.n_folds < 2:
+            raise ParameterError(f"n_folds must be an integer >= 2, got {self.n_folds!r}")
+        if not 0 < self.confidence < 1:
+            raise ParameterError(f"confidence must lie in (0, 1), got {self.confidence!r}")
+        if self.window is not None and (
+            isinstance(self.window, bool) or not isinstance(self.window, (int, np.integer)) or self.window < 1
+        ):
+            raise ParameterError(f"window must be None or an integer >= 1, got {self.window!r}")
+        n = self._initial_count(world)
+        if not self.n_folds * 20 <= n <= world.n_users:
+            raise ParameterError(
+                f"initial_users={self.initial_users!r} gives {n} users; the first model needs between "
+                f"{self.n_folds * 20} (20 per fold) and the world's {world.n_users}"
+            )
+
+    def _initial_count(self, world) -> int:
+        u = self.initial_users
+        if isinstance(u, bool) or not isinstance(u, (int, float, np.floating)) or u <= 0:
+            raise ParameterError(f"initial_users must be a share in (0, 1] or a count >= 1, got {u!r}")
+        return int(round(u * world.n_users)) if u <= 1 else int(u)
+
+    # ------------------------------------------------------------------------------------------------ round
+    def _user_table(self, world) -> pd.DataFrame:
+        users = self.features(world)
+        if not isinstance(users, pd.DataFrame) or "user_id" not in users.columns:
+            raise ParameterError("features(world) must return a DataFrame with a user_id column")
+        return users.reset_index(drop=True)
+
+    def _fit(self, data: pd.DataFrame, log: pd.DataFrame, catalogue, seed: int):
+        if self.window is not None:
+            log = log[log["round"] > log["round"].max() - self.window]
+        log = log.reset_index(drop=True)
+        keep = data["user_id"].isin(log["user_id"])
+        return crossfit(self.model, data[keep].reset_index(drop=True), log.drop(columns=_BOOKKEEPING),
+                        catalogue, n_folds=self.n_folds, random_state=seed)
+
+    @staticmethod
+    def _keyed(users: pd.DataFrame, rnd: int) -> pd.DataFrame:
+        keyed = users.copy()
+        keyed["user_id"] = rnd * KEY_STRIDE + keyed["user_id"].to_numpy(dtype=np.int64)
+        return keyed
+
+    def run(self, world, n_rounds: int = 5) -> LoopResult:
+        """Run ``n_rounds`` rounds from ``world`` (see the module docstring).
+
+        Args:
+            world: The :class:`~campaignkit.data.world.World` of round 1 (left unchanged).
+            n_rounds: Rounds to run.
+
+        Returns:
+            A :class:`LoopResult` (``table``: one row per round).
+
+        Raises:
+            ParameterError: On a bad setting (named in the message), before any work.
+        """
+        self._check(world, n_rounds)
+        seeds = np.random.SeedSequence(resolve_seed(self.random_state)).generate_state(4 * (n_rounds + 1), np.uint32)
+        seeds = seeds.reshape(n_rounds + 1, 4).astype(np.int64)
+        catalogue = world.catalogue
+        ids = np.asarray(world.campaign_ids, dtype=object)
+        k = len(ids)
+        targeted = catalogue["targets_category"].to_numpy(bool)
+
+        users = self._user_table(world)
+        init = world.log_randomised(n_users=self._initial_count(world), random_state=int(seeds[0, 0]))
+        log = init[list(LOG_COLUMNS)].copy()
+        log["round"], log["world_user_id"] = 0, log["user_id"].to_numpy()
+        log["planned_campaign_id"] = log["campaign_id"]  # the randomised log: what was drawn is what was sent
+        data = self._keyed(users, 0)
+        cf = self._fit(data, log, catalogue, int(seeds[0, 1]))
+        rows, realised_all, forecasts = [], [], []
+        for rnd in range(1, n_rounds + 1):
+            t0 = time.perf_counter()
+            s_design, s_run, s_fit, s_fc = (int(s) for s in seeds[rnd])
+            if rnd > 1:
+                users = self._user_table(world)
+            uid = users["user_id"].to_numpy()
+            preds = cf.predict(users)
+            pred = mean_prediction(preds)
+            budget = float(self.budget_per_user) * len(uid)
+            plan = assign(AssignmentProblem.from_prediction(pred), budget=budget)
+            design = draw_design(plan.choice, explore=self.explore, holdout=self.holdout, n_campaigns=k,
+                                 rng=np.random.default_rng(s_design))
+            tc = np.asarray(pred.target_category)
+            sent = pd.DataFrame({"user_id": uid, "campaign_id": ids[design.executed],
+                                 "target_category": np.where(targeted[design.executed], tc, -1)})
+            designed = pd.DataFrame({"user_id": uid, "campaign_id": ids[design.planned],
+                                     "target_category": np.where(targeted[design.planned], tc, -1)})
+            # the plan as executed: users who follow it, in campaigns with at least one user contacted (a campaign
+            # whose few planned users were all held out sent nothing, and its lift cannot be measured)
+            follow = design.exploited & (design.planned > 0)
+            sent_to = np.bincount(design.planned[follow & ~design.held], minlength=k) > 0
+            follow &= sent_to[design.planned]
+            executed_plan = designed[follow].reset_index(drop=True)
+            fc = forecast_plan(cf, users, executed_plan, holdout=self.holdout, confidence=self.confidence,
+                               n_boot=self.n_boot, random_state=s_fc, predictions=preds)
+            lost_share = float(world.lost.mean())
+            exact = world.evaluate_plan(executed_plan)["incremental_profit"]
+            designed_profit = world.evaluate_plan(designed)["incremental_profit"]
+            oracle_profit = assign(oracle_problem(world, uid), budget=budget).objective
+            realised, next_world = world.step(sent, holdout=0.0, random_state=s_run)
+            run = realised.set_index("user_id").loc[uid].reset_index()
+            measured = run[follow].copy()
+            measured["campaign_id"] = ids[design.planned[follow]]
+            measured["holdout"] = design.held[follow]
+            lift = realised_lift(measured, confidence=self.confidence)
+            realised_all.append(lift)
+            forecasts.append(fc)
+            total = lift[(lift["campaign_id"] == "all") & (lift["metric"] == "incremental_profit")].iloc[0]
+            f = fc["incremental_profit"]
+            y = measured["profit"].to_numpy(dtype=float)
+            held = measured["holdout"].to_numpy(dtype=bool)
+            need = holdout_needed(
+                f["forecast"] / max(int(follow.sum()), 1),
+                float(np.std(y[~held], ddof=1)) if (~held).sum() > 1 else 0.0,
+                float(np.std(y[held], ddof=1)) if held.sum() > 1 else 0.0,
+                max(int((~held).sum()), 1),
+            )
+            # the round's log: what was sent, with the design's propensity, keyed by round and user
+            new = run[["user_id", *LOG_COLUMNS[3:]]].copy()
+            new.insert(1, "campaign_id", ids[design.executed])
+            new.insert(2, "propensity", design.propensity)
+            new["world_user_id"] = new["user_id"].to_numpy()
+            new["user_id"] = rnd * KEY_STRIDE + new["world_user_id"].to_numpy(dtype=np.int64)
+            new["round"] = rnd
+            new["planned_campaign_id"] = ids[design.planned]
+            log = pd.concat([log, new[log.columns]], ignore_index=True)
+            data = pd.concat([data, self._keyed(users, rnd)], ignore_index=True)
+            if self.retrain and rnd < n_rounds:
+                cf = self._fit(data, log, catalogue, s_fit)
+            rows.append(
+                {
+                    "round": rnd,
+                    "period": int(world.period),
+                    "n_users": len(uid),
+                    "lost_share": lost_share,
+                    "reach": int((design.planned > 0).sum()),
+                    "explored": int(design.explored.sum()),
+                    "planned": int(follow.sum()),
+                    "held_out": int((design.held & follow).sum()),
+                    "budget": budget,
+                    "forecast": float(f["forecast"]),
+                    "lower": float(f["lower"]),
+                    "upper": float(f["upper"]),
+                    "realised": float(total["value"]),
+                    "realised_se": float(total["se"]),
+                    "inside": bool(f["lower"] <= total["value"] <= f["upper"]),
+                    "exact": float(exact),
+                    "designed_profit": float(designed_profit),
+                    "oracle_profit": float(oracle_profit),
+                    "regret": float(oracle_profit - designed_profit),
+                    "regret_share": float((oracle_profit - designed_profit) / oracle_profit) if oracle_profit else np.nan,
+                    "holdout_needed": need,
+                    "log_rows": len(log),
+                    "seconds": time.perf_counter() - t0,
+                }
+            )
+            world = next_world
+        table = pd.DataFrame(rows, columns=list(ROUND_COLUMNS))
+        return LoopResult(table, log, data, realised_all, forecasts, world)
