@@ -46,6 +46,15 @@ SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
         **{f"sleeping_dogs_contacted_{p}": (0, 1e6) for p in ("risk", "rule", "uplift", "oracle")},
         "lost_after_one_window": (0.05, 0.5),  # about one user in five churns in a campaign window
     },
+    "10_feedback_loop": {
+        # quick mode: two rounds on a 500-user, three-campaign world, where a plan's lift is within the noise of a
+        # 10% holdout: only checked to be finite and counted right; bench/loop.py checks the claims at
+        # 40,000 users, three seeds, five rounds
+        "rounds_inside_interval": (0, 5),
+        "regret_round_1": (-1e-6, 1e6),  # nobody beats the oracle on the truth
+        "regret_round_5": (-1e-6, 1e6),
+        "regret_share_last_round": (-1e-6, 2.0),
+    },
     "11_hillstrom_case_study": {
         # the randomised visit effects of the whole file (published: +7.66 / +4.52 points)
         "ate_visit_mens": (0.076, 0.077),

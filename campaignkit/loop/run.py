@@ -118,7 +118,8 @@ class LoopResult:
             ``propensity`` the design's probability of it), ``round``, ``world_user_id`` and
             ``planned_campaign_id`` (the plan's choice; round 0, the initial randomised log: what was drawn).
         data: Feature rows of the logged users, one per (round, user) key (``user_id`` the key).
-        realised: Per round, :func:`~campaignkit.forecast.realised_lift` of the executed plan.
+        realised: Per round, :func:`~campaignkit.forecast.realised_lift` of the executed plan (None for a round
+            that planned nobody).
         forecasts: Per round, the :class:`~campaignkit.forecast.PlanForecast` of the executed plan.
         world: The world after the last round.
     """
@@ -301,19 +302,19 @@ class FeedbackLoop:
             measured = run[follow].copy()
             measured["campaign_id"] = ids[design.planned[follow]]
             measured["holdout"] = design.held[follow]
-            lift = realised_lift(measured, confidence=self.confidence)
+            if follow.any():
+                lift = realised_lift(measured, confidence=self.confidence)
+                total = lift[(lift["campaign_id"] == "all") & (lift["metric"] == "incremental_profit")].iloc[0]
+            else:  # the model saw no campaign worth its cost: nothing was planned, nothing to measure
+                lift, total = None, {"value": 0.0, "se": 0.0}
             realised_all.append(lift)
             forecasts.append(fc)
-            total = lift[(lift["campaign_id"] == "all") & (lift["metric"] == "incremental_profit")].iloc[0]
             f = fc["incremental_profit"]
             y = measured["profit"].to_numpy(dtype=float)
             held = measured["holdout"].to_numpy(dtype=bool)
-            need = holdout_needed(
-                f["forecast"] / max(int(follow.sum()), 1),
-                float(np.std(y[~held], ddof=1)) if (~held).sum() > 1 else 0.0,
-                float(np.std(y[held], ddof=1)) if held.sum() > 1 else 0.0,
-                max(int((~held).sum()), 1),
-            )
+            s1 = float(np.std(y[~held], ddof=1)) if (~held).sum() > 1 else 0.0
+            s0 = float(np.std(y[held], ddof=1)) if held.sum() > 1 else s1  # too few held out: the contacted sd
+            need = holdout_needed(f["forecast"] / max(int(follow.sum()), 1), s1, s0, max(int((~held).sum()), 1))
             # the round's log: what was sent, with the design's propensity, keyed by round and user
             new = run[["user_id", *LOG_COLUMNS[3:]]].copy()
             new.insert(1, "campaign_id", ids[design.executed])
