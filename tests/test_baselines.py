@@ -15,6 +15,7 @@ from campaignkit.models import (
     ValueTierRule,
     history_top_category,
 )
+from campaignkit.models.inputs import as_user_data
 from campaignkit.models.profit import realised_profit
 from campaignkit.models.toy import toy_problem
 
@@ -152,3 +153,20 @@ def test_mediated_learner_calibrates_discount_to_the_log(toy, store):
     for c in range(1, len(cat)):
         sel = arm == c
         np.testing.assert_allclose(out.discount[row[sel], c].sum(), paid[sel].sum(), rtol=1e-9)
+
+
+def test_observed_nonparticipants_read_what_the_logs_nonparticipants_earn(toy, store):
+    m = MediatedLearner(**FAST, nonparticipants="observed").fit(store, toy["log"], toy["catalogue"])
+    log = toy["log"]
+    # the scale is what the campaign's non-participants realised over what non-participants earn under control
+    x = m._features(as_user_data(store))[as_user_data(store).rows_of(log["user_id"].to_numpy())]
+    base = m._nonparticipant_base(x)["revenue"]
+    arm = pd.Index(toy["catalogue"]["campaign_id"]).get_indexer(log["campaign_id"])
+    rest = (log["participated"].to_numpy() == 0) & (arm == 1)
+    want = log["revenue"].to_numpy()[rest].sum() / base[rest].sum()
+    assert m.nonparticipant_scale_["revenue"][1] == pytest.approx(want)
+    assert m.nonparticipant_scale_["revenue"][0] == 1.0
+    control = MediatedLearner(**FAST).fit(store, toy["log"], toy["catalogue"])
+    assert np.all(control.nonparticipant_scale_["revenue"] == 1.0)
+    with pytest.raises(ParameterError, match="nonparticipants"):
+        MediatedLearner(nonparticipants="nope").fit(store, toy["log"], toy["catalogue"])

@@ -265,3 +265,15 @@ def test_forecast_plots_draw(setup):
     assert plot_coverage({"x": coverage_curve(runs)}).get_xlabel() == "nominal coverage"
     table = pd.DataFrame({"label": ["a"], "value": [1.0], "lower": [0.0], "upper": [2.0]})
     assert plot_plan_values(table, truth={"a": 1.0}).get_xlabel().startswith("incremental")
+
+
+def test_realised_lift_copes_with_tiny_campaigns():
+    run = pd.DataFrame({
+        "campaign_id": ["a"] * 6 + ["b"] * 2 + ["c"],
+        "holdout": [False, False, False, True, True, True, False, True, True],
+        "profit": [3.0, 4.0, 5.0, 1.0, 2.0, 0.0, 7.0, 1.0, 9.0],
+    })
+    real = realised_lift(run).set_index(["campaign_id", "metric"])
+    assert real.loc[("a", "incremental_profit"), "value"] == pytest.approx(6 * (4.0 - 1.0))
+    assert bool(real.loc[("b", "incremental_profit"), "pooled_holdout"])  # one held-out user: pooled holdout
+    assert real.loc[("c", "incremental_profit"), "value"] == 0.0  # all held out: nothing measured

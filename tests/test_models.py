@@ -476,3 +476,23 @@ def test_model_selection_watches_the_likelihood_parts(toy):
     np.testing.assert_allclose(h["val/select"], expect, rtol=1e-5)
     assert np.all(h["val/loss"] > h["val/select"])  # the profit errors are left out
     assert np.isfinite(model.predict_outcomes(store).profit).all()
+
+
+def test_mediated_profit_scales_what_nonparticipants_earn():
+    # r = 0.5 for the campaign: 0.5 * 10 + 0.5 * (0.5 * 2 - 1) = 5.0; control keeps b
+    out = mediated_profit(np.array([2.0]), np.array([[0.0, 0.5]]), np.array([[0.0, 10.0]]), np.array([0.0, 1.0]),
+                          control_takes_part=False, nonparticipant_scale=np.array([1.0, 0.5]))
+    np.testing.assert_allclose(out, [[2.0, 5.0]])
+
+
+def test_fit_prints_one_line_per_epoch_unless_muted(toy, capsys):
+    data = (toy["features"], toy["sequences"])
+    BehaviourUpliftModel(max_epochs=1, pretrain_epochs=1, quick=True, random_state=0).fit(
+        data, toy["log"], toy["catalogue"]
+    )
+    err = capsys.readouterr().err
+    assert "pretrain: epoch 1/1" in err and "finetune_0: epoch 1/1" in err and "val/loss" in err
+    BehaviourUpliftModel(max_epochs=1, pretrain_epochs=1, quick=True, verbose=False, random_state=0).fit(
+        data, toy["log"], toy["catalogue"]
+    )
+    assert "epoch" not in capsys.readouterr().err

@@ -42,7 +42,8 @@ def realised_lift(run: pd.DataFrame, *, confidence: float = 0.9) -> pd.DataFrame
         ``"all"``): ``value``, ``se``, ``lower``, ``upper``, ``n_contacted``, ``n_holdout``, ``pooled_holdout``.
 
     A campaign with fewer than two held-out (or contacted) users of its own is compared with every held-out user
-    of the run instead (``pooled_holdout`` True; rare, for campaigns planned to a handful of users).
+    of the run instead (``pooled_holdout`` True; rare, for campaigns planned to a handful of users); one whose
+    planned users were all held out measured nothing and counts 0 (``n_contacted`` 0).
 
     Raises:
         ParameterError: A required column is missing, or the run held nobody out.
@@ -63,6 +64,10 @@ def realised_lift(run: pd.DataFrame, *, confidence: float = 0.9) -> pd.DataFrame
                 continue
             y = planned[col].to_numpy(dtype=float)[idx]
             pooled = False
+            if not (~h).any():  # every planned user of the campaign was held out: nothing ran to measure
+                recs.append({"campaign_id": cid, "metric": metric, "value": 0.0, "se": 0.0, "n_contacted": 0,
+                             "n_holdout": int(h.sum()), "pooled_holdout": False})
+                continue
             if lift:
                 if not held.any():
                     raise ParameterError("the run has no held-out user: measuring a lift needs a plan run with holdout > 0")

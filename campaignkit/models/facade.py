@@ -130,6 +130,8 @@ class BehaviourUpliftModel(UpliftModel):
         quick: Quick trainer settings (tests): one epoch of a few batches per stage.
         root_dir: Where CSV logs and checkpoints go; None: no logs or checkpoint files.
         progress_bar: Show progress bars.
+        verbose: Print one line per epoch (stage, epoch, train and validation loss, seconds) to stderr, which
+            logs and papermill outputs keep; False mutes it.
         n_threads: Torch CPU threads while fitting and predicting (default 1: on shared or busy cores more
             threads oversubscribe them, and torch's own setting ran 5-15x slower on 2 cores; None leaves
             torch's setting, for a large model on idle dedicated cores).
@@ -161,6 +163,7 @@ class BehaviourUpliftModel(UpliftModel):
         quick: bool = False,
         root_dir=None,
         progress_bar: bool = False,
+        verbose: bool = True,
         n_threads: int | None = 1,
         random_state=None,
     ):
@@ -175,7 +178,7 @@ class BehaviourUpliftModel(UpliftModel):
             strategy,
             precision,
         )
-        self.quick, self.root_dir, self.progress_bar = quick, root_dir, progress_bar
+        self.quick, self.root_dir, self.progress_bar, self.verbose = quick, root_dir, progress_bar, verbose
         self.n_threads, self.random_state = n_threads, random_state
 
     # ---- training ---------------------------------------------------------------------------------------
@@ -194,6 +197,7 @@ class BehaviourUpliftModel(UpliftModel):
             checkpoint=self.root_dir is not None,
             logger=self.root_dir is not None,
             progress_bar=self.progress_bar,
+            epoch_lines=name if self.verbose else None,
         )
 
     def _train(self, net, attrs, stage, dm, epochs, name, identity):

@@ -153,6 +153,7 @@ def make_trainer(
     logger: bool = True,
     progress_bar: bool = True,
     deterministic: bool = False,
+    epoch_lines: str | None = None,
     **kwargs,
 ) -> pl.Trainer:
     """Build a ``pytorch_lightning.Trainer`` with the kit's callbacks.
@@ -174,6 +175,8 @@ def make_trainer(
         logger: Log every metric with ``CSVLogger`` (``metrics.csv``).
         progress_bar: Show a tqdm progress bar.
         deterministic: Passed to the Trainer.
+        epoch_lines: Print one line per epoch labelled with this (:class:`~campaignkit.progress.EpochLine`); None:
+            no lines.
         **kwargs: Any other ``Trainer`` argument (e.g. ``limit_train_batches``).
 
     Returns:
@@ -206,6 +209,10 @@ def make_trainer(
         kwargs.setdefault("plugins", [AtomicCheckpointIO()])
     if progress_bar:
         callbacks.append(TQDMProgressBar(refresh_rate=10))
+    if epoch_lines is not None:
+        from campaignkit.progress import EpochLine
+
+        callbacks.append(EpochLine(epoch_lines))
     root = None if root_dir is None else str(root_dir)
     trainer = pl.Trainer(
         max_epochs=max_epochs,
