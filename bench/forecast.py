@@ -12,7 +12,7 @@ Parts (``--parts``, all by default):
   interval, the models' uncalibrated sum, exact and realised for incremental revenue and profit and
   participants, and the relative error of forecast and raw sum against the exact expectation.
 - ``coverage``: ``--runs`` seeded runs of ``campaignkit.forecast.audit.audit_run`` (each a new world of
-  ``--coverage-users`` users, a new fit of a fast ``MediatedLearner(max_iter=30, learning_rate=0.15,
+  ``--coverage-users`` users, ``--folds`` cross-fitting folds, a new fit of a fast ``MediatedLearner(max_iter=30, learning_rate=0.15,
   max_leaf_nodes=7, nonparticipants="observed")`` on the world's observed user table - attributes and RFM history - a new draw): share of
   runs whose realised total lies in the 90% forecast interval, the mean interval width beside the width an
   oracle that knew the exact expectation would need for the measurement noise alone; share of runs whose DR 95%
@@ -105,10 +105,10 @@ def coverage_run(task) -> dict:
 
     from campaignkit.forecast.audit import audit_run
 
-    seed, n_users, naive = task
+    seed, n_users, naive, n_folds = task
     with threadpool_limits(1):
         t0 = time.perf_counter()
-        out = audit_run(seed, fast_model(), n_users=n_users, in_sample=naive)
+        out = audit_run(seed, fast_model(), n_users=n_users, in_sample=naive, n_folds=n_folds)
     out["seconds"] = time.perf_counter() - t0
     print(f"coverage run seed={seed}: {out['seconds']:.0f}s", file=sys.stderr, flush=True)
     return out
@@ -172,7 +172,8 @@ def readme_section(res: dict) -> str:
     if cov:
         lines += [
             f"Coverage over {cov['runs']} seeded runs (each a new {cov['n_users']:,}-user world, a new fit of the fast "
-            "model, a new draw; forecast intervals 90%, DR intervals 95%):",
+            f"model cross-fitted in {cov.get('folds', '?')} folds, a new draw; forecast intervals 90%, DR intervals "
+            "95%):",
             "",
             "| quantity | runs | coverage | mean width | oracle width | mean bias |",
             "|---|---:|---:|---:|---:|---:|",
@@ -204,8 +205,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--accuracy-users", type=int, default=40_000)
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--first-seed", type=int, default=1000, help="seed of the first coverage run")
-    ap.add_argument("--coverage-users", type=int, default=6_000)
-    ap.add_argument("--naive-runs", type=int, default=50, help="coverage runs that also fit without cross-fitting")
+    ap.add_argument("--coverage-users", type=int, default=4_000)
+    ap.add_argument("--folds", type=int, default=2, help="cross-fitting folds of the coverage runs")
+    ap.add_argument("--naive-runs", type=int, default=20, help="coverage runs that also fit without cross-fitting")
     ap.add_argument("--speed-rows", type=int, default=10_000_000)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--quick", action="store_true")
@@ -218,7 +220,7 @@ def main(argv=None) -> dict:
     if args.report_only:
         args.parts = []
     if args.quick:
-        args.seeds, args.accuracy_users, args.runs, args.coverage_users = [0], 3000, 4, 2000
+        args.seeds, args.accuracy_users, args.runs, args.coverage_users = [0], 3000, 4, 1500
         args.naive_runs, args.speed_rows = 2, 200_000
     out = Path(args.out or HERE / "results" / ("forecast_quick.json" if args.quick else "forecast.json"))
     res = json.loads(out.read_text()) if out.exists() else {}
@@ -243,9 +245,9 @@ def main(argv=None) -> dict:
         if runs_file.exists() and not args.fresh:
             for line in runs_file.read_text().splitlines():
                 r = json.loads(line)
-                if r.get("n_users") == args.coverage_users:
+                if r.get("n_users") == args.coverage_users and r.get("n_folds", 3) == args.folds:
                     done[r["seed"]] = r
-        tasks = [(args.first_seed + i, args.coverage_users, i < args.naive_runs) for i in range(args.runs)]
+        tasks = [(args.first_seed + i, args.coverage_users, i < args.naive_runs, args.folds) for i in range(args.runs)]
         todo = [t for t in tasks if t[0] not in done or (t[2] and "dr_naive_inside" not in done[t[0]])]
         with runs_file.open("a") as fh:
             for r in (pool.map(coverage_run, todo) if pool else map(coverage_run, todo)):
@@ -254,7 +256,7 @@ def main(argv=None) -> dict:
                 done[r["seed"]] = r
         runs = [done[t[0]] for t in tasks]
         res["coverage"] = {
-            "runs": len(runs), "n_users": args.coverage_users, "rows": runs,
+            "runs": len(runs), "n_users": args.coverage_users, "folds": args.folds, "rows": runs,
             "summary": coverage_summary(runs).to_dict(orient="records"),
         }
     if pool:

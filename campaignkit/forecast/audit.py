@@ -91,7 +91,8 @@ def audit_run(
     choice = _choice(preds)
     cids = np.asarray(world.campaign_ids, dtype=object)
     plan = pd.DataFrame({"user_id": b[choice > 0], "campaign_id": cids[choice[choice > 0]]})
-    out: dict = {"seed": seed, "n_users": n_users, "reach": int((choice > 0).sum()), "confidence": confidence}
+    out: dict = {"seed": seed, "n_users": n_users, "n_folds": n_folds, "reach": int((choice > 0).sum()),
+                 "confidence": confidence}
     if not len(plan):
         return out
     fc = forecast_plan(
