@@ -90,6 +90,21 @@ def test_holdout_needed():
         holdout_needed(1.0, 1.0, 1.0, 0)
 
 
+def test_mean_prediction_keeps_the_spread(result, world):
+    from campaignkit.loop import mean_prediction
+    from campaignkit.models.prediction import Prediction
+
+    shape = (3, len(world.campaign_ids))
+    preds = [
+        Prediction(np.arange(3), world.campaign_ids, *(np.full(shape, v) for _ in range(6)))
+        for v in (1.0, 3.0)
+    ]
+    m = mean_prediction(preds)
+    np.testing.assert_allclose(m.profit, 2.0)
+    np.testing.assert_allclose(m.std["profit"], np.sqrt(2.0))
+    np.testing.assert_allclose(m.std["profit_uplift"], 0.0)  # every campaign moved with control
+
+
 def test_table_has_one_row_per_round(result):
     t = result.table
     assert list(t.columns) == list(ROUND_COLUMNS)
@@ -149,6 +164,7 @@ def test_plots_return_axes(result):
         ({"n_folds": 1}, "n_folds"),
         ({"window": 0}, "window"),
         ({"initial_users": 5}, "initial_users"),
+        ({"risk": -1.0}, "risk"),
     ],
 )
 def test_bad_settings_fail_clearly(world, setting, message):
@@ -163,3 +179,25 @@ def test_bad_arguments_fail_clearly(world):
         _loop().run("world", 1)
     with pytest.raises(ParameterError, match="model"):
         FeedbackLoop(None).run(world, 1)
+
+
+def test_contact_history_counts_earlier_rounds_with_decay():
+    from campaignkit.loop import contact_history
+
+    log = pd.DataFrame(
+        {
+            "round": [0, 1, 1, 2, 2],
+            "world_user_id": [0, 0, 1, 0, 1],
+            "campaign_id": ["coupon_5", "coupon_5", "control", "cart_reminder", "coupon_5"],
+            "participated": [False, False, False, True, False],
+        }
+    )
+    h = contact_history(log, np.array([0, 1, 2]))
+    np.testing.assert_allclose(h["loop_contacts"], [0.5 + 1.0, 1.0, 0.0])  # round 0 (the randomised start) is not
+    np.testing.assert_allclose(h["loop_ignored"], [0.5, 1.0, 0.0])
+    assert all((v == 0).all() for v in contact_history(None, np.arange(3)).values())
+
+
+def test_logged_features_carry_the_contact_history(result):
+    later = result.data[result.data["user_id"] >= 2 * 10**10]  # round 2's rows: after one round of contacts
+    assert later["loop_contacts"].gt(0).any() and (result.data["loop_contacts"] >= 0).all()

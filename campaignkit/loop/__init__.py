@@ -11,7 +11,15 @@
 
 from campaignkit.loop.design import RoundDesign, design_propensity, draw_design, holdout_needed
 from campaignkit.loop.plots import plot_regret, plot_rounds
-from campaignkit.loop.run import KEY_STRIDE, ROUND_COLUMNS, FeedbackLoop, LoopResult, mean_prediction
+from campaignkit.loop.run import (
+    HISTORY_COLUMNS,
+    KEY_STRIDE,
+    ROUND_COLUMNS,
+    FeedbackLoop,
+    LoopResult,
+    contact_history,
+    mean_prediction,
+)
 
 __all__ = [
     "FeedbackLoop",
@@ -19,6 +27,8 @@ __all__ = [
     "ROUND_COLUMNS",
     "KEY_STRIDE",
     "mean_prediction",
+    "contact_history",
+    "HISTORY_COLUMNS",
     "RoundDesign",
     "draw_design",
     "design_propensity",

@@ -4,7 +4,8 @@ Round ``t`` of :meth:`FeedbackLoop.run`, on the world of period ``t - 1``:
 
 1. **Features as of the world's cutoff** (``features(world)``; by default
    :func:`~campaignkit.forecast.audit.world_user_table`: user attributes and the observed purchase / view history,
-   cheap at any number of rounds).
+   cheap at any number of rounds), plus the loop's own contact history (:func:`contact_history`: a contact
+   ignored leaves fatigue, which no purchase history shows).
 2. **Score** every user with the current fold models (cross-fitted on the log so far) and **plan** with
    :func:`~campaignkit.design.assign` under the round's budget (``budget_per_user`` x users, on predicted spend).
 3. **Design** (:mod:`campaignkit.loop.design`): a share ``explore`` of users gets a uniformly random campaign, a
@@ -42,7 +43,15 @@ from campaignkit.forecast.audit import world_user_table
 from campaignkit.loop.design import draw_design, holdout_needed
 from campaignkit.models.prediction import PREDICTION_FIELDS, Prediction
 
-__all__ = ["FeedbackLoop", "LoopResult", "ROUND_COLUMNS", "KEY_STRIDE", "mean_prediction"]
+__all__ = [
+    "FeedbackLoop",
+    "LoopResult",
+    "ROUND_COLUMNS",
+    "KEY_STRIDE",
+    "HISTORY_COLUMNS",
+    "contact_history",
+    "mean_prediction",
+]
 
 KEY_STRIDE = 10**10
 """A logged row's ``user_id`` is ``round x KEY_STRIDE + user_id`` (round 0: the initial randomised log), so the
@@ -93,7 +102,8 @@ def mean_prediction(preds: list[Prediction]) -> Prediction:
         preds: Predictions of the same users, e.g. ``cf.predict(data)``.
 
     Returns:
-        A :class:`~campaignkit.models.prediction.Prediction` whose fields are the means; the first prediction's
+        A :class:`~campaignkit.models.prediction.Prediction` whose fields are the means, with the spread across
+        the predictions in ``std`` (``profit_uplift`` included, for a risk-averse plan); the first prediction's
         target categories.
     """
     if not preds:
@@ -104,8 +114,43 @@ def mean_prediction(preds: list[Prediction]) -> Prediction:
         for f in PREDICTION_FIELDS
         if getattr(first, f) is not None
     }
-    return Prediction(user_id=first.user_id, campaign_ids=first.campaign_ids,
+    std = {}
+    if len(preds) > 1:
+        std = {f: np.std([getattr(p, f) for p in preds], axis=0, ddof=1) for f in fields}
+        std["profit_uplift"] = np.std([p.profit - p.profit[:, :1] for p in preds], axis=0, ddof=1)
+    return Prediction(user_id=first.user_id, campaign_ids=first.campaign_ids, std=std,
                       target_category=first.target_category, **fields)
+
+
+HISTORY_COLUMNS = ("loop_contacts", "loop_ignored")
+"""Contact-history features the loop adds (``contact_history=True``): contacts in earlier rounds, and contacts
+ignored (sent a campaign, did not take part), each earlier round counting half as much as the next."""
+
+
+def contact_history(log: pd.DataFrame | None, user_id: np.ndarray) -> dict:
+    """What the loop itself sent each user before: the features a marketer's contact history gives.
+
+    Args:
+        log: The loop's accumulated log (``round``, ``world_user_id``, ``campaign_id``, ``participated``), or None.
+        user_id: Array of shape (n_users,): the users to describe.
+
+    Returns:
+        ``{column: array of shape (n_users,)}`` for :data:`HISTORY_COLUMNS`; the initial randomised log (round 0)
+        is not a contact the world saw and counts for nothing.
+    """
+    out = {c: np.zeros(len(user_id)) for c in HISTORY_COLUMNS}
+    if log is None or not (log["round"] > 0).any():
+        return out
+    past = log[log["round"] > 0]
+    age = past["round"].max() - past["round"].to_numpy()
+    decay = 0.5 ** age
+    sent = (past["campaign_id"].astype(str) != "control").to_numpy()
+    ignored = sent & ~past["participated"].to_numpy(dtype=bool)
+    pos = pd.Index(user_id).get_indexer(past["world_user_id"].to_numpy())
+    ok = pos >= 0
+    np.add.at(out["loop_contacts"], pos[ok], (decay * sent)[ok])
+    np.add.at(out["loop_ignored"], pos[ok], (decay * ignored)[ok])
+    return out
 
 
 @dataclass
@@ -150,6 +195,10 @@ class FeedbackLoop:
         window: Keep the last ``window`` rounds of logs (the initial log counts as round 0); None keeps all.
         features: ``world -> DataFrame`` with ``user_id`` and the model's features as of the world's cutoff.
         n_boot: Bootstrap replicates of each forecast.
+        contact_history: Add the loop's own contact history to the features (:func:`contact_history`: how often
+            earlier rounds contacted each user, and how often the contact was ignored - what leaves fatigue).
+        risk: Plan on the predicted profit uplift minus ``risk`` x its spread across the fold models (0: on the
+            mean); a contact must then pay off by more than the models disagree about it.
         random_state: Seed of everything the loop draws (initial log, folds, designs, runs).
     """
 
@@ -167,6 +216,8 @@ class FeedbackLoop:
         window: int | None = None,
         features=world_user_table,
         n_boot: int = 100,
+        risk: float = 0.0,
+        contact_history: bool = True,
         random_state=0,
     ):
         self.model = model
@@ -180,6 +231,8 @@ class FeedbackLoop:
         self.window = window
         self.features = features
         self.n_boot = n_boot
+        self.risk = risk
+        self.contact_history = contact_history
         self.random_state = random_state
 
     # ----------------------------------------------------------------------------------------------- checks
@@ -199,6 +252,10 @@ class FeedbackLoop:
         _check_shares(self.explore, self.holdout)
         if isinstance(self.n_folds, bool) or not isinstance(self.n_folds, (int, np.integer)) or self.n_folds < 2:
             raise ParameterError(f"n_folds must be an integer >= 2, got {self.n_folds!r}")
+        if isinstance(self.risk, bool) or not isinstance(self.risk, (int, float, np.floating)) or not (
+            np.isfinite(self.risk) and self.risk >= 0
+        ):
+            raise ParameterError(f"risk must be a number >= 0, got {self.risk!r}")
         if not 0 < self.confidence < 1:
             raise ParameterError(f"confidence must lie in (0, 1), got {self.confidence!r}")
         if self.window is not None and (
@@ -219,11 +276,14 @@ class FeedbackLoop:
         return int(round(u * world.n_users)) if u <= 1 else int(u)
 
     # ------------------------------------------------------------------------------------------------ round
-    def _user_table(self, world) -> pd.DataFrame:
+    def _user_table(self, world, log: pd.DataFrame | None = None) -> pd.DataFrame:
         users = self.features(world)
         if not isinstance(users, pd.DataFrame) or "user_id" not in users.columns:
             raise ParameterError("features(world) must return a DataFrame with a user_id column")
-        return users.reset_index(drop=True)
+        users = users.reset_index(drop=True)
+        if self.contact_history:
+            users = users.assign(**contact_history(log, users["user_id"].to_numpy()))
+        return users
 
     def _fit(self, data: pd.DataFrame, log: pd.DataFrame, catalogue, seed: int):
         if self.window is not None:
@@ -260,7 +320,7 @@ class FeedbackLoop:
         k = len(ids)
         targeted = catalogue["targets_category"].to_numpy(bool)
 
-        users = self._user_table(world)
+        users = self._user_table(world, None)
         init = world.log_randomised(n_users=self._initial_count(world), random_state=int(seeds[0, 0]))
         log = init[list(LOG_COLUMNS)].copy()
         log["round"], log["world_user_id"] = 0, log["user_id"].to_numpy()
@@ -272,12 +332,12 @@ class FeedbackLoop:
             t0 = time.perf_counter()
             s_design, s_run, s_fit, s_fc = (int(s) for s in seeds[rnd])
             if rnd > 1:
-                users = self._user_table(world)
+                users = self._user_table(world, log)
             uid = users["user_id"].to_numpy()
             preds = cf.predict(users)
             pred = mean_prediction(preds)
             budget = float(self.budget_per_user) * len(uid)
-            plan = assign(AssignmentProblem.from_prediction(pred), budget=budget)
+            plan = assign(AssignmentProblem.from_prediction(pred, risk=float(self.risk)), budget=budget)
             design = draw_design(plan.choice, explore=self.explore, holdout=self.holdout, n_campaigns=k,
                                  rng=np.random.default_rng(s_design))
             tc = np.asarray(pred.target_category)
