@@ -1,7 +1,8 @@
 """The world as referee: one seeded run of the whole forecast-and-check cycle, for coverage audits.
 
 :func:`audit_run` builds a new world, logs a randomised campaign, cross-fits a model on 70% of the users,
-plans the other 30% with the fold models, forecasts the plan, runs it in the world with a random holdout and
+plans the other 30% with the fold models, forecasts the plan (corrected on those users' own logged rows, which no
+model was fitted on), runs it in the world with a random holdout and
 measures the realised lift; it also values plans off-policy against the world's exact truth - the plan chosen
 on a different log (the held-out users' rows) and the plan chosen on the same log, with cross-fitting and,
 optionally, without. Repeating it over many seeds (a new world, a new fit, a new draw each time) tells whether
@@ -96,7 +97,8 @@ def audit_run(
     if not len(plan):
         return out
     fc = forecast_plan(
-        cf, data_b, plan, holdout=holdout, confidence=confidence, n_boot=n_boot, random_state=seed, predictions=preds
+        cf, data_b, plan, holdout=holdout, confidence=confidence, n_boot=n_boot, random_state=seed, predictions=preds,
+        calibration_log=log_b,
     )
     exact = world.evaluate_plan(plan)
     run = world.run_plan(plan, holdout=holdout, random_state=seed + 4)

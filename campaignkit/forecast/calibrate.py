@@ -19,16 +19,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from campaignkit.errors import ParameterError
 from campaignkit.forecast.crossfit import CrossFit
 from campaignkit.models.outcomes import outcome
 
-__all__ = ["Calibration", "calibrate", "pseudo_outcomes", "like_rows", "strata"]
+__all__ = ["Calibration", "CalibrationRows", "calibrate", "dr_pseudo", "pseudo_outcomes", "like_rows", "strata"]
+
+
+def dr_pseudo(q: np.ndarray, y: np.ndarray, arms: np.ndarray, propensity: np.ndarray, *, uplift: bool) -> np.ndarray:
+    """Doubly robust pseudo-outcomes ``G(c) = q(c) + 1[a = c] (y - q(c)) / p`` (minus ``G(0)`` when ``uplift``).
+
+    Args:
+        q: Array (n_rows, n_campaigns) of predictions.
+        y: Array (n_rows,) of logged outcomes.
+        arms: Array (n_rows,) of logged catalogue rows.
+        propensity: Array (n_rows,) of logging probabilities.
+        uplift: Return the effect against control.
+
+    Returns:
+        Array (n_rows, n_campaigns).
+    """
+    rows = np.arange(len(y))
+    g = np.array(q, dtype=float, copy=True)
+    g[rows, arms] += (y - q[rows, arms]) / propensity
+    return g - g[:, :1] if uplift else g
 
 
 def pseudo_outcomes(cf: CrossFit, name: str, *, uplift: bool) -> np.ndarray:
-    """Doubly robust pseudo-outcomes of every log row under every campaign.
+    """Doubly robust pseudo-outcomes of every log row of a cross-fit under every campaign (:func:`dr_pseudo`).
 
     Args:
         cf: A :class:`~campaignkit.forecast.crossfit.CrossFit`.
@@ -43,10 +63,58 @@ def pseudo_outcomes(cf: CrossFit, name: str, *, uplift: bool) -> np.ndarray:
     if q is None:
         raise ParameterError(f"the cross-fitted models predict no {name!r}")
     y = cf.log[outcome(name).column].to_numpy(dtype=float)
-    rows = np.arange(len(y))
-    g = np.array(q, dtype=float, copy=True)
-    g[rows, cf.arms] += (y - q[rows, cf.arms]) / cf.propensity
-    return g - g[:, :1] if uplift else g
+    return dr_pseudo(np.asarray(q, dtype=float), y, cf.arms, cf.propensity, uplift=uplift)
+
+
+@dataclass
+class CalibrationRows:
+    """Logged rows a forecast is corrected on, and each fold model's view of them.
+
+    Attributes:
+        log: The prepared log (outcome columns as :mod:`campaignkit.models.outcomes` names them).
+        arms: Array (n_rows,) of logged catalogue rows.
+        propensity: Array (n_rows,).
+        views: One ``(rows, prediction)`` per fold model: the rows it is corrected on (never used to fit it) and its
+            :class:`~campaignkit.models.prediction.Prediction` of them (same row order).
+    """
+
+    log: pd.DataFrame
+    arms: np.ndarray
+    propensity: np.ndarray
+    views: list
+
+    @classmethod
+    def from_crossfit(cls, cf: CrossFit) -> CalibrationRows:
+        """Each fold model on the fold it never saw (the plan must not be chosen by models fitted on these rows,
+        or its composition follows their noise: see :func:`~campaignkit.forecast.forecast_plan`)."""
+        views = [(np.flatnonzero(cf.fold == f), cf.prediction) for f in range(cf.n_folds)]
+        return cls(cf.log, cf.arms, cf.propensity, [(r, _take(p, r)) for r, p in views])
+
+    def fold_arrays(self, name: str, *, uplift: bool) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per fold model: ``(rows, prediction, residual)`` of one outcome, the residual being pseudo-outcome
+        minus prediction (uplift forms when ``uplift``)."""
+        col = outcome(name).column
+        out = []
+        for rows, pred in self.views:
+            q = getattr(pred, name, None)
+            if q is None:
+                raise ParameterError(f"the models predict no {name!r}")
+            q = np.asarray(q, dtype=float)
+            g = dr_pseudo(q, self.log[col].to_numpy(dtype=float)[rows], self.arms[rows], self.propensity[rows],
+                          uplift=uplift)
+            u = q - q[:, :1] if uplift else q
+            out.append((rows, u, g - u))
+        return out
+
+
+def _take(pred, rows):
+    """A prediction restricted to some rows (a light copy of the arrays the calibration reads)."""
+    from types import SimpleNamespace
+
+    from campaignkit.models.prediction import PREDICTION_FIELDS
+
+    return SimpleNamespace(**{f: (None if getattr(pred, f) is None else getattr(pred, f)[rows])
+                              for f in PREDICTION_FIELDS})
 
 
 MIN_LIKE_ROWS = 30
@@ -139,7 +207,7 @@ class Calibration:
 
 
 def calibrate(
-    cf: CrossFit,
+    source,
     name: str,
     *,
     uplift: bool,
@@ -148,16 +216,16 @@ def calibrate(
     n_boot: int = 200,
     random_state=None,
 ) -> Calibration:
-    """Per fold and campaign, how far the fold model's predictions of users like the plan's are off on the log.
+    """Per fold model and campaign, how far its predictions of users like the plan's are off on a log.
 
-    For campaign ``c`` and fold ``k``: the log rows of fold ``k`` (predicted by model ``k``, which never saw them)
+    For campaign ``c`` and fold model ``k``: the logged rows model ``k`` is corrected on (never used to fit it)
     are post-stratified on their prediction for ``c`` in quantile strata of model ``k``'s predictions of the
     plan's users of ``c`` (:func:`strata`); the correction is the mean, over the strata weighted by the plan's
     users in each, of the doubly robust pseudo-outcome minus the prediction. Bootstrap replicates re-weight the
-    log's rows (Poisson weights).
+    log's rows (Poisson weights, one per row, shared by the fold models that read the row).
 
     Args:
-        cf: A :class:`~campaignkit.forecast.crossfit.CrossFit`.
+        source: A :class:`CalibrationRows`, or a :class:`~campaignkit.forecast.crossfit.CrossFit` (its folds).
         name: The outcome (a prediction field).
         uplift: Correct the effect against control (incremental totals) or the level (participants, discount).
         plan_predictions: One array (n_plan_users, n_campaigns) per fold model: its predictions (uplift when
@@ -171,22 +239,20 @@ def calibrate(
     """
     from campaignkit.config import resolve_seed
 
-    g = pseudo_outcomes(cf, name, uplift=uplift)
-    q = np.asarray(getattr(cf.prediction, name), dtype=float)
-    u = q - q[:, :1] if uplift else q
-    resid = g - u
+    rows_src = CalibrationRows.from_crossfit(source) if isinstance(source, CrossFit) else source
+    views = rows_src.fold_arrays(name, uplift=uplift)
     rng = np.random.default_rng(resolve_seed(random_state))
-    n_folds, k = cf.n_folds, g.shape[1]
+    n_folds, k = len(views), plan_predictions[0].shape[1]
+    weights = rng.poisson(1.0, size=(n_boot, len(rows_src.arms))).astype(float)
     bias = np.zeros((n_folds, k))
     boot = np.zeros((n_boot, n_folds, k))
-    for f in range(n_folds):
-        sel = np.flatnonzero(cf.fold == f)
-        w = rng.poisson(1.0, size=(n_boot, len(sel))).astype(float)
+    for f, (rows, u, resid) in enumerate(views):
+        w = weights[:, rows]
         for c in np.unique(plan_campaign):
             if c == 0:
                 continue
-            share, member = strata(u[sel, c], plan_predictions[f][plan_campaign == c, c])
-            r = resid[sel, c]
+            share, member = strata(u[:, c], plan_predictions[f][plan_campaign == c, c])
+            r = resid[:, c]
             for s_share, m in zip(share, member, strict=True):
                 mf = m.astype(float)
                 bias[f, c] += s_share * (r[m].mean())

@@ -25,8 +25,9 @@ import pandas as pd
 from scipy import stats
 
 from campaignkit.errors import ParameterError
-from campaignkit.forecast.calibrate import MIN_LIKE_ROWS, calibrate, like_rows
-from campaignkit.forecast.crossfit import CrossFit
+from campaignkit.forecast.calibrate import MIN_LIKE_ROWS, CalibrationRows, _take, calibrate, like_rows
+from campaignkit.forecast.crossfit import CrossFit, check_propensity
+from campaignkit.models.base import prepare_log
 from campaignkit.models.inputs import as_user_data
 from campaignkit.models.outcomes import outcome
 from campaignkit.models.profit import catalogue_arrays
@@ -126,11 +127,13 @@ def _spread(values: np.ndarray) -> float:
     return float(values.var(ddof=1)) if len(values) > 1 else 0.0
 
 
-def _sampling_var(cf: CrossFit, name: str, uplift: bool, pred_u: list, rows, camp, holdout: float, k: int):
+def _sampling_var(cal: CalibrationRows, name: str, uplift: bool, pred_u: list, rows, camp, holdout: float, k: int):
     """Per campaign, the variance of one user's share of the measured total (times n gives the total's)."""
-    y = cf.log[outcome(name).column].to_numpy(dtype=float)
-    q = np.asarray(cf.prediction.profit, dtype=float)
-    log_u = q - q[:, :1]
+    y = cal.log[outcome(name).column].to_numpy(dtype=float)
+    log_u = np.full((len(y), k), np.nan)
+    for r, pred in cal.views:  # each row's predicted profit uplift by a model that was not fitted on it
+        q = np.asarray(pred.profit, dtype=float)
+        log_u[r] = np.where(np.isnan(log_u[r]), q - q[:, :1], (log_u[r] + q - q[:, :1]) / 2)
     var = np.zeros(k)
     for c in np.unique(camp):
         if c == 0:
@@ -139,7 +142,7 @@ def _sampling_var(cf: CrossFit, name: str, uplift: bool, pred_u: list, rows, cam
         like = like_rows(log_u[:, c], u_plan)
 
         def arm_var(arm, like=like):
-            sel = cf.arms == arm
+            sel = cal.arms == arm
             return _spread(y[sel & like]) if (sel & like).sum() >= MIN_LIKE_ROWS else _spread(y[sel])
 
         s1 = arm_var(c)
@@ -158,6 +161,7 @@ def forecast_plan(
     n_boot: int = 200,
     random_state=None,
     predictions: list | None = None,
+    calibration_log: pd.DataFrame | None = None,
 ) -> PlanForecast:
     """Forecast a plan's totals with intervals (see the module docstring).
 
@@ -171,6 +175,13 @@ def forecast_plan(
         n_boot: Bootstrap replicates of the calibration.
         random_state: Seed.
         predictions: The fold models' predictions of ``data`` (``cf.predict(data)``), when already computed.
+        calibration_log: A randomised (or logged-propensity) log of users of ``data`` that no fold model was
+            fitted on - e.g. the plan's own users' rows of an earlier randomised campaign. Every fold model is
+            then corrected on all its rows. Without it each fold model is corrected on the fold of ``cf``'s log it
+            never saw; but if the plan was chosen by all the fold models together, the other models were fitted on
+            that fold, the plan's composition follows its noise (campaigns whose rows happened to do well get more
+            users) and the correction is biased towards the models' optimism. Pass an independent log whenever
+            the plan comes from these models.
 
     Returns:
         A :class:`PlanForecast`.
@@ -197,6 +208,12 @@ def forecast_plan(
             raise ParameterError(f"segment must have shape ({len(data)},), got {seg.shape}")
     rows = np.flatnonzero(choice > 0)
     camp = choice[rows]
+    if calibration_log is None:
+        cal_rows = CalibrationRows.from_crossfit(cf)
+    else:
+        prepared, log_rows, log_arms = prepare_log(calibration_log, cf.catalogue, data)
+        cal_rows = CalibrationRows(prepared, np.asarray(log_arms, dtype=np.int64), check_propensity(calibration_log),
+                                   [(np.arange(len(prepared)), _take(p, log_rows)) for p in preds])
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     contact = catalogue_arrays(cf.catalogue)["contact"]
 
@@ -216,11 +233,11 @@ def forecast_plan(
         u = [np.asarray(getattr(p, name), dtype=float) for p in preds]
         if uplift:
             u = [a - a[:, :1] for a in u]
-        cal = calibrate(cf, name, uplift=uplift, plan_predictions=[a[rows] for a in u], plan_campaign=camp,
+        cal = calibrate(cal_rows, name, uplift=uplift, plan_predictions=[a[rows] for a in u], plan_campaign=camp,
                         n_boot=n_boot, random_state=random_state)
         per_user = np.zeros(k)
         if holdout > 0:
-            per_user = _sampling_var(cf, name, uplift, profit_u, rows, camp, holdout, k)
+            per_user = _sampling_var(cal_rows, name, uplift, profit_u, rows, camp, holdout, k)
         raw_user = np.mean([a[rows, camp] for a in u], axis=0)
         for level, (cell, n_cells) in cells.items():
             total, boot = cal.total(u, rows, camp, n_cells, cell)
