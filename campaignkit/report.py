@@ -45,6 +45,10 @@ __all__ = [
     "select_notebooks",
 ]
 
+PROGRESS_LOG = "progress.log"
+"""The run's progress log in the report folder: one line per notebook start and end, and every line the
+kernels print to stderr (the kit's step and per-epoch lines) as it comes."""
+
 _NB_RE = re.compile(r"^(\d{2})_[A-Za-z0-9_]+\.ipynb$")
 _PARAM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 _VERSIONED = (
@@ -402,15 +406,20 @@ def _execute(src: Path, spec, parameters, explicit, quick, kernel, out_dir: Path
     target = out_dir / src.name
     t0 = _dt.datetime.now()
     failure = None
-    with atomic_path(target) as tmp:  # a kill leaves the old copy or the new; a failure keeps the partial
+    # the kernels' stderr (the kit's step and epoch lines) goes, as it comes, to one progress log of the run
+    with atomic_path(target) as tmp, open(out_dir / PROGRESS_LOG, "a", encoding="utf-8") as log:
+        log.write(f"== {src.name}: running\n")
+        log.flush()
         try:
             papermill.execute_notebook(
                 notebook, str(tmp), parameters=nb_params, kernel_name=kernel,
                 progress_bar=False, cwd=str(out_dir), config=_kernel_config(kernel),
-                kernel_manager_class=_kernel_manager_class(),
+                kernel_manager_class=_kernel_manager_class(), stderr_file=log,
             )
         except PapermillExecutionError as exc:
             failure = exc
+        log.write(f"== {src.name}: {'failed' if failure else 'done'} in "
+                  f"{(_dt.datetime.now() - t0).total_seconds():.1f} s\n")
     if failure is not None:
         raise NotebookError(
             f"{src.name} failed in cell {failure.cell_index} (execution count {failure.exec_count}): "

@@ -37,7 +37,8 @@ def nbdir(tmp_path):
               title="# First notebook\n\nThe identity $e^{i\\pi} + 1 = 0$ and $$\\sum_{k=1}^n k = \\frac{n(n+1)}{2}$$",
               extra=["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.title('key');"])
     _write_nb(d / "01_second.ipynb", "QUICK = False\nSCALE = 1.0",
-              "from campaignkit.notebook import glue\nglue('scale', SCALE)")
+              "from campaignkit.notebook import glue\nglue('scale', SCALE)",
+              extra=["from campaignkit.progress import step_line\nstep_line('fit: epoch 1/1 · val/loss 0.5')"])
     (d / "notes.ipynb").write_text("{}")  # not numbered: ignored
     return d
 
@@ -76,6 +77,9 @@ def test_run_report_writes_everything(nbdir, tmp_path, capfd):
     assert set(manifest["inputs_sha256"]) >= {"notebooks/00_first.ipynb", "notebooks/01_second.ipynb"}
     assert manifest["versions"]["papermill"]
     assert "00_first.html" in (out / "index.html").read_text()
+    log = (out / "progress.log").read_text()  # per notebook, and what the kernels print as progress
+    assert "== 00_first.ipynb: running" in log and "== 01_second.ipynb: done in" in log
+    assert "fit: epoch 1/1 · val/loss 0.5" in log
 
 
 def test_kernels_get_curve_keys_or_ipc_never_plain_tcp(monkeypatch):
