@@ -1,11 +1,12 @@
 """The feedback loop over five rounds on a world that moves on: forecast coverage and regret, three seeds.
 
 For each seed: ``make_world(N, random_state=seed)``; a uniformly randomised log of every user starts the log;
-then ``campaignkit.loop.FeedbackLoop`` runs five rounds - score (the world's user table as of its cutoff), plan
-under a budget of 0.25 per user on predicted spend (on the predicted uplift minus one sd across the fold models), 10% of users explore (uniformly random campaign), 10% of the
-planned contacts are held out, forecast the executed plan (90% interval), run it with ``world.step`` (the world
-moves one campaign window on: churn, fatigue, taste drift), measure the lift against the holdout, log with the
-design's propensities and retrain (cross-fitted ``MediatedLearner``, propensity-weighted).
+then ``campaignkit.loop.FeedbackLoop`` runs five rounds - score (the world's user table as of its cutoff and the
+loop's contact history), plan under a budget of 0.25 per user on predicted spend (on the predicted uplift minus
+one sd across the fold models), 10% of users explore (uniformly random campaign), 10% of the planned contacts are
+held out, forecast the executed plan (90% interval), run it with ``world.step`` (the world moves one campaign
+window on: churn, fatigue, taste drift), measure the lift against the holdout, log with the design's propensities
+and retrain (cross-fitted ``MediatedLearner``, propensity-weighted).
 
 Done-when (issue 16): on each seed the realised profit lies inside the 90% forecast interval in at least 4 of 5
 rounds, and the regret to the oracle (exact profit of the oracle's plan at the same budget minus the plan's) is
