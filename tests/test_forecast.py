@@ -96,7 +96,7 @@ def test_forecast_of_a_true_model_matches_the_exact_expectation(setup):
 
 @pytest.fixture(scope="module")
 def big():
-    world = make_world(12000, random_state=5)
+    world = make_world(8000, random_state=5)
     users = pd.DataFrame({"user_id": world.users["user_id"].to_numpy(), "x": 0.0})
     log = world.log_randomised(random_state=6)
     ids = users["user_id"].to_numpy()
