@@ -17,6 +17,7 @@ from scipy import stats
 
 from campaignkit.errors import ParameterError
 from campaignkit.forecast.crossfit import CrossFit, check_propensity
+from campaignkit.forecast.plan import plan_campaigns
 from campaignkit.metrics.policy import policy_difference, policy_values
 from campaignkit.models.outcomes import outcome
 
@@ -40,18 +41,7 @@ def log_choice(plan, log: pd.DataFrame, campaign_ids) -> np.ndarray:
     """
     ids = pd.Index([str(c) for c in campaign_ids])
     if isinstance(plan, pd.DataFrame):
-        missing = [c for c in ("user_id", "campaign_id") if c not in plan.columns]
-        if missing:
-            raise ParameterError(f"plan lacks column(s) {missing}; it needs user_id and campaign_id")
-        if plan["user_id"].duplicated().any():
-            row = int(np.flatnonzero(plan["user_id"].duplicated().to_numpy())[0])
-            raise ParameterError(f"plan row {row}: user {plan['user_id'].iloc[row]!r} is planned twice")
-        col = ids.get_indexer(plan["campaign_id"].astype(str))
-        if np.any(col < 0):
-            row = int(np.flatnonzero(col < 0)[0])
-            raise ParameterError(
-                f"plan row {row}: campaign {plan['campaign_id'].iloc[row]!r} is not in the catalogue {list(ids)}"
-            )
+        col = plan_campaigns(plan, campaign_ids)
         pos = pd.Index(plan["user_id"].to_numpy()).get_indexer(log["user_id"].to_numpy())
         return np.where(pos >= 0, col[np.maximum(pos, 0)], 0).astype(np.int64)
     arr = np.asarray(plan)

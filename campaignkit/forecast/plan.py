@@ -32,7 +32,7 @@ from campaignkit.models.inputs import as_user_data
 from campaignkit.models.outcomes import outcome
 from campaignkit.models.profit import catalogue_arrays
 
-__all__ = ["PlanForecast", "forecast_plan", "FORECAST_METRICS", "plan_choice"]
+__all__ = ["PlanForecast", "forecast_plan", "FORECAST_METRICS", "plan_choice", "plan_campaigns"]
 
 FORECAST_METRICS: dict[str, tuple[str, bool]] = {
     "participants": ("participate", False),
@@ -83,20 +83,19 @@ class PlanForecast:
         return rows.iloc[0].to_dict()
 
 
-def plan_choice(plan: pd.DataFrame, user_id: np.ndarray, campaign_ids) -> np.ndarray:
-    """Catalogue row of each user's planned campaign (0, control, for users the plan leaves out).
+def plan_campaigns(plan: pd.DataFrame, campaign_ids) -> np.ndarray:
+    """Check a plan table and return the catalogue row of each of its rows' campaign.
 
     Args:
         plan: DataFrame ``user_id, campaign_id``, one row per user at most.
-        user_id: The users, array of shape (n_users,).
         campaign_ids: The catalogue's campaign ids (control first).
 
     Returns:
-        Array of shape (n_users,) of ints.
+        Array of shape (n_plan_rows,) of ints.
 
     Raises:
-        ParameterError: The plan is not a DataFrame, lacks a column, repeats a user, names a user not among
-            ``user_id`` or a campaign not in the catalogue.
+        ParameterError: The plan is not a DataFrame, lacks a column, repeats a user or names a campaign not in the
+            catalogue (the message names the plan row).
     """
     if not isinstance(plan, pd.DataFrame):
         raise ParameterError(f"plan must be a DataFrame with user_id and campaign_id, got {type(plan).__name__}")
@@ -114,6 +113,25 @@ def plan_choice(plan: pd.DataFrame, user_id: np.ndarray, campaign_ids) -> np.nda
             f"plan row {row}: campaign {plan['campaign_id'].iloc[row]!r} is not in the catalogue "
             f"{list(campaign_ids)}"
         )
+    return col
+
+
+def plan_choice(plan: pd.DataFrame, user_id: np.ndarray, campaign_ids) -> np.ndarray:
+    """Catalogue row of each user's planned campaign (0, control, for users the plan leaves out).
+
+    Args:
+        plan: DataFrame ``user_id, campaign_id``, one row per user at most.
+        user_id: The users, array of shape (n_users,).
+        campaign_ids: The catalogue's campaign ids (control first).
+
+    Returns:
+        Array of shape (n_users,) of ints.
+
+    Raises:
+        ParameterError: The plan is not a DataFrame, lacks a column, repeats a user, names a user not among
+            ``user_id`` or a campaign not in the catalogue.
+    """
+    col = plan_campaigns(plan, campaign_ids)
     pos = pd.Index(np.asarray(user_id)).get_indexer(plan["user_id"].to_numpy())
     if np.any(pos < 0):
         row = int(np.flatnonzero(pos < 0)[0])
@@ -130,10 +148,12 @@ def _spread(values: np.ndarray) -> float:
 def _sampling_var(cal: CalibrationRows, name: str, uplift: bool, pred_u: list, rows, camp, holdout: float, k: int):
     """Per campaign, the variance of one user's share of the measured total (times n gives the total's)."""
     y = cal.log[outcome(name).column].to_numpy(dtype=float)
-    log_u = np.full((len(y), k), np.nan)
-    for r, pred in cal.views:  # each row's predicted profit uplift by a model that was not fitted on it
+    log_u, seen = np.zeros((len(y), k)), np.zeros(len(y))
+    for r, pred in cal.views:  # each row's mean predicted profit uplift over the models not fitted on it
         q = np.asarray(pred.profit, dtype=float)
-        log_u[r] = np.where(np.isnan(log_u[r]), q - q[:, :1], (log_u[r] + q - q[:, :1]) / 2)
+        log_u[r] += q - q[:, :1]
+        seen[r] += 1
+    log_u /= np.maximum(seen, 1)[:, None]
     var = np.zeros(k)
     for c in np.unique(camp):
         if c == 0:
