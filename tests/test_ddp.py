@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 SCRIPT = textwrap.dedent(
     """
@@ -41,6 +42,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # two worker processes and a rendezvous: about 20 s
 def test_ddp_two_cpu_processes_train_and_predict(tmp_path):
     script = tmp_path / "ddp_fit.py"
     script.write_text(SCRIPT)

@@ -91,6 +91,7 @@ def test_tlearner_profit_adds_up_exact_or_not(world_data):
     assert additivity_error(e) < 1e-6
 
 
+@pytest.mark.slow  # deep-model SHAP over groups, twice: about 11 s
 def test_deep_additivity_groups_and_stability(world_data, deep):
     world, data, _ = world_data
     kw = dict(user_ids=np.arange(8), n_background=6)

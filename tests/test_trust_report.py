@@ -175,6 +175,7 @@ glue('n_nonempty', int(store.manifest['row_counts']['n_users_with_events']))
 """
 
 
+@pytest.mark.slow  # two whole report runs: about 10 s
 def test_same_seed_same_metrics_json(tmp_path):
     d = tmp_path / "nbs"
     d.mkdir()
