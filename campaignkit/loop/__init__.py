@@ -4,6 +4,7 @@
   forecast with interval, realised lift, exact profit, regret to the oracle, holdout needed for 80% power);
 - :func:`draw_design` / :func:`design_propensity`: the round's mixture of plan, holdout and exploration, and the
   probability it gave each user what they got (the logged ``propensity``);
+- :func:`calibration_rows`: what a round's forecast is corrected on - the logged rows of the plan's users;
 - :func:`holdout_needed`: held-out users a test of the plan's lift needs;
 - :func:`plot_rounds` / :func:`plot_regret` (in :mod:`campaignkit.loop.plots`): forecast against realised per
   round, and the regret over rounds.
@@ -12,11 +13,13 @@
 from campaignkit.loop.design import RoundDesign, design_propensity, draw_design, holdout_needed
 from campaignkit.loop.plots import plot_regret, plot_rounds
 from campaignkit.loop.run import (
+    CALIBRATIONS,
     HISTORY_COLUMNS,
     KEY_STRIDE,
     ROUND_COLUMNS,
     FeedbackLoop,
     LoopResult,
+    calibration_rows,
     contact_history,
     mean_prediction,
 )
@@ -29,6 +32,8 @@ __all__ = [
     "mean_prediction",
     "contact_history",
     "HISTORY_COLUMNS",
+    "CALIBRATIONS",
+    "calibration_rows",
     "RoundDesign",
     "draw_design",
     "design_propensity",

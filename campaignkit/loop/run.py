@@ -12,7 +12,9 @@ Round ``t`` of :meth:`FeedbackLoop.run`, on the world of period ``t - 1``:
    share ``holdout`` of the others' planned contacts is withheld; every user's ``propensity`` is the probability
    this design gave them what they got.
 4. **Forecast** the plan as executed on the users who follow it (:func:`~campaignkit.forecast.forecast_plan`, an
-   interval of what the holdout will measure) and **run** it: :meth:`World.step
+   interval of what the holdout will measure; with ``calibration="plan_log"`` the fold models are corrected on
+   the logged rows of the plan's own users - the initial randomised log and earlier rounds, each with its
+   propensity and the features it was scored on - rather than each on the fold it never saw) and **run** it: :meth:`World.step
    <campaignkit.data.world.World.step>` executes every user's campaign and moves the world one window on.
 5. **Measure** the realised lift against the holdout (:func:`~campaignkit.forecast.realised_lift`) and put it
    beside the forecast and, because this is the synthetic world, beside the exact expectation of the plan and the
@@ -49,6 +51,8 @@ __all__ = [
     "ROUND_COLUMNS",
     "KEY_STRIDE",
     "HISTORY_COLUMNS",
+    "CALIBRATIONS",
+    "calibration_rows",
     "contact_history",
     "mean_prediction",
 ]
@@ -120,6 +124,46 @@ def mean_prediction(preds: list[Prediction]) -> Prediction:
         std["profit_uplift"] = np.std([p.profit - p.profit[:, :1] for p in preds], axis=0, ddof=1)
     return Prediction(user_id=first.user_id, campaign_ids=first.campaign_ids, std=std,
                       target_category=first.target_category, **fields)
+
+
+CALIBRATIONS = ("plan_log", "folds")
+"""What a round's forecast is corrected on (see :class:`FeedbackLoop`'s ``calibration``)."""
+
+CALIBRATION_OFFSET = 1000 * KEY_STRIDE
+"""Added to a logged row's key when the row is put beside the current users for a forecast's calibration
+(round 0's keys are the users' own ids)."""
+
+
+def calibration_rows(cf, users: pd.DataFrame, preds: list, data: pd.DataFrame, log: pd.DataFrame, plan_users):
+    """What a round's forecast is corrected on: the logged rows of the plan's users, as they were logged.
+
+    The rows keep the features each round scored them on (``data``) and the design's propensity; they are
+    re-keyed (:data:`CALIBRATION_OFFSET`) and stacked under the current users, so that one model input holds both
+    the plan's users and the calibration rows.
+
+    Args:
+        cf: The fold models (:class:`~campaignkit.forecast.CrossFit`).
+        users: The current users' features (``user_id`` the world's id).
+        preds: ``cf.predict(users)``.
+        data: Feature rows of the logged users, keyed as the log's ``user_id``.
+        log: The accumulated log (with ``world_user_id``).
+        plan_users: World ids of the users the plan covers.
+
+    Returns:
+        ``(data, predictions, calibration_log)`` for :func:`~campaignkit.forecast.forecast_plan`: ``users`` with
+        the calibration rows' features below them, the fold models' predictions of both, and the calibration
+        rows (``user_id`` re-keyed); ``calibration_log`` is None when the plan's users have no logged rows.
+    """
+    rows = log[log["world_user_id"].isin(np.asarray(plan_users))]
+    if rows.empty:
+        return users, preds, None
+    keys = rows["user_id"].to_numpy(dtype=np.int64)
+    feats = data.set_index("user_id").loc[keys].reset_index()
+    feats["user_id"] = keys + CALIBRATION_OFFSET
+    cal_log = rows.drop(columns=_BOOKKEEPING).assign(user_id=keys + CALIBRATION_OFFSET).reset_index(drop=True)
+    both = pd.concat([users, feats[users.columns]], ignore_index=True)
+    extra = cf.predict(feats[users.columns])
+    return both, [Prediction.concat([p, q]) for p, q in zip(preds, extra, strict=True)], cal_log
 
 
 HISTORY_COLUMNS = ("loop_contacts", "loop_ignored")
@@ -199,6 +243,10 @@ class FeedbackLoop:
             earlier rounds contacted each user, and how often the contact was ignored - what leaves fatigue).
         risk: Plan on the predicted profit uplift minus ``risk`` x its spread across the fold models (0: on the
             mean); a contact must then pay off by more than the models disagree about it.
+        calibration: What the forecast is corrected on: ``"plan_log"`` (default) - every fold model on every logged
+            row of the plan's users (:func:`calibration_rows`); ``"folds"`` - each fold model on the fold of the
+            log it never saw (the plan is chosen by all fold models together, so this correction leans towards
+            their optimism: see :func:`~campaignkit.forecast.forecast_plan`).
         random_state: Seed of everything the loop draws (initial log, folds, designs, runs).
     """
 
@@ -218,6 +266,7 @@ class FeedbackLoop:
         n_boot: int = 100,
         risk: float = 0.0,
         contact_history: bool = True,
+        calibration: str = "plan_log",
         random_state=0,
     ):
         self.model = model
@@ -233,6 +282,7 @@ class FeedbackLoop:
         self.n_boot = n_boot
         self.risk = risk
         self.contact_history = contact_history
+        self.calibration = calibration
         self.random_state = random_state
 
     # ----------------------------------------------------------------------------------------------- checks
@@ -256,6 +306,8 @@ class FeedbackLoop:
             np.isfinite(self.risk) and self.risk >= 0
         ):
             raise ParameterError(f"risk must be a number >= 0, got {self.risk!r}")
+        if self.calibration not in CALIBRATIONS:
+            raise ParameterError(f"calibration must be one of {CALIBRATIONS}, got {self.calibration!r}")
         if not 0 < self.confidence < 1:
             raise ParameterError(f"confidence must lie in (0, 1), got {self.confidence!r}")
         if self.window is not None and (
@@ -285,10 +337,14 @@ class FeedbackLoop:
             users = users.assign(**contact_history(log, users["user_id"].to_numpy()))
         return users
 
-    def _fit(self, data: pd.DataFrame, log: pd.DataFrame, catalogue, seed: int):
+    def _window(self, log: pd.DataFrame) -> pd.DataFrame:
+        """The rows of the log the models learn from (the last ``window`` rounds)."""
         if self.window is not None:
             log = log[log["round"] > log["round"].max() - self.window]
-        log = log.reset_index(drop=True)
+        return log.reset_index(drop=True)
+
+    def _fit(self, data: pd.DataFrame, log: pd.DataFrame, catalogue, seed: int):
+        log = self._window(log)
         keep = data["user_id"].isin(log["user_id"])
         return crossfit(self.model, data[keep].reset_index(drop=True), log.drop(columns=_BOOKKEEPING),
                         catalogue, n_folds=self.n_folds, random_state=seed)
@@ -351,8 +407,13 @@ class FeedbackLoop:
             sent_to = np.bincount(design.planned[follow & ~design.held], minlength=k) > 0
             follow &= sent_to[design.planned]
             executed_plan = designed[follow].reset_index(drop=True)
-            fc = forecast_plan(cf, users, executed_plan, holdout=self.holdout, confidence=self.confidence,
-                               n_boot=self.n_boot, random_state=s_fc, predictions=preds)
+            fc_data, fc_preds, cal_log = users, preds, None
+            if self.calibration == "plan_log":
+                fc_data, fc_preds, cal_log = calibration_rows(cf, users, preds, data, self._window(log),
+                                                              executed_plan["user_id"].to_numpy())
+            fc = forecast_plan(cf, fc_data, executed_plan, holdout=self.holdout, confidence=self.confidence,
+                               n_boot=self.n_boot, random_state=s_fc, predictions=fc_preds,
+                               calibration_log=cal_log)
             lost_share = float(world.lost.mean())
             exact = world.evaluate_plan(executed_plan)["incremental_profit"]
             designed_profit = world.evaluate_plan(designed)["incremental_profit"]
