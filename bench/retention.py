@@ -16,10 +16,12 @@ Budgets are shares (10%, 25%, 50%, 75%, 100%) of what the tiered rule spends on 
 each user's exact spend (which flatters them); the uplift plan is budgeted on the model's predicted spend and
 its true spend is reported. Every plan is scored by the world's exact expected objective ("true profit": the
 window's incremental profit plus the true retention uplift times the true customer value) and by the sleeping
-dogs it contacts (users sent a campaign whose exact retention uplift is negative).
+dogs it contacts (users sent a campaign whose exact retention uplift is negative), and per campaign how well the
+model's predicted retention uplift tells the dogs apart (``campaignkit.design.retention.dog_detection``: AUC).
 
     python bench/retention.py            # 40,000 users, seeds 0 1 2 -> bench/results/retention.json + README
     python bench/retention.py --quick    # one 4,000-user world, fewer boosting iterations
+    python bench/retention.py --n-users 8000 --nonparticipants observed --no-readme --out bench/results/x.json
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ def run_seed(n_users: int, seed: int, args) -> dict:
     """One world: fit, predict, compare the policies; returns the comparison rows and timings."""
     from worlds import world_split
 
-    from campaignkit.design.retention import compare_retention_policies, sleeping_dogs, true_retention_problem
+    from campaignkit.design.retention import (
+        compare_retention_policies,
+        dog_detection,
+        sleeping_dogs,
+        true_retention_problem,
+    )
     from campaignkit.models import MediatedLearner
 
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -54,7 +61,8 @@ def run_seed(n_users: int, seed: int, args) -> dict:
         world, test_ids = w.world, w.test_ids
         target = world.default_target[test_ids]
         t1 = time.perf_counter()
-        model = MediatedLearner(max_iter=args.max_iter, random_state=seed).fit(w.train, w.train_log, world.catalogue)
+        model = MediatedLearner(max_iter=args.max_iter, nonparticipants=args.nonparticipants, random_state=seed)
+        model.fit(w.train, w.train_log, world.catalogue)
         pred = model.predict_outcomes(w.test, target_category=target)
         fit_s = time.perf_counter() - t1
     truth = true_retention_problem(world, test_ids, args.horizon, target_category=target)
@@ -71,6 +79,7 @@ def run_seed(n_users: int, seed: int, args) -> dict:
         "risk_campaign": table.attrs["risk_campaign"],
         "n_test": int(len(test_ids)),
         "sleeping_dog_pairs": float(dogs[:, 1:].mean()),
+        "dog_detection": dog_detection(pred, dogs).to_dict("records"),
         "fit_seconds": fit_s,
     }
 
@@ -112,7 +121,56 @@ def summarise(rows: list[dict]) -> dict:
     return out
 
 
-def readme_section(result: dict) -> str:
+def _share(r: dict, policy: str) -> str:
+    """Sleeping dogs as a share of the users a policy contacts (means over seeds of each)."""
+    return f"{r[f'dogs:{policy}'] / r[f'contacted:{policy}']:.0%}" if r[f"contacted:{policy}"] else "-"
+
+
+def detection_lines(worlds: list[dict]) -> list[str]:
+    """Per campaign, the dog share and the AUC of the predicted retention uplift, means over the seeds."""
+    import pandas as pd
+
+    if not worlds or "dog_detection" not in worlds[0]:
+        return []
+    d = pd.DataFrame([r for w in worlds for r in w["dog_detection"]]).groupby("campaign_id", sort=False).mean()
+    lines = [
+        "",
+        "How well the model's predicted retention uplift tells the sleeping dogs apart, per campaign (means over "
+        "seeds; AUC 0.5 is chance):",
+        "",
+        "| campaign | sleeping dogs (true) | predicted harm | AUC |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {c} | {r['dog_share']:.0%} | {r['predicted_harm_share']:.0%} | {r['auc']:.2f} |" for c, r in d.iterrows()]
+    return lines
+
+
+def other_run_lines(paths) -> list[str]:
+    """One paragraph per other run of this bench (its JSON): its uplift policy beside the rule and risk."""
+    lines = []
+    for path in paths or []:
+        r = json.loads(Path(path).read_text())
+        m = r["meta"]
+        by = "; ".join(
+            f"{s['share']:.0%}: profit {s['profit:target by uplift']:.0f} (rule {s['profit:tiered rule']:.0f}, "
+            f"risk {s['profit:target by risk']:.0f}), dogs {s['dogs:target by uplift']:.0f} "
+            f"(rule {s['dogs:tiered rule']:.0f}, risk {s['dogs:target by risk']:.0f})"
+            for s in r["summary"]["by_share"]
+        )
+        v = r["summary"]["verdict"]
+        lines += [
+            "",
+            f"Other run, `{Path(path).name}`: {m['n_users']:,} users, seeds {', '.join(map(str, m['seeds']))}, "
+            f"`nonparticipants=\"{m.get('nonparticipants', 'control')}\"` (commit {m['commit']}); target by uplift, "
+            f"means over seeds - {by}. More profit than both at every budget and seed: "
+            f"**{'yes' if v['more_profit_than_risk_and_rule_at_every_budget'] else 'no'}**; fewer dogs: "
+            f"**{'yes' if v['fewer_sleeping_dogs_than_risk_and_rule_at_every_budget'] else 'no'}**.",
+        ]
+        lines += detection_lines(r.get("worlds", []))
+    return lines
+
+
+def readme_section(result: dict, others=()) -> str:
     """The bench's section of ``bench/README.md`` (between its markers)."""
     from readme_section import markers
 
@@ -125,7 +183,7 @@ def readme_section(result: dict) -> str:
         "",
         f"`python bench/retention.py{' --quick' if meta['quick'] else ''}` (commit {meta['commit']}): "
         f"worlds of {n:,} users, seeds {', '.join(map(str, meta['seeds']))}; the kit's `MediatedLearner` "
-        f"(max_iter={meta['max_iter']}) fitted on a randomised log of 70% of the users, policies scored on the "
+        f"(max_iter={meta['max_iter']}, nonparticipants=\"{meta.get('nonparticipants', 'control')}\") fitted on a randomised log of 70% of the users, policies scored on the "
         f"other 30% by the world's exact objective: the window's incremental profit + true retention uplift x "
         f"true customer value (control margin over {meta['horizon']} campaign windows while the user stays). "
         "Budgets are shares of the tiered rule's full spend; the rules get the exact spend, the uplift plan is "
@@ -134,8 +192,9 @@ def readme_section(result: dict) -> str:
         f"25%): {', '.join(result['risk_campaigns'])}. Means over seeds:",
         "",
         "| budget share | tiered rule | by risk | by uplift | oracle | dogs: rule | dogs: risk | dogs: uplift "
-        "| dogs: oracle | contacted: rule / risk / uplift | spend: rule / uplift |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| dogs: oracle | contacted: rule / risk / uplift | dog share of contacted: rule / risk / uplift "
+        "| spend: rule / uplift |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
     for r in summ["by_share"]:
         lines.append(
@@ -143,9 +202,11 @@ def readme_section(result: dict) -> str:
             f"| {r['profit:target by uplift']:.1f} | {r['profit:oracle']:.1f} | {r['dogs:tiered rule']:.0f} "
             f"| {r['dogs:target by risk']:.0f} | {r['dogs:target by uplift']:.0f} | {r['dogs:oracle']:.0f} "
             f"| {r['contacted:tiered rule']:.0f} / {r['contacted:target by risk']:.0f} / "
-            f"{r['contacted:target by uplift']:.0f} | {r['spend:tiered rule']:.1f} / "
+            f"{r['contacted:target by uplift']:.0f} | {_share(r, 'tiered rule')} / {_share(r, 'target by risk')} / "
+            f"{_share(r, 'target by uplift')} | {r['spend:tiered rule']:.1f} / "
             f"{r['spend:target by uplift']:.1f} |"
         )
+    lines += detection_lines(result.get("worlds", []))
     v = summ["verdict"]
     lines += [
         "",
@@ -153,6 +214,7 @@ def readme_section(result: dict) -> str:
         f"targeting by risk and the tiered rule: **{'yes' if v['more_profit_than_risk_and_rule_at_every_budget'] else 'no'}**; "
         "it contacts fewer sleeping dogs than both: "
         f"**{'yes' if v['fewer_sleeping_dogs_than_risk_and_rule_at_every_budget'] else 'no'}**.",
+        *other_run_lines(others),
         end,
     ]
     return "\n".join(lines)
@@ -165,15 +227,24 @@ def main(argv=None) -> dict:
     ap.add_argument("--max-iter", type=int, default=100)
     ap.add_argument("--max-len", type=int, default=32)
     ap.add_argument("--horizon", type=int, default=6)
+    ap.add_argument("--nonparticipants", default="control", choices=["control", "observed"],
+                    help="MediatedLearner's nonparticipants setting")
     ap.add_argument("--shares", type=float, nargs="+", default=[0.1, 0.25, 0.5, 0.75, 1.0])
     ap.add_argument("--quick", action="store_true", help="one 4,000-user world, seed 0, 30 iterations")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "retention.json")
     ap.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
+    ap.add_argument("--readme-only", action="store_true", help="rewrite the README section from --out, run nothing")
+    ap.add_argument("--also", type=Path, nargs="*", default=[], help="other runs' JSON to summarise in the README")
     args = ap.parse_args(argv)
     if args.quick:
         args.n_users, args.seeds, args.max_iter = 4_000, [0], 30
     from decision import _git_state
 
+    if args.readme_only:
+        from readme_section import write_section
+
+        write_section(readme_section(json.loads(args.out.read_text()), args.also), "retention")
+        return {}
     rows, risk_campaigns, extra = [], [], []
     for seed in args.seeds:
         r = run_seed(args.n_users, seed, args)
@@ -186,6 +257,7 @@ def main(argv=None) -> dict:
             "seeds": args.seeds,
             "max_iter": args.max_iter,
             "horizon": args.horizon,
+            "nonparticipants": args.nonparticipants,
             "shares": args.shares,
             "quick": args.quick,
             **_git_state(),
@@ -200,7 +272,7 @@ def main(argv=None) -> dict:
     if not args.no_readme:
         from readme_section import write_section
 
-        write_section(readme_section(result), "retention")
+        write_section(readme_section(result, args.also), "retention")
     print(json.dumps(result["summary"]["verdict"]))
     return result
 

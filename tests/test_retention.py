@@ -11,6 +11,7 @@ from campaignkit.design import assign
 from campaignkit.design.retention import (
     compare_retention_policies,
     customer_value,
+    dog_detection,
     retention_policy_value,
     retention_problem,
     risk_tiers,
@@ -124,3 +125,22 @@ def test_risk_uplift_table(world):
     np.testing.assert_allclose(tab["risk"], tab["true_risk"])
     np.testing.assert_allclose(tab["uplift"], tab["true_uplift"], atol=1e-9)
     assert (tab["sleeping_dog"] == (tab["true_uplift"] < 0)).all()
+
+
+def test_dog_detection(world):
+    users = np.arange(300)
+    perfect = _truth_prediction(world, users)  # the exact retention uplift tells every dog apart
+    dogs = sleeping_dogs(world, users)
+    t = dog_detection(perfect, dogs)
+    assert list(t["campaign_id"]) == list(world.campaign_ids[1:])
+    np.testing.assert_allclose(t["dog_share"], dogs[:, 1:].mean(0))
+    np.testing.assert_allclose(t["predicted_harm_share"], t["dog_share"])
+    mixed = t["dog_share"].between(0, 1, inclusive="neither")
+    assert mixed.any() and (t.loc[mixed, "auc"] == 1.0).all() and t.loc[~mixed, "auc"].isna().all()
+    # a prediction that knows nothing of the users: no better than chance on average
+    rng = np.random.default_rng(0)
+    noise = _truth_prediction(world, users)
+    noise.retain = rng.random(noise.retain.shape)
+    assert abs(dog_detection(noise, dogs).loc[mixed, "auc"].mean() - 0.5) < 0.1
+    with pytest.raises(ParameterError, match="shape"):
+        dog_detection(perfect, dogs[:, 1:])

@@ -15,7 +15,8 @@ lets the kit's budgeted optimiser (:func:`~campaignkit.design.assign.assign`) sp
   world's exact effects (what the policies are scored on).
 - :func:`risk_tiers` / :func:`tiered_rule` - the seed's rule: high risk → reminder, medium → member offer,
   low → nothing; :func:`target_by_risk` - the riskiest users first, one fixed campaign, up to the budget.
-- :func:`sleeping_dogs` - users whom a campaign pushes out: the world's exact ``Δretain < 0``.
+- :func:`sleeping_dogs` - users whom a campaign pushes out: the world's exact ``Δretain < 0``;
+  :func:`dog_detection` - per campaign, how well a model's predicted retention uplift tells them apart.
 - :func:`retention_policy_value` scores a choice on the truth; :func:`compare_retention_policies` puts the
   three policies side by side at the same budgets (a budget curve); :func:`risk_uplift_table` is the per-user
   view of risk against uplift.
@@ -46,6 +47,7 @@ __all__ = [
     "target_by_risk",
     "best_fixed_campaign",
     "sleeping_dogs",
+    "dog_detection",
     "retention_policy_value",
     "compare_retention_policies",
     "risk_uplift_table",
@@ -252,6 +254,36 @@ def sleeping_dogs(world, user_ids, target_category=None) -> np.ndarray:
     """
     up = world.true_uplift("retain", np.asarray(user_ids), target_category=target_category)  # control column 0
     return up < 0
+
+
+def dog_detection(prediction, dogs) -> pd.DataFrame:
+    """Per campaign: how well a model's predicted retention uplift picks out the sleeping dogs.
+
+    Args:
+        prediction: A :class:`~campaignkit.models.prediction.Prediction` with ``retain``.
+        dogs: :func:`sleeping_dogs` of the same users, bool array of shape (n_users, n_campaigns), control first.
+
+    Returns:
+        DataFrame, one row per campaign (control left out): ``campaign_id``, ``dog_share`` (users the campaign truly
+        pushes out), ``predicted_harm_share`` (users whose predicted retention uplift is negative), ``auc`` (the
+        chance that a random sleeping dog has a lower predicted retention uplift than a random other user: 0.5 is
+        no better than chance; NaN when the campaign has no dog or only dogs).
+    """
+    from campaignkit.metrics import roc_auc
+
+    if getattr(prediction, "retain", None) is None:
+        raise ParameterError("dog_detection needs predicted retention: fit the model on a log with 'retained'")
+    dogs = np.asarray(dogs, dtype=bool)
+    up = prediction.uplift("retain")
+    if dogs.shape != up.shape:
+        raise ParameterError(f"dogs must have shape {up.shape} (users x campaigns, control first), got {dogs.shape}")
+    rows = []
+    for c in range(1, up.shape[1]):
+        d = dogs[:, c]
+        auc = roc_auc(d.astype(int), -up[:, c]) if 0 < d.sum() < len(d) else float("nan")
+        rows.append({"campaign_id": prediction.campaign_ids[c], "dog_share": float(d.mean()),
+                     "predicted_harm_share": float((up[:, c] < 0).mean()), "auc": float(auc)})
+    return pd.DataFrame(rows)
 
 
 def retention_policy_value(truth: AssignmentProblem, choice, world=None, dogs=None) -> dict:
