@@ -122,7 +122,8 @@ def choose_parameters(
 
 
 def world_with_catalogue(world, catalogue: pd.DataFrame):
-    """The same world (users, histories, traits) offered another catalogue; its truth scores any configuration."""
+    """The same world (users, histories, traits, period) offered another catalogue; its truth scores any
+    configuration."""
     from campaignkit.data.world import World
 
     return World(
@@ -137,6 +138,8 @@ def world_with_catalogue(world, catalogue: pd.DataFrame):
         campaign_days=world.campaign_days,
         seed=world.seed,
         items=world.items,
+        period=world.period,
+        base_history_days=world.base_history_days,
     )
 
 
