@@ -5,9 +5,10 @@ then ``campaignkit.loop.FeedbackLoop`` runs five rounds - score (the world's use
 loop's contact history), plan under a budget of 0.25 per user on predicted spend (on the predicted uplift minus
 one sd across the fold models), 10% of users explore (uniformly random campaign), 10% of the planned contacts are
 held out, forecast the executed plan (90% interval; corrected on the logged rows of the plan's own users,
-``--calibration plan_log``, or each fold model on the fold it never saw, ``--calibration folds``), run it with ``world.step`` (the world moves one campaign
-window on: churn, fatigue, taste drift), measure the lift against the holdout, log with the design's propensities
-and retrain (cross-fitted ``MediatedLearner``, propensity-weighted).
+``--calibration plan_log``; on the rows of a quarter of the users kept out of every fit, ``--calibration reserve``;
+or each fold model on the fold it never saw, ``--calibration folds``), run it with
+``world.step`` (the world moves one campaign window on: churn, fatigue, taste drift), measure the lift against the
+holdout, log with the design's propensities and retrain (cross-fitted ``MediatedLearner``, propensity-weighted).
 
 Done-when (issue 16): on each seed the realised profit lies inside the 90% forecast interval in at least 4 of 5
 rounds, and the regret to the oracle (exact profit of the oracle's plan at the same budget minus the plan's) is
@@ -34,6 +35,7 @@ sys.path.insert(0, str(HERE))
 CALIBRATION_TEXT = {
     "plan_log": "the logged rows of the plan's own users (initial log and earlier rounds, with propensities)",
     "folds": "each fold model's unseen fold of the log",
+    "reserve": "the logged rows of a reserve of users kept out of every fit",
 }
 
 
@@ -49,7 +51,7 @@ def run_seed(seed: int, args) -> list[dict]:
                             weight_by_propensity=not args.unweighted, random_state=seed)
     loop = FeedbackLoop(model, budget_per_user=args.budget_per_user, holdout=args.holdout, explore=args.explore,
                         initial_users=args.initial_users, n_folds=args.n_folds, risk=args.risk,
-                        calibration=args.calibration, random_state=seed)
+                        calibration=args.calibration, reserve=args.reserve, random_state=seed)
     t0 = time.perf_counter()
     table = loop.run(world, args.rounds).table
     print(f"seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
@@ -89,7 +91,24 @@ def summarise(rows: list[dict], n_rounds: int) -> dict:
     return {"per_seed": per_seed, "verdict": verdict}
 
 
-def readme_section(result: dict) -> str:
+def other_run_lines(paths) -> list[str]:
+    """One line per other run of this bench (its JSON): its calibration, rounds inside per seed, forecast error."""
+    lines = []
+    for path in paths or []:
+        r = json.loads(Path(path).read_text())
+        m, per = r["meta"], r["summary"]["per_seed"]
+        inside = ", ".join(f"seed {p['seed']}: {p['rounds_inside']}" for p in per)
+        err = ", ".join(f"{p['mean_abs_forecast_error']:,.0f}" for p in per)
+        lines += [
+            "",
+            f"Other run, `{Path(path).name}` (commit {m['commit']}, {m['users']:,} users, forecast corrected on "
+            f"{CALIBRATION_TEXT[m.get('calibration', 'folds')]}): rounds inside the interval {inside}; mean absolute "
+            f"forecast error against the exact expectation per seed {err}.",
+        ]
+    return lines
+
+
+def readme_section(result: dict, others=()) -> str:
     """The bench's section of ``bench/README.md`` (between its markers)."""
     from readme_section import markers
 
@@ -136,6 +155,7 @@ def readme_section(result: dict) -> str:
         f"**{'yes' if v['regret_last_below_first_every_seed'] else 'no'}** ({regret}); as a share of the oracle's "
         f"profit: **{'yes' if v['regret_share_last_below_first_every_seed'] else 'no'}**. The oracle's profit "
         "falls as users churn, so the regret in profit falls with it; the share is the stricter reading.",
+        *other_run_lines(others),
         end,
     ]
     return "\n".join(lines)
@@ -155,16 +175,24 @@ def main(argv=None) -> dict:
     ap.add_argument("--initial-users", type=float, default=1.0)
     ap.add_argument("--n-folds", type=int, default=2)
     ap.add_argument("--risk", type=float, default=1.0, help="plan on uplift - risk x the fold models' spread")
-    ap.add_argument("--calibration", default="plan_log", choices=["plan_log", "folds"],
+    ap.add_argument("--reserve", type=float, default=0.25, help="share of users only calibrating (reserve)")
+    ap.add_argument("--calibration", default="plan_log", choices=["plan_log", "reserve", "folds"],
                     help="what each round's forecast is corrected on (FeedbackLoop's calibration)")
     ap.add_argument("--quick", action="store_true", help="one 2,000-user world, three rounds, 30 iterations")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "loop.json")
     ap.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
+    ap.add_argument("--readme-only", action="store_true", help="rewrite the README section from --out, run nothing")
+    ap.add_argument("--also", type=Path, nargs="*", default=[], help="other runs' JSON to summarise in the README")
     args = ap.parse_args(argv)
     if args.quick:
         args.users, args.seeds, args.rounds, args.max_iter = 2_000, [0], 3, 30
     from decision import _git_state
 
+    if args.readme_only:
+        from readme_section import write_section
+
+        write_section(readme_section(json.loads(args.out.read_text()), args.also), "loop")
+        return {}
     rows = []
     for seed in args.seeds:
         rows += run_seed(seed, args)
@@ -183,6 +211,7 @@ def main(argv=None) -> dict:
             "n_folds": args.n_folds,
             "risk": args.risk,
             "calibration": args.calibration,
+            "reserve": args.reserve,
             "quick": args.quick,
             **_git_state(),
         },
@@ -194,7 +223,7 @@ def main(argv=None) -> dict:
     if not args.no_readme:
         from readme_section import write_section
 
-        write_section(readme_section(result), "loop")
+        write_section(readme_section(result, args.also), "loop")
     print(json.dumps(result["summary"]["verdict"]))
     return result
 

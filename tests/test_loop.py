@@ -165,6 +165,7 @@ def test_plots_return_axes(result):
         ({"window": 0}, "window"),
         ({"initial_users": 5}, "initial_users"),
         ({"risk": -1.0}, "risk"),
+        ({"calibration": "reserve", "reserve": 1.0}, "reserve"),
     ],
 )
 def test_bad_settings_fail_clearly(world, setting, message):
@@ -243,3 +244,25 @@ def test_calibration_setting_changes_only_the_forecast(result, world):
     assert (folds["forecast"], folds["lower"]) != pytest.approx((row["forecast"], row["lower"]))
     with pytest.raises(ParameterError, match="calibration"):
         _loop(calibration="own").run(world, 1)
+
+
+def test_reserve_calibrates_and_never_fits(world, monkeypatch):
+    import campaignkit.loop.run as run
+
+    fitted, calibrated = [], []
+    real_crossfit, real_rows = run.crossfit, run.calibration_rows
+
+    def crossfit(model, data, log, *a, **kw):
+        fitted.append(set(log["user_id"] % run.KEY_STRIDE))
+        return real_crossfit(model, data, log, *a, **kw)
+
+    def calibration_rows(cf, users, preds, data, log, cal_users):
+        calibrated.append(set(cal_users))
+        return real_rows(cf, users, preds, data, log, cal_users)
+
+    monkeypatch.setattr(run, "crossfit", crossfit)
+    monkeypatch.setattr(run, "calibration_rows", calibration_rows)
+    _loop(calibration="reserve", reserve=0.3).run(world, 2)
+    reserve = calibrated[0]
+    assert 0.2 * world.n_users < len(reserve) < 0.4 * world.n_users and all(c == reserve for c in calibrated)
+    assert len(fitted) == 2 and all(f and not (f & reserve) for f in fitted)  # initial fit and one retrain

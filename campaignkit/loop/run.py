@@ -14,7 +14,8 @@ Round ``t`` of :meth:`FeedbackLoop.run`, on the world of period ``t - 1``:
 4. **Forecast** the plan as executed on the users who follow it (:func:`~campaignkit.forecast.forecast_plan`, an
    interval of what the holdout will measure; with ``calibration="plan_log"`` the fold models are corrected on
    the logged rows of the plan's own users - the initial randomised log and earlier rounds, each with its
-   propensity and the features it was scored on - rather than each on the fold it never saw) and **run** it: :meth:`World.step
+   propensity and the features it was scored on - rather than each on the fold it never saw; ``"reserve"``: on
+   the logged rows of a share of users kept out of every fit) and **run** it: :meth:`World.step
    <campaignkit.data.world.World.step>` executes every user's campaign and moves the world one window on.
 5. **Measure** the realised lift against the holdout (:func:`~campaignkit.forecast.realised_lift`) and put it
    beside the forecast and, because this is the synthetic world, beside the exact expectation of the plan and the
@@ -126,7 +127,7 @@ def mean_prediction(preds: list[Prediction]) -> Prediction:
                       target_category=first.target_category, **fields)
 
 
-CALIBRATIONS = ("plan_log", "folds")
+CALIBRATIONS = ("plan_log", "reserve", "folds")
 """What a round's forecast is corrected on (see :class:`FeedbackLoop`'s ``calibration``)."""
 
 CALIBRATION_OFFSET = 1000 * KEY_STRIDE
@@ -246,7 +247,11 @@ class FeedbackLoop:
         calibration: What the forecast is corrected on: ``"plan_log"`` (default) - every fold model on every logged
             row of the plan's users (:func:`calibration_rows`); ``"folds"`` - each fold model on the fold of the
             log it never saw (the plan is chosen by all fold models together, so this correction leans towards
-            their optimism: see :func:`~campaignkit.forecast.forecast_plan`).
+            their optimism: see :func:`~campaignkit.forecast.forecast_plan`). With ``"plan_log"`` each row was seen
+            by all but one fold model, whose correction is then partly in-sample; ``"reserve"`` keeps a random
+            share ``reserve`` of the users out of every fit, and corrects every fold model on all their logged rows
+            (a log no model was fitted on, at the price of fitting on fewer rows). ``bench/loop.py`` measures them.
+        reserve: Share of users, in (0, 1), whose logged rows only calibrate (``calibration="reserve"``).
         random_state: Seed of everything the loop draws (initial log, folds, designs, runs).
     """
 
@@ -267,6 +272,7 @@ class FeedbackLoop:
         risk: float = 0.0,
         contact_history: bool = True,
         calibration: str = "plan_log",
+        reserve: float = 0.25,
         random_state=0,
     ):
         self.model = model
@@ -283,6 +289,7 @@ class FeedbackLoop:
         self.risk = risk
         self.contact_history = contact_history
         self.calibration = calibration
+        self.reserve = reserve
         self.random_state = random_state
 
     # ----------------------------------------------------------------------------------------------- checks
@@ -308,6 +315,9 @@ class FeedbackLoop:
             raise ParameterError(f"risk must be a number >= 0, got {self.risk!r}")
         if self.calibration not in CALIBRATIONS:
             raise ParameterError(f"calibration must be one of {CALIBRATIONS}, got {self.calibration!r}")
+        r = self.reserve
+        if isinstance(r, bool) or not isinstance(r, (int, float, np.floating)) or not 0 < r < 1:
+            raise ParameterError(f"reserve must be a share in (0, 1), got {r!r}")
         if not 0 < self.confidence < 1:
             raise ParameterError(f"confidence must lie in (0, 1), got {self.confidence!r}")
         if self.window is not None and (
@@ -345,6 +355,8 @@ class FeedbackLoop:
 
     def _fit(self, data: pd.DataFrame, log: pd.DataFrame, catalogue, seed: int):
         log = self._window(log)
+        if self._reserved is not None:  # the reserve's rows only calibrate
+            log = log[~log["world_user_id"].isin(self._reserved)].reset_index(drop=True)
         keep = data["user_id"].isin(log["user_id"])
         return crossfit(self.model, data[keep].reset_index(drop=True), log.drop(columns=_BOOKKEEPING),
                         catalogue, n_folds=self.n_folds, random_state=seed)
@@ -377,6 +389,10 @@ class FeedbackLoop:
         targeted = catalogue["targets_category"].to_numpy(bool)
 
         users = self._user_table(world, None)
+        self._reserved = None
+        if self.calibration == "reserve":
+            uid0 = users["user_id"].to_numpy()
+            self._reserved = uid0[np.random.default_rng(int(seeds[0, 2])).random(len(uid0)) < self.reserve]
         init = world.log_randomised(n_users=self._initial_count(world), random_state=int(seeds[0, 0]))
         log = init[list(LOG_COLUMNS)].copy()
         log["round"], log["world_user_id"] = 0, log["user_id"].to_numpy()
@@ -408,9 +424,9 @@ class FeedbackLoop:
             follow &= sent_to[design.planned]
             executed_plan = designed[follow].reset_index(drop=True)
             fc_data, fc_preds, cal_log = users, preds, None
-            if self.calibration == "plan_log":
-                fc_data, fc_preds, cal_log = calibration_rows(cf, users, preds, data, self._window(log),
-                                                              executed_plan["user_id"].to_numpy())
+            if self.calibration != "folds":
+                cal_users = executed_plan["user_id"].to_numpy() if self._reserved is None else self._reserved
+                fc_data, fc_preds, cal_log = calibration_rows(cf, users, preds, data, self._window(log), cal_users)
             fc = forecast_plan(cf, fc_data, executed_plan, holdout=self.holdout, confidence=self.confidence,
                                n_boot=self.n_boot, random_state=s_fc, predictions=fc_preds,
                                calibration_log=cal_log)
