@@ -91,6 +91,10 @@ def summarise(rows: list[dict], n_rounds: int) -> dict:
     return {"per_seed": per_seed, "verdict": verdict}
 
 
+def _mean_width(rows: list[dict]) -> float:
+    return sum(r["upper"] - r["lower"] for r in rows) / max(len(rows), 1)
+
+
 def other_run_lines(paths) -> list[str]:
     """One line per other run of this bench (its JSON): its calibration, rounds inside per seed, forecast error."""
     lines = []
@@ -99,11 +103,13 @@ def other_run_lines(paths) -> list[str]:
         m, per = r["meta"], r["summary"]["per_seed"]
         inside = ", ".join(f"seed {p['seed']}: {p['rounds_inside']}" for p in per)
         err = ", ".join(f"{p['mean_abs_forecast_error']:,.0f}" for p in per)
+        regret = ", ".join(f"{p['regret_first']:,.0f} -> {p['regret_last']:,.0f}" for p in per)
         lines += [
             "",
             f"Other run, `{Path(path).name}` (commit {m['commit']}, {m['users']:,} users, forecast corrected on "
-            f"{CALIBRATION_TEXT[m.get('calibration', 'folds')]}): rounds inside the interval {inside}; mean absolute "
-            f"forecast error against the exact expectation per seed {err}.",
+            f"{CALIBRATION_TEXT[m.get('calibration', 'folds')]}): rounds inside the interval {inside}; mean interval "
+            f"width {_mean_width(r['rows']):,.0f}; mean absolute forecast error against the exact expectation per "
+            f"seed {err}; regret round 1 -> {m['rounds']} per seed {regret}.",
         ]
     return lines
 
@@ -147,7 +153,11 @@ def readme_section(result: dict, others=()) -> str:
     v = s["verdict"]
     inside = ", ".join(f"seed {p['seed']}: {p['rounds_inside']}" for p in s["per_seed"])
     regret = ", ".join(f"seed {p['seed']}: {p['regret_first']:,.0f} -> {p['regret_last']:,.0f}" for p in s["per_seed"])
+    err = ", ".join(f"{p['mean_abs_forecast_error']:,.0f}" for p in s["per_seed"])
     lines += [
+        "",
+        f"Mean interval width {_mean_width(result['rows']):,.0f}; mean absolute forecast error against the exact "
+        f"expectation per seed {err}.",
         "",
         f"Done-when (issue 16): realised inside the 90% interval in at least {m['rounds'] - 1} of {m['rounds']} "
         f"rounds on every seed: **{'yes' if v['inside_at_least_4_of_5_every_seed'] else 'no'}** ({inside}); "
@@ -193,6 +203,7 @@ def main(argv=None) -> dict:
 
         write_section(readme_section(json.loads(args.out.read_text()), args.also), "loop")
         return {}
+    git_state = _git_state()  # the code the run imports: read before a long run, not after
     rows = []
     for seed in args.seeds:
         rows += run_seed(seed, args)
@@ -213,7 +224,7 @@ def main(argv=None) -> dict:
             "calibration": args.calibration,
             "reserve": args.reserve,
             "quick": args.quick,
-            **_git_state(),
+            **git_state,
         },
         "rows": rows,
         "summary": summarise(rows, args.rounds),
