@@ -245,6 +245,7 @@ def main(argv=None) -> dict:
 
         write_section(readme_section(json.loads(args.out.read_text()), args.also), "retention")
         return {}
+    git_state = _git_state()  # the code the run imports: read before a long run, not after
     rows, risk_campaigns, extra = [], [], []
     for seed in args.seeds:
         r = run_seed(args.n_users, seed, args)
@@ -260,7 +261,7 @@ def main(argv=None) -> dict:
             "nonparticipants": args.nonparticipants,
             "shares": args.shares,
             "quick": args.quick,
-            **_git_state(),
+            **git_state,
         },
         "rows": rows,
         "worlds": extra,

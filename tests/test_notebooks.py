@@ -45,6 +45,7 @@ SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "retention_uplift_share_of_oracle": (-1.0, 1.0),
         **{f"sleeping_dogs_contacted_{p}": (0, 1e6) for p in ("risk", "rule", "uplift", "oracle")},
         "lost_after_one_window": (0.05, 0.5),  # about one user in five churns in a campaign window
+        "sleeping_dog_detection_auc": (0.0, 1.0),
     },
     "10_feedback_loop": {
         # quick mode: two rounds on a 500-user, three-campaign world, where a plan's lift is within the noise of a
