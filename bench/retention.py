@@ -2,9 +2,8 @@
 
 For each seed: world ``make_world(N, random_state=seed)``, its feature store, a uniformly randomised 12-arm
 log that records retention, a 70/30 user split (``bench/worlds.py``). The kit's recommended model
-(``MediatedLearner(nonparticipants="observed")``: what a campaign's non-participants earn and keep is scaled to
-what the log's non-participants realised, so an ignored contact can cost retention) is fitted on the 70%'s log
-and predicts, for the 30%, every outcome under every campaign, retention included. Three policies then spend the same budgets
+(``MediatedLearner``) is fitted on the 70%'s log and predicts, for the 30%, every outcome under every
+campaign, retention included. Three policies then spend the same budgets
 (``campaignkit.design.retention.compare_retention_policies``):
 
 - tiered rule: predicted risk tiers (25% high, 35% medium) -> high: cart reminder, medium: member offer;
@@ -22,7 +21,7 @@ model's predicted retention uplift tells the dogs apart (``campaignkit.design.re
 
     python bench/retention.py            # 40,000 users, seeds 0 1 2 -> bench/results/retention.json + README
     python bench/retention.py --quick    # one 4,000-user world, fewer boosting iterations
-    python bench/retention.py --n-users 8000 --nonparticipants control --no-readme --out bench/results/x.json
+    python bench/retention.py --n-users 8000 --nonparticipants observed --no-readme --out bench/results/x.json
 """
 
 from __future__ import annotations
@@ -155,7 +154,8 @@ def other_run_lines(paths) -> list[str]:
         by = "; ".join(
             f"{s['share']:.0%}: profit {s['profit:target by uplift']:.0f} (rule {s['profit:tiered rule']:.0f}, "
             f"risk {s['profit:target by risk']:.0f}), dogs {s['dogs:target by uplift']:.0f} "
-            f"(rule {s['dogs:tiered rule']:.0f}, risk {s['dogs:target by risk']:.0f})"
+            f"(rule {s['dogs:tiered rule']:.0f}, risk {s['dogs:target by risk']:.0f}), true spend "
+            f"{s['spend:target by uplift']:.0f} (rule {s['spend:tiered rule']:.0f})"
             for s in r["summary"]["by_share"]
         )
         v = r["summary"]["verdict"]
@@ -171,13 +171,6 @@ def other_run_lines(paths) -> list[str]:
     return lines
 
 
-def _flags(meta: dict) -> str:
-    """The command-line flags a run was made with, where they differ from the defaults."""
-    out = f" --n-users {meta['n_users']}" if meta["n_users"] != 40_000 and not meta["quick"] else ""
-    np_ = meta.get("nonparticipants", "control")
-    return out + (f" --nonparticipants {np_}" if np_ != "observed" else "")
-
-
 def readme_section(result: dict, others=()) -> str:
     """The bench's section of ``bench/README.md`` (between its markers)."""
     from readme_section import markers
@@ -189,7 +182,7 @@ def readme_section(result: dict, others=()) -> str:
         start,
         "## retention",
         "",
-        f"`python bench/retention.py{' --quick' if meta['quick'] else ''}{_flags(meta)}` (commit {meta['commit']}): "
+        f"`python bench/retention.py{' --quick' if meta['quick'] else ''}` (commit {meta['commit']}): "
         f"worlds of {n:,} users, seeds {', '.join(map(str, meta['seeds']))}; the kit's `MediatedLearner` "
         f"(max_iter={meta['max_iter']}, nonparticipants=\"{meta.get('nonparticipants', 'control')}\") fitted on a randomised log of 70% of the users, policies scored on the "
         f"other 30% by the world's exact objective: the window's incremental profit + true retention uplift x "
@@ -235,8 +228,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--max-iter", type=int, default=100)
     ap.add_argument("--max-len", type=int, default=32)
     ap.add_argument("--horizon", type=int, default=6)
-    ap.add_argument("--nonparticipants", default="observed", choices=["control", "observed"],
-                    help="MediatedLearner's nonparticipants setting (observed: a contact ignored can cost retention)")
+    ap.add_argument("--nonparticipants", default="control", choices=["control", "observed"],
+                    help="MediatedLearner's nonparticipants setting")
     ap.add_argument("--shares", type=float, nargs="+", default=[0.1, 0.25, 0.5, 0.75, 1.0])
     ap.add_argument("--quick", action="store_true", help="one 4,000-user world, seed 0, 30 iterations")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "retention.json")
