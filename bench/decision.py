@@ -67,7 +67,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from readme_section import markers, write_section  # noqa: E402 (bench/ is on the path when run)
+from readme_section import git_state, markers, write_section  # noqa: E402 (bench/ is on the path when run)
 from scipy.stats import spearmanr
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
@@ -509,22 +509,6 @@ def readme_section(summary: list[dict], worlds: list[dict], meta: dict) -> str:
     return "\n".join(lines)
 
 
-def _git_state() -> dict:
-    """The commit the run imports and any uncommitted change under ``campaignkit/`` (they run too)."""
-    import subprocess
-
-    def git(*a):
-        try:
-            return subprocess.run(["git", *a], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return ""
-
-    return {
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": git("status", "--porcelain", "campaignkit"),
-    }
-
-
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[8000, 40000], help="users per world")
@@ -566,7 +550,7 @@ def main(argv=None) -> dict:
             continue
         models.append(m)
     tasks = [(n, seed, models, args) for n in args.sizes for seed in args.seeds]
-    git = _git_state()
+    git = git_state()
     t0 = time.perf_counter()
     if args.jobs > 1 and len(tasks) > 1:
         ctx = multiprocessing.get_context("spawn")

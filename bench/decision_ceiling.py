@@ -25,7 +25,6 @@ import argparse
 import itertools
 import json
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from readme_section import markers, write_section  # noqa: E402 (bench/ is on the path when run)
+from readme_section import git_state, markers, write_section  # noqa: E402 (bench/ is on the path when run)
 from worlds import world_split  # noqa: E402 (bench/ is on the path when run)
 
 HERE = Path(__file__).resolve().parent
@@ -79,8 +78,7 @@ def run_world(n_users: int, seed: int) -> dict:
 
     row = {"n_users": n_users, "seed": seed, "model": share(pred.uplift("profit")), "truth": share(profit - profit[:, :1])}
     for combo in COMBOS:
-        p, v, base = (fitted if s == "m" else truth for s in combo)
-        p, v, base = p["p"], v["v"], base["b"]
+        p, v, base = ((fitted if s == "m" else truth)[part] for part, s in zip("pvb", combo, strict=True))
         row[combo] = share(p * (v - base) - (1.0 - p) * b["contact"])
     k = shape[1]
     row["corr_p"] = float(np.nanmean([np.corrcoef(fitted["p"][:, c], truth["p"][:, c])[0, 1] for c in range(1, k)]))
@@ -94,7 +92,7 @@ def run_world(n_users: int, seed: int) -> dict:
     return row
 
 
-def readme_section(rows: list[dict], commit: str) -> str:
+def readme_section(rows: list[dict]) -> str:
     start, end = markers("decision_ceiling")
     lines = [
         start,
@@ -106,7 +104,8 @@ def readme_section(rows: list[dict], commit: str) -> str:
         "oracle's incremental profit. **t t t** is the ceiling of the mediated formula (no effect on those who",
         "ignore a campaign); **truth** the exact argmax with the model's target categories. **corr** = mean over",
         f"campaigns of the Pearson correlation of the fitted part with the exact one. Written {datetime.now(UTC):%Y-%m-%d}",
-        f"at {commit} ({platform.system()} {platform.machine()}, shared 2-CPU machine).",
+        f"(code at {', '.join(sorted({r.get('commit', 'unknown') for r in rows}))}; {platform.system()} "
+        f"{platform.machine()}, shared 2-CPU machine).",
         "",
         "| N | seed | model | " + " | ".join(" ".join(c) for c in COMBOS) + " | truth | corr p | corr v-b |",
         "|---:|---:|---:|" + "---:|" * (len(COMBOS) + 3),
@@ -130,15 +129,14 @@ def main(argv=None) -> list[dict]:
     args = ap.parse_args(argv)
     out = Path(args.out)
     rows = json.loads(out.read_text())["rows"] if out.exists() else []
+    commit = git_state()["commit"] or "unknown"  # the code the run imports: read before the run, not after
     for n in args.sizes:
         for seed in args.seeds:
-            rows = [r for r in rows if (r["n_users"], r["seed"]) != (n, seed)] + [run_world(n, seed)]
+            rows = [r for r in rows if (r["n_users"], r["seed"]) != (n, seed)] + [{**run_world(n, seed), "commit": commit}]
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps({"rows": rows}, indent=1))
     if not args.no_readme:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=HERE).stdout.strip() or "unknown"
-        write_section(readme_section(rows, commit), "decision_ceiling")
+        write_section(readme_section(rows), "decision_ceiling")
     return rows
 
 

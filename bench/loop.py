@@ -172,6 +172,10 @@ def readme_section(result: dict, others=()) -> str:
 
 
 def main(argv=None) -> dict:
+    from readme_section import git_state, output_args, save_run, write_section
+
+    from campaignkit.loop import CALIBRATIONS
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--users", type=int, default=40_000)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -186,24 +190,17 @@ def main(argv=None) -> dict:
     ap.add_argument("--n-folds", type=int, default=2)
     ap.add_argument("--risk", type=float, default=1.0, help="plan on uplift - risk x the fold models' spread")
     ap.add_argument("--reserve", type=float, default=0.25, help="share of users only calibrating (reserve)")
-    ap.add_argument("--calibration", default="plan_log", choices=["plan_log", "reserve", "folds"],
+    ap.add_argument("--calibration", default="plan_log", choices=list(CALIBRATIONS),
                     help="what each round's forecast is corrected on (FeedbackLoop's calibration)")
     ap.add_argument("--quick", action="store_true", help="one 2,000-user world, three rounds, 30 iterations")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "loop.json")
-    ap.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
-    ap.add_argument("--readme-only", action="store_true", help="rewrite the README section from --out, run nothing")
-    ap.add_argument("--also", type=Path, nargs="*", default=[], help="other runs' JSON to summarise in the README")
+    output_args(ap, HERE / "results" / "loop.json")
     args = ap.parse_args(argv)
     if args.quick:
         args.users, args.seeds, args.rounds, args.max_iter = 2_000, [0], 3, 30
-    from decision import _git_state
-
     if args.readme_only:
-        from readme_section import write_section
-
         write_section(readme_section(json.loads(args.out.read_text()), args.also), "loop")
         return {}
-    git_state = _git_state()  # the code the run imports: read before a long run, not after
+    state = git_state()  # the code the run imports: read before a long run, not after
     rows = []
     for seed in args.seeds:
         rows += run_seed(seed, args)
@@ -224,17 +221,12 @@ def main(argv=None) -> dict:
             "calibration": args.calibration,
             "reserve": args.reserve,
             "quick": args.quick,
-            **git_state,
+            **state,
         },
         "rows": rows,
         "summary": summarise(rows, args.rounds),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1, default=float) + "\n")
-    if not args.no_readme:
-        from readme_section import write_section
-
-        write_section(readme_section(result, args.also), "loop")
+    save_run(result, args.out, "loop", None if args.no_readme else readme_section(result, args.also))
     print(json.dumps(result["summary"]["verdict"]))
     return result
 

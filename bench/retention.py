@@ -222,6 +222,8 @@ def readme_section(result: dict, others=()) -> str:
 
 
 def main(argv=None) -> dict:
+    from readme_section import git_state, output_args, save_run, write_section
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n-users", type=int, default=40_000)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -232,21 +234,14 @@ def main(argv=None) -> dict:
                     help="MediatedLearner's nonparticipants setting")
     ap.add_argument("--shares", type=float, nargs="+", default=[0.1, 0.25, 0.5, 0.75, 1.0])
     ap.add_argument("--quick", action="store_true", help="one 4,000-user world, seed 0, 30 iterations")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "retention.json")
-    ap.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
-    ap.add_argument("--readme-only", action="store_true", help="rewrite the README section from --out, run nothing")
-    ap.add_argument("--also", type=Path, nargs="*", default=[], help="other runs' JSON to summarise in the README")
+    output_args(ap, HERE / "results" / "retention.json")
     args = ap.parse_args(argv)
     if args.quick:
         args.n_users, args.seeds, args.max_iter = 4_000, [0], 30
-    from decision import _git_state
-
     if args.readme_only:
-        from readme_section import write_section
-
         write_section(readme_section(json.loads(args.out.read_text()), args.also), "retention")
         return {}
-    git_state = _git_state()  # the code the run imports: read before a long run, not after
+    state = git_state()  # the code the run imports: read before a long run, not after
     rows, risk_campaigns, extra = [], [], []
     for seed in args.seeds:
         r = run_seed(args.n_users, seed, args)
@@ -262,19 +257,14 @@ def main(argv=None) -> dict:
             "nonparticipants": args.nonparticipants,
             "shares": args.shares,
             "quick": args.quick,
-            **git_state,
+            **state,
         },
         "rows": rows,
         "worlds": extra,
         "risk_campaigns": risk_campaigns,
         "summary": summarise(rows),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1, default=float) + "\n")
-    if not args.no_readme:
-        from readme_section import write_section
-
-        write_section(readme_section(result, args.also), "retention")
+    save_run(result, args.out, "retention", None if args.no_readme else readme_section(result, args.also))
     print(json.dumps(result["summary"]["verdict"]))
     return result
 
