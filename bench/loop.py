@@ -5,7 +5,8 @@ then ``campaignkit.loop.FeedbackLoop`` runs five rounds - score (the world's use
 loop's contact history), plan under a budget of 0.25 per user on predicted spend (on the predicted uplift minus
 one sd across the fold models), 10% of users explore (uniformly random campaign), 10% of the planned contacts are
 held out, forecast the executed plan (90% interval; corrected on the logged rows of the plan's own users,
-``--calibration plan_log``; on the rows of a quarter of the users kept out of every fit, ``--calibration reserve``;
+``--calibration plan_log``; each fold model on those of the plan users' rows it was not fitted on,
+``--calibration plan_folds``; on the rows of a quarter of the users kept out of every fit, ``--calibration reserve``;
 or each fold model on the fold it never saw, ``--calibration folds``), run it with
 ``world.step`` (the world moves one campaign window on: churn, fatigue, taste drift), measure the lift against the
 holdout, log with the design's propensities and retrain (cross-fitted ``MediatedLearner``, propensity-weighted).
@@ -34,6 +35,7 @@ sys.path.insert(0, str(HERE))
 
 CALIBRATION_TEXT = {
     "plan_log": "the logged rows of the plan's own users (initial log and earlier rounds, with propensities)",
+    "plan_folds": "the logged rows of the plan's own users, each fold model on those held out from its fit",
     "folds": "each fold model's unseen fold of the log",
     "reserve": "the logged rows of a reserve of users kept out of every fit",
 }

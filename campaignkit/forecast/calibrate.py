@@ -90,6 +90,64 @@ class CalibrationRows:
         views = [(np.flatnonzero(cf.fold == f), cf.prediction) for f in range(cf.n_folds)]
         return cls(cf.log, cf.arms, cf.propensity, [(r, _take(p, r)) for r, p in views])
 
+    @classmethod
+    def from_log(cls, log: pd.DataFrame, catalogue: pd.DataFrame, data, predictions: list, *, fold=None
+                 ) -> CalibrationRows:
+        """The rows of a log each fold model is corrected on: all of them, or those held out from its fit.
+
+        Args:
+            log: A randomised (or logged-propensity) log of users of ``data``.
+            catalogue: The validated catalogue the models predict.
+            data: Model input (:class:`~campaignkit.models.inputs.UserData`) holding every log user.
+            predictions: One :class:`~campaignkit.models.prediction.Prediction` per fold model, one row per user
+                of ``data``.
+            fold: None (every fold model is corrected on every row: a log no fold model was fitted on), or array
+                of shape (n_rows,) of ints: for each log row, the fold of the cross-fit it was held out from
+                (``CrossFit.fold``), so fold model ``f`` is corrected only on the rows with ``fold == f``; ``-1``
+                marks a row no fold model was fitted on, which corrects every model.
+
+        Returns:
+            A :class:`CalibrationRows`.
+
+        Raises:
+            ParameterError: ``fold`` is not of length ``len(log)``, holds a non-integer or a value outside
+                ``[-1, n_folds)``, or leaves a fold model without a row.
+            SchemaError: A log user is not in ``data``, a campaign not in the catalogue or a propensity is bad.
+        """
+        from campaignkit.forecast.crossfit import check_propensity
+        from campaignkit.models.base import prepare_log
+
+        n_folds = len(predictions)
+        every = np.arange(len(log))
+        if fold is None:
+            keep = [every] * n_folds
+        else:
+            fold = np.asarray(fold)
+            if fold.shape != (len(log),):
+                raise ParameterError(
+                    f"calibration_fold must have one entry per calibration_log row, shape ({len(log)},), got "
+                    f"{fold.shape}"
+                )
+            if fold.size and not np.issubdtype(fold.dtype, np.integer):
+                raise ParameterError(f"calibration_fold must hold integers (fold numbers or -1), got {fold.dtype}")
+            bad = (fold < -1) | (fold >= n_folds)
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise ParameterError(
+                    f"calibration_fold row {row}: fold {int(fold[row])} is out of range; the cross-fit has "
+                    f"{n_folds} fold models (0..{n_folds - 1}, or -1 for a row no model was fitted on)"
+                )
+            keep = [np.flatnonzero((fold == f) | (fold == -1)) for f in range(n_folds)]
+            empty = [f for f, r in enumerate(keep) if len(r) == 0]
+            if empty:
+                raise ParameterError(
+                    f"calibration_fold leaves fold model(s) {empty} without a row to be corrected on: give each "
+                    "fold some rows held out from it (or -1 rows)"
+                )
+        prepared, log_rows, arms = prepare_log(log, catalogue, data)
+        views = [(r, _take(p, log_rows[r])) for r, p in zip(keep, predictions, strict=True)]
+        return cls(prepared, np.asarray(arms, dtype=np.int64), check_propensity(log), views)
+
     def fold_arrays(self, name: str, *, uplift: bool) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per fold model: ``(rows, prediction, residual)`` of one outcome, the residual being pseudo-outcome
         minus prediction (uplift forms when ``uplift``)."""

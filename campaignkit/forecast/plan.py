@@ -25,9 +25,8 @@ import pandas as pd
 from scipy import stats
 
 from campaignkit.errors import ParameterError
-from campaignkit.forecast.calibrate import MIN_LIKE_ROWS, CalibrationRows, _take, calibrate, like_rows
-from campaignkit.forecast.crossfit import CrossFit, check_propensity
-from campaignkit.models.base import prepare_log
+from campaignkit.forecast.calibrate import MIN_LIKE_ROWS, CalibrationRows, calibrate, like_rows
+from campaignkit.forecast.crossfit import CrossFit
 from campaignkit.models.inputs import as_user_data
 from campaignkit.models.outcomes import outcome
 from campaignkit.models.profit import catalogue_arrays
@@ -182,6 +181,7 @@ def forecast_plan(
     random_state=None,
     predictions: list | None = None,
     calibration_log: pd.DataFrame | None = None,
+    calibration_fold: np.ndarray | None = None,
 ) -> PlanForecast:
     """Forecast a plan's totals with intervals (see the module docstring).
 
@@ -202,13 +202,20 @@ def forecast_plan(
             that fold, the plan's composition follows its noise (campaigns whose rows happened to do well get more
             users) and the correction is biased towards the models' optimism. Pass an independent log whenever
             the plan comes from these models.
+        calibration_fold: With ``calibration_log``, array of shape (n_log_rows,) of ints: for each of its rows
+            the fold of ``cf`` it was held out from (``cf.fold`` of that row), or -1 for a row no fold model was
+            fitted on. Fold model ``f`` is then corrected only on the rows with ``calibration_fold == f`` or -1,
+            never on rows it was fitted on - for a ``calibration_log`` that holds rows of ``cf``'s own log (as the
+            feedback loop's plan users' logged rows do). None: every model on every row.
 
     Returns:
         A :class:`PlanForecast`.
 
     Raises:
         ParameterError: On a bad plan (unknown user or campaign, a user twice), bad ``holdout`` /
-            ``confidence`` or a segment of the wrong length.
+            ``confidence``, a segment of the wrong length, or a ``calibration_fold`` without ``calibration_log``,
+            of the wrong length, with a fold out of range or leaving a fold model no row
+            (:meth:`CalibrationRows.from_log <campaignkit.forecast.calibrate.CalibrationRows.from_log>`).
     """
     if not isinstance(holdout, (int, float, np.floating)) or not 0 <= holdout < 1:
         raise ParameterError(f"holdout must be a number in [0, 1), got {holdout!r}")
@@ -228,12 +235,13 @@ def forecast_plan(
             raise ParameterError(f"segment must have shape ({len(data)},), got {seg.shape}")
     rows = np.flatnonzero(choice > 0)
     camp = choice[rows]
+    if calibration_fold is not None and calibration_log is None:
+        raise ParameterError("calibration_fold says which fold each calibration_log row was held out from; "
+                             "pass calibration_log with it")
     if calibration_log is None:
         cal_rows = CalibrationRows.from_crossfit(cf)
     else:
-        prepared, log_rows, log_arms = prepare_log(calibration_log, cf.catalogue, data)
-        cal_rows = CalibrationRows(prepared, np.asarray(log_arms, dtype=np.int64), check_propensity(calibration_log),
-                                   [(np.arange(len(prepared)), _take(p, log_rows)) for p in preds])
+        cal_rows = CalibrationRows.from_log(calibration_log, cf.catalogue, data, preds, fold=calibration_fold)
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     contact = catalogue_arrays(cf.catalogue)["contact"]
 

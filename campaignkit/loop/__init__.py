@@ -5,6 +5,7 @@
 - :func:`draw_design` / :func:`design_propensity`: the round's mixture of plan, holdout and exploration, and the
   probability it gave each user what they got (the logged ``propensity``);
 - :func:`calibration_rows`: what a round's forecast is corrected on - the logged rows of the plan's users;
+  :func:`calibration_folds`: the fold each of them was held out from (``calibration="plan_folds"``);
 - :func:`holdout_needed`: held-out users a test of the plan's lift needs;
 - :func:`plot_rounds` / :func:`plot_regret` (in :mod:`campaignkit.loop.plots`): forecast against realised per
   round, and the regret over rounds.
@@ -19,6 +20,7 @@ from campaignkit.loop.run import (
     ROUND_COLUMNS,
     FeedbackLoop,
     LoopResult,
+    calibration_folds,
     calibration_rows,
     contact_history,
     mean_prediction,
@@ -34,6 +36,7 @@ __all__ = [
     "HISTORY_COLUMNS",
     "CALIBRATIONS",
     "calibration_rows",
+    "calibration_folds",
     "RoundDesign",
     "draw_design",
     "design_propensity",

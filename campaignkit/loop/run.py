@@ -15,7 +15,8 @@ Round ``t`` of :meth:`FeedbackLoop.run`, on the world of period ``t - 1``:
    interval of what the holdout will measure; with ``calibration="plan_log"`` the fold models are corrected on
    the logged rows of the plan's own users - the initial randomised log and earlier rounds, each with its
    propensity and the features it was scored on - rather than each on the fold it never saw; ``"reserve"``: on
-   the logged rows of a share of users kept out of every fit) and **run** it: :meth:`World.step
+   the logged rows of a share of users kept out of every fit; ``"plan_folds"``: each fold model on the plan users'
+   logged rows held out from its fit) and **run** it: :meth:`World.step
    <campaignkit.data.world.World.step>` executes every user's campaign and moves the world one window on.
 5. **Measure** the realised lift against the holdout (:func:`~campaignkit.forecast.realised_lift`) and put it
    beside the forecast and, because this is the synthetic world, beside the exact expectation of the plan and the
@@ -54,6 +55,7 @@ __all__ = [
     "HISTORY_COLUMNS",
     "CALIBRATIONS",
     "calibration_rows",
+    "calibration_folds",
     "contact_history",
     "mean_prediction",
 ]
@@ -127,7 +129,7 @@ def mean_prediction(preds: list[Prediction]) -> Prediction:
                       target_category=first.target_category, **fields)
 
 
-CALIBRATIONS = ("plan_log", "reserve", "folds")
+CALIBRATIONS = ("plan_log", "plan_folds", "reserve", "folds")
 """What a round's forecast is corrected on (see :class:`FeedbackLoop`'s ``calibration``)."""
 
 CALIBRATION_OFFSET = 1000 * KEY_STRIDE
@@ -165,6 +167,27 @@ def calibration_rows(cf, users: pd.DataFrame, preds: list, data: pd.DataFrame, l
     both = pd.concat([users, feats[users.columns]], ignore_index=True)
     extra = cf.predict(feats[users.columns])
     return both, [Prediction.concat([p, q]) for p, q in zip(preds, extra, strict=True)], cal_log
+
+
+def calibration_folds(cf, calibration_log: pd.DataFrame) -> np.ndarray:
+    """The fold of a cross-fit each calibration row was held out from (``forecast_plan``'s ``calibration_fold``).
+
+    A calibration row (re-keyed by :func:`calibration_rows`) that is a row of ``cf``'s log takes the fold whose
+    model did not see it (``cf.fold``); a row ``cf`` was not fitted on (outside its window, logged after it) gets
+    -1: no fold model saw it.
+
+    Args:
+        cf: The fold models (:class:`~campaignkit.forecast.CrossFit`).
+        calibration_log: The calibration rows :func:`calibration_rows` returned (``user_id`` re-keyed).
+
+    Returns:
+        Array of shape (n_calibration_rows,) of ints in ``[-1, cf.n_folds)``.
+    """
+    user_fold = pd.Series(np.asarray(cf.fold), index=cf.log["user_id"].to_numpy(dtype=np.int64))
+    user_fold = user_fold[~user_fold.index.duplicated()]  # a user's rows stay in one fold
+    keys = calibration_log["user_id"].to_numpy(dtype=np.int64) - CALIBRATION_OFFSET
+    pos = user_fold.index.get_indexer(keys)
+    return np.where(pos >= 0, user_fold.to_numpy()[np.maximum(pos, 0)], -1).astype(np.int64)
 
 
 HISTORY_COLUMNS = ("loop_contacts", "loop_ignored")
@@ -248,7 +271,9 @@ class FeedbackLoop:
             row of the plan's users (:func:`calibration_rows`); ``"folds"`` - each fold model on the fold of the
             log it never saw (the plan is chosen by all fold models together, so this correction leans towards
             their optimism: see :func:`~campaignkit.forecast.forecast_plan`). With ``"plan_log"`` each row was seen
-            by all but one fold model, whose correction is then partly in-sample; ``"reserve"`` keeps a random
+            by all but one fold model, whose correction is then partly in-sample; ``"plan_folds"`` - each fold model
+            on the logged rows of the plan's users it was not fitted on (:func:`calibration_folds`; as
+            ``"plan_log"`` in a round where some fold model has no such row); ``"reserve"`` keeps a random
             share ``reserve`` of the users out of every fit, and corrects every fold model on all their logged rows
             (a log no model was fitted on, at the price of fitting on fewer rows). ``bench/loop.py`` measures them.
         reserve: Share of users, in (0, 1), whose logged rows only calibrate (``calibration="reserve"``).
@@ -423,13 +448,17 @@ class FeedbackLoop:
             sent_to = np.bincount(design.planned[follow & ~design.held], minlength=k) > 0
             follow &= sent_to[design.planned]
             executed_plan = designed[follow].reset_index(drop=True)
-            fc_data, fc_preds, cal_log = users, preds, None
+            fc_data, fc_preds, cal_log, cal_fold = users, preds, None, None
             if self.calibration != "folds":
                 cal_users = executed_plan["user_id"].to_numpy() if self._reserved is None else self._reserved
                 fc_data, fc_preds, cal_log = calibration_rows(cf, users, preds, data, self._window(log), cal_users)
+            if self.calibration == "plan_folds" and cal_log is not None:
+                cal_fold = calibration_folds(cf, cal_log)
+                if not all(((cal_fold == f) | (cal_fold == -1)).any() for f in range(cf.n_folds)):
+                    cal_fold = None  # a fold model with no held-out row of the plan's users: as "plan_log"
             fc = forecast_plan(cf, fc_data, executed_plan, holdout=self.holdout, confidence=self.confidence,
                                n_boot=self.n_boot, random_state=s_fc, predictions=fc_preds,
-                               calibration_log=cal_log)
+                               calibration_log=cal_log, calibration_fold=cal_fold)
             lost_share = float(world.lost.mean())
             exact = world.evaluate_plan(executed_plan)["incremental_profit"]
             designed_profit = world.evaluate_plan(designed)["incremental_profit"]
