@@ -295,3 +295,75 @@ def test_realised_lift_copes_with_tiny_campaigns():
     assert real.loc[("a", "incremental_profit"), "value"] == pytest.approx(6 * (4.0 - 1.0))
     assert bool(real.loc[("b", "incremental_profit"), "pooled_holdout"])  # one held-out user: pooled holdout
     assert real.loc[("c", "incremental_profit"), "value"] == 0.0  # all held out: nothing measured
+
+
+class InSampleModel(WorldModel):
+    """The world's expectations, but every effect ``inflate`` times too large for the users it was fitted on: a
+    fold model's in-sample optimism, so the fold models differ and a correction on fitted rows shows."""
+
+    def fit(self, data, log, catalogue):
+        self.seen_ = pd.unique(log["user_id"].to_numpy())
+        return super().fit(data, log, catalogue)
+
+    def predict_outcomes(self, data, catalogue=None, *, target_category=None, batch_users=None):
+        truth = WorldModel(self.world).predict_outcomes(data)
+        seen = np.isin(truth.user_id, self.seen_)[:, None]
+        out = {}
+        for f in WORLD_FIELDS:
+            a = getattr(truth, f)
+            out[f] = np.where(seen, a[:, :1] + self.inflate * (a - a[:, :1]), a)
+        return Prediction(user_id=truth.user_id, campaign_ids=truth.campaign_ids,
+                          target_category=truth.target_category, **out)
+
+
+def test_calibration_fold_corrects_each_model_only_on_rows_it_never_saw(setup):
+    from campaignkit.forecast.calibrate import CalibrationRows
+
+    world, users, log, a, b = setup
+    own = log[log.user_id.isin(a)].reset_index(drop=True)
+    cf = crossfit(InSampleModel(world, inflate=3.0), users[users.user_id.isin(a)], own, world.catalogue, n_folds=2)
+    data, preds = as_user_data(users), cf.predict(users)
+    # cf's own rows with the fold each was held out from, and rows of users no model saw (-1)
+    other = log[log.user_id.isin(b)].reset_index(drop=True)
+    cal_log = pd.concat([own, other], ignore_index=True)
+    fold = np.concatenate([cf.fold, np.full(len(other), -1)])
+    rows = CalibrationRows.from_log(cal_log, cf.catalogue, data, preds, fold=fold)
+    ids = cal_log["user_id"].to_numpy()
+    for f, (r, pred) in enumerate(rows.views):
+        fitted_on = set(cf.models[f].seen_)
+        assert fitted_on and not fitted_on & set(ids[r])  # never a row the model was fitted on
+        assert set(ids[r]) == set(ids[fold == f]) | set(other["user_id"])  # every row held out from it
+        np.testing.assert_allclose(pred.profit, preds[f].profit[data.rows_of(ids[r])])
+    # with cf's own rows and folds, the forecast is the one corrected on cf's folds
+    plan = _plan(world, b)
+    kw = {"holdout": 0.2, "random_state": 0, "predictions": preds, "n_boot": 50}
+    by_fold = forecast_plan(cf, users, plan, calibration_log=own, calibration_fold=cf.fold, **kw).table
+    pd.testing.assert_frame_equal(by_fold, forecast_plan(cf, users, plan, **kw).table)
+    # every model on every row (some of them fitted on) is another, optimistic correction
+    every = forecast_plan(cf, users, plan, calibration_log=own, **kw)["incremental_profit"]
+    assert every["forecast"] != pytest.approx(by_fold.set_index("metric").loc["incremental_profit", "forecast"])
+
+
+def test_calibration_fold_bad_inputs_get_clear_errors(setup):
+    world, users, log, a, b = setup
+    own = log[log.user_id.isin(a)].reset_index(drop=True)
+    cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], own, world.catalogue, n_folds=2)
+    plan, preds = _plan(world, b), cf.predict(users)
+
+    def fc(**kw):
+        return forecast_plan(cf, users, plan, predictions=preds, n_boot=5, **kw)
+
+    with pytest.raises(ParameterError, match="pass calibration_log"):
+        fc(calibration_fold=cf.fold)
+    with pytest.raises(ParameterError, match=rf"one entry per calibration_log row, shape \({len(own)},\)"):
+        fc(calibration_log=own, calibration_fold=cf.fold[:-1])
+    for bad in (2, -2):
+        fold = cf.fold.copy()
+        fold[5] = bad
+        with pytest.raises(ParameterError, match=rf"row 5: fold {bad} is out of range.*2 fold models"):
+            fc(calibration_log=own, calibration_fold=fold)
+    with pytest.raises(ParameterError, match="integers"):
+        fc(calibration_log=own, calibration_fold=cf.fold.astype(float))
+    with pytest.raises(ParameterError, match=r"fold model\(s\) \[1\] without a row"):
+        fc(calibration_log=own, calibration_fold=np.zeros(len(own), dtype=int))
+    fc(calibration_log=own, calibration_fold=np.full(len(own), -1))  # rows no model saw correct every model

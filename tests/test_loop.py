@@ -266,3 +266,43 @@ def test_reserve_calibrates_and_never_fits(world, monkeypatch):
     reserve = calibrated[0]
     assert 0.2 * world.n_users < len(reserve) < 0.4 * world.n_users and all(c == reserve for c in calibrated)
     assert len(fitted) == 2 and all(f and not (f & reserve) for f in fitted)  # initial fit and one retrain
+
+
+def test_plan_folds_corrects_each_fold_model_on_rows_it_never_saw(result, world, monkeypatch):
+    import campaignkit.loop.run as run
+
+    calls = []
+    real = run.forecast_plan
+
+    def forecast_plan(cf, data, plan, **kw):
+        calls.append((cf, kw["calibration_log"], kw["calibration_fold"]))
+        return real(cf, data, plan, **kw)
+
+    monkeypatch.setattr(run, "forecast_plan", forecast_plan)
+    table = _loop(calibration="plan_folds").run(world, N_ROUNDS).table
+    assert len(calls) == N_ROUNDS
+    for cf, cal_log, fold in calls:
+        assert fold is not None and len(fold) == len(cal_log)
+        keys = cal_log["user_id"].to_numpy() - run.CALIBRATION_OFFSET
+        fit_keys = cf.log["user_id"].to_numpy()
+        assert set(keys) <= set(fit_keys)  # retrained every round: every logged row is one of cf's
+        for f in range(cf.n_folds):
+            mine = set(keys[fold == f])
+            assert mine  # each fold model has rows to be corrected on
+            assert mine <= set(fit_keys[cf.fold == f]) and not mine & set(fit_keys[cf.fold != f])
+    # calibration changes the forecast, never the plan or what it did
+    for col in ("realised", "exact", "regret", "planned", "held_out"):
+        np.testing.assert_allclose(table[col], result.table[col])
+    assert np.isfinite(table[["forecast", "lower", "upper"]].to_numpy()).all()
+    assert (table["lower"] < table["forecast"]).all() and (table["forecast"] < table["upper"]).all()
+
+
+def test_calibration_folds_marks_rows_no_fold_model_saw():
+    from types import SimpleNamespace
+
+    from campaignkit.loop import calibration_folds
+    from campaignkit.loop.run import CALIBRATION_OFFSET
+
+    cf = SimpleNamespace(log=pd.DataFrame({"user_id": [5, 7, 7, 9]}), fold=np.array([1, 0, 0, 1]))
+    cal_log = pd.DataFrame({"user_id": np.array([9, 3, 7, 5]) + CALIBRATION_OFFSET})
+    np.testing.assert_array_equal(calibration_folds(cf, cal_log), [1, -1, 0, 1])
