@@ -86,32 +86,54 @@ def _same_config(grid: pd.DataFrame, seen: pd.DataFrame | None) -> np.ndarray:
 
 
 def choose_parameters(
-    prediction, segment, *, seen_catalogue: pd.DataFrame | None = None, grid=None
+    prediction, segment, *, seen_catalogue: pd.DataFrame | None = None, grid=None, risk: float = 0.0
 ) -> pd.DataFrame:
     """Per segment, the grid configuration with the highest predicted profit uplift per user.
 
     Args:
         prediction: A :class:`~campaignkit.models.prediction.Prediction` over a grid catalogue (control first),
-            e.g. ``SLearner(...).fit(data, log, catalogue).predict_outcomes(data, threshold_grid())``.
+            e.g. ``PriceOfferModel(...).fit(data, log, catalogue).predict_outcomes(data, threshold_grid())``.
         segment: Array of shape (n_users,) of segment labels.
         seen_catalogue: The catalogue the model was fitted on (marks configurations the log tried).
         grid: The grid catalogue (for the attributes in the table; default: ids only).
+        risk: ``z`` of a lower bound: choose on the segment's mean uplift minus ``z`` times its mean sd
+            (``prediction.std["profit_uplift"]``, e.g. from ``PriceOfferModel(n_bootstrap=...)``); the mean of
+            the users' sds bounds the sd of their mean from above. 0: choose on the mean.
 
     Returns:
         DataFrame indexed by segment: ``n_users``, ``chosen`` (campaign id), ``predicted_uplift`` (mean per
-        user), ``in_log`` (the log tried that configuration) and, with ``grid``, its ``threshold`` and ``depth``.
+        user), ``predicted_sd`` (mean sd, with ``risk`` only), ``in_log`` (the log tried that configuration) and,
+        with ``grid``, its ``threshold`` and ``depth``.
+
+    Raises:
+        ParameterError: On a segment of the wrong length, NaN predictions, a negative ``risk`` or a positive one
+            without ``std["profit_uplift"]``.
     """
     segment = np.asarray(segment)
     if segment.shape != (len(prediction.user_id),):
         raise ParameterError("segment must have one label per predicted user")
+    if not (isinstance(risk, (int, float, np.floating)) and np.isfinite(risk) and risk >= 0):
+        raise ParameterError(f"risk must be a finite number >= 0, got {risk!r}")
     up = pd.DataFrame(prediction.uplift("profit")[:, 1:], columns=list(prediction.campaign_ids[1:]))
     if not np.isfinite(up.to_numpy()).all():
         raise ParameterError("the prediction has NaN or infinite profit: fix the model before choosing")
     up["segment"] = segment
     means = up.groupby("segment", sort=True).mean()
     out = pd.DataFrame({"n_users": up.groupby("segment", sort=True).size()})
-    out["chosen"] = means.idxmax(axis=1)
-    out["predicted_uplift"] = means.max(axis=1)
+    score = means
+    if risk > 0:
+        if "profit_uplift" not in prediction.std:
+            raise ParameterError(
+                "risk > 0 needs the sd of the profit uplift (prediction.std['profit_uplift']), e.g. from "
+                "PriceOfferModel(n_bootstrap=20); this prediction has none: use risk=0"
+            )
+        sd = pd.DataFrame(np.asarray(prediction.std["profit_uplift"])[:, 1:], columns=means.columns)
+        sd = sd.groupby(segment, sort=True).mean()
+        score = means - float(risk) * sd
+    out["chosen"] = score.idxmax(axis=1)
+    out["predicted_uplift"] = [means.loc[s, c] for s, c in zip(out.index, out["chosen"], strict=True)]
+    if risk > 0:
+        out["predicted_sd"] = [sd.loc[s, c] for s, c in zip(out.index, out["chosen"], strict=True)]
     if grid is not None:
         g = grid.set_index("campaign_id")
         out["threshold"] = g.loc[out["chosen"], "threshold"].to_numpy()

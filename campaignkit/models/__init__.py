@@ -15,6 +15,8 @@ The contract (:mod:`~campaignkit.models.base`): ``fit(data, log, catalogue)`` on
   trainer factory), :mod:`~campaignkit.models.facade` (:class:`BehaviourUpliftModel`)
 - :mod:`~campaignkit.models.baselines` - T-/S-learners on gradient boosting
 - :mod:`~campaignkit.models.mediated` - the participation-mediated X-learner on gradient boosting
+- :mod:`~campaignkit.models.offer` - a structural model of price offers (threshold reach, pull-up), for choosing
+  discount depth and threshold among configurations the log never tried
 - :mod:`~campaignkit.models.rules` - policies that predict no effect: value tiers, response targeting
 - :mod:`~campaignkit.models.evaluate` - score any of them against the synthetic world's truth
 - :mod:`~campaignkit.models.hillstrom_eval` - score them on a randomised log without truth (Qini protocol,
@@ -31,6 +33,7 @@ from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data
 from campaignkit.models.lightning import BehaviourLightningModule
 from campaignkit.models.mediated import MediatedLearner
 from campaignkit.models.networks import BehaviourNet, CampaignEncoder, SequenceEncoder, UserEncoder
+from campaignkit.models.offer import PRICE_OFFER_TYPES, PriceOfferModel
 from campaignkit.models.outcomes import OUTCOMES, Outcome, check_outcomes
 from campaignkit.models.policy import Policy, best_campaign, plan_frame
 from campaignkit.models.prediction import Prediction
@@ -66,6 +69,8 @@ __all__ = [
     "TLearner",
     "SLearner",
     "MediatedLearner",
+    "PriceOfferModel",
+    "PRICE_OFFER_TYPES",
     "ResponseModelTargeting",
     "ValueTierRule",
     "history_top_category",
