@@ -16,8 +16,8 @@ Four parts (``--parts``), each in its own process (so each peak memory is its ow
   ``oracle``; and ``model_true_budget``: the model's plan cut down, in the order of its own predicted value per
   unit of predicted spend, until its *true* spend fits the budget (the model underestimates spend).
   ``share`` = a plan's true incremental profit / the budget-constrained oracle's.
-- ``parameters``: the same worlds; an S-learner (attributes of the campaigns as inputs) fitted on the 70% picks,
-  per RFM value tier of the held-out users, the 满减 configuration with the highest predicted profit uplift from
+- ``parameters``: the same worlds; each of :data:`PARAMETER_METHODS` fitted on the 70% picks, per RFM value tier
+  of the held-out users, the 满减 configuration with the highest predicted profit uplift (or its lower bound) from
   :func:`~campaignkit.design.threshold_grid` (25 points, two of them in the log); regret = the best grid point's
   true profit per user minus the chosen one's, over the best's (:func:`~campaignkit.design.parameter_regret`).
 - ``highs``: ``--highs-users`` users of a random problem (``campaignkit.design.random_chunks``, 11 campaigns),
@@ -181,43 +181,63 @@ def run_world(n_users: int, seed: int, budgets: list[float], max_iter: int) -> d
 
 
 # ---- part 1b: campaign parameters ----------------------------------------------------------------------------
+PARAMETER_METHODS = ("price_offer", "price_offer_lower_bound", "s_learner")
+"""Rows of the parameters part: the structural price-offer model choosing on its mean (the kit's recommendation),
+the same on ``mean - 1 sd`` of its bootstrap, and the S-learner (attributes as inputs, no structure)."""
+
+
 def run_parameters(n_users: int, seed: int, max_iter: int) -> dict:
-    """One world: an S-learner picks the 满减 threshold and depth per value tier from a grid; regret on the truth."""
+    """One world: each method picks the 满减 threshold and depth per value tier from a grid; regret on the truth."""
     from campaignkit.design import choose_parameters, parameter_regret, threshold_grid, value_tiers
-    from campaignkit.models import SLearner
+    from campaignkit.models import PriceOfferModel, SLearner
 
     warnings.filterwarnings("ignore", category=UserWarning)
     t0 = time.perf_counter()
+    rows = []
     with tempfile.TemporaryDirectory() as root:
         w = world_split(n_users, seed, root, name="bench_design_params", max_len=32)
         cat = w.world.catalogue
-        model = SLearner(max_iter=max_iter, n_threads=1, random_state=seed).fit(w.train, w.train_log, cat)
         grid = threshold_grid()
         seg = value_tiers(w.test[0])
-        chosen = choose_parameters(model.predict_outcomes(w.test, grid), seg, seen_catalogue=cat, grid=grid)
-        reg = parameter_regret(w.world, w.test_ids, seg, grid, chosen)
-    rows = [
-        {
-            "part": "parameters",
-            "n_users": n_users,
-            "seed": seed,
-            "segment": str(s),
-            "chosen": r["chosen"],
-            "in_log": bool(r["in_log"]),
-            "best": r["best"],
-            "true_profit": float(r["true_profit"]),
-            "best_true_profit": float(r["best_true_profit"]),
-            "regret": float(r["regret"]),
-            "seconds": time.perf_counter() - t0,
-        }
-        for s, r in reg.iterrows()
-    ]
-    print(
-        f"parameters N={n_users} seed={seed}: "
-        + ", ".join(f"{r['segment']} {r['chosen']} regret {r['regret']:.3f}" for r in rows),
-        file=sys.stderr,
-        flush=True,
-    )
+        fits = {}
+        for method in PARAMETER_METHODS:
+            t1 = time.perf_counter()
+            if method == "s_learner":
+                model = SLearner(max_iter=max_iter, n_threads=1, random_state=seed)
+            elif method == "price_offer":
+                model = PriceOfferModel(n_bootstrap=20, max_iter=max_iter, n_threads=1, random_state=seed)
+            if method != "price_offer_lower_bound":  # the lower bound reads the price-offer model's bootstrap
+                fits[method] = (model.fit(w.train, w.train_log, cat).predict_outcomes(w.test, grid),
+                                time.perf_counter() - t1)
+            pred, fit_s = fits["price_offer" if method == "price_offer_lower_bound" else method]
+            risk = 1.0 if method == "price_offer_lower_bound" else 0.0
+            chosen = choose_parameters(pred, seg, seen_catalogue=cat, grid=grid, risk=risk)
+            reg = parameter_regret(w.world, w.test_ids, seg, grid, chosen)
+            rows += [
+                {
+                    "part": "parameters",
+                    "method": method,
+                    "n_users": n_users,
+                    "seed": seed,
+                    "segment": str(s),
+                    "chosen": r["chosen"],
+                    "in_log": bool(r["in_log"]),
+                    "best": r["best"],
+                    "true_profit": float(r["true_profit"]),
+                    "best_true_profit": float(r["best_true_profit"]),
+                    "regret": float(r["regret"]),
+                    "fit_seconds": fit_s,
+                    "seconds": time.perf_counter() - t0,
+                }
+                for s, r in reg.iterrows()
+            ]
+    for method in PARAMETER_METHODS:
+        print(
+            f"parameters N={n_users} seed={seed} {method}: "
+            + ", ".join(f"{r['segment']} {r['chosen']} regret {r['regret']:.3f}" for r in rows if r["method"] == method),
+            file=sys.stderr,
+            flush=True,
+        )
     return {"rows": rows}
 
 
@@ -415,22 +435,35 @@ def readme_section(result: dict, meta: dict) -> str:
         import pandas as pd
 
         df = pd.DataFrame(par)
-        per_seed = df.groupby("seed")["regret"].mean()
+        df["method"] = df["method"].fillna("s_learner") if "method" in df else "s_learner"
+        per_seed = df.groupby(["method", "seed"])["regret"].mean().unstack("seed")
+        seeds = list(per_seed.columns)
         lines += [
             "",
-            f"**Campaign parameters**, N = {df['n_users'].iloc[0]:,}: an S-learner (fitted on the 70%'s log) picks the",
-            "满减 threshold and depth per RFM value tier from a 5 x 5 grid (`threshold_grid()`: thresholds 50-300, depths",
-            "0.05-0.25; the log tried two of the 25); regret = (best grid point's true profit per user - the chosen one's)",
-            f"/ the best's. Mean over tiers per seed: {' / '.join(f'{v:.3f}' for v in per_seed)} (seeds "
-            f"{', '.join(str(s) for s in per_seed.index)}); mean {per_seed.mean():.3f}; chosen configurations the log never "
-            f"tried: {int((~df['in_log']).sum())} of {len(df)}.",
+            f"**Campaign parameters**, N = {df['n_users'].iloc[0]:,}: each method (fitted on the 70%'s log) picks the",
+            "满减 threshold and depth per RFM value tier of the held-out users from a 5 x 5 grid (`threshold_grid()`:",
+            "thresholds 50-300, depths 0.05-0.25; the log tried two of the 25); regret = (best grid point's true profit",
+            "per user - the chosen one's) / the best's. `price_offer`: `PriceOfferModel` (the kit's parameter model),",
+            "choosing on its mean; `price_offer_lower_bound`: the same fit choosing on mean - 1 sd of its 20 bootstrap",
+            "refits (`choose_parameters(risk=1)`); `s_learner`: `SLearner` (campaign attributes as inputs, no offer",
+            "structure). Mean regret over tiers:",
             "",
-            "| seed | tier | chosen | best | regret |",
-            "|---:|---|---|---|---:|",
+            "| method | " + " | ".join(f"seed {s}" for s in seeds) + " | mean | never-tried choices | fit s (mean) |",
+            "|---|" + "---:|" * (len(seeds) + 3),
         ]
-        for r in par:
+        for method, r in per_seed.iterrows():
+            sub = df[df["method"] == method]
             lines.append(
-                f"| {r['seed']} | {r['segment']} | {r['chosen']} | {r['best']} | {r['regret']:.3f} |"
+                f"| `{method}` | " + " | ".join(f"{v:.3f}" for v in r) + f" | {r.mean():.3f} | "
+                f"{int((~sub['in_log']).sum())} of {len(sub)} | "
+                + (f"{sub['fit_seconds'].mean():.0f}" if "fit_seconds" in sub and sub["fit_seconds"].notna().all()
+                   else "-")
+                + " |"
+            )
+        lines += ["", "| method | seed | tier | chosen | best | regret |", "|---|---:|---|---|---|---:|"]
+        for r in df.sort_values(["method", "seed", "segment"]).to_dict("records"):
+            lines.append(
+                f"| `{r['method']}` | {r['seed']} | {r['segment']} | {r['chosen']} | {r['best']} | {r['regret']:.3f} |"
             )
     for h in [r for r in result["rows"] if r["part"] == "highs"]:
         milp = (

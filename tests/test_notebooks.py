@@ -28,6 +28,7 @@ SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "gap_to_highs": (-1e-9, 1e-3),  # HiGHS is optimal; the Lagrangian plan within 0.1% of it
         "assign_seconds": (0.0, 30.0),
         "unseen_config_regret": (0.0, 1.0),
+        "unseen_config_regret_s_learner": (0.0, 1.0),
     },
     "08_effect_prediction": {
         # quick mode: a 2,500-user world whose plan's exact effect is near zero, so relative errors are only
