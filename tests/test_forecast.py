@@ -209,6 +209,32 @@ def test_crossfit_plan_value_has_no_in_sample_optimism_with_a_true_model(setup):
     assert (cf.fold >= 0).all() and set(np.unique(cf.fold)) == {0, 1}
 
 
+def test_crossfit_groups_keep_a_groups_rows_in_one_fold(setup):
+    world, users, log, a, _ = setup
+    sub = log[log.user_id.isin(a)].reset_index(drop=True)
+    sub_users = users[users.user_id.isin(a)]
+    group = sub["user_id"].to_numpy() // 4  # users 4g..4g+3 are one person
+    cf = crossfit(InSampleModel(world), sub_users, sub, world.catalogue, n_folds=3, groups=group, random_state=1)
+    by_group = pd.Series(cf.fold).groupby(group).nunique()
+    assert (by_group == 1).all() and set(np.unique(cf.fold)) == {0, 1, 2}  # one fold per group, every fold used
+    for f, m in enumerate(cf.models):  # no fold model saw a row of a group its fold holds
+        assert not set(m.seen_) & set(sub["user_id"][cf.fold == f])
+    # a user's own id as the group is the default split
+    plain = crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=3, random_state=1)
+    same = crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=3, random_state=1,
+                    groups=sub["user_id"].to_numpy())
+    np.testing.assert_array_equal(plain.fold, same.fold)
+    assert not (pd.Series(plain.fold).groupby(group).nunique() == 1).all()  # without groups a person is split
+    with pytest.raises(ParameterError, match=rf"one label per log row, shape \({len(sub)},\)"):
+        crossfit(WorldModel(world), sub_users, sub, world.catalogue, groups=group[:-1])
+    holes = group.astype(float)
+    holes[7] = np.nan
+    with pytest.raises(ParameterError, match="groups row 7: missing"):
+        crossfit(WorldModel(world), sub_users, sub, world.catalogue, groups=holes)
+    with pytest.raises(ParameterError, match=r"1 group\(s\), fewer than n_folds=2"):
+        crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=2, groups=np.zeros(len(sub)))
+
+
 def test_bad_inputs_get_clear_errors(setup):
     world, users, log, a, b = setup
     sub_users, sub = users[users.user_id.isin(a)], log[log.user_id.isin(a)].reset_index(drop=True)
@@ -367,3 +393,35 @@ def test_calibration_fold_bad_inputs_get_clear_errors(setup):
     with pytest.raises(ParameterError, match=r"fold model\(s\) \[1\] without a row"):
         fc(calibration_log=own, calibration_fold=np.zeros(len(own), dtype=int))
     fc(calibration_log=own, calibration_fold=np.full(len(own), -1))  # rows no model saw correct every model
+
+
+def test_user_fold_forecasts_each_user_by_the_model_that_never_saw_them(setup):
+    world, users, log, a, _ = setup
+    own = log[log.user_id.isin(a)].reset_index(drop=True)
+    cf = crossfit(InSampleModel(world, inflate=3.0), users[users.user_id.isin(a)], own, world.catalogue, n_folds=2)
+    data = users[users.user_id.isin(a)].reset_index(drop=True)
+    preds = cf.predict(data)
+    held = pd.Series(cf.fold, index=own["user_id"]).loc[data["user_id"]].to_numpy()  # each user's unseen model
+    plan = _plan(world, data["user_id"].to_numpy())
+    exact = world.evaluate_plan(plan)["incremental_profit"]
+    kw = {"holdout": 0.2, "random_state": 0, "predictions": preds, "n_boot": 50,
+          "calibration_log": own, "calibration_fold": cf.fold}
+    mine = forecast_plan(cf, data, plan, user_fold=held, **kw)["incremental_profit"]
+    # the unseen model predicts the truth: its raw sum is exact, and its correction (rows it never saw) stays near
+    assert mine["raw"] == pytest.approx(exact, rel=1e-6)
+    assert mine["lower"] < exact < mine["upper"]
+    assert abs(mine["forecast"] - exact) < 3 * mine["model_sd"] + 1e-9
+    # the fold models' mean is half in-sample: inflated before correction
+    pooled = forecast_plan(cf, data, plan, **kw)["incremental_profit"]
+    assert pooled["raw"] > 1.5 * exact > 0
+    # the fold a user is in decides: every user by the model that saw them is the in-sample sum
+    seen = forecast_plan(cf, data, plan, user_fold=1 - held, **kw)["incremental_profit"]
+    assert seen["raw"] == pytest.approx(3 * exact, rel=1e-6)
+    with pytest.raises(ParameterError, match=rf"one fold per user of data, shape \({len(data)},\)"):
+        forecast_plan(cf, data, plan, user_fold=held[:-1], **kw)
+    bad = held.copy()
+    bad[4] = 2
+    with pytest.raises(ParameterError, match="user_fold row 4: fold 2 is out of range"):
+        forecast_plan(cf, data, plan, user_fold=bad, **kw)
+    with pytest.raises(ParameterError, match="integers"):
+        forecast_plan(cf, data, plan, user_fold=held.astype(float), **kw)

@@ -238,7 +238,8 @@ class Calibration:
     bias: np.ndarray
     bias_boot: np.ndarray
 
-    def total(self, predictions: list[np.ndarray], rows: np.ndarray, campaign: np.ndarray, n_cells: int, cell):
+    def total(self, predictions: list[np.ndarray], rows: np.ndarray, campaign: np.ndarray, n_cells: int, cell,
+              fold: np.ndarray | None = None):
         """Calibrated totals per cell, and their bootstrap replicates.
 
         Args:
@@ -248,19 +249,23 @@ class Calibration:
             campaign: Catalogue row of each of those users' planned campaign.
             n_cells: Number of cells.
             cell: Cell (e.g. campaign, or segment x campaign) of each user, ints in [0, n_cells).
+            fold: None (each user's total is the mean over the fold models of their corrected predictions), or
+                array of shape (len(rows),): the one fold model whose corrected prediction counts for each user.
 
         Returns:
             ``(total, boot)``: arrays of shape (n_cells,) and (n_boot, n_cells).
         """
         n_folds = len(predictions)
-        users = np.zeros((n_cells, self.bias.shape[1]))
-        np.add.at(users, (cell, campaign), 1.0)  # users per (cell, campaign)
         total = np.zeros(n_cells)
         boot = np.zeros((self.bias_boot.shape[0], n_cells))
         for k, pred in enumerate(predictions):
-            raw = np.bincount(cell, weights=pred[rows, campaign], minlength=n_cells)
-            total += (raw + users @ self.bias[k]) / n_folds
-            boot += (raw[None, :] + self.bias_boot[:, k] @ users.T) / n_folds
+            mine = np.ones(len(rows), dtype=bool) if fold is None else np.asarray(fold) == k
+            share = 1.0 / n_folds if fold is None else 1.0
+            users = np.zeros((n_cells, self.bias.shape[1]))
+            np.add.at(users, (cell[mine], campaign[mine]), 1.0)  # users per (cell, campaign)
+            raw = np.bincount(cell[mine], weights=pred[rows[mine], campaign[mine]], minlength=n_cells)
+            total += share * (raw + users @ self.bias[k])
+            boot += share * (raw[None, :] + self.bias_boot[:, k] @ users.T)
         return total, boot
 
 
@@ -273,6 +278,7 @@ def calibrate(
     plan_campaign: np.ndarray,
     n_boot: int = 200,
     random_state=None,
+    plan_fold: np.ndarray | None = None,
 ) -> Calibration:
     """Per fold model and campaign, how far its predictions of users like the plan's are off on a log.
 
@@ -291,6 +297,9 @@ def calibrate(
         plan_campaign: Array (n_plan_users,): each of those users' planned campaign.
         n_boot: Bootstrap replicates.
         random_state: Seed of the replicates.
+        plan_fold: None (every fold model forecasts every plan user), or array (n_plan_users,): the one fold
+            model that forecasts each plan user; model ``k`` is then post-stratified to its own users only (no
+            correction for a campaign none of its users gets).
 
     Returns:
         A :class:`Calibration`.
@@ -307,9 +316,12 @@ def calibrate(
     for f, (rows, u, resid) in enumerate(views):
         w = weights[:, rows]
         for c in np.unique(plan_campaign):
-            if c == 0:
+            mine = plan_campaign == c
+            if plan_fold is not None:
+                mine &= np.asarray(plan_fold) == f
+            if c == 0 or not mine.any():
                 continue
-            share, member = strata(u[:, c], plan_predictions[f][plan_campaign == c, c])
+            share, member = strata(u[:, c], plan_predictions[f][mine, c])
             r = resid[:, c]
             for s_share, m in zip(share, member, strict=True):
                 mf = m.astype(float)

@@ -2,9 +2,9 @@
 
 A plan chosen by a model and valued with that model's predictions on the rows it was fitted on looks better
 than it is (the model has fitted those rows' noise, and the plan picks the users where the noise was
-favourable). :func:`crossfit` splits the log's users into folds, fits a clone of the model on all folds but
-one and predicts the held-out fold, so every logged row gets outcomes (all campaigns) from a model fitted
-without it. The fold models are kept: they score new users too (:meth:`CrossFit.predict`), so a forecast is
+favourable). :func:`crossfit` splits the log's users (or groups of rows: ``groups``) into folds, fits a clone of
+the model on all folds but one and predicts the held-out fold, so every logged row gets outcomes (all campaigns)
+from a model fitted without it. The fold models are kept: they score new users too (:meth:`CrossFit.predict`), so a forecast is
 made with the same models whose errors were measured on the log.
 """
 
@@ -111,23 +111,43 @@ def _take_rows(pred: Prediction, rows: np.ndarray) -> dict:
     return out
 
 
-def crossfit(model, data, log: pd.DataFrame, catalogue: pd.DataFrame, *, n_folds: int = 3, random_state=None):
+def _check_groups(groups, n_rows: int) -> np.ndarray:
+    """``crossfit``'s ``groups`` as an array of one non-missing label per log row, or a clear error."""
+    groups = np.asarray(groups)
+    if groups.shape != (n_rows,):
+        raise ParameterError(f"groups must hold one label per log row, shape ({n_rows},), got {groups.shape}")
+    missing = pd.isna(groups)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise ParameterError(f"groups row {row}: missing label ({int(missing.sum())} missing); every log row needs "
+                             "the group its fold follows")
+    return groups
+
+
+def crossfit(
+    model, data, log: pd.DataFrame, catalogue: pd.DataFrame, *, n_folds: int = 3, groups=None, random_state=None
+):
     """Fit ``n_folds`` clones of ``model``, each without one fold of the log's users, and score the held-out fold.
 
     Args:
         model: An unfitted kit model (anything with ``fit(data, log, catalogue)`` and ``predict_outcomes``;
             cloned with scikit-learn's ``clone``).
         data: Model input holding every log user.
-        log: Campaign log (``user_id, campaign_id, propensity`` and the outcomes); a user's rows stay in one fold.
+        log: Campaign log (``user_id, campaign_id, propensity`` and the outcomes); a user's rows stay in one
+            fold (a group's, with ``groups``).
         catalogue: The campaigns (row 0 control).
         n_folds: Folds, at least 2.
+        groups: Optional array of shape (n_rows,): a label per log row; all rows with one label go to one fold
+            (e.g. the person behind rows logged under several keys, one per round: no fold model is then fitted on
+            any row of a person its fold holds). None: the log's ``user_id``.
         random_state: Seed of the fold split (None: the kit's default seed).
 
     Returns:
         A :class:`CrossFit`.
 
     Raises:
-        ParameterError: On a bad ``n_folds`` or a log with fewer users than folds.
+        ParameterError: On a bad ``n_folds``, ``groups`` not of one non-missing label per log row, or fewer users
+            (groups) than folds.
         SchemaError: The log lacks valid propensities, names an unknown campaign or a user not in ``data``.
     """
     if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
@@ -136,13 +156,15 @@ def crossfit(model, data, log: pd.DataFrame, catalogue: pd.DataFrame, *, n_folds
     catalogue = validate_catalogue(catalogue)
     propensity = check_propensity(log)
     prepared, rows, arms = prepare_log(log, catalogue, data)
-    users = pd.unique(prepared["user_id"].to_numpy())
-    if len(users) < n_folds:
-        raise ParameterError(f"the log has {len(users)} user(s), fewer than n_folds={n_folds}")
+    codes, labels = pd.factorize(_check_groups(groups, len(prepared)) if groups is not None
+                                 else prepared["user_id"].to_numpy())
+    what = "user(s)" if groups is None else "group(s)"
+    if len(labels) < n_folds:
+        raise ParameterError(f"the log has {len(labels)} {what}, fewer than n_folds={n_folds}")
     rng = np.random.default_rng(resolve_seed(random_state))
-    user_fold = np.empty(len(users), dtype=np.int64)
-    user_fold[rng.permutation(len(users))] = np.arange(len(users)) % n_folds
-    fold = user_fold[pd.Index(users).get_indexer(prepared["user_id"].to_numpy())]
+    group_fold = np.empty(len(labels), dtype=np.int64)
+    group_fold[rng.permutation(len(labels))] = np.arange(len(labels)) % n_folds
+    fold = group_fold[codes]
     fields: dict[str, np.ndarray] = {}
     target = np.full(len(prepared), -1, dtype=np.int64)
     models = []

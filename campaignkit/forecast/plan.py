@@ -1,7 +1,8 @@
 """Forecast a plan's effect before it runs: totals per campaign and segment, each with an interval.
 
-:func:`forecast_plan` sums the fold models' calibrated predictions over the plan's users
-(:mod:`campaignkit.forecast.calibrate`) and gives every total an interval that combines
+:func:`forecast_plan` sums the fold models' calibrated predictions over the plan's users (their mean, or with
+``user_fold`` each user's one fold model's; :mod:`campaignkit.forecast.calibrate`) and gives every total an
+interval that combines
 
 - **model uncertainty**: the spread of the calibrated total over bootstrap replicates of the log
   (the calibration re-fitted on re-weighted rows; the models themselves are not refitted), and
@@ -144,8 +145,25 @@ def _spread(values: np.ndarray) -> float:
     return float(values.var(ddof=1)) if len(values) > 1 else 0.0
 
 
-def _sampling_var(cal: CalibrationRows, name: str, uplift: bool, pred_u: list, rows, camp, holdout: float, k: int):
-    """Per campaign, the variance of one user's share of the measured total (times n gives the total's)."""
+def _check_user_fold(user_fold, n_users: int, n_folds: int) -> np.ndarray:
+    """``forecast_plan``'s ``user_fold`` as an int array of shape (n_users,), or a clear error."""
+    fold = np.asarray(user_fold)
+    if fold.shape != (n_users,):
+        raise ParameterError(f"user_fold must hold one fold per user of data, shape ({n_users},), got {fold.shape}")
+    if fold.size and not np.issubdtype(fold.dtype, np.integer):
+        raise ParameterError(f"user_fold must hold integers (fold numbers), got {fold.dtype}")
+    bad = (fold < 0) | (fold >= n_folds)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ParameterError(f"user_fold row {row}: fold {int(fold[row])} is out of range; the cross-fit has "
+                             f"{n_folds} fold models (0..{n_folds - 1})")
+    return fold.astype(np.int64)
+
+
+def _sampling_var(cal: CalibrationRows, name: str, uplift: bool, pred_u: list, rows, camp, holdout: float, k: int,
+                  own: np.ndarray | None = None):
+    """Per campaign, the variance of one user's share of the measured total (times n gives the total's); the plan
+    users' predicted uplift is the fold models' mean, or with ``own`` each user's own fold model's."""
     y = cal.log[outcome(name).column].to_numpy(dtype=float)
     log_u, seen = np.zeros((len(y), k)), np.zeros(len(y))
     for r, pred in cal.views:  # each row's mean predicted profit uplift over the models not fitted on it
@@ -157,7 +175,8 @@ def _sampling_var(cal: CalibrationRows, name: str, uplift: bool, pred_u: list, r
     for c in np.unique(camp):
         if c == 0:
             continue
-        u_plan = np.mean([p[rows[camp == c], c] for p in pred_u], axis=0)
+        by_model = np.array([p[rows[camp == c], c] for p in pred_u])
+        u_plan = by_model.mean(axis=0) if own is None else by_model[own[camp == c], np.arange(by_model.shape[1])]
         like = like_rows(log_u[:, c], u_plan)
 
         def arm_var(arm, like=like):
@@ -182,6 +201,7 @@ def forecast_plan(
     predictions: list | None = None,
     calibration_log: pd.DataFrame | None = None,
     calibration_fold: np.ndarray | None = None,
+    user_fold: np.ndarray | None = None,
 ) -> PlanForecast:
     """Forecast a plan's totals with intervals (see the module docstring).
 
@@ -207,15 +227,22 @@ def forecast_plan(
             fitted on. Fold model ``f`` is then corrected only on the rows with ``calibration_fold == f`` or -1,
             never on rows it was fitted on - for a ``calibration_log`` that holds rows of ``cf``'s own log (as the
             feedback loop's plan users' logged rows do). None: every model on every row.
+        user_fold: None (each user's forecast is the mean of the fold models' corrected predictions), or array of
+            shape (n_users,) of ints in ``[0, n_folds)``, aligned with ``data``: the one fold model that forecasts
+            each user - for a plan whose every user's campaign was chosen by the fold model not fitted on the
+            user's rows (cross-fitted planning); that model alone then predicts the user, corrected on the
+            calibration rows it is corrected on (``calibration_fold``, or its held-out fold of ``cf``'s log)
+            and post-stratified to its own users of the plan. Entries of users the plan leaves out are ignored.
 
     Returns:
         A :class:`PlanForecast`.
 
     Raises:
         ParameterError: On a bad plan (unknown user or campaign, a user twice), bad ``holdout`` /
-            ``confidence``, a segment of the wrong length, or a ``calibration_fold`` without ``calibration_log``,
+            ``confidence``, a segment of the wrong length, a ``calibration_fold`` without ``calibration_log``,
             of the wrong length, with a fold out of range or leaving a fold model no row
-            (:meth:`CalibrationRows.from_log <campaignkit.forecast.calibrate.CalibrationRows.from_log>`).
+            (:meth:`CalibrationRows.from_log <campaignkit.forecast.calibrate.CalibrationRows.from_log>`), or a
+            ``user_fold`` of the wrong shape or with a fold out of range.
     """
     if not isinstance(holdout, (int, float, np.floating)) or not 0 <= holdout < 1:
         raise ParameterError(f"holdout must be a number in [0, 1), got {holdout!r}")
@@ -235,6 +262,7 @@ def forecast_plan(
             raise ParameterError(f"segment must have shape ({len(data)},), got {seg.shape}")
     rows = np.flatnonzero(choice > 0)
     camp = choice[rows]
+    own = None if user_fold is None else _check_user_fold(user_fold, len(data), cf.n_folds)[rows]
     if calibration_fold is not None and calibration_log is None:
         raise ParameterError("calibration_fold says which fold each calibration_log row was held out from; "
                              "pass calibration_log with it")
@@ -262,13 +290,14 @@ def forecast_plan(
         if uplift:
             u = [a - a[:, :1] for a in u]
         cal = calibrate(cal_rows, name, uplift=uplift, plan_predictions=[a[rows] for a in u], plan_campaign=camp,
-                        n_boot=n_boot, random_state=random_state)
+                        n_boot=n_boot, random_state=random_state, plan_fold=own)
         per_user = np.zeros(k)
         if holdout > 0:
-            per_user = _sampling_var(cal_rows, name, uplift, profit_u, rows, camp, holdout, k)
-        raw_user = np.mean([a[rows, camp] for a in u], axis=0)
+            per_user = _sampling_var(cal_rows, name, uplift, profit_u, rows, camp, holdout, k, own)
+        by_model = np.array([a[rows, camp] for a in u])
+        raw_user = by_model.mean(axis=0) if own is None else by_model[own, np.arange(len(rows))]
         for level, (cell, n_cells) in cells.items():
-            total, boot = cal.total(u, rows, camp, n_cells, cell)
+            total, boot = cal.total(u, rows, camp, n_cells, cell, fold=own)
             samp = np.bincount(cell, weights=per_user[camp], minlength=n_cells)
             raw = np.bincount(cell, weights=raw_user, minlength=n_cells)
             out[level][metric] = (total, boot, samp, raw)
