@@ -267,6 +267,10 @@ class PriceOfferModel(_LearnerBase):
         boot_profit = np.zeros((len(thetas) - 1, n, m))
         out["convert"][:, 0], out["revenue"][:, 0] = buy0, buy0 * order0
         margin = catalogue["margin_rate"].to_numpy(float)
+        others = {}  # per channel: buying and revenue of those contacted who do not take part
+        for ch in sorted(set(catalogue["channel"].astype(str)[offers])):
+            xc = np.hstack([x, self._channel_onehot(ch, n)])
+            others[ch] = (_predict_one(self.ignored_buy_, xc), _predict_one(self.ignored_revenue_, xc))
         for j in np.flatnonzero(offers):
             row = catalogue.iloc[j]
             d, t, amt, ch = float(row["depth"]), float(row["threshold"]), float(row["amount"]), str(row["channel"])
@@ -274,8 +278,7 @@ class PriceOfferModel(_LearnerBase):
             buy = expit(logit(buy0) + self.buy_lift_[0] + self.buy_lift_[1] * d)
             order = np.maximum(order0, self.pull_up_ * t) if t > 0 else order0 * (1 + self.order_lift_ * d)
             paid = amt if amt > 0 else d * order
-            xc = np.hstack([x, self._channel_onehot(ch, n)])
-            other_buy, other_rev = _predict_one(self.ignored_buy_, xc), _predict_one(self.ignored_revenue_, xc)
+            other_buy, other_rev = others[ch]
             ps = [_participation(th, design, np.full(n, t)) for th in thetas]
             p = ps[0]
             out["participate"][:, j] = p
