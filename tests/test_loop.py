@@ -166,6 +166,8 @@ def test_plots_return_axes(result):
         ({"initial_users": 5}, "initial_users"),
         ({"risk": -1.0}, "risk"),
         ({"calibration": "reserve", "reserve": 1.0}, "reserve"),
+        ({"planning": "own_model"}, "planning must be one of"),
+        ({"planning": "crossfit"}, 'calibration="plan_log"'),  # would correct a model on rows it was fitted on
     ],
 )
 def test_bad_settings_fail_clearly(world, setting, message):
@@ -306,3 +308,92 @@ def test_calibration_folds_marks_rows_no_fold_model_saw():
     cf = SimpleNamespace(log=pd.DataFrame({"user_id": [5, 7, 7, 9]}), fold=np.array([1, 0, 0, 1]))
     cal_log = pd.DataFrame({"user_id": np.array([9, 3, 7, 5]) + CALIBRATION_OFFSET})
     np.testing.assert_array_equal(calibration_folds(cf, cal_log), [1, -1, 0, 1])
+
+
+def test_out_of_fold_prediction_takes_each_users_own_fold_model(world):
+    from campaignkit.loop import mean_prediction, out_of_fold_prediction
+    from campaignkit.models.prediction import Prediction
+
+    shape = (4, len(world.campaign_ids))
+    preds = [
+        Prediction(np.arange(4), world.campaign_ids, *(np.full(shape, v) + np.arange(4)[:, None] for _ in range(6)),
+                   target_category=np.full(4, int(v)))
+        for v in (10.0, 20.0, 30.0)
+    ]
+    fold = np.array([2, 0, 1, 2])
+    p = out_of_fold_prediction(preds, fold)
+    np.testing.assert_allclose(p.profit[:, 0], [30, 11, 22, 33])
+    np.testing.assert_array_equal(p.target_category, [30, 10, 20, 30])
+    np.testing.assert_allclose(p.std["profit"], mean_prediction(preds).std["profit"])  # the models' spread
+    with pytest.raises(ParameterError, match="one fold per user"):
+        out_of_fold_prediction(preds, fold[:3])
+    with pytest.raises(ParameterError, match=r"\[0, 3\)"):
+        out_of_fold_prediction(preds, np.array([0, 1, 3, 0]))
+
+
+def test_held_out_folds_follow_the_users_rows_and_draw_the_rest():
+    from types import SimpleNamespace
+
+    from campaignkit.loop import KEY_STRIDE, held_out_folds
+
+    keys = np.array([5, KEY_STRIDE + 5, 7, 2 * KEY_STRIDE + 7, 9])  # users 5 and 7 logged in two rounds
+    cf = SimpleNamespace(log=pd.DataFrame({"user_id": keys}), fold=np.array([1, 1, 0, 0, 1]), n_folds=2)
+    got = held_out_folds(cf, np.array([7, 5, 9, 100, 101]), np.random.default_rng(0))
+    np.testing.assert_array_equal(got[:3], [0, 1, 1])
+    assert set(got[3:]) <= {0, 1}  # never logged: any fold model is held out from them
+    drawn = held_out_folds(cf, np.arange(100, 400), np.random.default_rng(0))
+    assert set(drawn) == {0, 1}  # drawn at random, not all in one fold
+    cf.fold = np.array([1, 0, 0, 0, 1])  # user 5's rounds in different folds: some model saw one of its rows
+    with pytest.raises(ParameterError, match="world user 5's logged rows lie in different folds"):
+        held_out_folds(cf, np.array([5]), np.random.default_rng(0))
+
+
+def test_crossfit_planning_chooses_each_user_by_the_model_that_never_saw_them(result, world, monkeypatch):
+    import campaignkit.loop.run as run
+
+    fits, rounds, problems, forecasts = [], [], [], []
+    real_crossfit, real_oof, real_assign, real_fc = (run.crossfit, run.out_of_fold_prediction, run.assign,
+                                                     run.forecast_plan)
+
+    def crossfit(*a, **kw):
+        fits.append(real_crossfit(*a, **kw))
+        return fits[-1]
+
+    def out_of_fold_prediction(preds, fold):
+        rounds.append((fits[-1], preds, fold))
+        return real_oof(preds, fold)
+
+    def assign(problem, **kw):
+        problems.append(problem)
+        return real_assign(problem, **kw)
+
+    def forecast_plan(cf, data, plan, **kw):
+        forecasts.append(kw["user_fold"])
+        return real_fc(cf, data, plan, **kw)
+
+    for name, fn in [("crossfit", crossfit), ("out_of_fold_prediction", out_of_fold_prediction),
+                     ("assign", assign), ("forecast_plan", forecast_plan)]:
+        monkeypatch.setattr(run, name, fn)
+    out = _loop(planning="crossfit", calibration="plan_folds").run(world, N_ROUNDS)
+    assert len(rounds) == N_ROUNDS and len(problems) == 2 * N_ROUNDS  # each round: the plan, then the oracle's
+    for rnd, (cf, preds, fold) in enumerate(rounds):
+        # every row of a world user, whatever its round, lies in one fold
+        world_user = cf.log["user_id"].to_numpy() % run.KEY_STRIDE
+        per_user = pd.Series(cf.fold).groupby(world_user)
+        assert (per_user.nunique() == 1).all() and set(cf.fold) == {0, 1}
+        assert rnd == 0 or (pd.Series(world_user).value_counts() > 1).any()  # later fits hold users twice
+        # each logged user is planned by the fold that held out all their rows: the model not fitted on them
+        uid = preds[0].user_id
+        logged = np.isin(uid, world_user)
+        np.testing.assert_array_equal(fold[logged], per_user.first().loc[uid[logged]].to_numpy())
+        # and the optimiser saw exactly that model's predicted uplift (not the fold models' mean)
+        mine = np.array([p.uplift("profit") for p in preds])[fold, np.arange(len(uid))][:, 1:]
+        np.testing.assert_allclose(problems[2 * rnd].value, mine, rtol=1e-5, atol=1e-4)
+        mean = np.mean([p.uplift("profit") for p in preds], axis=0)[:, 1:]
+        assert not np.allclose(problems[2 * rnd].value, mean, rtol=1e-5, atol=1e-4)
+        # the forecast takes each user from the same model
+        np.testing.assert_array_equal(forecasts[rnd][: len(uid)], fold)
+    t = out.table
+    assert np.isfinite(t[["forecast", "lower", "upper", "realised", "exact", "regret"]].to_numpy()).all()
+    assert (t["lower"] < t["forecast"]).all() and (t["forecast"] < t["upper"]).all()
+    assert not np.allclose(t["designed_profit"], result.table["designed_profit"])  # another plan than pooled's

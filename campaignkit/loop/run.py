@@ -7,7 +7,9 @@ Round ``t`` of :meth:`FeedbackLoop.run`, on the world of period ``t - 1``:
    cheap at any number of rounds), plus the loop's own contact history (:func:`contact_history`: a contact
    ignored leaves fatigue, which no purchase history shows).
 2. **Score** every user with the current fold models (cross-fitted on the log so far) and **plan** with
-   :func:`~campaignkit.design.assign` under the round's budget (``budget_per_user`` x users, on predicted spend).
+   :func:`~campaignkit.design.assign` under the round's budget (``budget_per_user`` x users, on predicted spend):
+   on the fold models' mean, or (``planning="crossfit"``) on each user's prediction by the one fold model fitted on
+   none of the user's logged rows, which alone also forecasts the user.
 3. **Design** (:mod:`campaignkit.loop.design`): a share ``explore`` of users gets a uniformly random campaign, a
    share ``holdout`` of the others' planned contacts is withheld; every user's ``propensity`` is the probability
    this design gave them what they got.
@@ -54,10 +56,13 @@ __all__ = [
     "KEY_STRIDE",
     "HISTORY_COLUMNS",
     "CALIBRATIONS",
+    "PLANNINGS",
     "calibration_rows",
     "calibration_folds",
     "contact_history",
     "mean_prediction",
+    "held_out_folds",
+    "out_of_fold_prediction",
 ]
 
 KEY_STRIDE = 10**10
@@ -128,6 +133,71 @@ def mean_prediction(preds: list[Prediction]) -> Prediction:
     return Prediction(user_id=first.user_id, campaign_ids=first.campaign_ids, std=std,
                       target_category=first.target_category, **fields)
 
+
+def out_of_fold_prediction(preds: list[Prediction], fold: np.ndarray) -> Prediction:
+    """Each user's prediction by one fold model: row ``i`` of ``preds[fold[i]]``.
+
+    Args:
+        preds: Predictions of the same users, one per fold model (``cf.predict(users)``).
+        fold: Array of shape (n_users,) of ints: the fold model whose prediction each user gets
+            (:func:`held_out_folds`: the one not fitted on any of the user's rows).
+
+    Returns:
+        A :class:`~campaignkit.models.prediction.Prediction`: the fields and target categories of each user's
+        fold model; ``std`` is the spread across all the fold models (as :func:`mean_prediction`'s), so that a
+        plan with ``risk > 0`` still penalises the models' disagreement.
+    """
+    fold = np.asarray(fold)
+    if not preds or fold.shape != (len(preds[0].user_id),):
+        raise ParameterError("out_of_fold_prediction needs predictions and one fold per user")
+    if (fold < 0).any() or (fold >= len(preds)).any():
+        raise ParameterError(f"fold must lie in [0, {len(preds)}): one of the {len(preds)} predictions")
+    first, at = preds[0], np.arange(len(fold))
+    fields = {
+        f: np.array([getattr(p, f) for p in preds])[fold, at]
+        for f in PREDICTION_FIELDS
+        if getattr(first, f) is not None
+    }
+    target = np.array([np.asarray(p.target_category) for p in preds])[fold, at]
+    return Prediction(user_id=first.user_id, campaign_ids=first.campaign_ids, std=mean_prediction(preds).std,
+                      target_category=target, **fields)
+
+
+def held_out_folds(cf, user_id: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """For each world user, the fold of a cross-fit whose model was fitted on none of the user's logged rows.
+
+    ``cf``'s log is keyed by round and user (:data:`KEY_STRIDE`) and must have been cross-fitted with every row of
+    a world user in one fold (``crossfit(groups=world user)``, as ``FeedbackLoop(planning="crossfit")`` does);
+    a user with no row in it (not logged yet, outside the window, in the reserve) was seen by no fold model and
+    gets a fold at random.
+
+    Args:
+        cf: The fold models (:class:`~campaignkit.forecast.CrossFit`).
+        user_id: Array of shape (n_users,): world ids of the users to place.
+        rng: Draws the folds of users without rows.
+
+    Returns:
+        Array of shape (n_users,) of ints in ``[0, cf.n_folds)``.
+
+    Raises:
+        ParameterError: Rows of one world user lie in different folds of ``cf``.
+    """
+    world_user = cf.log["user_id"].to_numpy(dtype=np.int64) % KEY_STRIDE
+    folds = pd.Series(np.asarray(cf.fold)).groupby(world_user)
+    split = folds.nunique() > 1
+    if split.any():
+        raise ParameterError(
+            f"world user {int(split.index[split][0])}'s logged rows lie in different folds: cross-fit with "
+            "groups=world user id so that one fold model never saw any of a user's rows"
+        )
+    user_fold = folds.first()
+    pos = user_fold.index.get_indexer(np.asarray(user_id, dtype=np.int64))
+    drawn = rng.integers(0, cf.n_folds, size=len(pos))
+    return np.where(pos >= 0, user_fold.to_numpy()[np.maximum(pos, 0)], drawn).astype(np.int64)
+
+
+PLANNINGS = ("pooled", "crossfit")
+"""How a round's plan is chosen from the fold models (see :class:`FeedbackLoop`'s ``planning``)."""
 
 CALIBRATIONS = ("plan_log", "plan_folds", "reserve", "folds")
 """What a round's forecast is corrected on (see :class:`FeedbackLoop`'s ``calibration``)."""
@@ -277,6 +347,17 @@ class FeedbackLoop:
             share ``reserve`` of the users out of every fit, and corrects every fold model on all their logged rows
             (a log no model was fitted on, at the price of fitting on fewer rows). ``bench/loop.py`` measures them.
         reserve: Share of users, in (0, 1), whose logged rows only calibrate (``calibration="reserve"``).
+        planning: How the fold models choose: ``"pooled"`` (default) - every user's campaign on the mean of all fold
+            models (:func:`mean_prediction`), each of which, but one, was fitted on the user's logged rows, so the
+            plan's users are selected partly on their own lucky outcomes; ``"crossfit"`` - the folds are drawn by
+            world user across rounds (``crossfit(groups=...)``), each user's campaign is chosen on the prediction
+            of the one fold model fitted on none of the user's rows (:func:`held_out_folds`,
+            :func:`out_of_fold_prediction`; a random fold for a user without rows) and the user's share of the
+            forecast is that model's alone (``forecast_plan(user_fold=...)``), corrected on rows it was not
+            fitted on: ``calibration`` must then be ``"plan_folds"`` (each model on its own plan users' logged
+            rows; in a round where a fold model has none, as ``"folds"``), ``"reserve"`` or ``"folds"``. The
+            budget, holdout and exploration are as in ``"pooled"``; ``risk`` still penalises the spread across
+            all the fold models.
         random_state: Seed of everything the loop draws (initial log, folds, designs, runs).
     """
 
@@ -298,6 +379,7 @@ class FeedbackLoop:
         contact_history: bool = True,
         calibration: str = "plan_log",
         reserve: float = 0.25,
+        planning: str = "pooled",
         random_state=0,
     ):
         self.model = model
@@ -315,6 +397,7 @@ class FeedbackLoop:
         self.contact_history = contact_history
         self.calibration = calibration
         self.reserve = reserve
+        self.planning = planning
         self.random_state = random_state
 
     # ----------------------------------------------------------------------------------------------- checks
@@ -340,6 +423,14 @@ class FeedbackLoop:
             raise ParameterError(f"risk must be a number >= 0, got {self.risk!r}")
         if self.calibration not in CALIBRATIONS:
             raise ParameterError(f"calibration must be one of {CALIBRATIONS}, got {self.calibration!r}")
+        if self.planning not in PLANNINGS:
+            raise ParameterError(f"planning must be one of {PLANNINGS}, got {self.planning!r}")
+        if self.planning == "crossfit" and self.calibration == "plan_log":
+            raise ParameterError(
+                'planning="crossfit" forecasts each user by the fold model not fitted on their rows; '
+                'calibration="plan_log" would correct it on rows it was fitted on: use "plan_folds", "reserve" '
+                'or "folds"'
+            )
         r = self.reserve
         if isinstance(r, bool) or not isinstance(r, (int, float, np.floating)) or not 0 < r < 1:
             raise ParameterError(f"reserve must be a share in (0, 1), got {r!r}")
@@ -383,8 +474,9 @@ class FeedbackLoop:
         if self._reserved is not None:  # the reserve's rows only calibrate
             log = log[~log["world_user_id"].isin(self._reserved)].reset_index(drop=True)
         keep = data["user_id"].isin(log["user_id"])
+        groups = log["world_user_id"].to_numpy() if self.planning == "crossfit" else None
         return crossfit(self.model, data[keep].reset_index(drop=True), log.drop(columns=_BOOKKEEPING),
-                        catalogue, n_folds=self.n_folds, random_state=seed)
+                        catalogue, n_folds=self.n_folds, groups=groups, random_state=seed)
 
     @staticmethod
     def _keyed(users: pd.DataFrame, rnd: int) -> pd.DataFrame:
@@ -432,7 +524,12 @@ class FeedbackLoop:
                 users = self._user_table(world, log)
             uid = users["user_id"].to_numpy()
             preds = cf.predict(users)
-            pred = mean_prediction(preds)
+            own = None  # the fold model each user is planned and forecast by (None: all, averaged)
+            if self.planning == "crossfit":
+                own = held_out_folds(cf, uid, np.random.default_rng([s_design, 1]))
+                pred = out_of_fold_prediction(preds, own)
+            else:
+                pred = mean_prediction(preds)
             budget = float(self.budget_per_user) * len(uid)
             plan = assign(AssignmentProblem.from_prediction(pred, risk=float(self.risk)), budget=budget)
             design = draw_design(plan.choice, explore=self.explore, holdout=self.holdout, n_campaigns=k,
@@ -456,9 +553,15 @@ class FeedbackLoop:
                 cal_fold = calibration_folds(cf, cal_log)
                 if not all(((cal_fold == f) | (cal_fold == -1)).any() for f in range(cf.n_folds)):
                     cal_fold = None  # a fold model with no held-out row of the plan's users: as "plan_log"
+            user_fold = None
+            if own is not None:
+                if cal_log is not None and self._reserved is None and cal_fold is None:
+                    # a fold model without held-out rows of the plan's users: each on its unseen fold ("folds")
+                    fc_data, fc_preds, cal_log = users, preds, None
+                user_fold = np.concatenate([own, np.zeros(len(fc_data) - len(own), dtype=np.int64)])
             fc = forecast_plan(cf, fc_data, executed_plan, holdout=self.holdout, confidence=self.confidence,
                                n_boot=self.n_boot, random_state=s_fc, predictions=fc_preds,
-                               calibration_log=cal_log, calibration_fold=cal_fold)
+                               calibration_log=cal_log, calibration_fold=cal_fold, user_fold=user_fold)
             lost_share = float(world.lost.mean())
             exact = world.evaluate_plan(executed_plan)["incremental_profit"]
             designed_profit = world.evaluate_plan(designed)["incremental_profit"]
