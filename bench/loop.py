@@ -7,7 +7,8 @@ one sd across the fold models), 10% of users explore (uniformly random campaign)
 held out, forecast the executed plan (90% interval; corrected on the logged rows of the plan's own users,
 ``--calibration plan_log``; each fold model on those of the plan users' rows it was not fitted on,
 ``--calibration plan_folds``; on the rows of a quarter of the users kept out of every fit, ``--calibration reserve``;
-or each fold model on the fold it never saw, ``--calibration folds``), run it with
+or each fold model on the fold it never saw, ``--calibration folds``; with ``--planning crossfit`` every user's
+campaign is chosen, and forecast, by the one fold model fitted on none of the user's rows), run it with
 ``world.step`` (the world moves one campaign window on: churn, fatigue, taste drift), measure the lift against the
 holdout, log with the design's propensities and retrain (cross-fitted ``MediatedLearner``, propensity-weighted).
 
@@ -40,6 +41,12 @@ CALIBRATION_TEXT = {
     "reserve": "the logged rows of a reserve of users kept out of every fit",
 }
 
+PLANNING_TEXT = {
+    "pooled": "",
+    "crossfit": "; each user's campaign chosen and forecast by the one fold model fitted on none of the user's rows "
+    "(folds by world user)",
+}
+
 
 def run_seed(seed: int, args) -> list[dict]:
     """One world, one loop: the result table's rows, with the seed."""
@@ -53,7 +60,8 @@ def run_seed(seed: int, args) -> list[dict]:
                             weight_by_propensity=not args.unweighted, random_state=seed)
     loop = FeedbackLoop(model, budget_per_user=args.budget_per_user, holdout=args.holdout, explore=args.explore,
                         initial_users=args.initial_users, n_folds=args.n_folds, risk=args.risk,
-                        calibration=args.calibration, reserve=args.reserve, random_state=seed)
+                        calibration=args.calibration, reserve=args.reserve, planning=args.planning,
+                        random_state=seed)
     t0 = time.perf_counter()
     table = loop.run(world, args.rounds).table
     print(f"seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
@@ -109,7 +117,8 @@ def other_run_lines(paths) -> list[str]:
         lines += [
             "",
             f"Other run, `{Path(path).name}` (commit {m['commit']}, {m['users']:,} users, forecast corrected on "
-            f"{CALIBRATION_TEXT[m.get('calibration', 'folds')]}): rounds inside the interval {inside}; mean interval "
+            f"{CALIBRATION_TEXT[m.get('calibration', 'folds')]}{PLANNING_TEXT[m.get('planning', 'pooled')]}): "
+            f"rounds inside the interval {inside}; mean interval "
             f"width {_mean_width(r['rows']):,.0f}; mean absolute forecast error against the exact expectation per "
             f"seed {err}; regret round 1 -> {m['rounds']} per seed {regret}.",
         ]
@@ -125,6 +134,8 @@ def readme_section(result: dict, others=()) -> str:
     flags = " --quick" if m["quick"] else f" --users {m['users']}" if m["users"] != 40_000 else ""
     if m.get("calibration", "plan_log") != "plan_log":
         flags += f" --calibration {m['calibration']}"
+    if m.get("planning", "pooled") != "pooled":
+        flags += f" --planning {m['planning']}"
     lines = [
         start,
         "## loop",
@@ -136,6 +147,7 @@ def readme_section(result: dict, others=()) -> str:
         f"risk={m['risk']}, budget {m['budget_per_user']} per user on predicted spend, {m['explore']:.0%} exploration, "
         f"{m['holdout']:.0%} holdout, 90% forecast intervals corrected on "
         + CALIBRATION_TEXT[m.get("calibration", "folds")]
+        + PLANNING_TEXT[m.get("planning", "pooled")]
         + ". Per round: forecast [interval], realised (measured "
         "against the holdout), exact expectation of the executed plan, regret to the oracle at the same budget "
         "(and as a share of the oracle's profit).",
@@ -176,7 +188,7 @@ def readme_section(result: dict, others=()) -> str:
 def main(argv=None) -> dict:
     from readme_section import git_state, output_args, save_run, write_section
 
-    from campaignkit.loop import CALIBRATIONS
+    from campaignkit.loop import CALIBRATIONS, PLANNINGS
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--users", type=int, default=40_000)
@@ -194,6 +206,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--reserve", type=float, default=0.25, help="share of users only calibrating (reserve)")
     ap.add_argument("--calibration", default="plan_log", choices=list(CALIBRATIONS),
                     help="what each round's forecast is corrected on (FeedbackLoop's calibration)")
+    ap.add_argument("--planning", default="pooled", choices=list(PLANNINGS),
+                    help="fold models' mean, or each user's held-out fold model (FeedbackLoop's planning)")
     ap.add_argument("--quick", action="store_true", help="one 2,000-user world, three rounds, 30 iterations")
     output_args(ap, HERE / "results" / "loop.json")
     args = ap.parse_args(argv)
@@ -222,6 +236,7 @@ def main(argv=None) -> dict:
             "risk": args.risk,
             "calibration": args.calibration,
             "reserve": args.reserve,
+            "planning": args.planning,
             "quick": args.quick,
             **state,
         },
