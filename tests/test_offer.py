@@ -138,3 +138,21 @@ def test_bootstrap_sd_feeds_a_risk_aware_choice(fitted):
     plain = PriceOfferModel(**FAST).fit(users, _problem(2000, seed=1)[1], cat).predict_outcomes(users, grid)
     with pytest.raises(ParameterError, match="std"):
         choose_parameters(plain, seg, risk=1.0)
+
+
+def test_propensity_weights_reach_every_part(fitted):
+    users, log, cat, model = fitted
+    # uniform propensities weigh every row alike: the weighted fit is the unweighted one
+    same = PriceOfferModel(weight_by_propensity=True, **FAST).fit(users, log, cat)
+    assert same.reach_ == pytest.approx(model.reach_, rel=1e-6) and same.pull_up_ == pytest.approx(model.pull_up_)
+    # a log that over-samples one threshold campaign's participants is biased unless its propensities are used
+    took = (log["campaign_id"] == "threshold_200_40") & log["participated"]
+    skewed = pd.concat([log, log[took], log[took]], ignore_index=True)
+    # each participant of that arm was logged three times: three times as likely to be in the log
+    skewed.loc[list(took[took].index) + list(range(len(log), len(skewed))), "propensity"] = 3 / len(cat)
+    grid = threshold_grid(thresholds=(200.0,), depths=(0.2,), contact_cost=0.01, margin_rate=0.35)
+    truth = _truth(users, grid)[0][:, 1].mean()
+    naive = PriceOfferModel(**FAST).fit(users, skewed, cat).predict_outcomes(users, grid).participate[:, 1].mean()
+    weighted = PriceOfferModel(weight_by_propensity=True, **FAST).fit(users, skewed, cat)
+    fixed = weighted.predict_outcomes(users, grid).participate[:, 1].mean()
+    assert abs(fixed - truth) < abs(naive - truth) / 2, (truth, naive, fixed)
