@@ -199,18 +199,20 @@ def run_parameters(n_users: int, seed: int, max_iter: int) -> dict:
         cat = w.world.catalogue
         grid = threshold_grid()
         seg = value_tiers(w.test[0])
+        models = {
+            "price_offer": PriceOfferModel(n_bootstrap=20, max_iter=max_iter, n_threads=1, random_state=seed),
+            "s_learner": SLearner(max_iter=max_iter, n_threads=1, random_state=seed),
+        }
         fits = {}
-        for method in PARAMETER_METHODS:
+        for name, model in models.items():
             t1 = time.perf_counter()
-            if method == "s_learner":
-                model = SLearner(max_iter=max_iter, n_threads=1, random_state=seed)
-            elif method == "price_offer":
-                model = PriceOfferModel(n_bootstrap=20, max_iter=max_iter, n_threads=1, random_state=seed)
-            if method != "price_offer_lower_bound":  # the lower bound reads the price-offer model's bootstrap
-                fits[method] = (model.fit(w.train, w.train_log, cat).predict_outcomes(w.test, grid),
-                                time.perf_counter() - t1)
-            pred, fit_s = fits["price_offer" if method == "price_offer_lower_bound" else method]
-            risk = 1.0 if method == "price_offer_lower_bound" else 0.0
+            fits[name] = (model.fit(w.train, w.train_log, cat).predict_outcomes(w.test, grid), time.perf_counter() - t1)
+        # method -> (the fit it reads, risk): the lower bound reads the price-offer model's bootstrap
+        settings = {"price_offer": ("price_offer", 0.0), "price_offer_lower_bound": ("price_offer", 1.0),
+                    "s_learner": ("s_learner", 0.0)}
+        for method in PARAMETER_METHODS:
+            fit, risk = settings[method]
+            pred, fit_s = fits[fit]
             chosen = choose_parameters(pred, seg, seen_catalogue=cat, grid=grid, risk=risk)
             reg = parameter_regret(w.world, w.test_ids, seg, grid, chosen)
             rows += [

@@ -66,6 +66,37 @@ def pseudo_outcomes(cf: CrossFit, name: str, *, uplift: bool) -> np.ndarray:
     return dr_pseudo(np.asarray(q, dtype=float), y, cf.arms, cf.propensity, uplift=uplift)
 
 
+def check_folds(fold, n: int, n_folds: int, *, name: str, per: str, unseen: bool = False) -> np.ndarray:
+    """A per-row (or per-user) array of fold numbers as ints, or a clear error naming ``name``.
+
+    Args:
+        fold: The array to check.
+        n: Its expected length.
+        n_folds: Fold models of the cross-fit (folds run ``0 .. n_folds - 1``).
+        name: The argument's name, for the messages.
+        per: What the entries are (``"one entry per calibration_log row"``, ``"one fold per user of data"``).
+        unseen: Whether ``-1`` (a row no fold model was fitted on) is allowed.
+
+    Returns:
+        Array of shape (n,) of int64.
+
+    Raises:
+        ParameterError: Wrong shape, a non-integer dtype or a fold out of range.
+    """
+    fold = np.asarray(fold)
+    if fold.shape != (n,):
+        raise ParameterError(f"{name} must hold {per}, shape ({n},), got {fold.shape}")
+    if fold.size and not np.issubdtype(fold.dtype, np.integer):
+        raise ParameterError(f"{name} must hold integers (fold numbers{' or -1' if unseen else ''}), got {fold.dtype}")
+    bad = (fold < (-1 if unseen else 0)) | (fold >= n_folds)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        extra = ", or -1 for a row no model was fitted on" if unseen else ""
+        raise ParameterError(f"{name} row {row}: fold {int(fold[row])} is out of range; the cross-fit has "
+                             f"{n_folds} fold models (0..{n_folds - 1}{extra})")
+    return fold.astype(np.int64)
+
+
 @dataclass
 class CalibrationRows:
     """Logged rows a forecast is corrected on, and each fold model's view of them.
@@ -122,21 +153,8 @@ class CalibrationRows:
         if fold is None:
             keep = [every] * n_folds
         else:
-            fold = np.asarray(fold)
-            if fold.shape != (len(log),):
-                raise ParameterError(
-                    f"calibration_fold must have one entry per calibration_log row, shape ({len(log)},), got "
-                    f"{fold.shape}"
-                )
-            if fold.size and not np.issubdtype(fold.dtype, np.integer):
-                raise ParameterError(f"calibration_fold must hold integers (fold numbers or -1), got {fold.dtype}")
-            bad = (fold < -1) | (fold >= n_folds)
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
-                raise ParameterError(
-                    f"calibration_fold row {row}: fold {int(fold[row])} is out of range; the cross-fit has "
-                    f"{n_folds} fold models (0..{n_folds - 1}, or -1 for a row no model was fitted on)"
-                )
+            fold = check_folds(fold, len(log), n_folds, name="calibration_fold", per="one entry per calibration_log row",
+                               unseen=True)
             keep = [np.flatnonzero((fold == f) | (fold == -1)) for f in range(n_folds)]
             empty = [f for f, r in enumerate(keep) if len(r) == 0]
             if empty:

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from campaignkit.errors import ParameterError
-from campaignkit.forecast.calibrate import MIN_LIKE_ROWS, CalibrationRows, calibrate, like_rows
+from campaignkit.forecast.calibrate import MIN_LIKE_ROWS, CalibrationRows, calibrate, check_folds, like_rows
 from campaignkit.forecast.crossfit import CrossFit
 from campaignkit.models.inputs import as_user_data
 from campaignkit.models.outcomes import outcome
@@ -145,19 +145,9 @@ def _spread(values: np.ndarray) -> float:
     return float(values.var(ddof=1)) if len(values) > 1 else 0.0
 
 
-def _check_user_fold(user_fold, n_users: int, n_folds: int) -> np.ndarray:
-    """``forecast_plan``'s ``user_fold`` as an int array of shape (n_users,), or a clear error."""
-    fold = np.asarray(user_fold)
-    if fold.shape != (n_users,):
-        raise ParameterError(f"user_fold must hold one fold per user of data, shape ({n_users},), got {fold.shape}")
-    if fold.size and not np.issubdtype(fold.dtype, np.integer):
-        raise ParameterError(f"user_fold must hold integers (fold numbers), got {fold.dtype}")
-    bad = (fold < 0) | (fold >= n_folds)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise ParameterError(f"user_fold row {row}: fold {int(fold[row])} is out of range; the cross-fit has "
-                             f"{n_folds} fold models (0..{n_folds - 1})")
-    return fold.astype(np.int64)
+def _per_user(by_model: np.ndarray, own: np.ndarray | None) -> np.ndarray:
+    """From an array (n_models, n_users): the models' mean per user, or with ``own`` each user's own model's."""
+    return by_model.mean(axis=0) if own is None else by_model[own, np.arange(by_model.shape[1])]
 
 
 def _sampling_var(cal: CalibrationRows, name: str, uplift: bool, pred_u: list, rows, camp, holdout: float, k: int,
@@ -175,8 +165,7 @@ def _sampling_var(cal: CalibrationRows, name: str, uplift: bool, pred_u: list, r
     for c in np.unique(camp):
         if c == 0:
             continue
-        by_model = np.array([p[rows[camp == c], c] for p in pred_u])
-        u_plan = by_model.mean(axis=0) if own is None else by_model[own[camp == c], np.arange(by_model.shape[1])]
+        u_plan = _per_user(np.array([p[rows[camp == c], c] for p in pred_u]), None if own is None else own[camp == c])
         like = like_rows(log_u[:, c], u_plan)
 
         def arm_var(arm, like=like):
@@ -262,7 +251,7 @@ def forecast_plan(
             raise ParameterError(f"segment must have shape ({len(data)},), got {seg.shape}")
     rows = np.flatnonzero(choice > 0)
     camp = choice[rows]
-    own = None if user_fold is None else _check_user_fold(user_fold, len(data), cf.n_folds)[rows]
+    own = None if user_fold is None else check_folds(user_fold, len(data), cf.n_folds, name="user_fold", per="one fold per user of data")[rows]
     if calibration_fold is not None and calibration_log is None:
         raise ParameterError("calibration_fold says which fold each calibration_log row was held out from; "
                              "pass calibration_log with it")
@@ -294,8 +283,7 @@ def forecast_plan(
         per_user = np.zeros(k)
         if holdout > 0:
             per_user = _sampling_var(cal_rows, name, uplift, profit_u, rows, camp, holdout, k, own)
-        by_model = np.array([a[rows, camp] for a in u])
-        raw_user = by_model.mean(axis=0) if own is None else by_model[own, np.arange(len(rows))]
+        raw_user = _per_user(np.array([a[rows, camp] for a in u]), own)
         for level, (cell, n_cells) in cells.items():
             total, boot = cal.total(u, rows, camp, n_cells, cell, fold=own)
             samp = np.bincount(cell, weights=per_user[camp], minlength=n_cells)

@@ -151,13 +151,17 @@ class PriceOfferModel(_LearnerBase):
     def _offers(catalogue: pd.DataFrame) -> np.ndarray:
         return catalogue["type"].isin(PRICE_OFFER_TYPES).to_numpy() & ~catalogue["targets_category"].to_numpy(bool)
 
+    @property
+    def reach_(self) -> tuple[float, float]:
+        """The fitted threshold-reach curve: ``(kappa, exp(mu))``, the threshold half the orders reach."""
+        return float(np.exp(self.participation_[-2])), float(np.exp(self.participation_[-1]))
+
+    def _onehot(self, channel: np.ndarray) -> np.ndarray:
+        return (np.asarray(channel)[:, None] == np.asarray(self.channels_)[None, :]).astype(float)
+
     def _design(self, xs: np.ndarray, depth: np.ndarray, channel: np.ndarray) -> np.ndarray:
         d = (np.asarray(depth, dtype=float) / _DEPTH_UNIT)[:, None]
-        onehot = (np.asarray(channel)[:, None] == np.asarray(self.channels_)[None, :]).astype(float)
-        return np.hstack([xs, d * xs, d, onehot])
-
-    def _channel_onehot(self, channel: str, n: int) -> np.ndarray:
-        return np.repeat((np.asarray(self.channels_) == channel).astype(float)[None, :], n, 0)
+        return np.hstack([xs, d * xs, d, self._onehot(channel)])
 
     def _fit(self, data: UserData, log: pd.DataFrame, rows, arms) -> None:
         seed = resolve_seed(self.random_state, bits=31)
@@ -196,7 +200,7 @@ class PriceOfferModel(_LearnerBase):
         self.buy_ = _fit_one("binary", x[ctrl], conv[ctrl], seed, params, w[ctrl])
         self.order_ = _fit_one("reg", x[buyers], rev[buyers], seed, {**params, "loss": "gamma"}, w[buyers])
         # contacted, not taking part: by channel
-        xc = np.hstack([x, (channel[:, None] == np.asarray(self.channels_)[None, :]).astype(float)])
+        xc = np.hstack([x, self._onehot(channel)])
         ignored = offer & (y_part == 0)
         self.ignored_buy_ = _fit_one("binary", xc[ignored], conv[ignored], seed, params, w[ignored])
         self.ignored_revenue_ = _fit_one("reg", xc[ignored], rev[ignored], seed, params, w[ignored])
@@ -242,8 +246,6 @@ class PriceOfferModel(_LearnerBase):
             self.order_lift_ = float(minimize_scalar(
                 lambda gam: np.sum(w[prop] * (rev[prop] - order_all[prop] * (1 + gam * depth[prop])) ** 2),
                 bounds=(0.0, 10.0), method="bounded").x)
-        k = design.shape[1]
-        self.reach_ = (float(np.exp(self.participation_[k + 1])), float(np.exp(self.participation_[k + 2])))
 
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
         offers = self._offers(catalogue)
@@ -269,7 +271,7 @@ class PriceOfferModel(_LearnerBase):
         margin = catalogue["margin_rate"].to_numpy(float)
         others = {}  # per channel: buying and revenue of those contacted who do not take part
         for ch in sorted(set(catalogue["channel"].astype(str)[offers])):
-            xc = np.hstack([x, self._channel_onehot(ch, n)])
+            xc = np.hstack([x, self._onehot(np.full(n, ch))])
             others[ch] = (_predict_one(self.ignored_buy_, xc), _predict_one(self.ignored_revenue_, xc))
         for j in np.flatnonzero(offers):
             row = catalogue.iloc[j]
