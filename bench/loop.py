@@ -4,9 +4,9 @@ For each seed: ``make_world(N, random_state=seed)``; a uniformly randomised log 
 then ``campaignkit.loop.FeedbackLoop`` runs five rounds - score (the world's user table as of its cutoff and the
 loop's contact history), plan under a budget of 0.25 per user on predicted spend (on the predicted uplift minus
 one sd across the fold models), 10% of users explore (uniformly random campaign), 10% of the planned contacts are
-held out, forecast the executed plan (90% interval; corrected on the logged rows of the plan's own users,
-``--calibration plan_log``; each fold model on those of the plan users' rows it was not fitted on,
-``--calibration plan_folds``; on the rows of a quarter of the users kept out of every fit, ``--calibration reserve``;
+held out, forecast the executed plan (90% interval; by default corrected on the rows of a quarter of the users
+kept out of every fit, ``--calibration reserve``; on the logged rows of the plan's own users, ``--calibration
+plan_log``; each fold model on those of the plan users' rows it was not fitted on, ``--calibration plan_folds``;
 or each fold model on the fold it never saw, ``--calibration folds``; with ``--planning crossfit`` every user's
 campaign is chosen, and forecast, by the one fold model fitted on none of the user's rows), run it with
 ``world.step`` (the world moves one campaign window on: churn, fatigue, taste drift), measure the lift against the
@@ -132,7 +132,7 @@ def readme_section(result: dict, others=()) -> str:
     start, end = markers("loop")
     m, s = result["meta"], result["summary"]
     flags = " --quick" if m["quick"] else f" --users {m['users']}" if m["users"] != 40_000 else ""
-    if m.get("calibration", "plan_log") != "plan_log":
+    if m.get("calibration", "plan_log") != "reserve":  # runs before the key was written used plan_log
         flags += f" --calibration {m['calibration']}"
     if m.get("planning", "pooled") != "pooled":
         flags += f" --planning {m['planning']}"
@@ -195,7 +195,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--max-iter", type=int, default=50)
-    ap.add_argument("--nonparticipants", default="control", choices=["control", "observed"])
+    ap.add_argument("--nonparticipants", default="control", choices=["control", "observed", "modelled"])
     ap.add_argument("--unweighted", action="store_true", help="retrain without the logged propensities")
     ap.add_argument("--budget-per-user", type=float, default=0.25)
     ap.add_argument("--holdout", type=float, default=0.1)
@@ -204,7 +204,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--n-folds", type=int, default=2)
     ap.add_argument("--risk", type=float, default=1.0, help="plan on uplift - risk x the fold models' spread")
     ap.add_argument("--reserve", type=float, default=0.25, help="share of users only calibrating (reserve)")
-    ap.add_argument("--calibration", default="plan_log", choices=list(CALIBRATIONS),
+    ap.add_argument("--calibration", default="reserve", choices=list(CALIBRATIONS),
                     help="what each round's forecast is corrected on (FeedbackLoop's calibration)")
     ap.add_argument("--planning", default="pooled", choices=list(PLANNINGS),
                     help="fold models' mean, or each user's held-out fold model (FeedbackLoop's planning)")

@@ -170,3 +170,33 @@ def test_observed_nonparticipants_read_what_the_logs_nonparticipants_earn(toy, s
     assert np.all(control.nonparticipant_scale_["revenue"] == 1.0)
     with pytest.raises(ParameterError, match="nonparticipants"):
         MediatedLearner(nonparticipants="nope").fit(store, toy["log"], toy["catalogue"])
+
+
+def test_modelled_nonparticipants_see_whom_an_ignored_contact_harms(toy, store):
+    # a fatigue the features show: users with x3 > 0 who ignore a contact do not buy at all
+    log, feats, cat = toy["log"].copy(), toy["features"], toy["catalogue"]
+    tired_user = feats["x3"].to_numpy() > 0
+    tired = feats.loc[log["user_id"], "x3"].to_numpy() > 0
+    hit = tired & (log["campaign_id"] != "control").to_numpy() & ~log["participated"].to_numpy(bool)
+    harm = log.loc[hit, "revenue"].mean()  # what each such row would have bought
+    log.loc[hit, ["converted", "revenue"]] = [False, 0.0]
+
+    modelled = MediatedLearner(**FAST, nonparticipants="modelled").fit(store, log, cat)
+    data = as_user_data(store)
+    shift = modelled._nonparticipant_shift(modelled._features(data), "revenue", list(range(len(cat))))
+    assert np.all(shift[:, 0] == 0)
+    found = shift[~tired_user, 1:].mean() - shift[tired_user, 1:].mean()
+    assert 0.5 * harm < found < 1.5 * harm, (found, harm)
+
+    def gap(model):  # predicted revenue uplift, rested minus tired users, mean over campaigns
+        up = model.predict_uplift(store, cat, outcome="revenue")
+        assert np.isfinite(up).all()
+        return up[~tired_user, 1:].mean() - up[tired_user, 1:].mean()
+
+    # the learner assuming an ignored contact changes nothing cannot see it; the modelled one prices it in
+    control = MediatedLearner(**FAST).fit(store, log, cat)
+    assert control._nonparticipant_shift(control._features(data), "revenue", [0, 1]) is None
+    ignoring = 1.0 - log.loc[log["campaign_id"] != "control", "participated"].mean()
+    assert gap(modelled) - gap(control) > 0.25 * harm * ignoring, (gap(modelled), gap(control), harm)
+    with pytest.raises(ParameterError, match="did not take part"):
+        MediatedLearner(**FAST, nonparticipants="modelled").fit(store, log.assign(participated=True), cat)

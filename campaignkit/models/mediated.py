@@ -54,7 +54,7 @@ def _arm_design(x: np.ndarray, arm: np.ndarray, n_arms: int) -> np.ndarray:
 MIN_NONPARTICIPANTS = 30
 """Fewest non-participant rows of a campaign for its ``nonparticipant_scale_`` to be estimated (else 1)."""
 
-NONPARTICIPANTS = ("observed", "control")
+NONPARTICIPANTS = ("observed", "control", "modelled")
 """How :class:`MediatedLearner` values a campaign's non-participants (see ``nonparticipants``)."""
 
 PARTICIPANT_PROFIT = ("by_campaign", "pooled")
@@ -82,7 +82,11 @@ class MediatedLearner(_LearnerBase):
             ``"observed"`` - scaled per campaign and outcome so that, over the log's rows of that campaign that did
             not take part, it sums to what they realised (``nonparticipant_scale_``). ``"observed"`` is what
             forecasts of totals want (:mod:`campaignkit.forecast`); for choosing campaigns, its per-campaign scales
-            are noisy on small logs (``bench/decision.py`` measured both).
+            are noisy on small logs (``bench/decision.py`` measured both); ``"modelled"`` - what non-participants earn
+            under control plus a per-user shift, one gradient-boosting regressor per outcome over features + arm
+            one-hot fitted on the contacted non-participants' difference from it (``nonparticipant_models_``): a
+            contact's harm to those who ignore it (contact fatigue) where the features can tell who they are - the
+            loop's contact history, for one (:class:`~campaignkit.loop.FeedbackLoop`).
     """
 
     def __init__(
@@ -156,8 +160,11 @@ class MediatedLearner(_LearnerBase):
                 design[took_part], values[took_part], arm_t, k, seed, ws(took_part)
             )
         self.nonparticipant_scale_ = {name: np.ones(k) for name in (*self.outcome_models_, "profit")}
+        self.nonparticipant_models_ = {}
         if self.nonparticipants == "observed":
             self._fit_nonparticipant_scale(x, log, arms, took_part, w)
+        elif self.nonparticipants == "modelled":
+            self._fit_nonparticipant_models(x, log, arms, took_part, w, seed)
         # the expected discount (what a budget is spent on) is calibrated per campaign to the log: the predicted
         # discount of each logged row at its own campaign sums to what that campaign's rows were paid
         self.discount_scale_ = np.ones(k)
@@ -201,6 +208,33 @@ class MediatedLearner(_LearnerBase):
             ok[0] = False
             self.nonparticipant_scale_[name] = np.where(ok, num / np.where(ok, den, 1.0), 1.0)
 
+    def _fit_nonparticipant_models(self, x, log: pd.DataFrame, arms, took_part, weight, seed: int) -> None:
+        """Per outcome, a regressor of how far a contacted non-participant's outcome (profit before the contact cost)
+        lies from what non-participants earn under control, over features + arm one-hot."""
+        k = len(self.campaign_ids_)
+        rest = (~took_part) & (arms > 0)
+        if rest.sum() < 2:
+            raise ParameterError("nonparticipants='modelled' needs contacted rows that did not take part (fewer than 2)")
+        contact = catalogue_arrays(self.catalogue_)["contact"]
+        design = _arm_design(x[rest], arms[rest], k)
+        wt = None if weight is None else weight[rest]
+        for name, base in self._nonparticipant_base(x[rest]).items():
+            col = "profit" if name == "profit" else outcome(name).column
+            y = log[col].to_numpy(dtype=float)[rest] + (contact[arms[rest]] if name == "profit" else 0.0)
+            self.nonparticipant_models_[name] = _fit_one("reg", design, y - base, seed, self._params(), wt)
+
+    def _nonparticipant_shift(self, x: np.ndarray, name: str, cols) -> np.ndarray | None:
+        """The fitted per-user shift of non-participants' ``name`` under each campaign of ``cols`` (None: none)."""
+        model = getattr(self, "nonparticipant_models_", {}).get(name)
+        if model is None:
+            return None
+        n, k = len(x), len(self.campaign_ids_)
+        shift = np.zeros((n, len(cols)))
+        for j, c in enumerate(cols):
+            if c > 0:
+                shift[:, j] = _predict_one(model, _arm_design(x, np.full(n, c), k))
+        return shift
+
     def _participant_model(self, design, target, arm, k: int, seed: int, weight=None):
         """``(campaign means, deviation model)`` of a participant's outcome (see ``participant_profit``)."""
         means = np.zeros(k)
@@ -243,6 +277,7 @@ class MediatedLearner(_LearnerBase):
                 contact,
                 control_takes_part=self.control_participation_ > 0,
                 nonparticipant_scale=getattr(self, "nonparticipant_scale_", {}).get(name, np.ones(k_fit))[cols],
+                nonparticipant_shift=self._nonparticipant_shift(x, name, cols),
             )
 
         out = {"participate": p[:, cols]}

@@ -120,10 +120,11 @@ def mediated_profit(
     *,
     control_takes_part: bool = True,
     nonparticipant_scale=None,
+    nonparticipant_shift=None,
 ) -> np.ndarray:
     """Profit of each (user, campaign) built through participation.
 
-    ``p v + (1 - p) (r n0 - contact)``: participants (probability ``p``) earn ``v``; non-participants earn
+    ``p v + (1 - p) (r n0 + s - contact)``: participants (probability ``p``) earn ``v``; non-participants earn
     what non-participants earn under control, ``n0 = (b - p0 v0) / (1 - p0)``, times the campaign's
     ``r`` (``nonparticipant_scale``, default 1), less the contact cost. With ``r = 1`` the campaign is assumed
     to change nothing for those who do not take part *and* they are assumed to be like everyone else; but those
@@ -144,6 +145,8 @@ def mediated_profit(
             shrunk towards a shared effect, would otherwise give control a small ``p0`` and a
             participant's ``v0``, biasing ``n0``.
         nonparticipant_scale: Array (n_campaigns,) of ``r`` per campaign (column 0 ignored), or None (all 1).
+        nonparticipant_shift: Array (n_users, n_campaigns) of ``s``, what a campaign adds to (or, through contact
+            fatigue, takes from) the outcome of each user who does not take part (column 0 ignored), or None (0).
 
     Returns:
         Array (n_users, n_campaigns).
@@ -154,6 +157,8 @@ def mediated_profit(
     n0 = (b - p0 * v[:, :1]) / np.maximum(1.0 - p0, 1e-6)
     if nonparticipant_scale is not None:
         n0 = n0 * np.asarray(nonparticipant_scale, dtype=float)[None, :]
+    if nonparticipant_shift is not None:
+        n0 = n0 + np.asarray(nonparticipant_shift, dtype=float)
     out = p * v + (1.0 - p) * (n0 - np.asarray(contact, dtype=float))
     out[:, 0] = b[:, 0]
     return out
