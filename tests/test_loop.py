@@ -32,7 +32,8 @@ def _few_features(world):
 
 def _loop(**kw):
     model = MediatedLearner(max_iter=10, nonparticipants="observed", weight_by_propensity=True, random_state=0)
-    kw = {"initial_users": 0.5, "n_boot": 20, "random_state": 3, "features": _few_features, **kw}
+    # the tests of the forecast's corrections compare against "plan_log" (every user's rows fit the models)
+    kw = {"initial_users": 0.5, "n_boot": 20, "random_state": 3, "features": _few_features, "calibration": "plan_log", **kw}
     return FeedbackLoop(model, **kw)
 
 
