@@ -129,3 +129,19 @@ def test_advance_needs_every_user(world, step1):
         world.advance(realised.iloc[:10])
     with pytest.raises(ParameterError, match="missing column"):
         world.advance(realised.drop(columns="retained"))
+
+
+def test_observed_cart_shows_the_open_carts_before_and_after_a_period(world, step1):
+    from campaignkit.data import observed_cart
+
+    # an unbought cart of the last week is what the world calls an open cart (what reminders work on)
+    for w in (world, step1[1]):
+        seen = observed_cart(w)
+        assert len(seen) == w.n_users and seen["days_since_cart"].between(0, w.history_days).all()
+        recent = (seen["cart_unbought"].to_numpy() == 1) & (seen["days_since_cart"].to_numpy() < 7)
+        truth = w.traits["open_cart"].to_numpy(bool)
+        # a user lost at the period's end keeps the unbought cart in the history but no longer has an open one
+        stays = ~w.traits["lost"].to_numpy(bool) if "lost" in w.traits else np.ones(w.n_users, bool)
+        assert truth.any() and recent.any() and not truth[~stays].any()
+        hit, miss = truth[recent & stays].mean(), truth[~recent].mean()
+        assert hit > 0.95 and miss < 0.05, (hit, miss)

@@ -16,14 +16,14 @@ import pandas as pd
 from sklearn.base import clone
 
 from campaignkit.data import make_world
-from campaignkit.data.world.plans import observed_rfm
+from campaignkit.data.world.plans import observed_cart, observed_rfm
 from campaignkit.forecast.crossfit import crossfit
 from campaignkit.forecast.ope import plan_values
 from campaignkit.forecast.plan import forecast_plan
 from campaignkit.forecast.realised import realised_lift
 from campaignkit.models.policy import best_campaign
 
-__all__ = ["world_user_table", "audit_run", "coverage_summary", "coverage_curve"]
+__all__ = ["world_user_table", "world_user_state", "audit_run", "coverage_summary", "coverage_curve"]
 
 AUDITED = ("incremental_profit", "incremental_revenue", "participants")
 """Totals whose interval coverage :func:`audit_run` records."""
@@ -33,6 +33,12 @@ def world_user_table(world) -> pd.DataFrame:
     """A cheap model input for audits: the world's observed user attributes and RFM history, one row per user."""
     users = world.users.drop(columns=["signup_ts"]).reset_index(drop=True)
     return pd.concat([users, observed_rfm(world).reset_index(drop=True)], axis=1)
+
+
+def world_user_state(world) -> pd.DataFrame:
+    """:func:`world_user_table` plus the observed cart state (:func:`~campaignkit.data.world.plans.observed_cart`):
+    the feedback loop's default input, since a round of cart reminders changes who has an open cart."""
+    return pd.concat([world_user_table(world), observed_cart(world).reset_index(drop=True)], axis=1)
 
 
 def _choice(preds) -> np.ndarray:

@@ -3,9 +3,10 @@
 Round ``t`` of :meth:`FeedbackLoop.run`, on the world of period ``t - 1``:
 
 1. **Features as of the world's cutoff** (``features(world)``; by default
-   :func:`~campaignkit.forecast.audit.world_user_table`: user attributes and the observed purchase / view history,
-   cheap at any number of rounds), plus the loop's own contact history (:func:`contact_history`: a contact
-   ignored leaves fatigue, which no purchase history shows).
+   :func:`~campaignkit.forecast.audit.world_user_state`: user attributes, the observed purchase / view history and
+   the cart state - an unbought recent cart, which a round of reminders clears - cheap at any number of rounds),
+   plus the loop's own contact history (:func:`contact_history`: a contact ignored leaves fatigue, which no
+   purchase history shows).
 2. **Score** every user with the current fold models (cross-fitted on the log so far) and **plan** with
    :func:`~campaignkit.design.assign` under the round's budget (``budget_per_user`` x users, on predicted spend):
    on the fold models' mean, or (``planning="crossfit"``) on each user's prediction by the one fold model fitted on
@@ -45,7 +46,7 @@ from campaignkit.design import AssignmentProblem, assign
 from campaignkit.design.compare import oracle_problem
 from campaignkit.errors import ParameterError
 from campaignkit.forecast import crossfit, forecast_plan, realised_lift
-from campaignkit.forecast.audit import world_user_table
+from campaignkit.forecast.audit import world_user_state
 from campaignkit.loop.design import draw_design, holdout_needed
 from campaignkit.models.prediction import PREDICTION_FIELDS, Prediction
 
@@ -374,7 +375,7 @@ class FeedbackLoop:
         confidence: float = 0.9,
         retrain: bool = True,
         window: int | None = None,
-        features=world_user_table,
+        features=world_user_state,
         n_boot: int = 100,
         risk: float = 0.0,
         contact_history: bool = True,

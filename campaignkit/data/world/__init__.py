@@ -55,7 +55,7 @@ open cart, churn in a slowing rhythm; lifetime aggregates blur all three.
 from campaignkit.data.world.core import OUTCOME_METRICS, World, make_world
 from campaignkit.data.world.drivers import DRIVER_TRAITS, campaign_drivers
 from campaignkit.data.world.parquet import read_world_parquet, write_world_parquet
-from campaignkit.data.world.plans import observed_rfm
+from campaignkit.data.world.plans import observed_cart, observed_rfm
 from campaignkit.data.world.summary import (
     compare_log_to_truth,
     event_stats,
@@ -73,6 +73,7 @@ __all__ = [
     "make_world",
     "write_world_parquet",
     "read_world_parquet",
+    "observed_cart",
     "observed_rfm",
     "event_stats",
     "events_by_weekday",

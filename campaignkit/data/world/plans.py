@@ -15,7 +15,9 @@ from campaignkit.data.schema import CAMPAIGN_LOG_COLUMNS
 from campaignkit.data.world.response import N_UNIFORMS, expected, sample
 from campaignkit.errors import ParameterError
 
-__all__ = ["log_randomised", "targeting_policy", "log_targeted", "evaluate_plan", "run_plan", "observed_rfm"]
+__all__ = [
+    "log_randomised", "targeting_policy", "log_targeted", "evaluate_plan", "run_plan", "observed_rfm", "observed_cart",
+]
 
 LOG_COLUMNS = [*CAMPAIGN_LOG_COLUMNS, "discount_cost", "contact_cost", "profit", "assigned_ts"]
 """The contract's log columns plus the world's exact cost accounting and assignment time."""
@@ -146,6 +148,38 @@ def observed_rfm(world) -> pd.DataFrame:
             "monetary": np.bincount(uid[buy], weights=spend[buy], minlength=n),
             "n_views": np.bincount(uid[view], minlength=n),
             "n_events": np.bincount(uid, minlength=n),
+        }
+    )
+
+
+def observed_cart(world) -> pd.DataFrame:
+    """The cart state each user's observed history shows: how recent the last cart event is, and whether a purchase
+    followed it.
+
+    An unbought recent cart is what a cart reminder works on, and a round of reminders clears the carts of those who
+    take it up; RFM alone does not show it.
+
+    Args:
+        world: The world.
+
+    Returns:
+        DataFrame indexed by user (0..n-1) with ``days_since_cart`` (days since the last cart event, or since the
+        window start when none) and ``cart_unbought`` (1 when the last cart event is later than the last purchase).
+    """
+    ev = world.events
+    uid = ev["user_id"].to_numpy()
+    n = world.n_users
+    days = ((world.cutoff - ev["ts"]).dt.total_seconds() / 86_400).to_numpy()
+    never = float(world.history_days)
+    last = {}
+    for kind in ("cart", "purchase"):
+        sel = (ev["event_type"] == kind).to_numpy()
+        last[kind] = np.full(n, np.inf)
+        np.minimum.at(last[kind], uid[sel], days[sel])
+    return pd.DataFrame(
+        {
+            "days_since_cart": np.minimum(last["cart"], never),
+            "cart_unbought": (last["cart"] < last["purchase"]).astype(np.int64),
         }
     )
 
