@@ -116,7 +116,9 @@ def other_run_lines(paths) -> list[str]:
         regret = ", ".join(f"{p['regret_first']:,.0f} -> {p['regret_last']:,.0f}" for p in per)
         lines += [
             "",
-            f"Other run, `{Path(path).name}` (commit {m['commit']}, {m['users']:,} users, forecast corrected on "
+            f"Other run, `{Path(path).name}` (commit {m['commit']}, {m['users']:,} users, features "
+            f"`{m.get('features', 'world_user_table')}`, `nonparticipants=\"{m['nonparticipants']}\"`, "
+            f"{'unweighted' if m['unweighted'] else 'propensity-weighted'}, forecast corrected on "
             f"{CALIBRATION_TEXT[m.get('calibration', 'folds')]}{PLANNING_TEXT[m.get('planning', 'pooled')]}): "
             f"rounds inside the interval {inside}; mean interval "
             f"width {_mean_width(r['rows']):,.0f}; mean absolute forecast error against the exact expectation per "
@@ -141,7 +143,8 @@ def readme_section(result: dict, others=()) -> str:
         "## loop",
         "",
         f"`python bench/loop.py{flags}` (commit {m['commit']}): worlds of {m['users']:,} users, seeds "
-        f"{', '.join(map(str, m['seeds']))}, {m['rounds']} rounds; `MediatedLearner(max_iter={m['max_iter']}, "
+        f"{', '.join(map(str, m['seeds']))}, {m['rounds']} rounds; features `{m.get('features', 'world_user_table')}` "
+        f"and the loop's contact history; `MediatedLearner(max_iter={m['max_iter']}, "
         f"nonparticipants=\"{m['nonparticipants']}\", weight_by_propensity={not m['unweighted']})` cross-fitted "
         f"({m['n_folds']} folds) on a randomised log of {m['initial_users']:.0%} of the users and every round's log; "
         f"risk={m['risk']}, budget {m['budget_per_user']} per user on predicted spend, {m['explore']:.0%} exploration, "
@@ -237,6 +240,7 @@ def main(argv=None) -> dict:
             "calibration": args.calibration,
             "reserve": args.reserve,
             "planning": args.planning,
+            "features": "world_user_state",  # FeedbackLoop's default: attributes, RFM and the observed cart state
             "quick": args.quick,
             **state,
         },
