@@ -105,6 +105,17 @@ def _mean_width(rows: list[dict]) -> float:
     return sum(r["upper"] - r["lower"] for r in rows) / max(len(rows), 1)
 
 
+def _exact_text(rows: list[dict]) -> str:
+    """The executed plans' exact profit per seed: round 1, then the lowest and highest of the later rounds."""
+    seeds = sorted({r["seed"] for r in rows})
+    parts = []
+    for seed in seeds:
+        d = sorted((r for r in rows if r["seed"] == seed), key=lambda r: r["round"])
+        later = [r["exact"] for r in d[1:]]
+        parts.append(f"{d[0]['exact']:,.0f}" + (f" then {min(later):,.0f} to {max(later):,.0f}" if later else ""))
+    return "exact profit of the executed plans, round 1 then later rounds, per seed " + "; ".join(parts)
+
+
 def other_run_lines(paths) -> list[str]:
     """One line per other run of this bench (its JSON): its calibration, rounds inside per seed, forecast error."""
     lines = []
@@ -122,7 +133,7 @@ def other_run_lines(paths) -> list[str]:
             f"{CALIBRATION_TEXT[m.get('calibration', 'folds')]}{PLANNING_TEXT[m.get('planning', 'pooled')]}): "
             f"rounds inside the interval {inside}; mean interval "
             f"width {_mean_width(r['rows']):,.0f}; mean absolute forecast error against the exact expectation per "
-            f"seed {err}; regret round 1 -> {m['rounds']} per seed {regret}.",
+            f"seed {err}; regret round 1 -> {m['rounds']} per seed {regret}; {_exact_text(r['rows'])}.",
         ]
     return lines
 
@@ -174,7 +185,7 @@ def readme_section(result: dict, others=()) -> str:
     lines += [
         "",
         f"Mean interval width {_mean_width(result['rows']):,.0f}; mean absolute forecast error against the exact "
-        f"expectation per seed {err}.",
+        f"expectation per seed {err}; {_exact_text(result['rows'])}.",
         "",
         f"Done-when (issue 16): realised inside the 90% interval in at least {m['rounds'] - 1} of {m['rounds']} "
         f"rounds on every seed: **{'yes' if v['inside_at_least_4_of_5_every_seed'] else 'no'}** ({inside}); "
