@@ -24,6 +24,7 @@ lower in round 5 than in round 1.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 import time
@@ -202,7 +203,7 @@ def readme_section(result: dict, others=()) -> str:
 def main(argv=None) -> dict:
     from readme_section import git_state, output_args, save_run, write_section
 
-    from campaignkit.loop import CALIBRATIONS, PLANNINGS
+    from campaignkit.loop import CALIBRATIONS, PLANNINGS, FeedbackLoop
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--users", type=int, default=40_000)
@@ -251,7 +252,7 @@ def main(argv=None) -> dict:
             "calibration": args.calibration,
             "reserve": args.reserve,
             "planning": args.planning,
-            "features": "world_user_state",  # FeedbackLoop's default: attributes, RFM and the observed cart state
+            "features": inspect.signature(FeedbackLoop).parameters["features"].default.__name__,
             "quick": args.quick,
             **state,
         },

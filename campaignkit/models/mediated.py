@@ -195,13 +195,11 @@ class MediatedLearner(_LearnerBase):
         what non-participants earn under control (profit before the contact cost); 1 for control and for
         campaigns with fewer than ``MIN_NONPARTICIPANTS`` such rows or no positive base."""
         k = len(self.campaign_ids_)
-        contact = catalogue_arrays(self.catalogue_)["contact"]
         wt = np.ones(len(arms)) if weight is None else weight
         rest = (~took_part) & (arms > 0)
         counts = np.bincount(arms[rest], minlength=k)
         for name, base in self._nonparticipant_base(x).items():
-            col = "profit" if name == "profit" else outcome(name).column
-            y = log[col].to_numpy(dtype=float) + (contact[arms] if name == "profit" else 0.0)
+            y = self._before_contact(log, name, arms)
             num = np.bincount(arms[rest], weights=(y * wt)[rest], minlength=k)
             den = np.bincount(arms[rest], weights=(base * wt)[rest], minlength=k)
             ok = (counts >= MIN_NONPARTICIPANTS) & (den > 0) & (num >= 0)
@@ -215,13 +213,17 @@ class MediatedLearner(_LearnerBase):
         rest = (~took_part) & (arms > 0)
         if rest.sum() < 2:
             raise ParameterError("nonparticipants='modelled' needs contacted rows that did not take part (fewer than 2)")
-        contact = catalogue_arrays(self.catalogue_)["contact"]
         design = _arm_design(x[rest], arms[rest], k)
         wt = None if weight is None else weight[rest]
         for name, base in self._nonparticipant_base(x[rest]).items():
-            col = "profit" if name == "profit" else outcome(name).column
-            y = log[col].to_numpy(dtype=float)[rest] + (contact[arms[rest]] if name == "profit" else 0.0)
+            y = self._before_contact(log, name, arms)[rest]
             self.nonparticipant_models_[name] = _fit_one("reg", design, y - base, seed, self._params(), wt)
+
+    def _before_contact(self, log: pd.DataFrame, name: str, arms) -> np.ndarray:
+        """Each log row's ``name`` outcome, profit counted before the contact cost of its campaign."""
+        if name != "profit":
+            return log[outcome(name).column].to_numpy(dtype=float)
+        return log["profit"].to_numpy(dtype=float) + catalogue_arrays(self.catalogue_)["contact"][arms]
 
     def _nonparticipant_shift(self, x: np.ndarray, name: str, cols) -> np.ndarray | None:
         """The fitted per-user shift of non-participants' ``name`` under each campaign of ``cols`` (None: none)."""

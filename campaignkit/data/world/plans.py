@@ -137,13 +137,10 @@ def observed_rfm(world) -> pd.DataFrame:
     n = world.n_users
     buy = (ev["event_type"] == "purchase").to_numpy()
     view = (ev["event_type"] == "view").to_numpy()
-    secs = (world.cutoff - ev["ts"]).dt.total_seconds().to_numpy()
-    last = np.full(n, float(world.history_days) * 86_400)
-    np.minimum.at(last, uid[buy], secs[buy])
     spend = (ev["price"] * ev["quantity"]).to_numpy()
     return pd.DataFrame(
         {
-            "recency_days": last / 86_400,
+            "recency_days": np.minimum(_days_since_last(world, "purchase"), float(world.history_days)),
             "frequency": np.bincount(uid[buy], minlength=n),
             "monetary": np.bincount(uid[buy], weights=spend[buy], minlength=n),
             "n_views": np.bincount(uid[view], minlength=n),
@@ -166,22 +163,23 @@ def observed_cart(world) -> pd.DataFrame:
         DataFrame indexed by user (0..n-1) with ``days_since_cart`` (days since the last cart event, or since the
         window start when none) and ``cart_unbought`` (1 when the last cart event is later than the last purchase).
     """
-    ev = world.events
-    uid = ev["user_id"].to_numpy()
-    n = world.n_users
-    days = ((world.cutoff - ev["ts"]).dt.total_seconds() / 86_400).to_numpy()
-    never = float(world.history_days)
-    last = {}
-    for kind in ("cart", "purchase"):
-        sel = (ev["event_type"] == kind).to_numpy()
-        last[kind] = np.full(n, np.inf)
-        np.minimum.at(last[kind], uid[sel], days[sel])
+    cart, purchase = _days_since_last(world, "cart"), _days_since_last(world, "purchase")
     return pd.DataFrame(
         {
-            "days_since_cart": np.minimum(last["cart"], never),
-            "cart_unbought": (last["cart"] < last["purchase"]).astype(np.int64),
+            "days_since_cart": np.minimum(cart, float(world.history_days)),
+            "cart_unbought": (cart < purchase).astype(np.int64),
         }
     )
+
+
+def _days_since_last(world, kind: str) -> np.ndarray:
+    """Days from each user's last ``kind`` event to the cutoff, shape (n_users,); inf for users without one."""
+    ev = world.events
+    sel = (ev["event_type"] == kind).to_numpy()
+    secs = (world.cutoff - ev["ts"][sel]).dt.total_seconds().to_numpy()
+    last = np.full(world.n_users, np.inf)
+    np.minimum.at(last, ev["user_id"].to_numpy()[sel], secs)
+    return last / 86_400
 
 
 def targeting_policy(world, uniform_mix: float = 0.15) -> np.ndarray:
