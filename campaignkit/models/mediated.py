@@ -248,6 +248,15 @@ class MediatedLearner(_LearnerBase):
             means = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.average(target, weights=wt))
         return means, _fit_one("reg", design, target - means[arm], seed, self._params(), weight)
 
+    def _participation(self, x: np.ndarray) -> np.ndarray:
+        """Probability of taking part in each fitted campaign (column 0: control), shape (n, k), in [0, 1]."""
+        mu0 = _predict_one(self.mu0_, x)
+        p = np.zeros((len(x), len(self.campaign_ids_)))
+        p[:, 0] = mu0
+        for c, (tau1, tau0, share) in self.arm_models_.items():
+            p[:, c] = mu0 + share * _predict_one(tau0, x) + (1.0 - share) * _predict_one(tau1, x)
+        return np.clip(p, 0.0, 1.0)
+
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
         ids = catalogue["campaign_id"].astype(str).tolist()
         unknown = [c for c in ids if c not in self.campaign_ids_]
@@ -256,13 +265,7 @@ class MediatedLearner(_LearnerBase):
         cols = [self.campaign_ids_.index(c) for c in ids]
         x = self._features(data)
         n, k_fit = len(x), len(self.campaign_ids_)
-        mu0 = _predict_one(self.mu0_, x)
-        p = np.zeros((n, k_fit))
-        p[:, 0] = mu0
-        for c, (tau1, tau0, share) in self.arm_models_.items():
-            tau = share * _predict_one(tau0, x) + (1.0 - share) * _predict_one(tau1, x)
-            p[:, c] = mu0 + tau
-        p = np.clip(p, 0.0, 1.0)
+        p = self._participation(x)
         control = _arm_design(x, np.zeros(n, int), k_fit)
         engaged = {name: np.zeros((n, k_fit)) for name in (*self.outcome_models_, "profit")}
         parts = {"profit": (self.engaged_means_, self.engaged_profit_model_), **self.engaged_outcome_models_}
