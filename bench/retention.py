@@ -107,6 +107,19 @@ def summarise(rows: list[dict]) -> dict:
                 "uplift_beats_rule_every_seed": bool((wide["target by uplift"] > wide["tiered rule"]).all()),
                 "fewer_dogs_than_risk_every_seed": bool((dogs["target by uplift"] < dogs["target by risk"]).all()),
                 "fewer_dogs_than_rule_every_seed": bool((dogs["target by uplift"] < dogs["tiered rule"]).all()),
+                # the same count test passed by the exact optimum: can any profit-seeking plan meet it?
+                "oracle_fewer_dogs_than_risk_every_seed": bool((dogs["oracle"] < dogs["target by risk"]).all()),
+                "oracle_fewer_dogs_than_rule_every_seed": bool((dogs["oracle"] < dogs["tiered rule"]).all()),
+                "oracle_more_dogs_than_risk_seeds": [int(s) for s in dogs.index[dogs["oracle"] >= dogs["target by risk"]]],
+                # dogs per user contacted: a plan that reaches more users at the same budget is not penalised
+                "lower_dog_share_than_risk_every_seed": bool(
+                    (dogs["target by uplift"] / contacted["target by uplift"]
+                     < dogs["target by risk"] / contacted["target by risk"]).all()
+                ),
+                "lower_dog_share_than_rule_every_seed": bool(
+                    (dogs["target by uplift"] / contacted["target by uplift"]
+                     < dogs["tiered rule"] / contacted["tiered rule"]).all()
+                ),
             }
         )
     s = out["by_share"]
@@ -116,6 +129,12 @@ def summarise(rows: list[dict]) -> dict:
         ),
         "fewer_sleeping_dogs_than_risk_and_rule_at_every_budget": all(
             r["fewer_dogs_than_risk_every_seed"] and r["fewer_dogs_than_rule_every_seed"] for r in s
+        ),
+        "oracle_fewer_sleeping_dogs_than_risk_and_rule_at_every_budget": all(
+            r["oracle_fewer_dogs_than_risk_every_seed"] and r["oracle_fewer_dogs_than_rule_every_seed"] for r in s
+        ),
+        "lower_dog_share_than_risk_and_rule_at_every_budget": all(
+            r["lower_dog_share_than_risk_every_seed"] and r["lower_dog_share_than_rule_every_seed"] for r in s
         ),
     }
     return out
@@ -162,13 +181,39 @@ def other_run_lines(paths) -> list[str]:
         lines += [
             "",
             f"Other run, `{Path(path).name}`: {m['n_users']:,} users, seeds {', '.join(map(str, m['seeds']))}, "
-            f"`nonparticipants=\"{m.get('nonparticipants', 'control')}\"` (commit {m['commit']}); target by uplift, "
+            f"`nonparticipants=\"{m.get('nonparticipants', 'control')}\"`, max_iter={m['max_iter']} (commit "
+            f"{m['commit']}); target by uplift, "
             f"means over seeds - {by}. More profit than both at every budget and seed: "
             f"**{'yes' if v['more_profit_than_risk_and_rule_at_every_budget'] else 'no'}**; fewer dogs: "
             f"**{'yes' if v['fewer_sleeping_dogs_than_risk_and_rule_at_every_budget'] else 'no'}**.",
         ]
         lines += detection_lines(r.get("worlds", []))
     return lines
+
+
+def _yes(flag) -> str:
+    return "yes" if flag else "no"
+
+
+def oracle_lines(summ: dict) -> list[str]:
+    """Whether the exact optimum itself passes the dog-count test, and the test by dogs per user contacted."""
+    v = summ["verdict"]
+    if "oracle_fewer_sleeping_dogs_than_risk_and_rule_at_every_budget" not in v:
+        return []
+    fails = "; ".join(
+        f"{r['share']:.0%}: seed(s) {', '.join(map(str, r['oracle_more_dogs_than_risk_seeds']))}"
+        for r in summ["by_share"] if r["oracle_more_dogs_than_risk_seeds"]
+    )
+    return [
+        "",
+        "The same count test for the exact optimum (the optimiser fed the world's exact effects, the most profit any "
+        "plan can earn at the budget): it contacts fewer sleeping dogs than both at every budget and seed: "
+        f"**{_yes(v['oracle_fewer_sleeping_dogs_than_risk_and_rule_at_every_budget'])}**"
+        + (f" (it contacts at least as many as target-by-risk at {fails}: a risk policy whose one campaign is "
+           "dear reaches few users, and few dogs, at a small budget)." if fails else "."),
+        "By dogs per user contacted instead of the count, uplift targeting is lower than both at every budget and "
+        f"seed: **{_yes(v['lower_dog_share_than_risk_and_rule_at_every_budget'])}**.",
+    ]
 
 
 def readme_section(result: dict, others=()) -> str:
@@ -215,6 +260,7 @@ def readme_section(result: dict, others=()) -> str:
         f"targeting by risk and the tiered rule: **{'yes' if v['more_profit_than_risk_and_rule_at_every_budget'] else 'no'}**; "
         "it contacts fewer sleeping dogs than both: "
         f"**{'yes' if v['fewer_sleeping_dogs_than_risk_and_rule_at_every_budget'] else 'no'}**.",
+        *oracle_lines(summ),
         *other_run_lines(others),
         end,
     ]
@@ -239,7 +285,9 @@ def main(argv=None) -> dict:
     if args.quick:
         args.n_users, args.seeds, args.max_iter = 4_000, [0], 30
     if args.readme_only:
-        write_section(readme_section(json.loads(args.out.read_text()), args.also), "retention")
+        result = json.loads(args.out.read_text())
+        result["summary"] = summarise(result["rows"])  # verdicts added since the run are computed from its rows
+        write_section(readme_section(result, args.also), "retention")
         return {}
     state = git_state()  # the code the run imports: read before a long run, not after
     rows, risk_campaigns, extra = [], [], []
