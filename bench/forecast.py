@@ -76,6 +76,7 @@ def accuracy_world(n_users: int, seed: int) -> dict:
                            predictions=preds, calibration_log=s.test_log)
         exact = s.world.evaluate_plan(plan)
         run = s.world.run_plan(plan, holdout=0.1, random_state=seed + 7)
+        floor = information_floor(s, cf, len(test_ids))
     real = realised_lift(run, confidence=0.9)
     real = real[real["campaign_id"] == "all"].set_index("metric")
     row = {"n_users": n_users, "seed": seed, "reach": len(plan), "seconds": time.perf_counter() - t0}
@@ -87,10 +88,37 @@ def accuracy_world(n_users: int, seed: int) -> dict:
             f"{m}_realised": float(real.loc[m, "value"]), f"{m}_rel_error": f["forecast"] / exact[m] - 1,
             f"{m}_raw_rel_error": f["raw"] / exact[m] - 1,
         })
+    for m, v in floor.items():
+        row[f"{m}_floor_se"] = v["fitted"]
+        row[f"{m}_floor_se_exact_q"] = v["exact"]
     print(f"accuracy N={n_users} seed={seed}: " + ", ".join(
         f"{m} {row[f'{m}_forecast']:.0f} (exact {row[f'{m}_exact']:.0f}, raw {row[f'{m}_raw']:.0f})" for m in METRICS
     ) + f" in {row['seconds']:.0f}s", file=sys.stderr, flush=True)
     return row
+
+
+def information_floor(s, cf, n_plan: int) -> dict:
+    """How precisely the training log itself pins down the plan's incremental totals.
+
+    The cross-fitted models' plan for the log's own users (``crossfit_plan_value``), valued by DR against
+    control on the same rows: its paired standard error per user, times the users the forecast plan covers, is
+    the error any estimate built from this log carries without assuming the world's functional form. With the
+    world's exact expected outcomes as the DR outcome model (``exact``) only the outcomes' own noise and the
+    users' spread are left: no fitted model can do better.
+    """
+    from campaignkit.forecast import crossfit_plan_value, plan_values
+
+    ids = cf.prediction.campaign_ids
+    choice = crossfit_plan_value(cf)["choice"]
+    expected = s.world.expected_outcomes(cf.log["user_id"].to_numpy())
+    out = {}
+    for metric, field, col in (("incremental_profit", "profit", "profit"), ("incremental_revenue", "revenue", "revenue")):
+        se = {}
+        for name, q in (("fitted", getattr(cf.prediction, field)), ("exact", np.asarray(expected[col], float))):
+            dr = plan_values(cf.log, {"plan": choice}, ids, q_hat=q, metric=col)
+            se[name] = float(dr.loc[dr["method"] == "dr", "diff_se"].iloc[0]) * n_plan
+        out[metric] = se
+    return out
 
 
 def fast_model():
@@ -169,6 +197,26 @@ def readme_section(res: dict) -> str:
                     f"{acc[m + '_raw_rel_error'][i]:+.0%} |"
                 )
         lines.append("")
+        if "incremental_profit_floor_se" in acc:
+            lines += [
+                "What the 70%'s log itself can tell about the plan's totals (`information_floor`): the standard error "
+                "of the DR estimate of the cross-fitted plan's incremental total against control on the log's rows, "
+                "scaled to the plan's users, with the fitted models as DR's outcome model and with the world's exact "
+                "expected outcomes (only the outcomes' noise left: no model can do better), as a share of the exact "
+                "expectation. A forecast within +-10% of the exact value needs an error several times below it.",
+                "",
+                "| seed | total | exact | floor se (fitted) | floor se (exact outcome model) |",
+                "|---:|---|---:|---:|---:|",
+            ]
+            for i, seed in enumerate(acc["seed"]):
+                for m in ("incremental_revenue", "incremental_profit"):
+                    ex = acc[m + "_exact"][i]
+                    lines.append(
+                        f"| {seed} | {m} | {ex:,.0f} | {acc[m + '_floor_se'][i]:,.0f} "
+                        f"({acc[m + '_floor_se'][i] / ex:.0%}) | {acc[m + '_floor_se_exact_q'][i]:,.0f} "
+                        f"({acc[m + '_floor_se_exact_q'][i] / ex:.0%}) |"
+                    )
+            lines.append("")
     cov = res.get("coverage")
     if cov:
         lines += [
