@@ -56,7 +56,7 @@ FEATURE_BEST = dict(max_iter=300, max_leaf_nodes=31, learning_rate=0.1, early_st
 
 
 def exact_parts(world, ids: np.ndarray, target: np.ndarray) -> dict:
-    """The world's exact ``p`` (n, k), ``v`` (n, k), ``b`` (n, 1), ``contact`` (n, k) and ``profit`` (n, k)."""
+    """The world's exact ``p``, ``v``, ``u`` (profit uplift), ``contact`` (each (n, k)) and ``b`` (n, 1)."""
     from campaignkit.data.world.response import expected
 
     idx = world._user_index(ids)
@@ -181,15 +181,20 @@ def readme_section(rows: list[dict]) -> str:
         + " | truth | direct f | corr p m / f | corr v-b m / f |",
         "|---:|---:|---:|---:|" + "---:|" * (len(SHOWN) + 4),
     ]
-    for r in sorted(rows, key=lambda r: (r["n_users"], r.get("draws", 1), r["seed"])):
+    for r in sorted(rows, key=lambda r: (r["n_users"], r["draws"], r["seed"])):
         lines.append(
-            f"| {r['n_users']:,} | {r['seed']} | {r.get('draws', 1)} | {r['model']:+.2f} | "
+            f"| {r['n_users']:,} | {r['seed']} | {r['draws']} | {r['model']:+.2f} | "
             + " | ".join(f"{r[c]:+.2f}" for c in SHOWN)
             + f" | {r['truth']:+.2f} | {r['direct_f']:+.2f} | {r['corr_p']:.2f} / {r['corr_p_f']:.2f}"
             + f" | {r['corr_v_minus_b']:.2f} / {r['corr_v_minus_b_f']:.2f} |"
         )
     lines += [end]
     return "\n".join(lines)
+
+
+def _load(out: Path) -> list[dict]:
+    """The rows saved at ``out`` (none if it does not exist)."""
+    return json.loads(out.read_text())["rows"] if out.exists() else []
 
 
 def main(argv=None) -> list[dict]:
@@ -202,17 +207,16 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--readme-only", action="store_true", help="rewrite the README section from --out, fit nothing")
     args = ap.parse_args(argv)
     out = Path(args.out)
-    rows = json.loads(out.read_text())["rows"] if out.exists() else []
     commit = git_state()["commit"] or "unknown"  # the code the run imports: read before the run, not after
-    key = lambda r: (r["n_users"], r["seed"], r.get("draws", 1))  # noqa: E731
+    key = lambda r: (r["n_users"], r["seed"], r["draws"])  # noqa: E731
     for n in [] if args.readme_only else args.sizes:
         for seed in args.seeds:
             row = {**run_world(n, seed, args.draws), "commit": commit}
-            # re-read: another run may have written rows meanwhile
-            rows = json.loads(out.read_text())["rows"] if out.exists() else []
-            rows = [r for r in rows if key(r) != key(row)] + [row]
+            # read just before writing: another run may have added rows meanwhile
+            rows = [r for r in _load(out) if key(r) != key(row)] + [row]
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps({"rows": rows}, indent=1))
+    rows = _load(out)
     if not args.no_readme:
         write_section(readme_section(rows), "decision_ceiling")
     return rows
