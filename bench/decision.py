@@ -220,7 +220,9 @@ def _make_model(name: str, seed: int, args):
     if name == "mediated":
         return MediatedLearner(**gb)
     if name == "recipe":
-        return MediatedLearner(**gb, learning_rate=0.05, participant_profit="pooled", nonparticipants="control")
+        return MediatedLearner(
+            **gb, learning_rate=0.05, participant_profit="pooled", nonparticipants="control"
+        )
     if name == "t_learner":
         return TLearner(**gb)
     if name == "s_learner":

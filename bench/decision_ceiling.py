@@ -67,7 +67,9 @@ def exact_parts(world, ids: np.ndarray, target: np.ndarray) -> dict:
     profit = np.asarray(np.broadcast_to(ex["profit"], shape), dtype=float)
     return {
         "p": np.asarray(b["r"] * b["e"], dtype=float),
-        "v": np.asarray(b["margin"] * b["p_eng"] * b["m_eng"] - b["p_eng"] * b["disc"] - b["contact"], dtype=float),
+        "v": np.asarray(
+            b["margin"] * b["p_eng"] * b["m_eng"] - b["p_eng"] * b["disc"] - b["contact"], dtype=float
+        ),
         "b": profit[:, :1],
         "u": profit - profit[:, :1],
         "contact": np.asarray(b["contact"], dtype=float),
@@ -130,7 +132,9 @@ def run_world(n_users: int, seed: int, draws: int = 1) -> dict:
     target = pred.target_category
     truth = exact_parts(world, ids, target)
     fitted = {"p": pred.participate, "v": pred.extra["engaged_profit"], "b": pred.profit[:, :1]}
-    best = feature_best(x_train, exact_parts(world, np.asarray(train_data.user_id), train_target), x_test, seed)
+    best = feature_best(
+        x_train, exact_parts(world, np.asarray(train_data.user_id), train_target), x_test, seed
+    )
     oracle, oracle_target = oracle_choice(world, ids)
     oracle_value = true_choice_value(world, ids, oracle, oracle_target)["incremental_profit"]
 
@@ -141,8 +145,13 @@ def run_world(n_users: int, seed: int, draws: int = 1) -> dict:
 
     source = {"m": fitted, "f": best, "t": truth}
     row = {
-        "n_users": n_users, "seed": seed, "draws": draws, "log_rows": len(log),
-        "model": share(pred.uplift("profit")), "truth": share(truth["u"]), "direct_f": share(best["u"]),
+        "n_users": n_users,
+        "seed": seed,
+        "draws": draws,
+        "log_rows": len(log),
+        "model": share(pred.uplift("profit")),
+        "truth": share(truth["u"]),
+        "direct_f": share(best["u"]),
     }
     for combo in COMBOS:
         p, v, base = (source[s][part] for part, s in zip("pvb", combo, strict=True))
@@ -152,9 +161,13 @@ def run_world(n_users: int, seed: int, draws: int = 1) -> dict:
     row["corr_v_minus_b"] = _mean_corr(fitted["v"] - fitted["b"], truth["v"] - truth["b"])
     row["corr_v_minus_b_f"] = _mean_corr(best["v"] - best["b"], truth["v"] - truth["b"])
     row["seconds"] = time.perf_counter() - t0
-    print(f"N={n_users} seed={seed} draws={draws}: "
-          + ", ".join(f"{c} {row[c]:+.3f}" for c in ("model", *SHOWN, "truth", "direct_f"))
-          + f" in {row['seconds']:.0f}s", file=sys.stderr, flush=True)
+    print(
+        f"N={n_users} seed={seed} draws={draws}: "
+        + ", ".join(f"{c} {row[c]:+.3f}" for c in ("model", *SHOWN, "truth", "direct_f"))
+        + f" in {row['seconds']:.0f}s",
+        file=sys.stderr,
+        flush=True,
+    )
     return row
 
 
@@ -177,7 +190,8 @@ def readme_section(rows: list[dict]) -> str:
         f"Written {datetime.now(UTC):%Y-%m-%d} (code at {', '.join(sorted({r.get('commit', 'unknown') for r in rows}))};",
         f"{platform.system()} {platform.machine()}, shared 2-CPU machine).",
         "",
-        "| N | seed | log × | model | " + " | ".join(" ".join(c) for c in SHOWN)
+        "| N | seed | log × | model | "
+        + " | ".join(" ".join(c) for c in SHOWN)
         + " | truth | direct f | corr p m / f | corr v-b m / f |",
         "|---:|---:|---:|---:|" + "---:|" * (len(SHOWN) + 4),
     ]
@@ -204,7 +218,9 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--draws", type=int, default=1, help="independent log draws per training user")
     ap.add_argument("--out", default=str(OUT))
     ap.add_argument("--no-readme", action="store_true")
-    ap.add_argument("--readme-only", action="store_true", help="rewrite the README section from --out, fit nothing")
+    ap.add_argument(
+        "--readme-only", action="store_true", help="rewrite the README section from --out, fit nothing"
+    )
     args = ap.parse_args(argv)
     out = Path(args.out)
     commit = git_state()["commit"] or "unknown"  # the code the run imports: read before the run, not after

@@ -206,10 +206,16 @@ def run_parameters(n_users: int, seed: int, max_iter: int) -> dict:
         fits = {}
         for name, model in models.items():
             t1 = time.perf_counter()
-            fits[name] = (model.fit(w.train, w.train_log, cat).predict_outcomes(w.test, grid), time.perf_counter() - t1)
+            fits[name] = (
+                model.fit(w.train, w.train_log, cat).predict_outcomes(w.test, grid),
+                time.perf_counter() - t1,
+            )
         # method -> (the fit it reads, risk): the lower bound reads the price-offer model's bootstrap
-        settings = {"price_offer": ("price_offer", 0.0), "price_offer_lower_bound": ("price_offer", 1.0),
-                    "s_learner": ("s_learner", 0.0)}
+        settings = {
+            "price_offer": ("price_offer", 0.0),
+            "price_offer_lower_bound": ("price_offer", 1.0),
+            "s_learner": ("s_learner", 0.0),
+        }
         for method in PARAMETER_METHODS:
             fit, risk = settings[method]
             pred, fit_s = fits[fit]
@@ -236,7 +242,11 @@ def run_parameters(n_users: int, seed: int, max_iter: int) -> dict:
     for method in PARAMETER_METHODS:
         print(
             f"parameters N={n_users} seed={seed} {method}: "
-            + ", ".join(f"{r['segment']} {r['chosen']} regret {r['regret']:.3f}" for r in rows if r["method"] == method),
+            + ", ".join(
+                f"{r['segment']} {r['chosen']} regret {r['regret']:.3f}"
+                for r in rows
+                if r["method"] == method
+            ),
             file=sys.stderr,
             flush=True,
         )
@@ -450,7 +460,9 @@ def readme_section(result: dict, meta: dict) -> str:
             "refits (`choose_parameters(risk=1)`); `s_learner`: `SLearner` (campaign attributes as inputs, no offer",
             "structure). Mean regret over tiers:",
             "",
-            "| method | " + " | ".join(f"seed {s}" for s in seeds) + " | mean | never-tried choices | fit s (mean) |",
+            "| method | "
+            + " | ".join(f"seed {s}" for s in seeds)
+            + " | mean | never-tried choices | fit s (mean) |",
             "|---|" + "---:|" * (len(seeds) + 3),
         ]
         for method, r in per_seed.iterrows():
@@ -458,8 +470,11 @@ def readme_section(result: dict, meta: dict) -> str:
             lines.append(
                 f"| `{method}` | " + " | ".join(f"{v:.3f}" for v in r) + f" | {r.mean():.3f} | "
                 f"{int((~sub['in_log']).sum())} of {len(sub)} | "
-                + (f"{sub['fit_seconds'].mean():.0f}" if "fit_seconds" in sub and sub["fit_seconds"].notna().all()
-                   else "-")
+                + (
+                    f"{sub['fit_seconds'].mean():.0f}"
+                    if "fit_seconds" in sub and sub["fit_seconds"].notna().all()
+                    else "-"
+                )
                 + " |"
             )
         lines += ["", "| method | seed | tier | chosen | best | regret |", "|---|---:|---|---|---|---:|"]

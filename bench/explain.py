@@ -51,14 +51,21 @@ def run(args) -> dict:
 
     t0 = time.perf_counter()
     world = make_world(args.users, random_state=args.seed)
-    store = FeatureStore.build(f"bench_explain_{args.users}_{args.seed}", world.events, world.users, world.cutoff, max_len=32)
+    store = FeatureStore.build(
+        f"bench_explain_{args.users}_{args.seed}", world.events, world.users, world.cutoff, max_len=32
+    )
     log = world.log_randomised(random_state=args.seed + 1)
     split = split_users(store.user_ids, val_size=0.0, test_size=0.3, random_state=args.seed)
     train, test = store.subset(split["train"]), store.subset(split["test"])
     train_log = log[log["user_id"].isin(split["train"])].reset_index(drop=True)
     cat = world.catalogue
     deep = BehaviourUpliftModel(
-        max_epochs=args.max_epochs, pretrain_epochs=1, d_model=32, accelerator="cpu", n_threads=args.threads, random_state=args.seed
+        max_epochs=args.max_epochs,
+        pretrain_epochs=1,
+        d_model=32,
+        accelerator="cpu",
+        n_threads=args.threads,
+        random_state=args.seed,
     ).fit(train, train_log, cat)
     mediated = MediatedLearner(max_iter=args.boost_iter, random_state=args.seed).fit(train, train_log, cat)
     setup_seconds = time.perf_counter() - t0
@@ -68,12 +75,19 @@ def run(args) -> dict:
     explain_uplift(deep, test, args.campaign, user_ids=ids[:1], **kw)
     warmup_seconds = time.perf_counter() - t
     t = time.perf_counter()
-    deep_expl = explain_uplift(deep, test, args.campaign, user_ids=ids[: args.explain], random_state=args.seed, **kw)
+    deep_expl = explain_uplift(
+        deep, test, args.campaign, user_ids=ids[: args.explain], random_state=args.seed, **kw
+    )
     seconds = time.perf_counter() - t
     n_stab = min(args.stability_users, args.explain)
     again = explain_uplift(deep, test, args.campaign, user_ids=ids[:n_stab], random_state=args.seed + 1, **kw)
-    stability = reason_code_stability(deep_expl.take(np.arange(n_stab)).grouped("event_type"), again.grouped("event_type"), k=args.top_k)
-    by_campaign = {c: explain_uplift(mediated, test, c, outcome="participate", user_ids=ids[:400]) for c in cat["campaign_id"][1:]}
+    stability = reason_code_stability(
+        deep_expl.take(np.arange(n_stab)).grouped("event_type"), again.grouped("event_type"), k=args.top_k
+    )
+    by_campaign = {
+        c: explain_uplift(mediated, test, c, outcome="participate", user_ids=ids[:400])
+        for c in cat["campaign_id"][1:]
+    }
     roles = ("specific", "contact")
     table = driver_table(by_campaign, cat, k=args.top_k, roles=roles)
     counted = table[table["proxies"].map(len) > 0]
@@ -105,7 +119,9 @@ def readme_section(r: dict) -> str:
     from readme_section import markers
 
     start, end = markers("explain")
-    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
+    rev = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+    ).stdout.strip()
     ok = r["seconds_per_1000"] <= 180
     return "\n".join(
         [
@@ -156,7 +172,13 @@ def main(argv=None) -> dict:
     p.add_argument("--out", default=str(HERE / "results" / "explain.json"))
     args = p.parse_args(argv)
     if args.quick:
-        args.users, args.explain, args.max_epochs, args.boost_iter, args.stability_users = 1_500, 20, 1, 30, 10
+        args.users, args.explain, args.max_epochs, args.boost_iter, args.stability_users = (
+            1_500,
+            20,
+            1,
+            30,
+            10,
+        )
     result = run(args)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

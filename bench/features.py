@@ -126,8 +126,14 @@ def run_compare(args) -> dict:
     events, users, cutoff, source = load_data(args.n_users, args.synthetic, args.seed)
     n = len(events)
     print(f"data: {source}, {args.n_users:,} users, {n:,} events, cutoff {cutoff}")
-    out = {"mode": "compare", "source": source, "n_users": args.n_users, "n_events": n, "by_threads": {},
-           "repeat": REPEAT}
+    out = {
+        "mode": "compare",
+        "source": source,
+        "n_users": args.n_users,
+        "n_events": n,
+        "by_threads": {},
+        "repeat": REPEAT,
+    }
     print(f"timings: best of {REPEAT} runs each")
     core_p, t_cp = timed(core_pandas, events, cutoff)
     print(f"core aggregates  pandas           {t_cp:7.2f}s ({n / t_cp / 1e6:6.2f} M ev/s)")
@@ -205,8 +211,13 @@ def compare_from_parquet(events: pd.DataFrame, cutoff, threads: int) -> dict:
         f"core from Parquet duckdb {threads} thr. {t_d:7.2f}s ({n / t_d / 1e6:6.2f} M ev/s)   "
         f"pandas read+groupby {t_p:7.2f}s   pandas/duckdb {t_p / t_d:5.2f}x"
     )
-    return {"duckdb_s": t_d, "pandas_s": t_p, "ratio": t_p / t_d, "duckdb_events_per_s": n / t_d,
-            "threads": threads}
+    return {
+        "duckdb_s": t_d,
+        "pandas_s": t_p,
+        "ratio": t_p / t_d,
+        "duckdb_events_per_s": n / t_d,
+        "threads": threads,
+    }
 
 
 def write_parquet_child(folder: Path, n_users: int, chunk_users: int, seed: int, synthetic: bool) -> dict:

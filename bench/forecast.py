@@ -72,8 +72,15 @@ def accuracy_world(n_users: int, seed: int) -> dict:
         test_ids = np.asarray(s.test_ids)
         plan = plan_frame(test_ids, choice, cat, preds[0].target_category)
         plan = plan[plan["campaign_id"] != cat["campaign_id"].iloc[0]].reset_index(drop=True)
-        fc = forecast_plan(cf, s.test, plan[["user_id", "campaign_id"]], holdout=0.1, random_state=seed,
-                           predictions=preds, calibration_log=s.test_log)
+        fc = forecast_plan(
+            cf,
+            s.test,
+            plan[["user_id", "campaign_id"]],
+            holdout=0.1,
+            random_state=seed,
+            predictions=preds,
+            calibration_log=s.test_log,
+        )
         exact = s.world.evaluate_plan(plan)
         run = s.world.run_plan(plan, holdout=0.1, random_state=seed + 7)
         floor = information_floor(s, cf, len(test_ids))
@@ -82,18 +89,33 @@ def accuracy_world(n_users: int, seed: int) -> dict:
     row = {"n_users": n_users, "seed": seed, "reach": len(plan), "seconds": time.perf_counter() - t0}
     for m in METRICS:
         f = fc[m]
-        row.update({
-            f"{m}_forecast": f["forecast"], f"{m}_lower": f["lower"], f"{m}_upper": f["upper"], f"{m}_raw": f["raw"],
-            f"{m}_model_sd": f["model_sd"], f"{m}_sampling_sd": f["sampling_sd"], f"{m}_exact": exact[m],
-            f"{m}_realised": float(real.loc[m, "value"]), f"{m}_rel_error": f["forecast"] / exact[m] - 1,
-            f"{m}_raw_rel_error": f["raw"] / exact[m] - 1,
-        })
+        row.update(
+            {
+                f"{m}_forecast": f["forecast"],
+                f"{m}_lower": f["lower"],
+                f"{m}_upper": f["upper"],
+                f"{m}_raw": f["raw"],
+                f"{m}_model_sd": f["model_sd"],
+                f"{m}_sampling_sd": f["sampling_sd"],
+                f"{m}_exact": exact[m],
+                f"{m}_realised": float(real.loc[m, "value"]),
+                f"{m}_rel_error": f["forecast"] / exact[m] - 1,
+                f"{m}_raw_rel_error": f["raw"] / exact[m] - 1,
+            }
+        )
     for m, v in floor.items():
         row[f"{m}_floor_se"] = v["fitted"]
         row[f"{m}_floor_se_exact_q"] = v["exact"]
-    print(f"accuracy N={n_users} seed={seed}: " + ", ".join(
-        f"{m} {row[f'{m}_forecast']:.0f} (exact {row[f'{m}_exact']:.0f}, raw {row[f'{m}_raw']:.0f})" for m in METRICS
-    ) + f" in {row['seconds']:.0f}s", file=sys.stderr, flush=True)
+    print(
+        f"accuracy N={n_users} seed={seed}: "
+        + ", ".join(
+            f"{m} {row[f'{m}_forecast']:.0f} (exact {row[f'{m}_exact']:.0f}, raw {row[f'{m}_raw']:.0f})"
+            for m in METRICS
+        )
+        + f" in {row['seconds']:.0f}s",
+        file=sys.stderr,
+        flush=True,
+    )
     return row
 
 
@@ -112,9 +134,15 @@ def information_floor(s, cf, n_plan: int) -> dict:
     choice = crossfit_plan_value(cf)["choice"]
     expected = s.world.expected_outcomes(cf.log["user_id"].to_numpy())
     out = {}
-    for metric, field, col in (("incremental_profit", "profit", "profit"), ("incremental_revenue", "revenue", "revenue")):
+    for metric, field, col in (
+        ("incremental_profit", "profit", "profit"),
+        ("incremental_revenue", "revenue", "revenue"),
+    ):
         se = {}
-        for name, q in (("fitted", getattr(cf.prediction, field)), ("exact", np.asarray(expected[col], float))):
+        for name, q in (
+            ("fitted", getattr(cf.prediction, field)),
+            ("exact", np.asarray(expected[col], float)),
+        ):
             dr = plan_values(cf.log, {"plan": choice}, ids, q_hat=q, metric=col)
             se[name] = float(dr.loc[dr["method"] == "dr", "diff_se"].iloc[0]) * n_plan
         out[metric] = se
@@ -166,10 +194,20 @@ def speed(n_rows: int, n_arms: int = 13) -> dict:
     fast = best_of(lambda: policy_values(y, pol, a, propensity=p, q_hat=q, arms=arms))
     dense_rows = min(n_rows, 2_000_000)  # the dense matrix at 10M x 13 floats alone is 1 GB
     mat = np.eye(n_arms)[pol[:dense_rows]]
-    dense = best_of(lambda: policy_values(y[:dense_rows], mat, a[:dense_rows], propensity=p[:dense_rows],
-                                          q_hat=q[:dense_rows], arms=arms), k=2)
-    return {"rows": n_rows, "arms": n_arms, "seconds": fast, "dense_rows": dense_rows, "dense_seconds": dense,
-            "dense_seconds_per_row_ratio": (dense / dense_rows) / (fast / n_rows)}
+    dense = best_of(
+        lambda: policy_values(
+            y[:dense_rows], mat, a[:dense_rows], propensity=p[:dense_rows], q_hat=q[:dense_rows], arms=arms
+        ),
+        k=2,
+    )
+    return {
+        "rows": n_rows,
+        "arms": n_arms,
+        "seconds": fast,
+        "dense_rows": dense_rows,
+        "dense_seconds": dense,
+        "dense_seconds_per_row_ratio": (dense / dense_rows) / (fast / n_rows),
+    }
 
 
 def _fmt(v, spec=".0f"):
@@ -241,30 +279,43 @@ def readme_section(res: dict) -> str:
             f"{sp['dense_seconds_per_row_ratio']:.1f}x as long per row (measured on {sp['dense_rows']:,} rows).",
             "",
         ]
-    lines += [f"_Written {res.get('written', '?')} at commit {res.get('commit', '?')}; "
-              "`python bench/forecast.py` reruns it._", END]
+    lines += [
+        f"_Written {res.get('written', '?')} at commit {res.get('commit', '?')}; "
+        "`python bench/forecast.py` reruns it._",
+        END,
+    ]
     return "\n".join(lines)
 
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--parts", nargs="+", default=["accuracy", "coverage", "speed"],
-                    choices=["accuracy", "coverage", "speed"])
+    ap.add_argument(
+        "--parts",
+        nargs="+",
+        default=["accuracy", "coverage", "speed"],
+        choices=["accuracy", "coverage", "speed"],
+    )
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--accuracy-users", type=int, default=40_000)
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--first-seed", type=int, default=1000, help="seed of the first coverage run")
     ap.add_argument("--coverage-users", type=int, default=4_000)
     ap.add_argument("--folds", type=int, default=2, help="cross-fitting folds of the coverage runs")
-    ap.add_argument("--naive-runs", type=int, default=20, help="coverage runs that also fit without cross-fitting")
+    ap.add_argument(
+        "--naive-runs", type=int, default=20, help="coverage runs that also fit without cross-fitting"
+    )
     ap.add_argument("--speed-rows", type=int, default=10_000_000)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
     ap.add_argument("--no-readme", action="store_true")
     ap.add_argument("--fresh", action="store_true", help="ignore coverage runs already on file")
-    ap.add_argument("--merge", nargs="*", default=[], help="JSON files whose parts are copied into --out first")
-    ap.add_argument("--report-only", action="store_true", help="rewrite the README section from --out, run nothing")
+    ap.add_argument(
+        "--merge", nargs="*", default=[], help="JSON files whose parts are copied into --out first"
+    )
+    ap.add_argument(
+        "--report-only", action="store_true", help="rewrite the README section from --out, run nothing"
+    )
     args = ap.parse_args(argv)
     if args.report_only:
         args.parts = []
@@ -274,7 +325,13 @@ def main(argv=None) -> dict:
     out = Path(args.out or HERE / "results" / ("forecast_quick.json" if args.quick else "forecast.json"))
     res = json.loads(out.read_text()) if out.exists() else {}
     for extra in args.merge:
-        res.update({k: v for k, v in json.loads(Path(extra).read_text()).items() if k in ("accuracy", "coverage", "speed")})
+        res.update(
+            {
+                k: v
+                for k, v in json.loads(Path(extra).read_text()).items()
+                if k in ("accuracy", "coverage", "speed")
+            }
+        )
     pool = None
     if args.jobs > 1:
         pool = ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"))
@@ -283,7 +340,11 @@ def main(argv=None) -> dict:
         print(f"speed: {res['speed']}", file=sys.stderr)
     if "accuracy" in args.parts:
         tasks = [(args.accuracy_users, s) for s in args.seeds]
-        rows = list(pool.map(accuracy_world, *zip(*tasks, strict=True))) if pool else [accuracy_world(*t) for t in tasks]
+        rows = (
+            list(pool.map(accuracy_world, *zip(*tasks, strict=True)))
+            if pool
+            else [accuracy_world(*t) for t in tasks]
+        )
         res["accuracy"] = pd.DataFrame(rows).to_dict(orient="list")
     if "coverage" in args.parts:
         from campaignkit.forecast.audit import coverage_summary
@@ -296,24 +357,31 @@ def main(argv=None) -> dict:
                 r = json.loads(line)
                 if r.get("n_users") == args.coverage_users and r.get("n_folds", 3) == args.folds:
                     done[r["seed"]] = r
-        tasks = [(args.first_seed + i, args.coverage_users, i < args.naive_runs, args.folds) for i in range(args.runs)]
+        tasks = [
+            (args.first_seed + i, args.coverage_users, i < args.naive_runs, args.folds)
+            for i in range(args.runs)
+        ]
         todo = [t for t in tasks if t[0] not in done or (t[2] and "dr_naive_inside" not in done[t[0]])]
         with runs_file.open("a") as fh:
-            for r in (pool.map(coverage_run, todo) if pool else map(coverage_run, todo)):
+            for r in pool.map(coverage_run, todo) if pool else map(coverage_run, todo):
                 fh.write(json.dumps(r, default=float) + "\n")
                 fh.flush()
                 done[r["seed"]] = r
         runs = [done[t[0]] for t in tasks]
         res["coverage"] = {
-            "runs": len(runs), "n_users": args.coverage_users, "folds": args.folds, "rows": runs,
+            "runs": len(runs),
+            "n_users": args.coverage_users,
+            "folds": args.folds,
+            "rows": runs,
             "summary": coverage_summary(runs).to_dict(orient="records"),
         }
     if pool:
         pool.shutdown()
     import subprocess
 
-    res["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                   cwd=HERE).stdout.strip()
+    res["commit"] = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+    ).stdout.strip()
     res["written"] = datetime.now(UTC).strftime("%Y-%m-%d")
     res["cpus"] = multiprocessing.cpu_count()
     out.parent.mkdir(parents=True, exist_ok=True)

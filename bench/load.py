@@ -81,14 +81,21 @@ def _phase(phase: str, folder: Path, rows: int) -> dict:
     if n_in != rows or n_kept + n_q != rows:
         raise SystemExit(f"{phase}: row count mismatch: {n_in} in, {n_kept} kept, {n_q} quarantined")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    return {"seconds": seconds, "peak_rss_gb": round(peak, 2), "rows_kept": n_kept, "rows_quarantined": n_q,
-            "quarantine_by_rule": counts}
+    return {
+        "seconds": seconds,
+        "peak_rss_gb": round(peak, 2),
+        "rows_kept": n_kept,
+        "rows_quarantined": n_q,
+        "quarantine_by_rule": counts,
+    }
 
 
 def _in_child(phase: str, folder: Path, rows: int) -> dict:
     """Each phase in a fresh interpreter, so each peak is its own."""
-    code = (f"import json,sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import load; "
-            f"print(json.dumps(load._phase({phase!r}, load.Path({str(folder)!r}), {rows})))")
+    code = (
+        f"import json,sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import load; "
+        f"print(json.dumps(load._phase({phase!r}, load.Path({str(folder)!r}), {rows})))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -99,22 +106,22 @@ def section(out: dict) -> str:
     return f"""{start}
 ## load
 
-`bench/load.py`: {out['rows']:,} canonical events in {out['files']} Parquet files ({out['parquet_mb']} MB),
+`bench/load.py`: {out["rows"]:,} canonical events in {out["files"]} Parquet files ({out["parquet_mb"]} MB),
 read raw (`pyarrow.parquet.read_table(...).to_pandas()`, the reference) and loaded with
 `campaignkit.data.load_events` (read, provenance, every row rule, exact repeats across the whole input,
-quarantine), each phase in its own process, alternated, best of {out['repeats']}. The loader streams
-Parquet in batches of {out['chunk_rows']:,} rows (`campaignkit/data/stream.py`).
-Written {out['date']} from `bench/results/load.json` at {out['git']} ({out['machine']}).
+quarantine), each phase in its own process, alternated, best of {out["repeats"]}. The loader streams
+Parquet in batches of {out["chunk_rows"]:,} rows (`campaignkit/data/stream.py`).
+Written {out["date"]} from `bench/results/load.json` at {out["git"]} ({out["machine"]}).
 
 | phase | seconds | rows/s | peak RSS GB |
 |---|---:|---:|---:|
-| raw Parquet read | {out['raw_read_s']} | {out['raw_read_rows_per_s']:,} | {out['raw_peak_rss_gb']} |
-| load + validate | {out['load_validate_s']} | {out['load_validate_rows_per_s']:,} | {out['load_peak_rss_gb']} |
+| raw Parquet read | {out["raw_read_s"]} | {out["raw_read_rows_per_s"]:,} | {out["raw_peak_rss_gb"]} |
+| load + validate | {out["load_validate_s"]} | {out["load_validate_rows_per_s"]:,} | {out["load_peak_rss_gb"]} |
 
-Speed of load + validate relative to the raw read (same run): **{out['speed_vs_raw_read']}x**
-(target >= 0.5x); peak memory of load + validate: **{out['load_peak_rss_gb']} GB** (target < 4 GB).
-Every run, in order (seconds): raw {out['all_raw_s']}, load {out['all_load_s']} (a shared machine: noisy).
-Command: `nice .venv/bin/python bench/load.py --rows {out['rows']}`.
+Speed of load + validate relative to the raw read (same run): **{out["speed_vs_raw_read"]}x**
+(target >= 0.5x); peak memory of load + validate: **{out["load_peak_rss_gb"]} GB** (target < 4 GB).
+Every run, in order (seconds): raw {out["all_raw_s"]}, load {out["all_load_s"]} (a shared machine: noisy).
+Command: `nice .venv/bin/python bench/load.py --rows {out["rows"]}`.
 {end}"""
 
 
@@ -139,7 +146,9 @@ def main(argv=None) -> dict:
             load.append(_in_child("load", folder, args.rows))
     best_raw = min(raw, key=lambda r: r["seconds"])
     best_load = min(load, key=lambda r: r["seconds"])
-    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    git = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     out = {
         "rows": args.rows,
         "files": len(files),

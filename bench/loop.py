@@ -57,17 +57,34 @@ def run_seed(seed: int, args) -> list[dict]:
 
     warnings.filterwarnings("ignore", category=UserWarning)
     world = make_world(args.users, random_state=seed)
-    model = MediatedLearner(max_iter=args.max_iter, nonparticipants=args.nonparticipants,
-                            weight_by_propensity=not args.unweighted, random_state=seed)
-    loop = FeedbackLoop(model, budget_per_user=args.budget_per_user, holdout=args.holdout, explore=args.explore,
-                        initial_users=args.initial_users, n_folds=args.n_folds, risk=args.risk,
-                        calibration=args.calibration, reserve=args.reserve, planning=args.planning,
-                        random_state=seed)
+    model = MediatedLearner(
+        max_iter=args.max_iter,
+        nonparticipants=args.nonparticipants,
+        weight_by_propensity=not args.unweighted,
+        random_state=seed,
+    )
+    loop = FeedbackLoop(
+        model,
+        budget_per_user=args.budget_per_user,
+        holdout=args.holdout,
+        explore=args.explore,
+        initial_users=args.initial_users,
+        n_folds=args.n_folds,
+        risk=args.risk,
+        calibration=args.calibration,
+        reserve=args.reserve,
+        planning=args.planning,
+        random_state=seed,
+    )
     t0 = time.perf_counter()
     table = loop.run(world, args.rounds).table
     print(f"seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
-    print(table[["round", "forecast", "lower", "upper", "realised", "exact", "regret", "regret_share"]]
-          .round(1).to_string(index=False), flush=True)
+    print(
+        table[["round", "forecast", "lower", "upper", "realised", "exact", "regret", "regret_share"]]
+        .round(1)
+        .to_string(index=False),
+        flush=True,
+    )
     return [{"seed": seed, **r} for r in table.to_dict("records")]
 
 
@@ -113,7 +130,9 @@ def _exact_text(rows: list[dict]) -> str:
     for seed in seeds:
         d = sorted((r for r in rows if r["seed"] == seed), key=lambda r: r["round"])
         later = [r["exact"] for r in d[1:]]
-        parts.append(f"{d[0]['exact']:,.0f}" + (f" then {min(later):,.0f} to {max(later):,.0f}" if later else ""))
+        parts.append(
+            f"{d[0]['exact']:,.0f}" + (f" then {min(later):,.0f} to {max(later):,.0f}" if later else "")
+        )
     return "exact profit of the executed plans, round 1 then later rounds, per seed " + "; ".join(parts)
 
 
@@ -129,7 +148,7 @@ def other_run_lines(paths) -> list[str]:
         lines += [
             "",
             f"Other run, `{Path(path).name}` (commit {m['commit']}, {m['users']:,} users, features "
-            f"`{m.get('features', 'world_user_table')}`, `nonparticipants=\"{m['nonparticipants']}\"`, "
+            f'`{m.get("features", "world_user_table")}`, `nonparticipants="{m["nonparticipants"]}"`, '
             f"{'unweighted' if m['unweighted'] else 'propensity-weighted'}, forecast corrected on "
             f"{CALIBRATION_TEXT[m.get('calibration', 'folds')]}{PLANNING_TEXT[m.get('planning', 'pooled')]}): "
             f"rounds inside the interval {inside}; mean interval "
@@ -157,7 +176,7 @@ def readme_section(result: dict, others=()) -> str:
         f"`python bench/loop.py{flags}` (commit {m['commit']}): worlds of {m['users']:,} users, seeds "
         f"{', '.join(map(str, m['seeds']))}, {m['rounds']} rounds; features `{m.get('features', 'world_user_table')}` "
         f"and the loop's contact history; `MediatedLearner(max_iter={m['max_iter']}, "
-        f"nonparticipants=\"{m['nonparticipants']}\", weight_by_propensity={not m['unweighted']})` cross-fitted "
+        f'nonparticipants="{m["nonparticipants"]}", weight_by_propensity={not m["unweighted"]})` cross-fitted '
         f"({m['n_folds']} folds) on a randomised log of {m['initial_users']:.0%} of the users and every round's log; "
         f"risk={m['risk']}, budget {m['budget_per_user']} per user on predicted spend, {m['explore']:.0%} exploration, "
         f"{m['holdout']:.0%} holdout, 90% forecast intervals corrected on "
@@ -181,7 +200,9 @@ def readme_section(result: dict, others=()) -> str:
         )
     v = s["verdict"]
     inside = ", ".join(f"seed {p['seed']}: {p['rounds_inside']}" for p in s["per_seed"])
-    regret = ", ".join(f"seed {p['seed']}: {p['regret_first']:,.0f} -> {p['regret_last']:,.0f}" for p in s["per_seed"])
+    regret = ", ".join(
+        f"seed {p['seed']}: {p['regret_first']:,.0f} -> {p['regret_last']:,.0f}" for p in s["per_seed"]
+    )
     err = ", ".join(f"{p['mean_abs_forecast_error']:,.0f}" for p in s["per_seed"])
     lines += [
         "",
@@ -219,10 +240,18 @@ def main(argv=None) -> dict:
     ap.add_argument("--n-folds", type=int, default=2)
     ap.add_argument("--risk", type=float, default=1.0, help="plan on uplift - risk x the fold models' spread")
     ap.add_argument("--reserve", type=float, default=0.25, help="share of users only calibrating (reserve)")
-    ap.add_argument("--calibration", default="reserve", choices=list(CALIBRATIONS),
-                    help="what each round's forecast is corrected on (FeedbackLoop's calibration)")
-    ap.add_argument("--planning", default="pooled", choices=list(PLANNINGS),
-                    help="fold models' mean, or each user's held-out fold model (FeedbackLoop's planning)")
+    ap.add_argument(
+        "--calibration",
+        default="reserve",
+        choices=list(CALIBRATIONS),
+        help="what each round's forecast is corrected on (FeedbackLoop's calibration)",
+    )
+    ap.add_argument(
+        "--planning",
+        default="pooled",
+        choices=list(PLANNINGS),
+        help="fold models' mean, or each user's held-out fold model (FeedbackLoop's planning)",
+    )
     ap.add_argument("--quick", action="store_true", help="one 2,000-user world, three rounds, 30 iterations")
     output_args(ap, HERE / "results" / "loop.json")
     args = ap.parse_args(argv)

@@ -37,11 +37,16 @@ def git_state() -> dict:
 
     def git(*a):
         try:
-            return subprocess.run(["git", *a], cwd=README.parent.parent, capture_output=True, text=True).stdout.strip()
+            return subprocess.run(
+                ["git", *a], cwd=README.parent.parent, capture_output=True, text=True
+            ).stdout.strip()
         except OSError:
             return ""
 
-    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": git("status", "--porcelain", "campaignkit")}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": git("status", "--porcelain", "campaignkit"),
+    }
 
 
 def output_args(ap, out: Path) -> None:
@@ -49,8 +54,12 @@ def output_args(ap, out: Path) -> None:
     ``--readme-only`` and ``--also``."""
     ap.add_argument("--out", type=Path, default=out)
     ap.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
-    ap.add_argument("--readme-only", action="store_true", help="rewrite the README section from --out, run nothing")
-    ap.add_argument("--also", type=Path, nargs="*", default=[], help="other runs' JSON to summarise in the README")
+    ap.add_argument(
+        "--readme-only", action="store_true", help="rewrite the README section from --out, run nothing"
+    )
+    ap.add_argument(
+        "--also", type=Path, nargs="*", default=[], help="other runs' JSON to summarise in the README"
+    )
 
 
 def save_run(result: dict, out: Path, bench: str, section: str | None) -> None:

@@ -61,7 +61,9 @@ def run_seed(n_users: int, seed: int, args) -> dict:
         world, test_ids = w.world, w.test_ids
         target = world.default_target[test_ids]
         t1 = time.perf_counter()
-        model = MediatedLearner(max_iter=args.max_iter, nonparticipants=args.nonparticipants, random_state=seed)
+        model = MediatedLearner(
+            max_iter=args.max_iter, nonparticipants=args.nonparticipants, random_state=seed
+        )
         model.fit(w.train, w.train_log, world.catalogue)
         pred = model.predict_outcomes(w.test, target_category=target)
         fit_s = time.perf_counter() - t1
@@ -73,7 +75,11 @@ def run_seed(n_users: int, seed: int, args) -> dict:
     table["share"] = np.repeat(args.shares, len(POLICIES))
     table["seed"] = seed
     table["n_users"] = n_users
-    print(f"N={n_users} seed={seed}: {time.perf_counter() - t0:.0f}s (fit {fit_s:.0f}s)", file=sys.stderr, flush=True)
+    print(
+        f"N={n_users} seed={seed}: {time.perf_counter() - t0:.0f}s (fit {fit_s:.0f}s)",
+        file=sys.stderr,
+        flush=True,
+    )
     return {
         "rows": table.to_dict("records"),
         "risk_campaign": table.attrs["risk_campaign"],
@@ -104,14 +110,24 @@ def summarise(rows: list[dict]) -> dict:
                 **{f"dogs:{p}": float(dogs[p].mean()) for p in POLICIES},
                 **{f"contacted:{p}": float(contacted[p].mean()) for p in POLICIES},
                 **{f"spend:{p}": float(spend[p].mean()) for p in POLICIES},
-                "uplift_beats_risk_every_seed": bool((wide["target by uplift"] > wide["target by risk"]).all()),
+                "uplift_beats_risk_every_seed": bool(
+                    (wide["target by uplift"] > wide["target by risk"]).all()
+                ),
                 "uplift_beats_rule_every_seed": bool((wide["target by uplift"] > wide["tiered rule"]).all()),
-                "fewer_dogs_than_risk_every_seed": bool((dogs["target by uplift"] < dogs["target by risk"]).all()),
-                "fewer_dogs_than_rule_every_seed": bool((dogs["target by uplift"] < dogs["tiered rule"]).all()),
+                "fewer_dogs_than_risk_every_seed": bool(
+                    (dogs["target by uplift"] < dogs["target by risk"]).all()
+                ),
+                "fewer_dogs_than_rule_every_seed": bool(
+                    (dogs["target by uplift"] < dogs["tiered rule"]).all()
+                ),
                 # the same count test passed by the exact optimum: can any profit-seeking plan meet it?
-                "oracle_fewer_dogs_than_risk_every_seed": bool((dogs["oracle"] < dogs["target by risk"]).all()),
+                "oracle_fewer_dogs_than_risk_every_seed": bool(
+                    (dogs["oracle"] < dogs["target by risk"]).all()
+                ),
                 "oracle_fewer_dogs_than_rule_every_seed": bool((dogs["oracle"] < dogs["tiered rule"]).all()),
-                "oracle_more_dogs_than_risk_seeds": [int(s) for s in dogs.index[dogs["oracle"] >= dogs["target by risk"]]],
+                "oracle_more_dogs_than_risk_seeds": [
+                    int(s) for s in dogs.index[dogs["oracle"] >= dogs["target by risk"]]
+                ],
                 # dogs per user contacted: a plan that reaches more users at the same budget is not penalised
                 "lower_dog_share_than_risk_every_seed": bool(
                     (dog_share["target by uplift"] < dog_share["target by risk"]).all()
@@ -130,7 +146,8 @@ def summarise(rows: list[dict]) -> dict:
             r["fewer_dogs_than_risk_every_seed"] and r["fewer_dogs_than_rule_every_seed"] for r in s
         ),
         "oracle_fewer_sleeping_dogs_than_risk_and_rule_at_every_budget": all(
-            r["oracle_fewer_dogs_than_risk_every_seed"] and r["oracle_fewer_dogs_than_rule_every_seed"] for r in s
+            r["oracle_fewer_dogs_than_risk_every_seed"] and r["oracle_fewer_dogs_than_rule_every_seed"]
+            for r in s
         ),
         "lower_dog_share_than_risk_and_rule_at_every_budget": all(
             r["lower_dog_share_than_risk_every_seed"] and r["lower_dog_share_than_rule_every_seed"] for r in s
@@ -150,7 +167,11 @@ def detection_lines(worlds: list[dict]) -> list[str]:
 
     if not worlds or "dog_detection" not in worlds[0]:
         return []
-    d = pd.DataFrame([r for w in worlds for r in w["dog_detection"]]).groupby("campaign_id", sort=False).mean()
+    d = (
+        pd.DataFrame([r for w in worlds for r in w["dog_detection"]])
+        .groupby("campaign_id", sort=False)
+        .mean()
+    )
     lines = [
         "",
         "How well the model's predicted retention uplift tells the sleeping dogs apart, per campaign (means over "
@@ -159,7 +180,10 @@ def detection_lines(worlds: list[dict]) -> list[str]:
         "| campaign | sleeping dogs (true) | predicted harm | AUC |",
         "|---|---:|---:|---:|",
     ]
-    lines += [f"| {c} | {r['dog_share']:.0%} | {r['predicted_harm_share']:.0%} | {r['auc']:.2f} |" for c, r in d.iterrows()]
+    lines += [
+        f"| {c} | {r['dog_share']:.0%} | {r['predicted_harm_share']:.0%} | {r['auc']:.2f} |"
+        for c, r in d.iterrows()
+    ]
     return lines
 
 
@@ -180,7 +204,7 @@ def other_run_lines(paths) -> list[str]:
         lines += [
             "",
             f"Other run, `{Path(path).name}`: {m['n_users']:,} users, seeds {', '.join(map(str, m['seeds']))}, "
-            f"`nonparticipants=\"{m.get('nonparticipants', 'control')}\"`, max_iter={m['max_iter']} (commit "
+            f'`nonparticipants="{m.get("nonparticipants", "control")}"`, max_iter={m["max_iter"]} (commit '
             f"{m['commit']}); target by uplift, "
             f"means over seeds - {by}. More profit than both at every budget and seed: "
             f"**{_yes(v['more_profit_than_risk_and_rule_at_every_budget'])}**; fewer dogs: "
@@ -202,15 +226,20 @@ def oracle_lines(summ: dict) -> list[str]:
         return []
     fails = "; ".join(
         f"{r['share']:.0%}: seed(s) {', '.join(map(str, r['oracle_more_dogs_than_risk_seeds']))}"
-        for r in summ["by_share"] if r["oracle_more_dogs_than_risk_seeds"]
+        for r in summ["by_share"]
+        if r["oracle_more_dogs_than_risk_seeds"]
     )
     return [
         "",
         "The same count test for the exact optimum (the optimiser fed the world's exact effects, the most profit any "
         "plan can earn at the budget): it contacts fewer sleeping dogs than both at every budget and seed: "
         f"**{_yes(v['oracle_fewer_sleeping_dogs_than_risk_and_rule_at_every_budget'])}**"
-        + (f" (it contacts at least as many as target-by-risk at {fails}: a risk policy whose one campaign is "
-           "dear reaches few users, and few dogs, at a small budget)." if fails else "."),
+        + (
+            f" (it contacts at least as many as target-by-risk at {fails}: a risk policy whose one campaign is "
+            "dear reaches few users, and few dogs, at a small budget)."
+            if fails
+            else "."
+        ),
         "By dogs per user contacted instead of the count, uplift targeting is lower than both at every budget and "
         f"seed: **{_yes(v['lower_dog_share_than_risk_and_rule_at_every_budget'])}**.",
     ]
@@ -229,7 +258,7 @@ def readme_section(result: dict, others=()) -> str:
         "",
         f"`python bench/retention.py{' --quick' if meta['quick'] else ''}` (commit {meta['commit']}): "
         f"worlds of {n:,} users, seeds {', '.join(map(str, meta['seeds']))}; the kit's `MediatedLearner` "
-        f"(max_iter={meta['max_iter']}, nonparticipants=\"{meta.get('nonparticipants', 'control')}\") fitted on a randomised log of 70% of the users, policies scored on the "
+        f'(max_iter={meta["max_iter"]}, nonparticipants="{meta.get("nonparticipants", "control")}") fitted on a randomised log of 70% of the users, policies scored on the '
         f"other 30% by the world's exact objective: the window's incremental profit + true retention uplift x "
         f"true customer value (control margin over {meta['horizon']} campaign windows while the user stays). "
         "Budgets are shares of the tiered rule's full spend; the rules get the exact spend, the uplift plan is "
@@ -276,8 +305,12 @@ def main(argv=None) -> dict:
     ap.add_argument("--max-iter", type=int, default=100)
     ap.add_argument("--max-len", type=int, default=32)
     ap.add_argument("--horizon", type=int, default=6)
-    ap.add_argument("--nonparticipants", default="modelled", choices=["control", "observed", "modelled"],
-                    help="MediatedLearner's nonparticipants setting (notebook 09 uses modelled)")
+    ap.add_argument(
+        "--nonparticipants",
+        default="modelled",
+        choices=["control", "observed", "modelled"],
+        help="MediatedLearner's nonparticipants setting (notebook 09 uses modelled)",
+    )
     ap.add_argument("--shares", type=float, nargs="+", default=[0.1, 0.25, 0.5, 0.75, 1.0])
     ap.add_argument("--quick", action="store_true", help="one 4,000-user world, seed 0, 30 iterations")
     output_args(ap, HERE / "results" / "retention.json")
@@ -286,7 +319,9 @@ def main(argv=None) -> dict:
         args.n_users, args.seeds, args.max_iter = 4_000, [0], 30
     if args.readme_only:
         result = json.loads(args.out.read_text())
-        result["summary"] = summarise(result["rows"])  # verdicts added since the run are computed from its rows
+        result["summary"] = summarise(
+            result["rows"]
+        )  # verdicts added since the run are computed from its rows
         write_section(readme_section(result, args.also), "retention")
         return {}
     state = git_state()  # the code the run imports: read before a long run, not after

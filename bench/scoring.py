@@ -458,7 +458,9 @@ def _commit() -> str:
 
     def git(*a):
         try:
-            return subprocess.run(["git", *a], cwd=README.parent, capture_output=True, text=True).stdout.strip()
+            return subprocess.run(
+                ["git", *a], cwd=README.parent, capture_output=True, text=True
+            ).stdout.strip()
         except OSError:
             return ""
 
@@ -470,15 +472,32 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: small world and sizes")
     ap.add_argument("--models", nargs="+", choices=MODELS, default=["t_learner", "deep"])
-    ap.add_argument("--users", type=int, nargs="+", default=[100_000, 300_000, 1_000_000],
-                    help="users scored by the gradient-boosting learners")
-    ap.add_argument("--deep-users", type=int, nargs="+", default=[30_000, 100_000, 300_000],
-                    help="users scored by the deep model")
+    ap.add_argument(
+        "--users",
+        type=int,
+        nargs="+",
+        default=[100_000, 300_000, 1_000_000],
+        help="users scored by the gradient-boosting learners",
+    )
+    ap.add_argument(
+        "--deep-users",
+        type=int,
+        nargs="+",
+        default=[30_000, 100_000, 300_000],
+        help="users scored by the deep model",
+    )
     ap.add_argument("--batch", type=int, default=10_000, help="users per generated chunk (= batch_users)")
     ap.add_argument("--no-whole", action="store_true", help="skip the 'whole' reference")
-    ap.add_argument("--jobs", type=int, default=2, help="children run at a time, one thread each (memory is "
-                    "per child; users/s is with the other children beside it)")
-    ap.add_argument("--fit-users", type=int, default=6_000, help="users of the world the models are fitted on")
+    ap.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="children run at a time, one thread each (memory is "
+        "per child; users/s is with the other children beside it)",
+    )
+    ap.add_argument(
+        "--fit-users", type=int, default=6_000, help="users of the world the models are fitted on"
+    )
     ap.add_argument("--max-iter", type=int, default=50, help="boosting iterations of the learners")
     ap.add_argument("--max-len", type=int, default=32, help="sequence length of the feature store")
     ap.add_argument("--epochs", type=int, default=2)
@@ -491,7 +510,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(RESULTS / "scoring.json"))
     ap.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
-    ap.add_argument("--readme-only", action="store_true", help="rebuild the README section from --out, no run")
+    ap.add_argument(
+        "--readme-only", action="store_true", help="rebuild the README section from --out, no run"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:

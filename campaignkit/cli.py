@@ -31,11 +31,19 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", help="report folder (default reports/<timestamp>/)")
     rep.add_argument("--only", help="notebook numbers to run, e.g. 00,03")
     rep.add_argument("--quick", action="store_true", help="pass QUICK=True: small data, few epochs")
-    rep.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                     help="notebook parameter (Python literal or string); repeatable")
+    rep.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="notebook parameter (Python literal or string); repeatable",
+    )
     rep.add_argument("--no-html", action="store_true", help="skip the HTML renderings")
     rep.add_argument("--kernel", help="Jupyter kernel name (default: campaignkit)")
-    rep.add_argument("--notebooks", metavar="DIR", help="folder of NN_topic.ipynb (default: the kit's notebooks/)")
+    rep.add_argument(
+        "--notebooks", metavar="DIR", help="folder of NN_topic.ipynb (default: the kit's notebooks/)"
+    )
     return parser
 
 
@@ -60,8 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         params = dict(parse_parameter(p) for p in args.parameter)
         result = run_report(
-            out=args.out, only=args.only, quick=args.quick, parameters=params,
-            kernel_name=args.kernel, html_output=not args.no_html, notebooks_dir=args.notebooks,
+            out=args.out,
+            only=args.only,
+            quick=args.quick,
+            parameters=params,
+            kernel_name=args.kernel,
+            html_output=not args.no_html,
+            notebooks_dir=args.notebooks,
         )
     except ParameterError as exc:
         return _fail(f"campaignkit: error: {exc}", 2)

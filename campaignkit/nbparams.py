@@ -26,13 +26,29 @@ from typing import Any
 
 from campaignkit.errors import ParameterError
 
-__all__ = ["Parameter", "NotebookParameters", "IMPLIED_RANGES", "declared", "check", "effective", "pin_explicit"]
+__all__ = [
+    "Parameter",
+    "NotebookParameters",
+    "IMPLIED_RANGES",
+    "declared",
+    "check",
+    "effective",
+    "pin_explicit",
+]
 
 IMPLIED_RANGES: tuple[tuple[str, tuple[str, ...], float | None, float | None], ...] = (
-    (r"^(N_USERS|N_CATEGORIES|N_SEEDS|N_ENSEMBLE|MAX_LEN|MAX_EPOCHS|BATCH_SIZE|D_MODEL|CHUNK_USERS)$",
-     ("int",), 1, None),
-    (r"^(SEED|N_\w+|\w*_(EPOCHS|DAYS|LEN|ITER|USERS|EVENTS|SEEDS|CATEGORIES)|MAX_\w+|MIN_\w+|THREADS|CHUNK_\w+|BOOTSTRAP)$",
-     ("int", "float"), 0, None),
+    (
+        r"^(N_USERS|N_CATEGORIES|N_SEEDS|N_ENSEMBLE|MAX_LEN|MAX_EPOCHS|BATCH_SIZE|D_MODEL|CHUNK_USERS)$",
+        ("int",),
+        1,
+        None,
+    ),
+    (
+        r"^(SEED|N_\w+|\w*_(EPOCHS|DAYS|LEN|ITER|USERS|EVENTS|SEEDS|CATEGORIES)|MAX_\w+|MIN_\w+|THREADS|CHUNK_\w+|BOOTSTRAP)$",
+        ("int", "float"),
+        0,
+        None,
+    ),
     (r"^\w*(SHARE|RATE|FRACTION|PROB|ALPHA|HOLDOUT|SIZE)$", ("float",), 0.0, 1.0),
 )
 """(name pattern, types, low, high): the range of a parameter whose comment states none; first match wins."""
@@ -113,7 +129,12 @@ def _is_quick_block(src: str) -> ast.If | None:
         body = ast.parse(src).body
     except SyntaxError:
         return None
-    if body and isinstance(body[0], ast.If) and isinstance(body[0].test, ast.Name) and body[0].test.id == "QUICK":
+    if (
+        body
+        and isinstance(body[0], ast.If)
+        and isinstance(body[0].test, ast.Name)
+        and body[0].test.id == "QUICK"
+    ):
         return body[0]
     return None
 
@@ -213,7 +234,8 @@ def pin_explicit(nb, spec: NotebookParameters, explicit: dict[str, Any]):
     if spec.quick_cell is None or not names:
         return nb
     src = "# explicit -p values win over the quick settings above\n" + "\n".join(
-        f"{k} = {explicit[k]!r}" for k in names)
+        f"{k} = {explicit[k]!r}" for k in names
+    )
     cell = nbformat.v4.new_code_cell(src)
     cell.metadata["tags"] = [PIN_TAG]
     nb.cells.insert(spec.quick_cell + 1, cell)

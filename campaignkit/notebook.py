@@ -21,13 +21,32 @@ from typing import Any
 GLUE_MIMETYPE = "application/vnd.campaignkit.glue+json"
 
 __all__ = [
-    "GLUE_MIMETYPE", "LIBRARY_MODULES", "Glued", "format_value", "glue", "quiet_warnings", "read_glued",
+    "GLUE_MIMETYPE",
+    "LIBRARY_MODULES",
+    "Glued",
+    "format_value",
+    "glue",
+    "quiet_warnings",
+    "read_glued",
     "read_glued_records",
 ]
 
 LIBRARY_MODULES = (
-    "pytorch_lightning", "lightning", "lightning_fabric", "lightning_utilities", "torch", "torchmetrics",
-    "sklearn", "shap", "numba", "pandas", "pyarrow", "duckdb", "matplotlib", "scipy", "jupyter_client",
+    "pytorch_lightning",
+    "lightning",
+    "lightning_fabric",
+    "lightning_utilities",
+    "torch",
+    "torchmetrics",
+    "sklearn",
+    "shap",
+    "numba",
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "matplotlib",
+    "scipy",
+    "jupyter_client",
 )
 """Libraries whose deprecation notices :func:`quiet_warnings` keeps out of notebooks and reports."""
 
@@ -241,7 +260,10 @@ def read_glued_records(path: str | Path) -> dict[str, Glued]:
             target = meta.get("target")
             out.pop(rec["name"], None)
             out[rec["name"]] = Glued(
-                rec["name"], rec["value"], meta.get("description"), meta.get("unit"),
+                rec["name"],
+                rec["value"],
+                meta.get("description"),
+                meta.get("unit"),
                 tuple(target) if target is not None else None,
             )
     return out

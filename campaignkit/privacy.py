@@ -48,12 +48,17 @@ def pseudonymise(user_ids, salt: str = "campaignkit", *, key: bytes | str | None
     """
     k = pseudonym_key() if key is None else (key.encode("utf-8") if isinstance(key, str) else bytes(key))
     return np.array(
-        ["u_" + hmac.new(k, f"{salt}:{u}".encode(), hashlib.sha256).hexdigest()[:16] for u in np.asarray(user_ids)],
+        [
+            "u_" + hmac.new(k, f"{salt}:{u}".encode(), hashlib.sha256).hexdigest()[:16]
+            for u in np.asarray(user_ids)
+        ],
         dtype=object,
     )
 
 
-def suppress_small(table: pd.DataFrame, count_col: str = "n_users", min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+def suppress_small(
+    table: pd.DataFrame, count_col: str = "n_users", min_size: int = MIN_GROUP_SIZE
+) -> pd.DataFrame:
     """Blank the statistics of rows whose group is smaller than ``min_size``.
 
     Args:

@@ -47,8 +47,15 @@ def step_line(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def steps(iterable: Iterable, desc: str, *, total: int | None = None, unit: str = "it",
-          progress: bool | None = None, every: float = 10.0) -> Iterator:
+def steps(
+    iterable: Iterable,
+    desc: str,
+    *,
+    total: int | None = None,
+    unit: str = "it",
+    progress: bool | None = None,
+    every: float = 10.0,
+) -> Iterator:
     """Iterate with visible progress.
 
     Args:
@@ -117,5 +124,8 @@ class EpochLine(_Callback):
         metrics = trainer.callback_metrics
         parts = [f"{k} {_fmt(metrics[k])}" for k in self.keys if k in metrics]
         took = "" if self._t0 is None else f" · {time.perf_counter() - self._t0:.1f} s"
-        step_line(f"{self.label}: epoch {trainer.current_epoch + 1}/{trainer.max_epochs}"
-                  + "".join(f" · {p}" for p in parts) + took)
+        step_line(
+            f"{self.label}: epoch {trainer.current_epoch + 1}/{trainer.max_epochs}"
+            + "".join(f" · {p}" for p in parts)
+            + took
+        )

@@ -52,8 +52,18 @@ kernels print to stderr (the kit's step and per-epoch lines) as it comes."""
 _NB_RE = re.compile(r"^(\d{2})_[A-Za-z0-9_]+\.ipynb$")
 _PARAM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 _VERSIONED = (
-    "numpy", "pandas", "pyarrow", "duckdb", "scikit-learn", "scipy", "torch", "pytorch-lightning",
-    "shap", "papermill", "nbconvert", "matplotlib",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "scikit-learn",
+    "scipy",
+    "torch",
+    "pytorch-lightning",
+    "shap",
+    "papermill",
+    "nbconvert",
+    "matplotlib",
 )
 
 
@@ -207,7 +217,9 @@ def _check_kernel(name: str) -> None:
 
     names = sorted(KernelSpecManager().find_kernel_specs())
     if name not in names:
-        raise ParameterError(f"--kernel {name!r} is not an installed Jupyter kernel; installed: {', '.join(names)}")
+        raise ParameterError(
+            f"--kernel {name!r} is not an installed Jupyter kernel; installed: {', '.join(names)}"
+        )
 
 
 def _check_writable(out: Path) -> None:
@@ -233,7 +245,11 @@ def _git_revision() -> str | None:
             ["git", "rev-parse", "HEAD"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, timeout=10
         )
         dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, timeout=10
+            ["git", "status", "--porcelain"],
+            cwd=config.PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -303,7 +319,9 @@ def run_report(
     """
     notebooks = select_notebooks(discover_notebooks(notebooks_dir), only)
     if not notebooks:
-        raise ParameterError(f"no numbered notebooks (NN_topic.ipynb) found in {notebooks_dir or config.NOTEBOOKS_DIR}")
+        raise ParameterError(
+            f"no numbered notebooks (NN_topic.ipynb) found in {notebooks_dir or config.NOTEBOOKS_DIR}"
+        )
     explicit = dict(parameters or {})
     parameters = dict(explicit)
     if quick:
@@ -334,7 +352,11 @@ def run_report(
         "kernel": kernel,
         "notebooks": [p.name for p in notebooks],
         "versions": _versions(),
-        "platform": {"system": platform.system(), "machine": platform.machine(), "python": sys.version.split()[0]},
+        "platform": {
+            "system": platform.system(),
+            "machine": platform.machine(),
+            "python": sys.version.split()[0],
+        },
         "git_revision": _git_revision(),
         "inputs_sha256": _input_checksums(notebooks),
         "data_home": str(config.data_home()),
@@ -393,8 +415,17 @@ def _run_pseudonym_key():
         os.environ.pop(KEY_ENV, None)
 
 
-def _execute(src: Path, spec, parameters, explicit, quick, kernel, out_dir: Path, html_output: bool,
-             result: ReportResult) -> None:
+def _execute(
+    src: Path,
+    spec,
+    parameters,
+    explicit,
+    quick,
+    kernel,
+    out_dir: Path,
+    html_output: bool,
+    result: ReportResult,
+) -> None:
     """Execute one notebook into ``out_dir`` and append its :class:`NotebookResult`."""
     import nbformat
     import papermill
@@ -412,14 +443,22 @@ def _execute(src: Path, spec, parameters, explicit, quick, kernel, out_dir: Path
         log.flush()
         try:
             papermill.execute_notebook(
-                notebook, str(tmp), parameters=nb_params, kernel_name=kernel,
-                progress_bar=False, cwd=str(out_dir), config=_kernel_config(kernel),
-                kernel_manager_class=_kernel_manager_class(), stderr_file=log,
+                notebook,
+                str(tmp),
+                parameters=nb_params,
+                kernel_name=kernel,
+                progress_bar=False,
+                cwd=str(out_dir),
+                config=_kernel_config(kernel),
+                kernel_manager_class=_kernel_manager_class(),
+                stderr_file=log,
             )
         except PapermillExecutionError as exc:
             failure = exc
-        log.write(f"== {src.name}: {'failed' if failure else 'done'} in "
-                  f"{(_dt.datetime.now() - t0).total_seconds():.1f} s\n")
+        log.write(
+            f"== {src.name}: {'failed' if failure else 'done'} in "
+            f"{(_dt.datetime.now() - t0).total_seconds():.1f} s\n"
+        )
     if failure is not None:
         raise NotebookError(
             f"{src.name} failed in cell {failure.cell_index} (execution count {failure.exec_count}): "

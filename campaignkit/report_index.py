@@ -118,7 +118,7 @@ def _metric_row(g: Glued) -> str:
     unit = _esc(g.unit) if g.unit and g.unit != "share" else ("%" if g.unit == "share" else "")
     return (
         f'<tr><td><code>{_esc(g.name)}</code></td><td class="num">{_esc(g.text)}</td><td>{unit}</td>'
-        f"<td>{desc}</td><td class=\"num\">{_esc(g.target_text)}</td><td>{mark}</td></tr>"
+        f'<td>{desc}</td><td class="num">{_esc(g.target_text)}</td><td>{mark}</td></tr>'
     )
 
 
@@ -133,21 +133,27 @@ def _section(nb) -> str:
     png = key_figure(nb.ipynb)
     if png is not None:
         data = base64.b64encode(thumbnail_png(png)).decode("ascii")
-        thumb = (f'<a class="thumb" href="{_esc(target)}"><img src="data:image/png;base64,{data}" '
-                 f'alt="key figure of {_esc(nb.stem)}"></a>')
+        thumb = (
+            f'<a class="thumb" href="{_esc(target)}"><img src="data:image/png;base64,{data}" '
+            f'alt="key figure of {_esc(nb.stem)}"></a>'
+        )
     else:
         thumb = f'<a class="thumb none" href="{_esc(target)}"><span class="muted">no figure</span></a>'
     records: dict[str, Glued] = nb.glued or {k: Glued(k, v) for k, v in nb.metrics.items()}
     if records:
         rows = "".join(_metric_row(g) for g in records.values())
-        table = ('<table class="headline"><thead><tr><th>metric</th><th>value</th><th>unit</th>'
-                 f"<th>what it measures</th><th>target</th><th></th></tr></thead><tbody>{rows}</tbody></table>")
+        table = (
+            '<table class="headline"><thead><tr><th>metric</th><th>value</th><th>unit</th>'
+            f"<th>what it measures</th><th>target</th><th></th></tr></thead><tbody>{rows}</tbody></table>"
+        )
     else:
         table = '<p class="muted">no metrics glued</p>'
-    links = (f'<a href="{_esc(nb.html.name)}">HTML</a> · ' if nb.html else "") + f'<a href="{_esc(nb.ipynb.name)}">ipynb</a>'
+    links = (
+        f'<a href="{_esc(nb.html.name)}">HTML</a> · ' if nb.html else ""
+    ) + f'<a href="{_esc(nb.ipynb.name)}">ipynb</a>'
     return (
         f'<section class="nb" id="{_esc(nb.stem)}"><h2><a href="{_esc(target)}">{_esc(_heading(nb))}</a></h2>'
-        f"<div class=\"row\">{thumb}<div>{table}"
+        f'<div class="row">{thumb}<div>{table}'
         f'<p class="meta">run time {_seconds(nb.seconds)} · {links}</p>'
         f'<p class="meta">parameters: {_params(nb.parameters)}</p></div></div></section>'
     )
@@ -177,7 +183,8 @@ def write_index(result, manifest: dict[str, Any]) -> Path:
         for nb in result.notebooks
     )
     versions = "".join(
-        f"<tr><td>{_esc(k)}</td><td>{_esc(v or '–')}</td></tr>" for k, v in manifest.get("versions", {}).items()
+        f"<tr><td>{_esc(k)}</td><td>{_esc(v or '–')}</td></tr>"
+        for k, v in manifest.get("versions", {}).items()
     )
     mode = "quick" if manifest.get("quick") else "full"
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">

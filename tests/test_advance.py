@@ -97,7 +97,9 @@ def test_histories_grow(world, step1):
     assert w1.cutoff == world.cutoff + pd.Timedelta(days=W)
     assert w1.history_days == world.history_days + W and w1.base_history_days == world.history_days
     old = w1.events[w1.events["ts"] < world.cutoff].reset_index(drop=True)
-    pd.testing.assert_frame_equal(old, world.events.sort_values(["user_id", "ts"], kind="stable", ignore_index=True))
+    pd.testing.assert_frame_equal(
+        old, world.events.sort_values(["user_id", "ts"], kind="stable", ignore_index=True)
+    )
     new = w1.events[w1.events["ts"] >= world.cutoff]
     assert len(new) > 2 * N and new["ts"].max() < w1.cutoff
     assert set(new["event_type"].unique()) == {"view", "cart", "fav", "purchase"}

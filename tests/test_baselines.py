@@ -124,7 +124,7 @@ def test_mediated_learner_reads_each_campaigns_participant_profit(toy, store):
     np.testing.assert_allclose(model.engaged_means_, means)
     v = model.predict_outcomes(store).extra["engaged_profit"]
     assert v[:, 2].mean() - v[:, 1].mean() > 10  # 25 added to a gap of about -9
-    took_2 = (took_part & (arms == ids[2]))
+    took_2 = took_part & (arms == ids[2])
     rows = np.flatnonzero(toy["features"].index.isin(log["user_id"][took_2]))
     assert abs(v[rows, 2].mean() - means[2]) < 1.0  # the deviations of a campaign's participants average out
     # every outcome follows participation: campaign 2's revenue rises by p_2 x the bonus, its discount does not

@@ -25,11 +25,13 @@ def train_test():
     rng = np.random.default_rng(7)
 
     def frame(n, scale, lam):
-        return pd.DataFrame({
-            "price": rng.gamma(2.0, scale, n),
-            "visits": rng.poisson(lam, n).astype(float),
-            "region": rng.choice(["north", "south", "south", "east"], n),
-        })
+        return pd.DataFrame(
+            {
+                "price": rng.gamma(2.0, scale, n),
+                "visits": rng.poisson(lam, n).astype(float),
+                "region": rng.choice(["north", "south", "south", "east"], n),
+            }
+        )
 
     train, test = frame(400, 10.0, 3.0), frame(100, 1000.0, 30.0)  # test is on a very different scale
     train.loc[::10, "visits"] = np.nan
@@ -41,8 +43,13 @@ def train_test():
 
 def test_deduplicate_exact_and_within_tolerance():
     t0 = pd.Timestamp("2024-01-01", tz="UTC")
-    df = pd.DataFrame({"user_id": [1, 1, 1, 2, 1], "item_id": [5, 5, 5, 5, 5],
-                       "ts": [t0, t0, t0 + pd.Timedelta("1s"), t0, t0 + pd.Timedelta("1h")]})
+    df = pd.DataFrame(
+        {
+            "user_id": [1, 1, 1, 2, 1],
+            "item_id": [5, 5, 5, 5, 5],
+            "ts": [t0, t0, t0 + pd.Timedelta("1s"), t0, t0 + pd.Timedelta("1h")],
+        }
+    )
     kept, removed = deduplicate(df)
     assert kept.index.tolist() == [0, 2, 3, 4] and removed.index.tolist() == [1]
     kept, removed = deduplicate(df, subset=["user_id", "item_id", "ts"], time_col="ts", tolerance="2s")
@@ -77,7 +84,9 @@ def test_imputer_strategies_and_indicators(train_test):
     assert out["region"].notna().all() and (out.loc[test["region"].isna(), "region"] == "south").all()
     med = MissingImputer("median", columns=["visits"]).fit(train)
     assert med.statistics_["visits"] == np.nanmedian(train["visits"])
-    const = MissingImputer("constant", columns=["region"], fill_value="unknown", add_indicator=False).fit(train)
+    const = MissingImputer("constant", columns=["region"], fill_value="unknown", add_indicator=False).fit(
+        train
+    )
     assert (const.transform(test)["region"] == "unknown").sum() == test["region"].isna().sum()
     assert "region_missing" not in const.transform(test)
     drop = MissingImputer({"visits": "drop"}).fit(train)
@@ -121,7 +130,9 @@ def test_bot_flagger_learns_threshold_on_train():
     bot = pd.DataFrame({"user_id": 999, "ts": [t0 + pd.Timedelta(seconds=s) for s in range(600)]})
     test = pd.concat([train[train["user_id"] < 10], bot], ignore_index=True)
     out = bf.transform(test)
-    assert out.loc[out["user_id"] == 999, "is_bot"].all() and not out.loc[out["user_id"] != 999, "is_bot"].any()
+    assert (
+        out.loc[out["user_id"] == 999, "is_bot"].all() and not out.loc[out["user_id"] != 999, "is_bot"].any()
+    )
     assert BotFlagger(max_events_per_day=3).fit(train).threshold_ == 3.0
 
 
@@ -140,11 +151,17 @@ def test_fit_on_train_never_uses_test_statistics(train_test):
     params_before = joblib.hash([s.__dict__ for _, s in pipe.steps])
     out = pipe.transform(test)
     # 1. transforming leaves every learned statistic untouched
-    learned = [pipe.named_steps["winsor"].bounds_, pipe.named_steps["impute"].statistics_,
-               pipe.named_steps["scale"].params_]
+    learned = [
+        pipe.named_steps["winsor"].bounds_,
+        pipe.named_steps["impute"].statistics_,
+        pipe.named_steps["scale"].params_,
+    ]
     ref = Pipeline(_steps()).fit(train)
-    assert learned == [ref.named_steps["winsor"].bounds_, ref.named_steps["impute"].statistics_,
-                       ref.named_steps["scale"].params_]
+    assert learned == [
+        ref.named_steps["winsor"].bounds_,
+        ref.named_steps["impute"].statistics_,
+        ref.named_steps["scale"].params_,
+    ]
     # 2. a row's output does not depend on the other test rows: add 50 wild rows, the first 100 do not move
     wild = pd.DataFrame({"price": 1e9, "visits": 1e6, "region": "mars"}, index=range(1000, 1050))
     out2 = pipe.transform(pd.concat([test, wild]))
@@ -186,15 +203,17 @@ def test_injected_dirt_is_found_exactly_and_cleaned():
     rng = np.random.default_rng(11)
     n = 3000
     t0 = pd.Timestamp("2024-06-01", tz="UTC")
-    events = pd.DataFrame({
-        "user_id": rng.integers(0, 150, n),
-        "ts": t0 + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s"),
-        "event_type": rng.choice(["view", "cart", "fav", "purchase"], n),
-        "item_id": rng.integers(0, 10**6, n),
-        "category": rng.integers(0, 8, n),
-        "price": rng.gamma(2.0, 15.0, n).round(2),
-        "quantity": rng.integers(1, 3, n),
-    })
+    events = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 150, n),
+            "ts": t0 + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s"),
+            "event_type": rng.choice(["view", "cart", "fav", "purchase"], n),
+            "item_id": rng.integers(0, 10**6, n),
+            "category": rng.integers(0, 8, n),
+            "price": rng.gamma(2.0, 15.0, n).round(2),
+            "quantity": rng.integers(1, 3, n),
+        }
+    )
     dirty, truth = inject_dirt(events, rate=0.01, bot_events=400, random_state=5)
     t = truth.set_index("kind")["rows"]
     assert len(dirty) == n + t["duplicate_row"] + 400
@@ -221,8 +240,16 @@ def test_quality_plots_return_axes():
     from campaignkit.data.quality import plot_before_after, plot_validation_report
     from campaignkit.data.validate import validate
 
-    df = pd.DataFrame({"user_id": [1, 2, 3], "ts": ["2024-01-01T00:00:00Z"] * 3, "event_type": ["view", "zap", "view"],
-                       "item_id": [1, 2, 3], "price": [1.0, 2.0, -1.0], "quantity": [1, 1, 1]})
+    df = pd.DataFrame(
+        {
+            "user_id": [1, 2, 3],
+            "ts": ["2024-01-01T00:00:00Z"] * 3,
+            "event_type": ["view", "zap", "view"],
+            "item_id": [1, 2, 3],
+            "price": [1.0, 2.0, -1.0],
+            "quantity": [1, 1, 1],
+        }
+    )
     res = validate(df)
     ax = plot_validation_report(res, truth={"vocabulary": 1, "range": 1})
     assert [t.get_text() for t in ax.get_yticklabels()] == ["vocabulary", "range"]

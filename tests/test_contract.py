@@ -28,7 +28,14 @@ from campaignkit.models.toy import toy_problem, twin_campaign_problem
 
 FAST = dict(max_iter=60, learning_rate=0.1, random_state=0)
 DEEP = dict(
-    max_epochs=6, pretrain_epochs=0, d_model=16, n_heads=2, n_layers=1, batch_size=256, n_threads=1, random_state=0
+    max_epochs=6,
+    pretrain_epochs=0,
+    d_model=16,
+    n_heads=2,
+    n_layers=1,
+    batch_size=256,
+    n_threads=1,
+    random_state=0,
 )
 
 
@@ -73,7 +80,9 @@ def test_every_model_keeps_the_estimator_contract(model, twin):
 
 
 @pytest.mark.parametrize(
-    "cls", [TLearner, SLearner, MediatedLearner, ResponseModelTargeting, BehaviourUpliftModel], ids=lambda c: c.__name__
+    "cls",
+    [TLearner, SLearner, MediatedLearner, ResponseModelTargeting, BehaviourUpliftModel],
+    ids=lambda c: c.__name__,
 )
 def test_thread_count_defaults_to_one_and_survives_clone(cls):
     # more threads oversubscribe shared cores: the library default ran 5-15x slower on 2 busy cores
@@ -118,7 +127,11 @@ def test_missing_optional_outcome_is_not_modelled_and_never_nan():
     toy = toy_problem(n_users=1500, random_state=4)
     data = (toy["features"], toy["sequences"])
     log = toy["log"].assign(retained=np.nan)  # recorded for nobody
-    for model in (TLearner(**FAST), MediatedLearner(**FAST), BehaviourUpliftModel(**{**DEEP, "max_epochs": 1})):
+    for model in (
+        TLearner(**FAST),
+        MediatedLearner(**FAST),
+        BehaviourUpliftModel(**{**DEEP, "max_epochs": 1}),
+    ):
         pred = model.fit(data, log, toy["catalogue"]).predict_outcomes(data)
         assert pred.retain is None and "retain" not in pred
         assert all(np.isfinite(pred[k]).all() for k in pred.outcomes)

@@ -101,9 +101,15 @@ def test_parameter_grid_and_a_perfect_model_has_no_regret(world):
     np.testing.assert_allclose(same.expected_outcomes()["profit"], world.expected_outcomes()["profit"])
     later = world.advance(random_state=1)  # ... and a world that has moved on stays in its period
     moved = world_with_catalogue(later, grid)
-    assert (moved.period, moved.base_history_days) == (later.period, later.base_history_days) == (1, world.history_days)
-    np.testing.assert_allclose(moved.expected_outcomes(campaign_ids=["control"])["profit"],
-                               later.expected_outcomes(campaign_ids=["control"])["profit"])
+    assert (
+        (moved.period, moved.base_history_days)
+        == (later.period, later.base_history_days)
+        == (1, world.history_days)
+    )
+    np.testing.assert_allclose(
+        moved.expected_outcomes(campaign_ids=["control"])["profit"],
+        later.expected_outcomes(campaign_ids=["control"])["profit"],
+    )
     seg = value_tiers(observed_rfm(world))
     chosen = choose_parameters(_truth_prediction(world, grid), seg, seen_catalogue=world.catalogue, grid=grid)
     assert not chosen["in_log"].any()  # none of these four configurations is in the default catalogue

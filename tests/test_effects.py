@@ -55,7 +55,15 @@ def test_result_is_frozen_and_plain():
     with pytest.raises(dataclasses.FrozenInstanceError):
         d.effect = 0.0
     assert [f.name for f in dataclasses.fields(d)] == [
-        "effect", "se", "ci_low", "ci_high", "n_treated", "n_control", "mean_treated", "mean_control"]
+        "effect",
+        "se",
+        "ci_low",
+        "ci_high",
+        "n_treated",
+        "n_control",
+        "mean_treated",
+        "mean_control",
+    ]
     assert all(type(v) is (int if k.startswith("n_") else float) for k, v in dataclasses.asdict(d).items())
 
 
@@ -132,8 +140,12 @@ def test_uplift_by_decile_uses_plugin_variance_and_keeps_one_arm_bins():
     t = np.array([1, 1, 0, 1, 0, 0])  # bins (top first): treated only; one of each; control only
     table = uplift_by_decile(y, score, t, bins=3)
     assert table["n_treatment"].tolist() == [2, 1, 0] and table["n_control"].tolist() == [0, 1, 2]
-    assert table.loc[1, "response_rate_treatment"] == 0.5 and math.isnan(table.loc[1, "response_rate_control"])
-    assert table.loc[3, "response_rate_control"] == 1.0 and math.isnan(table.loc[3, "response_rate_treatment"])
+    assert table.loc[1, "response_rate_treatment"] == 0.5 and math.isnan(
+        table.loc[1, "response_rate_control"]
+    )
+    assert table.loc[3, "response_rate_control"] == 1.0 and math.isnan(
+        table.loc[3, "response_rate_treatment"]
+    )
     for b in (1, 3):
         assert table.loc[b, ["uplift", "se", "ci_low", "ci_high"]].isna().all()
     # bin 2: treated 0, control 1 -> uplift -1; one row each and ddof=0 -> se 0, a zero-width interval
@@ -157,20 +169,30 @@ def test_uplift_by_decile_matches_the_old_inline_formula():
         assert table.loc[b, "ci_low"] == yt.mean() - yc.mean() - Z90 * se
 
 
-SMALL_LOG = pd.DataFrame({
-    "campaign_id": ["control", "a", "a", "control", "b", "a", "control", "a"],
-    "participated": [0, 1, 1, 1, 0, 0, 0, 1],
-    "converted": [0, 1, 0, 0, 1, 0, 0, 1],
-    "revenue": [0.0, 3.5, 0.0, 0.0, 7.0, 0.0, 0.0, 12.25],
-})
+SMALL_LOG = pd.DataFrame(
+    {
+        "campaign_id": ["control", "a", "a", "control", "b", "a", "control", "a"],
+        "participated": [0, 1, 1, 1, 0, 0, 0, 1],
+        "converted": [0, 1, 0, 0, 1, 0, 0, 1],
+        "revenue": [0.0, 3.5, 0.0, 0.0, 7.0, 0.0, 0.0, 12.25],
+    }
+)
 
 
 @pytest.mark.parametrize("alpha", [0.05, 0.1])
 def test_arm_effects_gives_the_old_numbers(alpha):
     z = {0.05: Z95, 0.1: Z90}[alpha]
     got = arm_effects(SMALL_LOG, alpha=alpha).set_index(["arm", "outcome"])
-    assert list(got.columns) == ["n_arm", "n_control", "mean_arm", "mean_control", "effect", "se", "ci_low",
-                                 "ci_high"]
+    assert list(got.columns) == [
+        "n_arm",
+        "n_control",
+        "mean_arm",
+        "mean_control",
+        "effect",
+        "se",
+        "ci_low",
+        "ci_high",
+    ]
     ctl = SMALL_LOG[SMALL_LOG["campaign_id"] == "control"]
     for arm in ("a", "b"):
         grp = SMALL_LOG[SMALL_LOG["campaign_id"] == arm]
@@ -178,13 +200,17 @@ def test_arm_effects_gives_the_old_numbers(alpha):
             # the formula arm_effects had inline before it called difference_in_means
             a, c = grp[outcome].to_numpy(float), ctl[outcome].to_numpy(float)
             eff = a.mean() - c.mean()
-            se = (float(np.sqrt(a.var(ddof=1) / len(a) + c.var(ddof=1) / len(c)))
-                  if min(len(a), len(c)) > 1 else float("nan"))
+            se = (
+                float(np.sqrt(a.var(ddof=1) / len(a) + c.var(ddof=1) / len(c)))
+                if min(len(a), len(c)) > 1
+                else float("nan")
+            )
             row = got.loc[(arm, outcome)]
             assert (row["n_arm"], row["n_control"]) == (len(a), len(c))
             assert (row["mean_arm"], row["mean_control"], row["effect"]) == (a.mean(), c.mean(), eff)
-            np.testing.assert_array_equal(row[["se", "ci_low", "ci_high"]].to_numpy(float),
-                                          [se, eff - z * se, eff + z * se])
+            np.testing.assert_array_equal(
+                row[["se", "ci_low", "ci_high"]].to_numpy(float), [se, eff - z * se, eff + z * se]
+            )
     assert math.isnan(got.loc[("b", "revenue"), "se"])  # one row in arm b
     # by hand: arm a revenue 3.5, 0, 0, 12.25 (mean 3.9375) vs control all 0
     assert got.loc[("a", "revenue"), "effect"] == 3.9375
@@ -197,14 +223,16 @@ def test_arm_effects_without_control_is_a_schema_error():
 
 def _stub_world(campaign_ids, exact):
     """Just what compare_log_to_truth reads: the campaign ids and each arm's expected outcome."""
-    return SimpleNamespace(campaign_ids=campaign_ids,
-                           expected_outcomes=lambda: {"convert": np.array([exact])})
+    return SimpleNamespace(
+        campaign_ids=campaign_ids, expected_outcomes=lambda: {"convert": np.array([exact])}
+    )
 
 
 def test_compare_log_to_truth_by_hand():
     world = _stub_world(["control", "a", "b", "c"], [0.25, 0.5, 0.25, 0.0])
-    log = pd.DataFrame({"campaign_id": ["control"] * 4 + ["a"] * 4 + ["b"],
-                        "converted": [0, 1, 0, 0, 1, 1, 0, 1, 1]})
+    log = pd.DataFrame(
+        {"campaign_id": ["control"] * 4 + ["a"] * 4 + ["b"], "converted": [0, 1, 0, 0, 1, 1, 0, 1, 1]}
+    )
     table = compare_log_to_truth(world, log, "convert")
     assert table.index.tolist() == ["a", "b"]  # c has no row
     a = table.loc["a"]
@@ -213,6 +241,10 @@ def test_compare_log_to_truth_by_hand():
     assert (a["n"], a["estimate"], a["truth"]) == (4, 0.5, 0.25)
     assert a["se"] == pytest.approx(se, rel=1e-15)
     assert a["ci_low"] == pytest.approx(0.5 - Z95 * se, rel=1e-15) and a["covered"]
-    assert table.loc["b", "estimate"] == 0.75 and math.isnan(table.loc["b", "se"]) and not table.loc["b", "covered"]
+    assert (
+        table.loc["b", "estimate"] == 0.75
+        and math.isnan(table.loc["b", "se"])
+        and not table.loc["b", "covered"]
+    )
     with pytest.raises(ParameterError, match="no 'control' row"):
         compare_log_to_truth(world, log[log["campaign_id"] != "control"], "convert")

@@ -41,7 +41,12 @@ N_USERS = 1_500
 def world_data(tmp_path_factory):
     world = make_world(N_USERS, random_state=0)
     store = FeatureStore.build(
-        "test_explain", world.events, world.users, world.cutoff, max_len=16, root=tmp_path_factory.mktemp("fs")
+        "test_explain",
+        world.events,
+        world.users,
+        world.cutoff,
+        max_len=16,
+        root=tmp_path_factory.mktemp("fs"),
     )
     data = store.subset(store.user_ids)
     log = world.log_randomised(random_state=1)
@@ -76,7 +81,9 @@ def test_mediated_participation_exact_and_choice_is_a_difference(world_data, med
     world, data, _ = world_data
     e = explain_uplift(mediated, data, "cart_reminder", outcome="participate", user_ids=np.arange(300))
     assert e.exact and additivity_error(e) < 1e-6
-    ch = explain_choice(mediated, data, "cart_reminder", "percent_10", outcome="participate", user_ids=np.arange(300))
+    ch = explain_choice(
+        mediated, data, "cart_reminder", "percent_10", outcome="participate", user_ids=np.arange(300)
+    )
     assert ch.exact and additivity_error(ch) < 1e-6
     up = mediated.predict_uplift(data, outcome="participate")[:300]
     ids = list(world.catalogue["campaign_id"])
@@ -116,9 +123,18 @@ def _fake_explanation(campaign, names, values):
     values = np.asarray(values, dtype=float)
     n = len(values)
     return Explanation(
-        values=values, base_values=np.zeros(n), output=values.sum(1), data=np.ones_like(values),
-        feature_names=list(names), user_id=np.arange(n), campaign=campaign, against="control",
-        outcome="participate", model="fake", method="fake", exact=True,
+        values=values,
+        base_values=np.zeros(n),
+        output=values.sum(1),
+        data=np.ones_like(values),
+        feature_names=list(names),
+        user_id=np.arange(n),
+        campaign=campaign,
+        against="control",
+        outcome="participate",
+        model="fake",
+        method="fake",
+        exact=True,
     )
 
 
@@ -126,7 +142,15 @@ def test_top_driver_recall_counts_hits_against_the_truth():
     from campaignkit.data.catalogue import default_catalogue
 
     cat = default_catalogue()
-    names = ["recency_cart_days", "attr_member_tier_ord", "noise_a", "noise_b", "noise_c", "noise_d", "noise_e"]
+    names = [
+        "recency_cart_days",
+        "attr_member_tier_ord",
+        "noise_a",
+        "noise_b",
+        "noise_c",
+        "noise_d",
+        "noise_e",
+    ]
     good = {
         "cart_reminder": _fake_explanation("cart_reminder", names, [[5, 0, 1, 1, 1, 1, 1]] * 3),
         "member_exclusive_15": _fake_explanation("member_exclusive_15", names, [[0, 5, 1, 1, 1, 1, 1]] * 3),
@@ -159,7 +183,10 @@ def test_true_drivers_rank_on_top_full():
     store = FeatureStore.build("test_explain_20k", world.events, world.users, world.cutoff, max_len=32)
     data, cat = store.subset(store.user_ids), world.catalogue
     model = MediatedLearner(max_iter=100, random_state=0).fit(data, world.log_randomised(random_state=1), cat)
-    ex = {c: explain_uplift(model, data, c, outcome="participate", user_ids=np.arange(400)) for c in cat["campaign_id"][1:]}
+    ex = {
+        c: explain_uplift(model, data, c, outcome="participate", user_ids=np.arange(400))
+        for c in cat["campaign_id"][1:]
+    }
     assert top_driver_recall(ex, cat, k=5, roles=("specific", "contact")) >= 0.8
     assert top_driver_recall(ex, cat, k=5) >= 0.6  # the campaign-specific drivers alone
 

@@ -25,29 +25,37 @@ DAY = pd.Timedelta(days=1)
 
 def ev(rows):
     """Canonical events from (user, days_before_cutoff, type, item, category, price, qty) tuples."""
-    df = pd.DataFrame(rows, columns=["user_id", "days", "event_type", "item_id", "category", "price", "quantity"])
+    df = pd.DataFrame(
+        rows, columns=["user_id", "days", "event_type", "item_id", "category", "price", "quantity"]
+    )
     df["ts"] = CUT - pd.to_timedelta(df.pop("days"), unit="D")
-    return df.astype({"user_id": "int64", "item_id": "int64", "category": "int64", "price": "float64",
-                      "quantity": "int64"})[["user_id", "ts", "event_type", "item_id", "category", "price",
-                                             "quantity"]]
+    return df.astype(
+        {"user_id": "int64", "item_id": "int64", "category": "int64", "price": "float64", "quantity": "int64"}
+    )[["user_id", "ts", "event_type", "item_id", "category", "price", "quantity"]]
 
 
 @pytest.fixture
 def tiny():
-    events = ev([
-        # user 1: views, a cart, a purchase of the carted item (2 units at 10), one abandoned cart
-        (1, 40.0, "view", 100, 1, 10.0, 1),
-        (1, 10.0, "view", 101, 2, 30.0, 1),
-        (1, 5.0, "cart", 100, 1, 10.0, 1),
-        (1, 4.0, "cart", 101, 2, 30.0, 1),
-        (1, 2.0, "purchase", 100, 1, 10.0, 2),
-        # user 2: two orders 20 days apart, no views
-        (2, 25.0, "purchase", 200, 3, 5.0, 1),
-        (2, 5.0, "purchase", 201, 3, 7.0, 3),
-    ])
-    users = pd.DataFrame({"user_id": np.array([3, 2, 1], dtype="int64"),  # unsorted on purpose
-                          "region": ["north", "south", "north"],
-                          "signup_ts": [CUT - 100 * DAY, CUT + 5 * DAY, CUT - 10 * DAY]})
+    events = ev(
+        [
+            # user 1: views, a cart, a purchase of the carted item (2 units at 10), one abandoned cart
+            (1, 40.0, "view", 100, 1, 10.0, 1),
+            (1, 10.0, "view", 101, 2, 30.0, 1),
+            (1, 5.0, "cart", 100, 1, 10.0, 1),
+            (1, 4.0, "cart", 101, 2, 30.0, 1),
+            (1, 2.0, "purchase", 100, 1, 10.0, 2),
+            # user 2: two orders 20 days apart, no views
+            (2, 25.0, "purchase", 200, 3, 5.0, 1),
+            (2, 5.0, "purchase", 201, 3, 7.0, 3),
+        ]
+    )
+    users = pd.DataFrame(
+        {
+            "user_id": np.array([3, 2, 1], dtype="int64"),  # unsorted on purpose
+            "region": ["north", "south", "north"],
+            "signup_ts": [CUT - 100 * DAY, CUT + 5 * DAY, CUT - 10 * DAY],
+        }
+    )
     return events, users
 
 
@@ -59,11 +67,17 @@ def test_hand_computed_values(tiny):
     assert (u1.n_events, u1.n_view, u1.n_cart, u1.n_purchase, u1.n_fav) == (5, 2, 2, 1, 0)
     assert (u1.n_view_7d, u1.n_view_30d, u1.n_view_90d, u1.n_events_7d) == (0, 1, 2, 3)
     assert u1.recency_days == pytest.approx(2.0) and u1.recency_purchase_days == pytest.approx(2.0)
-    assert u1.frequency == 1 and u1.monetary == pytest.approx(20.0) and u1.avg_order_value == pytest.approx(20.0)
+    assert (
+        u1.frequency == 1 and u1.monetary == pytest.approx(20.0) and u1.avg_order_value == pytest.approx(20.0)
+    )
     assert u1.units_purchased == 2 and u1.cart_per_view == pytest.approx(1.0)
     assert u1.purchase_per_cart == pytest.approx(0.5)
     assert u1.n_carted_items == 2 and u1.cart_abandonment_rate == pytest.approx(0.5)
-    assert u1.n_categories == 2 and u1.cat_share_1 == pytest.approx(3 / 5) and u1.cat_share_2 == pytest.approx(2 / 5)
+    assert (
+        u1.n_categories == 2
+        and u1.cat_share_1 == pytest.approx(3 / 5)
+        and u1.cat_share_2 == pytest.approx(2 / 5)
+    )
     assert u1.category_entropy == pytest.approx(-(0.6 * np.log(0.6) + 0.4 * np.log(0.4)))
     assert u1.mean_price_viewed == pytest.approx(20.0) and u1.std_price_viewed == pytest.approx(10.0)
     assert u1.deal_seeking_ratio == pytest.approx(10.0 / 20.0)
@@ -100,9 +114,13 @@ def test_output_contract(tiny):
 def test_planted_events_after_cutoff_never_reach_a_feature(tiny):
     events, users = tiny
     before = build_features(events, users, CUT)
-    planted = ev([(1, 0.0, "purchase", 999, 9, 1e6, 5),     # exactly at the cutoff: excluded (ts < cutoff)
-                  (1, -1.0, "purchase", 100, 1, 1e6, 5),    # after the cutoff
-                  (3, -3.0, "view", 5, 9, 50.0, 1)])        # a user with no history
+    planted = ev(
+        [
+            (1, 0.0, "purchase", 999, 9, 1e6, 5),  # exactly at the cutoff: excluded (ts < cutoff)
+            (1, -1.0, "purchase", 100, 1, 1e6, 5),  # after the cutoff
+            (3, -3.0, "view", 5, 9, 50.0, 1),
+        ]
+    )  # a user with no history
     after = build_features(pd.concat([events, planted], ignore_index=True), users, CUT, categories=[1, 2, 3])
     pd.testing.assert_frame_equal(before[after.columns], after)
     assert not any(c == "cat_share_9" for c in after.columns)
@@ -123,8 +141,13 @@ def test_user_features_do_not_depend_on_other_users():
     cut = pd.Timestamp("2024-06-20", tz="UTC")
     full = build_features(events, users, cut)
     keep = users["user_id"].to_numpy()[::7]
-    alone = build_features(events[events.user_id.isin(keep)], users[users.user_id.isin(keep)], cut,
-                           categories=full.attrs["categories"], attribute_levels=full.attrs["attribute_levels"])
+    alone = build_features(
+        events[events.user_id.isin(keep)],
+        users[users.user_id.isin(keep)],
+        cut,
+        categories=full.attrs["categories"],
+        attribute_levels=full.attrs["attribute_levels"],
+    )
     pd.testing.assert_frame_equal(full.loc[keep], alone, rtol=1e-12)
     shuffled = events.sample(frac=1.0, random_state=0)
     pd.testing.assert_frame_equal(full, build_features(shuffled, users.iloc[::-1], cut))
@@ -188,6 +211,7 @@ def test_bad_input_errors(tiny, tmp_path):
 
 # ---------------------------------------------------------------------------------------------- splits
 
+
 def test_split_users_partition_sizes_and_seed():
     ids = np.arange(1000, 3000, dtype=np.int64)
     s = split_users(ids, random_state=1)
@@ -204,8 +228,9 @@ def test_split_users_stratified_keeps_cell_shares():
     rng = np.random.default_rng(0)
     n = 4000
     ids = rng.permutation(n).astype(np.int64)
-    strata = pd.DataFrame({"arm": rng.choice(["control", "coupon", "reminder"], n),
-                           "converted": rng.random(n) < 0.1})
+    strata = pd.DataFrame(
+        {"arm": rng.choice(["control", "coupon", "reminder"], n), "converted": rng.random(n) < 0.1}
+    )
     s = split_users(ids, strata=strata, val_size=0.2, test_size=0.2, random_state=7)
     cell = strata.astype(str).agg("|".join, axis=1).set_axis(ids)
     for part in ("val", "test"):
@@ -232,7 +257,9 @@ def test_many_category_path_equals_few_category_path():
 
 
 def test_active_days_counted_by_day_before_cutoff():
-    events = ev([(5, d, "view", 1, 1, 1.0, 1) for d in (0.5, 0.7, 1.5, 29.9, 30.1, 89.0, 200.0, 364.9, 400.0)])
+    events = ev(
+        [(5, d, "view", 1, 1, 1.0, 1) for d in (0.5, 0.7, 1.5, 29.9, 30.1, 89.0, 200.0, 364.9, 400.0)]
+    )
     f = build_features(events, pd.DataFrame({"user_id": np.array([5], dtype="int64")}), CUT)
     # days 0 (twice), 1, 29 | 30, 89 | 200, 364, 400 are outside both windows
     assert (f.loc[5, "n_active_days_30d"], f.loc[5, "n_active_days_90d"]) == (3, 5)
@@ -240,15 +267,22 @@ def test_active_days_counted_by_day_before_cutoff():
 
 # ---------------------------------------------------------------------------------------------- summaries
 
+
 def test_rfm_scores_and_segments():
     idx = pd.Index(np.arange(8, dtype=np.int64), name="user_id")
-    f = pd.DataFrame({"recency_purchase_days": [1, 2, 80, 90, 3, 70, 365, 365],
-                      "frequency": [9, 8, 7, 6, 1, 1, 0, 0],
-                      "monetary": [900, 800, 700, 600, 10, 10, 0, 0]}, index=idx, dtype=float)
+    f = pd.DataFrame(
+        {
+            "recency_purchase_days": [1, 2, 80, 90, 3, 70, 365, 365],
+            "frequency": [9, 8, 7, 6, 1, 1, 0, 0],
+            "monetary": [900, 800, 700, 600, 10, 10, 0, 0],
+        },
+        index=idx,
+        dtype=float,
+    )
     s = rfm_scores(f, n_bins=3)
     assert s.loc[6:7, ["R", "F", "M"]].eq(0).all().all() and (s.loc[6:7, "segment"] == "never bought").all()
-    assert s.loc[0, "R"] == 3 and s.loc[3, "R"] == 1          # most recent buyer best, oldest worst
-    assert s.loc[4, "F"] == s.loc[5, "F"] == 1                # equal values, equal scores
+    assert s.loc[0, "R"] == 3 and s.loc[3, "R"] == 1  # most recent buyer best, oldest worst
+    assert s.loc[4, "F"] == s.loc[5, "F"] == 1  # equal values, equal scores
     assert s.loc[0, "segment"] == "champions" and s.loc[3, "segment"] == "at risk"
     table = rfm_segment_table(f, s, extra=pd.DataFrame({"u": np.arange(8.0)}, index=idx), min_size=2)
     assert table["n_users"].sum() == 8 and set(table.index) <= set(RFM_SEGMENTS)
@@ -285,9 +319,12 @@ def test_plots_return_axes(tiny):
     events, users = tiny
     f = build_features(events, users, CUT)
     corr = uplift_correlations(f, np.arange(len(f), dtype=float))
-    for ax in (plot_feature_distributions(f), plot_uplift_correlations(corr, "c0"),
-               plot_rfm_segments(rfm_segment_table(f, min_size=1)),
-               plot_sequences(build_sequences(events, CUT, max_len=6))):
+    for ax in (
+        plot_feature_distributions(f),
+        plot_uplift_correlations(corr, "c0"),
+        plot_rfm_segments(rfm_segment_table(f, min_size=1)),
+        plot_sequences(build_sequences(events, CUT, max_len=6)),
+    ):
         assert ax.has_data() or ax.images
     plt.close("all")
 

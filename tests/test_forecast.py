@@ -55,8 +55,12 @@ class WorldModel(DecisionMixin, BaseEstimator):
         for field, key in WORLD_FIELDS.items():
             a = np.asarray(e[key], dtype=float)
             out[field] = a[:, :1] + self.inflate * (a - a[:, :1])
-        return Prediction(user_id=ids, campaign_ids=self.world.campaign_ids,
-                          target_category=self.world.default_target[self.world._user_index(ids)], **out)
+        return Prediction(
+            user_id=ids,
+            campaign_ids=self.world.campaign_ids,
+            target_category=self.world.default_target[self.world._user_index(ids)],
+            **out,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +110,12 @@ def big():
 
 def test_calibration_removes_an_inflated_models_optimism(big):
     world, users, log, a, b = big
-    cf = crossfit(WorldModel(world, inflate=3.0), users[users.user_id.isin(a)], log[log.user_id.isin(a)],
-                  world.catalogue)
+    cf = crossfit(
+        WorldModel(world, inflate=3.0),
+        users[users.user_id.isin(a)],
+        log[log.user_id.isin(a)],
+        world.catalogue,
+    )
     plan = _plan(world, b)
     fc = fc_raw = forecast_plan(cf, users[users.user_id.isin(b)], plan, holdout=0.2, random_state=0)
     exact = world.evaluate_plan(plan)["incremental_revenue"]
@@ -116,8 +124,14 @@ def test_calibration_removes_an_inflated_models_optimism(big):
     assert abs(row["forecast"] - exact) < 3 * row["model_sd"]
     assert abs(row["forecast"] - exact) < abs(row["raw"] - exact) / 2
     # corrected on the plan users' own logged rows (no model was fitted on them): every fold model reads all of them
-    own = forecast_plan(cf, users[users.user_id.isin(b)], plan, holdout=0.2, random_state=0,
-                        calibration_log=log[log.user_id.isin(b)])["incremental_revenue"]
+    own = forecast_plan(
+        cf,
+        users[users.user_id.isin(b)],
+        plan,
+        holdout=0.2,
+        random_state=0,
+        calibration_log=log[log.user_id.isin(b)],
+    )["incremental_revenue"]
     assert abs(own["forecast"] - exact) < 3 * own["model_sd"]  # fewer rows than the cross-fit's: wider
 
 
@@ -129,7 +143,9 @@ def test_segments_sum_to_campaigns_and_small_ones_are_blanked(setup):
     fc = forecast_plan(cf, users[users.user_id.isin(b)], plan, segment=seg, random_state=0)
     by = fc.by_segment
     plan_seg = seg[pd.Index(b).get_indexer(plan["user_id"])]  # seg is per user of ``b``
-    users_in = pd.Series(plan_seg).groupby(plan["campaign_id"].to_numpy()).value_counts()  # (campaign, segment) sizes
+    users_in = (
+        pd.Series(plan_seg).groupby(plan["campaign_id"].to_numpy()).value_counts()
+    )  # (campaign, segment) sizes
     size = users_in.reindex(list(zip(by["campaign_id"], by["segment"], strict=True)), fill_value=0).to_numpy()
     blank = by["reach"].isna().to_numpy()
     assert blank.any() and (~blank).any()
@@ -144,7 +160,10 @@ def test_segments_sum_to_campaigns_and_small_ones_are_blanked(setup):
     for cid in whole[whole].index:
         cells = by[by["campaign_id"] == cid]
         for metric in ("reach", "participants", "incremental_profit", "incremental_revenue", "discount_cost"):
-            assert cells[metric].sum() == pytest.approx(camp.loc[cid, metric], rel=1e-9, abs=1e-9), (cid, metric)
+            assert cells[metric].sum() == pytest.approx(camp.loc[cid, metric], rel=1e-9, abs=1e-9), (
+                cid,
+                metric,
+            )
         checked += 1
     assert checked >= 3
 
@@ -171,8 +190,9 @@ def test_dr_with_true_outcomes_and_the_paired_difference(setup):
     e = world.expected_outcomes(lg["user_id"].to_numpy())
     q = np.asarray(e["profit"])
     plan = _plan(world, lg["user_id"].to_numpy())
-    choice = plan_values(lg, {"plan": plan, "all_reminder": np.full(len(lg), "cart_reminder")},
-                         world.campaign_ids, q_hat=q)
+    choice = plan_values(
+        lg, {"plan": plan, "all_reminder": np.full(len(lg), "cart_reminder")}, world.campaign_ids, q_hat=q
+    )
     dr = choice[(choice.plan == "plan") & (choice.method == "dr")].iloc[0]
     truth = world.evaluate_plan(plan)
     truth_per_user = (truth["profit"]) / world.n_users
@@ -204,7 +224,9 @@ def test_crossfit_plan_value_has_no_in_sample_optimism_with_a_true_model(setup):
     sub = log[log.user_id.isin(a)].reset_index(drop=True)
     cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], sub, world.catalogue, n_folds=2)
     out = crossfit_plan_value(cf)
-    truth = world.expected_outcomes(sub["user_id"].to_numpy())["profit"][np.arange(len(sub)), out["choice"]].mean()
+    truth = world.expected_outcomes(sub["user_id"].to_numpy())["profit"][
+        np.arange(len(sub)), out["choice"]
+    ].mean()
     assert out["dr"]["lower"] < truth < out["dr"]["upper"]
     assert (cf.fold >= 0).all() and set(np.unique(cf.fold)) == {0, 1}
 
@@ -214,15 +236,28 @@ def test_crossfit_groups_keep_a_groups_rows_in_one_fold(setup):
     sub = log[log.user_id.isin(a)].reset_index(drop=True)
     sub_users = users[users.user_id.isin(a)]
     group = sub["user_id"].to_numpy() // 4  # users 4g..4g+3 are one person
-    cf = crossfit(InSampleModel(world), sub_users, sub, world.catalogue, n_folds=3, groups=group, random_state=1)
+    cf = crossfit(
+        InSampleModel(world), sub_users, sub, world.catalogue, n_folds=3, groups=group, random_state=1
+    )
     by_group = pd.Series(cf.fold).groupby(group).nunique()
-    assert (by_group == 1).all() and set(np.unique(cf.fold)) == {0, 1, 2}  # one fold per group, every fold used
+    assert (by_group == 1).all() and set(np.unique(cf.fold)) == {
+        0,
+        1,
+        2,
+    }  # one fold per group, every fold used
     for f, m in enumerate(cf.models):  # no fold model saw a row of a group its fold holds
         assert not set(m.seen_) & set(sub["user_id"][cf.fold == f])
     # a user's own id as the group is the default split
     plain = crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=3, random_state=1)
-    same = crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=3, random_state=1,
-                    groups=sub["user_id"].to_numpy())
+    same = crossfit(
+        WorldModel(world),
+        sub_users,
+        sub,
+        world.catalogue,
+        n_folds=3,
+        random_state=1,
+        groups=sub["user_id"].to_numpy(),
+    )
     np.testing.assert_array_equal(plain.fold, same.fold)
     assert not (pd.Series(plain.fold).groupby(group).nunique() == 1).all()  # without groups a person is split
     with pytest.raises(ParameterError, match=rf"one label per log row, shape \({len(sub)},\)"):
@@ -269,8 +304,14 @@ def test_coverage_curve_of_calibrated_runs_follows_the_diagonal():
     model_sd, sampling_sd = rng.uniform(1, 3, n), rng.uniform(1, 3, n)
     forecast = rng.normal(size=n) * 10
     realised = forecast + rng.normal(size=n) * np.hypot(model_sd, sampling_sd)
-    runs = pd.DataFrame({"incremental_profit_forecast": forecast, "incremental_profit_realised": realised,
-                         "incremental_profit_model_sd": model_sd, "incremental_profit_sampling_sd": sampling_sd})
+    runs = pd.DataFrame(
+        {
+            "incremental_profit_forecast": forecast,
+            "incremental_profit_realised": realised,
+            "incremental_profit_model_sd": model_sd,
+            "incremental_profit_sampling_sd": sampling_sd,
+        }
+    )
     curve = coverage_curve(runs)
     assert np.allclose(curve["empirical"], curve["nominal"], atol=0.03)
     runs["incremental_profit_model_sd"] /= 3  # over-confident intervals cover less than they say
@@ -304,19 +345,22 @@ def test_forecast_plots_draw(setup):
     real = realised_lift(world.run_plan(plan, holdout=0.3, random_state=1))
     ax = plot_forecast_check(forecast_check(fc, real, world.evaluate_plan(plan)))
     assert len(ax.get_yticklabels()) == 5
-    runs = pd.DataFrame({f"incremental_profit_{k}": [1.0, 2.0] for k in ("forecast", "realised", "model_sd",
-                                                                           "sampling_sd")})
+    runs = pd.DataFrame(
+        {f"incremental_profit_{k}": [1.0, 2.0] for k in ("forecast", "realised", "model_sd", "sampling_sd")}
+    )
     assert plot_coverage({"x": coverage_curve(runs)}).get_xlabel() == "nominal coverage"
     table = pd.DataFrame({"label": ["a"], "value": [1.0], "lower": [0.0], "upper": [2.0]})
     assert plot_plan_values(table, truth={"a": 1.0}).get_xlabel().startswith("incremental")
 
 
 def test_realised_lift_copes_with_tiny_campaigns():
-    run = pd.DataFrame({
-        "campaign_id": ["a"] * 6 + ["b"] * 2 + ["c"],
-        "holdout": [False, False, False, True, True, True, False, True, True],
-        "profit": [3.0, 4.0, 5.0, 1.0, 2.0, 0.0, 7.0, 1.0, 9.0],
-    })
+    run = pd.DataFrame(
+        {
+            "campaign_id": ["a"] * 6 + ["b"] * 2 + ["c"],
+            "holdout": [False, False, False, True, True, True, False, True, True],
+            "profit": [3.0, 4.0, 5.0, 1.0, 2.0, 0.0, 7.0, 1.0, 9.0],
+        }
+    )
     real = realised_lift(run).set_index(["campaign_id", "metric"])
     assert real.loc[("a", "incremental_profit"), "value"] == pytest.approx(6 * (4.0 - 1.0))
     assert bool(real.loc[("b", "incremental_profit"), "pooled_holdout"])  # one held-out user: pooled holdout
@@ -338,8 +382,12 @@ class InSampleModel(WorldModel):
         for f in WORLD_FIELDS:
             a = getattr(truth, f)
             out[f] = np.where(seen, a[:, :1] + self.inflate * (a - a[:, :1]), a)
-        return Prediction(user_id=truth.user_id, campaign_ids=truth.campaign_ids,
-                          target_category=truth.target_category, **out)
+        return Prediction(
+            user_id=truth.user_id,
+            campaign_ids=truth.campaign_ids,
+            target_category=truth.target_category,
+            **out,
+        )
 
 
 def test_calibration_fold_corrects_each_model_only_on_rows_it_never_saw(setup):
@@ -347,7 +395,9 @@ def test_calibration_fold_corrects_each_model_only_on_rows_it_never_saw(setup):
 
     world, users, log, a, b = setup
     own = log[log.user_id.isin(a)].reset_index(drop=True)
-    cf = crossfit(InSampleModel(world, inflate=3.0), users[users.user_id.isin(a)], own, world.catalogue, n_folds=2)
+    cf = crossfit(
+        InSampleModel(world, inflate=3.0), users[users.user_id.isin(a)], own, world.catalogue, n_folds=2
+    )
     data, preds = as_user_data(users), cf.predict(users)
     # cf's own rows with the fold each was held out from, and rows of users no model saw (-1)
     other = log[log.user_id.isin(b)].reset_index(drop=True)
@@ -367,7 +417,9 @@ def test_calibration_fold_corrects_each_model_only_on_rows_it_never_saw(setup):
     pd.testing.assert_frame_equal(by_fold, forecast_plan(cf, users, plan, **kw).table)
     # every model on every row (some of them fitted on) is another, optimistic correction
     every = forecast_plan(cf, users, plan, calibration_log=own, **kw)["incremental_profit"]
-    assert every["forecast"] != pytest.approx(by_fold.set_index("metric").loc["incremental_profit", "forecast"])
+    assert every["forecast"] != pytest.approx(
+        by_fold.set_index("metric").loc["incremental_profit", "forecast"]
+    )
 
 
 def test_calibration_fold_bad_inputs_get_clear_errors(setup):
@@ -398,14 +450,24 @@ def test_calibration_fold_bad_inputs_get_clear_errors(setup):
 def test_user_fold_forecasts_each_user_by_the_model_that_never_saw_them(setup):
     world, users, log, a, _ = setup
     own = log[log.user_id.isin(a)].reset_index(drop=True)
-    cf = crossfit(InSampleModel(world, inflate=3.0), users[users.user_id.isin(a)], own, world.catalogue, n_folds=2)
+    cf = crossfit(
+        InSampleModel(world, inflate=3.0), users[users.user_id.isin(a)], own, world.catalogue, n_folds=2
+    )
     data = users[users.user_id.isin(a)].reset_index(drop=True)
     preds = cf.predict(data)
-    held = pd.Series(cf.fold, index=own["user_id"]).loc[data["user_id"]].to_numpy()  # each user's unseen model
+    held = (
+        pd.Series(cf.fold, index=own["user_id"]).loc[data["user_id"]].to_numpy()
+    )  # each user's unseen model
     plan = _plan(world, data["user_id"].to_numpy())
     exact = world.evaluate_plan(plan)["incremental_profit"]
-    kw = {"holdout": 0.2, "random_state": 0, "predictions": preds, "n_boot": 50,
-          "calibration_log": own, "calibration_fold": cf.fold}
+    kw = {
+        "holdout": 0.2,
+        "random_state": 0,
+        "predictions": preds,
+        "n_boot": 50,
+        "calibration_log": own,
+        "calibration_fold": cf.fold,
+    }
     mine = forecast_plan(cf, data, plan, user_fold=held, **kw)["incremental_profit"]
     # the unseen model predicts the truth: its raw sum is exact, and its correction (rows it never saw) stays near
     assert mine["raw"] == pytest.approx(exact, rel=1e-6)

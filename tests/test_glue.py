@@ -50,5 +50,7 @@ def test_glue_through_a_kernel(tmp_path):
     ]
     src, out = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
     nbformat.write(nb, str(src))
-    papermill.execute_notebook(str(src), str(out), parameters={"X": 21}, progress_bar=False, kernel_name="python3")
+    papermill.execute_notebook(
+        str(src), str(out), parameters={"X": 21}, progress_bar=False, kernel_name="python3"
+    )
     assert read_glued(out) == {"x": 42, "f": 0.25, "d": {"k": 1}}

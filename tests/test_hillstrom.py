@@ -19,7 +19,8 @@ from campaignkit.errors import CampaignkitError, DataNotFoundError, SchemaError
 
 REAL = data_home() / "hillstrom.csv"
 needs_real = pytest.mark.skipif(
-    not REAL.is_file(), reason=f"Hillstrom file not at {REAL}: set CAMPAIGNKIT_DATA_HOME to the folder holding it"
+    not REAL.is_file(),
+    reason=f"Hillstrom file not at {REAL}: set CAMPAIGNKIT_DATA_HOME to the folder holding it",
 )
 
 FAKE = (
@@ -39,7 +40,10 @@ def test_real_file_reproduces_the_published_effects():
     assert data.checksum_ok and data.path.resolve() == REAL.resolve()
     assert len(data) == 64_000 and data.validation.rows_quarantined == 0
     assert data.exposures["campaign_id"].value_counts().to_dict() == {
-        "womens_email": 21_387, "mens_email": 21_307, "control": 21_306}
+        "womens_email": 21_387,
+        "mens_email": 21_307,
+        "control": 21_306,
+    }
     eff = data.arm_effects().set_index(["arm", "outcome"])["effect"]
     # visit in percentage points to 2 decimals, conversion to 3, spend in dollars to 3 (the published figures)
     assert round(eff["mens_email", "participated"] * 100, 2) == 7.66
@@ -54,8 +58,16 @@ def test_real_file_reproduces_the_published_effects():
 def test_real_file_maps_to_the_canonical_tables():
     data = hs.load_hillstrom(REAL)
     log = data.campaign_log()
-    assert list(log.columns) == ["user_id", "campaign_id", "propensity", "target_category", "participated",
-                                 "converted", "revenue", "retained"]
+    assert list(log.columns) == [
+        "user_id",
+        "campaign_id",
+        "propensity",
+        "target_category",
+        "participated",
+        "converted",
+        "revenue",
+        "retained",
+    ]
     assert log["user_id"].is_unique and (log["target_category"] == -1).all()
     np.testing.assert_allclose(log["propensity"], 1 / 3)
     assert set(log["participated"].unique()) == {0, 1} and (log["revenue"] >= 0).all()
@@ -75,7 +87,11 @@ def test_bad_rows_are_quarantined_and_effects_follow_known_arithmetic(tmp_path):
     assert not data.checksum_ok
     v = data.validation
     assert (v.rows_in, v.rows_kept, v.rows_quarantined) == (6, 3, 3)
-    assert v.quarantine.set_index("source_row")["rule"].to_dict() == {3: "unknown_campaign", 4: "range", 5: "range"}
+    assert v.quarantine.set_index("source_row")["rule"].to_dict() == {
+        3: "unknown_campaign",
+        4: "range",
+        5: "range",
+    }
     eff = data.arm_effects().set_index(["arm", "outcome"])["effect"]
     assert eff["womens_email", "revenue"] == pytest.approx(30.5)  # control spend 0
     assert eff["mens_email", "participated"] == pytest.approx(1.0)

@@ -16,7 +16,8 @@ from campaignkit.models.hillstrom_eval import make_model, plan_value, plot_qini_
 
 REAL = data_home() / "hillstrom.csv"
 needs_real = pytest.mark.skipif(
-    not REAL.is_file(), reason=f"Hillstrom file not at {REAL}: set CAMPAIGNKIT_DATA_HOME to the folder holding it"
+    not REAL.is_file(),
+    reason=f"Hillstrom file not at {REAL}: set CAMPAIGNKIT_DATA_HOME to the folder holding it",
 )
 MAILS = ("control", "mail_a", "mail_b")
 
@@ -24,36 +25,42 @@ MAILS = ("control", "mail_a", "mail_b")
 def _synthetic(n: int, n_arms: int, seed: int = 0):
     """A randomised e-mail log: mail_a lifts visits by 0.3 where x1 > 0, mail_b where x1 <= 0."""
     rng = np.random.default_rng(seed)
-    users = pd.DataFrame({
-        "user_id": np.arange(n) + 100,
-        "x1": rng.normal(size=n),
-        "x2": rng.uniform(size=n),
-        "region": rng.choice(["north", "south"], n),
-    })
+    users = pd.DataFrame(
+        {
+            "user_id": np.arange(n) + 100,
+            "x1": rng.normal(size=n),
+            "x2": rng.uniform(size=n),
+            "region": rng.choice(["north", "south"], n),
+        }
+    )
     arm = rng.integers(0, n_arms, n)
     hi = users["x1"].to_numpy() > 0
     effect = 0.3 * np.where(arm == 1, hi, 0) + 0.3 * np.where(arm == 2, ~hi, 0)
     visit = rng.random(n) < 0.1 + 0.1 * users["x2"].to_numpy() + effect
     convert = visit & (rng.random(n) < 0.3)
-    log = pd.DataFrame({
-        "user_id": users["user_id"],
-        "campaign_id": np.asarray(MAILS)[arm],
-        "propensity": 1.0 / n_arms,
-        "target_category": -1,
-        "participated": visit.astype(int),
-        "converted": convert.astype(int),
-        "revenue": convert * rng.gamma(2.0, 30.0, n),
-        "retained": np.nan,
-    })
-    catalogue = pd.DataFrame({
-        "campaign_id": list(MAILS[:n_arms]),
-        "type": ["control", "reminder", "reminder"][:n_arms],
-        "depth": 0.0,
-        "threshold": 0.0,
-        "channel": ["none", "email", "email"][:n_arms],
-        "targets_category": False,
-        "contact_cost": 0.0,
-    })
+    log = pd.DataFrame(
+        {
+            "user_id": users["user_id"],
+            "campaign_id": np.asarray(MAILS)[arm],
+            "propensity": 1.0 / n_arms,
+            "target_category": -1,
+            "participated": visit.astype(int),
+            "converted": convert.astype(int),
+            "revenue": convert * rng.gamma(2.0, 30.0, n),
+            "retained": np.nan,
+        }
+    )
+    catalogue = pd.DataFrame(
+        {
+            "campaign_id": list(MAILS[:n_arms]),
+            "type": ["control", "reminder", "reminder"][:n_arms],
+            "depth": 0.0,
+            "threshold": 0.0,
+            "channel": ["none", "email", "email"][:n_arms],
+            "targets_category": False,
+            "contact_cost": 0.0,
+        }
+    )
     return users, log, catalogue
 
 
@@ -124,8 +131,15 @@ def test_qini_protocol_true_ranking_beats_random_on_a_known_effect():
         "t_learner": lambda seed: TLearner(max_iter=20, random_state=seed),
     }
     scores, summary = qini_protocol(
-        users, log, models, arm="mail_a", outcome=("participated", "converted"), seeds=[0, 1],
-        catalogue=catalogue, features=None, bootstrap=50,
+        users,
+        log,
+        models,
+        arm="mail_a",
+        outcome=("participated", "converted"),
+        seeds=[0, 1],
+        catalogue=catalogue,
+        features=None,
+        bootstrap=50,
     )
     assert len(scores) == 3 * 2 * 2 and set(scores["outcome"]) == {"participated", "converted"}
     assert (scores["n_test"] == 900).all()  # 30% of 3,000, stratified
@@ -143,10 +157,13 @@ def test_qini_protocol_true_ranking_beats_random_on_a_known_effect():
 
 def test_plan_value_beats_sending_everyone_one_mail_on_a_known_effect():
     users, log, catalogue = _synthetic(3000, 3, seed=1)
-    res = plan_value(users, log, TLearner(max_iter=30), seed=0, reference="mail_a", catalogue=catalogue,
-                     features=None)
+    res = plan_value(
+        users, log, TLearner(max_iter=30), seed=0, reference="mail_a", catalogue=catalogue, features=None
+    )
     est = res.estimates
-    assert list(est.index) == ["profit", "participated", "converted", "revenue"] and abs(res.n_test - 900) <= 6
+    assert (
+        list(est.index) == ["profit", "participated", "converted", "revenue"] and abs(res.n_test - 900) <= 6
+    )
     assert np.isfinite(est.to_numpy(float)).all()
     np.testing.assert_allclose(est["difference"], est["value"] - est["reference_value"])
     assert (est["difference_se"] < np.hypot(est["se"], est["reference_se"])).all()

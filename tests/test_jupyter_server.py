@@ -35,11 +35,21 @@ def server(tmp_path_factory):
     token, port = secrets.token_hex(16), _free_port()
     runtime = tmp_path_factory.mktemp("jupyter-runtime")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={NOTEBOOKS_DIR}",
-         "--ServerApp.port_retries=0", *_allow_root()],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ,
-                                                               "JUPYTER_RUNTIME_DIR": str(runtime)},
+        [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={NOTEBOOKS_DIR}",
+            "--ServerApp.port_retries=0",
+            *_allow_root(),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -82,13 +92,29 @@ def test_lists_notebooks_and_runs_kit_in_campaignkit_kernel(server):
             f"ws://127.0.0.1:{port}/api/kernels/{kernel['id']}/channels?token={token}", timeout=60
         )
         msg_id = uuid.uuid4().hex
-        ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "username": "test", "session": uuid.uuid4().hex,
-                       "msg_type": "execute_request", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell",
-            "content": {"code": "import campaignkit; print('kit', campaignkit.__version__)", "silent": False,
-                        "store_history": False, "user_expressions": {}, "allow_stdin": False},
-        }))
+        ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "username": "test",
+                        "session": uuid.uuid4().hex,
+                        "msg_type": "execute_request",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "content": {
+                        "code": "import campaignkit; print('kit', campaignkit.__version__)",
+                        "silent": False,
+                        "store_history": False,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                    },
+                }
+            )
+        )
         # iopub and shell messages interleave: wait for both the reply and the kernel going idle
         out, status, idle, deadline = "", None, False, time.time() + 90
         while time.time() < deadline and not (status == "ok" and idle):

@@ -16,15 +16,17 @@ HEADER = "user_id,ts,event_type,item_id,category,price,quantity\n"
 
 def _events(n, seed=0):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "user_id": rng.integers(1, 50, n),
-        "ts": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(n) * 61, unit="s"),
-        "event_type": rng.choice(["view", "cart", "fav", "purchase"], n),
-        "item_id": rng.integers(1, 500, n),
-        "category": rng.choice(["a", "b"], n),
-        "price": rng.gamma(2.0, 10.0, n).round(2),
-        "quantity": rng.integers(1, 4, n),
-    })
+    return pd.DataFrame(
+        {
+            "user_id": rng.integers(1, 50, n),
+            "ts": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(n) * 61, unit="s"),
+            "event_type": rng.choice(["view", "cart", "fav", "purchase"], n),
+            "item_id": rng.integers(1, 500, n),
+            "category": rng.choice(["a", "b"], n),
+            "price": rng.gamma(2.0, 10.0, n).round(2),
+            "quantity": rng.integers(1, 4, n),
+        }
+    )
 
 
 def test_csv_roundtrip_keeps_values_and_provenance(tmp_path):
@@ -44,7 +46,7 @@ def test_parquet_glob_and_folder_match(tmp_path):
     df = _events(90)
     (tmp_path / "part").mkdir()
     for i in range(3):
-        df.iloc[i * 30:(i + 1) * 30].to_parquet(tmp_path / "part" / f"p{i}.parquet", index=False)
+        df.iloc[i * 30 : (i + 1) * 30].to_parquet(tmp_path / "part" / f"p{i}.parquet", index=False)
     by_glob = load_events(str(tmp_path / "part" / "p*.parquet"))
     by_dir = load_events(tmp_path / "part")
     assert by_glob.rows_kept == by_dir.rows_kept == 90
@@ -66,12 +68,23 @@ def test_source_rows_point_at_the_right_file_and_row(tmp_path):
 
 def test_column_and_value_maps(tmp_path):
     p = tmp_path / "shop.csv"
-    p.write_text("customer,when,action,sku,amount,qty\n"
-                 "7,2024-05-01T08:00:00Z,add_to_basket,11,9.5,2\n"
-                 "8,2024-05-01T09:00:00Z,Order,12,20,1\n")
-    res = load_events(p, column_map={"customer": "user_id", "when": "ts", "action": "event_type", "sku": "item_id",
-                                     "amount": "price", "qty": "quantity"},
-                      value_map={"event_type": {"add_to_basket": "cart", "order": "purchase"}})
+    p.write_text(
+        "customer,when,action,sku,amount,qty\n"
+        "7,2024-05-01T08:00:00Z,add_to_basket,11,9.5,2\n"
+        "8,2024-05-01T09:00:00Z,Order,12,20,1\n"
+    )
+    res = load_events(
+        p,
+        column_map={
+            "customer": "user_id",
+            "when": "ts",
+            "action": "event_type",
+            "sku": "item_id",
+            "amount": "price",
+            "qty": "quantity",
+        },
+        value_map={"event_type": {"add_to_basket": "cart", "order": "purchase"}},
+    )
     assert res.kept["event_type"].tolist() == ["cart", "purchase"]
     assert res.kept["quantity"].tolist() == [2, 1]
     with pytest.raises(SchemaError) as err:
@@ -110,14 +123,14 @@ RR_EVENTS = (
     "1433224214164,992329,view,248676,\n"
     "1433221999827,111016,addtocart,318965,\n"
     "1433222276276,483625,transaction,253185,4000\n"
-    "1433222276276,483625,transaction,253185,4000\n"   # exact repeat
-    "1433223236124,951259,wishlist,367447,\n"          # unknown event
-    "notatime,111016,view,318965,\n"                   # broken timestamp
+    "1433222276276,483625,transaction,253185,4000\n"  # exact repeat
+    "1433223236124,951259,wishlist,367447,\n"  # unknown event
+    "notatime,111016,view,318965,\n"  # broken timestamp
 )
 RR_PROPS = (
     "timestamp,itemid,property,value\n"
     "1433041200000,355908,categoryid,1173\n"
-    "1435460400000,355908,categoryid,1180\n"           # later category wins
+    "1435460400000,355908,categoryid,1180\n"  # later category wins
     "1433041200000,248676,categoryid,491\n"
     "1433041200000,248676,790,n1500.000\n"
 )
@@ -130,13 +143,18 @@ def test_retailrocket_adapter(tmp_path):
     props.write_text(RR_PROPS)
     res = load_retailrocket(ev, item_properties=props)
     assert res.rows_in == 7 and res.rows_kept == 4
-    assert res.quarantine.set_index("source_row")["rule"].to_dict() == {4: "duplicate", 5: "vocabulary",
-                                                                        6: "timestamp"}
+    assert res.quarantine.set_index("source_row")["rule"].to_dict() == {
+        4: "duplicate",
+        5: "vocabulary",
+        6: "timestamp",
+    }
     k = res.kept
     assert k["event_type"].tolist() == ["view", "view", "cart", "purchase"]
     assert k["ts"].iloc[0] == pd.Timestamp(1433221332117, unit="ms", tz="UTC")
     assert k["user_id"].tolist() == [257597, 992329, 111016, 483625]
-    assert k["category"].tolist()[:2] == [1180, 491] and pd.isna(k["category"].iloc[2])  # integer ids stay ints
+    assert k["category"].tolist()[:2] == [1180, 491] and pd.isna(
+        k["category"].iloc[2]
+    )  # integer ids stay ints
     assert k["price"].isna().all() and (k["quantity"] == 1).all()
     assert k["transaction_id"].tolist()[3] == 4000 and pd.isna(k["transaction_id"].iloc[0])
     cats = retailrocket_categories(props)
@@ -146,7 +164,9 @@ def test_retailrocket_adapter(tmp_path):
 def test_retailrocket_prices_and_missing_columns(tmp_path):
     ev = tmp_path / "events.csv"
     ev.write_text(RR_EVENTS)
-    prices = pd.DataFrame({"item_id": [355908, 248676, 318965, 253185, 367447], "price": [10.0, 2.5, 1.0, 3.0, 4.0]})
+    prices = pd.DataFrame(
+        {"item_id": [355908, 248676, 318965, 253185, 367447], "price": [10.0, 2.5, 1.0, 3.0, 4.0]}
+    )
     res = load_retailrocket(ev, prices=prices)
     assert res.kept["price"].tolist() == [10.0, 2.5, 1.0, 3.0]
     bad = tmp_path / "bad.csv"
@@ -174,7 +194,9 @@ def test_world_parquet_loads_clean_and_unchanged(tmp_path):
 
 def test_result_saves_kept_quarantine_and_report(tmp_path):
     p = tmp_path / "ev.csv"
-    p.write_text(HEADER + "1,2024-01-01T00:00:00Z,view,1,a,1.0,1\n2,2024-01-01T00:00:00Z,view,1,a,-1,1\n3,x\n")
+    p.write_text(
+        HEADER + "1,2024-01-01T00:00:00Z,view,1,a,1.0,1\n2,2024-01-01T00:00:00Z,view,1,a,-1,1\n3,x\n"
+    )
     res = load_events(p)
     paths = res.save(tmp_path / "out")
     assert len(pd.read_parquet(paths["kept"])) == 1
@@ -189,11 +211,17 @@ def test_chunked_parquet_load_equals_one_validation(tmp_path, chunk_rows):
     """Batches change nothing: same kept rows, same quarantine (repeats across batches included)."""
     rng = np.random.default_rng(chunk_rows)
     n = 40
-    df = pd.DataFrame({
-        "user_id": rng.integers(1, 6, n), "ts": pd.Timestamp("2024-01-01", tz="UTC")
-        + pd.to_timedelta(rng.integers(0, 3, n), unit="D"), "event_type": rng.choice(["view", "cart", "click"], n),
-        "item_id": rng.integers(1, 3, n), "category": rng.integers(0, 2, n), "price": rng.choice([1.0, -1.0, 2.0], n),
-        "quantity": 1})
+    df = pd.DataFrame(
+        {
+            "user_id": rng.integers(1, 6, n),
+            "ts": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 3, n), unit="D"),
+            "event_type": rng.choice(["view", "cart", "click"], n),
+            "item_id": rng.integers(1, 3, n),
+            "category": rng.integers(0, 2, n),
+            "price": rng.choice([1.0, -1.0, 2.0], n),
+            "quantity": 1,
+        }
+    )
     df.loc[[4, 30], "event_type"] = "click"
     df.loc[[4, 30], "price"] = 1.0
     df.loc[2, ["price", "event_type"]] = [2.0, "view"]
@@ -201,15 +229,30 @@ def test_chunked_parquet_load_equals_one_validation(tmp_path, chunk_rows):
     for i, part in enumerate(np.array_split(np.arange(n), 3)):
         df.iloc[part].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
     got = load_events(tmp_path, chunk_rows=chunk_rows)
-    whole = validate(pd.concat([pd.read_parquet(tmp_path / f"part-{i}.parquet") for i in range(3)],
-                            ignore_index=True), "events")
+    whole = validate(
+        pd.concat([pd.read_parquet(tmp_path / f"part-{i}.parquet") for i in range(3)], ignore_index=True),
+        "events",
+    )
     assert got.counts == whole.counts and got.counts["duplicate"] > 0 and got.counts["vocabulary"] > 0
-    pd.testing.assert_frame_equal(got.kept.astype({"event_type": "string"}),
-                                  whole.kept.astype({"event_type": "string"}), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        got.kept.astype({"event_type": "string"}),
+        whole.kept.astype({"event_type": "string"}),
+        check_dtype=False,
+    )
     parts = np.array_split(np.arange(n), 3)
-    where = {int(j): (str(tmp_path / f"part-{i}.parquet"), int(j - p[0])) for i, p in enumerate(parts) for j in p}
-    want = sorted((*where[int(j)], r) for j, r in zip(whole.quarantine["source_row"], whole.quarantine["rule"],
-                                                       strict=True))
-    have = sorted(zip(got.quarantine["source_file"], got.quarantine["source_row"].astype(int),
-                      got.quarantine["rule"], strict=True))
+    where = {
+        int(j): (str(tmp_path / f"part-{i}.parquet"), int(j - p[0])) for i, p in enumerate(parts) for j in p
+    }
+    want = sorted(
+        (*where[int(j)], r)
+        for j, r in zip(whole.quarantine["source_row"], whole.quarantine["rule"], strict=True)
+    )
+    have = sorted(
+        zip(
+            got.quarantine["source_file"],
+            got.quarantine["source_row"].astype(int),
+            got.quarantine["rule"],
+            strict=True,
+        )
+    )
     assert have == want  # every quarantined row named by its file and row, under the same rule

@@ -31,9 +31,18 @@ def _few_features(world):
 
 
 def _loop(**kw):
-    model = MediatedLearner(max_iter=10, nonparticipants="observed", weight_by_propensity=True, random_state=0)
+    model = MediatedLearner(
+        max_iter=10, nonparticipants="observed", weight_by_propensity=True, random_state=0
+    )
     # the tests of the forecast's corrections compare against "plan_log" (every user's rows fit the models)
-    kw = {"initial_users": 0.5, "n_boot": 20, "random_state": 3, "features": _few_features, "calibration": "plan_log", **kw}
+    kw = {
+        "initial_users": 0.5,
+        "n_boot": 20,
+        "random_state": 3,
+        "features": _few_features,
+        "calibration": "plan_log",
+        **kw,
+    }
     return FeedbackLoop(model, **kw)
 
 
@@ -60,7 +69,9 @@ def test_design_propensity_by_hand():
         e / k + (1 - e) * h,  # planned 2, held out (or explored into control)
         e / k,  # planned 2, explored into campaign 1
     ]
-    np.testing.assert_allclose(design_propensity(planned, executed, explore=e, holdout=h, n_campaigns=k), expected)
+    np.testing.assert_allclose(
+        design_propensity(planned, executed, explore=e, holdout=h, n_campaigns=k), expected
+    )
 
 
 def test_design_propensities_sum_to_one_and_match_frequencies():
@@ -111,7 +122,9 @@ def test_table_has_one_row_per_round(result):
     assert list(t.columns) == list(ROUND_COLUMNS)
     assert t["round"].tolist() == list(range(1, N_ROUNDS + 1))
     assert t["period"].tolist() == list(range(N_ROUNDS))  # each round runs in the next period of the world
-    assert np.isfinite(t[["forecast", "lower", "upper", "realised", "exact", "oracle_profit"]].to_numpy()).all()
+    assert np.isfinite(
+        t[["forecast", "lower", "upper", "realised", "exact", "oracle_profit"]].to_numpy()
+    ).all()
     assert (t["lower"] <= t["forecast"]).all() and (t["forecast"] <= t["upper"]).all()
     assert (t["regret"] >= -1e-6 * t["oracle_profit"].abs()).all()  # nobody beats the oracle on the truth
     assert (t["planned"] + t["explored"] <= t["n_users"]).all() and (t["held_out"] <= t["planned"]).all()
@@ -133,7 +146,9 @@ def test_log_grows_each_round_with_design_propensities(result, world):
     loop = _loop()
     np.testing.assert_allclose(
         later["propensity"],
-        design_propensity(planned, executed, explore=loop.explore, holdout=loop.holdout, n_campaigns=len(ids)),
+        design_propensity(
+            planned, executed, explore=loop.explore, holdout=loop.holdout, n_campaigns=len(ids)
+        ),
     )
     np.testing.assert_allclose(log.loc[log["round"] == 0, "propensity"], 1 / len(ids))  # the randomised start
 
@@ -168,7 +183,10 @@ def test_plots_return_axes(result):
         ({"risk": -1.0}, "risk"),
         ({"calibration": "reserve", "reserve": 1.0}, "reserve"),
         ({"planning": "own_model"}, "planning must be one of"),
-        ({"planning": "crossfit"}, 'calibration="plan_log"'),  # would correct a model on rows it was fitted on
+        (
+            {"planning": "crossfit"},
+            'calibration="plan_log"',
+        ),  # would correct a model on rows it was fitted on
     ],
 )
 def test_bad_settings_fail_clearly(world, setting, message):
@@ -197,7 +215,9 @@ def test_contact_history_counts_earlier_rounds_with_decay():
         }
     )
     h = contact_history(log, np.array([0, 1, 2]))
-    np.testing.assert_allclose(h["loop_contacts"], [0.5 + 1.0, 1.0, 0.0])  # round 0 (the randomised start) is not
+    np.testing.assert_allclose(
+        h["loop_contacts"], [0.5 + 1.0, 1.0, 0.0]
+    )  # round 0 (the randomised start) is not
     np.testing.assert_allclose(h["loop_ignored"], [0.5, 1.0, 0.0])
     assert all((v == 0).all() for v in contact_history(None, np.arange(3)).values())
 
@@ -218,7 +238,9 @@ def test_calibration_rows_are_the_plan_users_logged_rows(result):
             return [Prediction(data["user_id"].to_numpy(), ARMS, *(v + f for _ in range(6))) for f in (0, 1)]
 
     log, data = result.log, result.data
-    users = data[data["user_id"] < 10**10].reset_index(drop=True)  # round 0's rows: keyed by the users' own ids
+    users = data[data["user_id"] < 10**10].reset_index(
+        drop=True
+    )  # round 0's rows: keyed by the users' own ids
     preds = Folds().predict(users)
     plan_users = users["user_id"].to_numpy()[::7]
     both, fc_preds, cal = calibration_rows(Folds(), users, preds, data, log, plan_users)
@@ -230,10 +252,10 @@ def test_calibration_rows_are_the_plan_users_logged_rows(result):
     assert len(both) == len(users) + len(cal) and both["user_id"].is_unique
     # every calibration row carries the features its round scored it on, and the models' predictions of them
     logged = data.set_index("user_id").loc[mine["user_id"], "recency_days"].to_numpy()
-    np.testing.assert_allclose(both["recency_days"].to_numpy()[len(users):], logged)
+    np.testing.assert_allclose(both["recency_days"].to_numpy()[len(users) :], logged)
     for f, p in enumerate(fc_preds):
         assert len(p.user_id) == len(both)
-        np.testing.assert_allclose(p.profit[len(users):, 0], logged + f)
+        np.testing.assert_allclose(p.profit[len(users) :, 0], logged + f)
         np.testing.assert_allclose(p.profit[: len(users)], preds[f].profit)
     # a plan of users never logged has nothing to calibrate on
     assert calibration_rows(Folds(), users, preds, data, log, [-1])[2] is None
@@ -317,8 +339,12 @@ def test_out_of_fold_prediction_takes_each_users_own_fold_model(world):
 
     shape = (4, len(world.campaign_ids))
     preds = [
-        Prediction(np.arange(4), world.campaign_ids, *(np.full(shape, v) + np.arange(4)[:, None] for _ in range(6)),
-                   target_category=np.full(4, int(v)))
+        Prediction(
+            np.arange(4),
+            world.campaign_ids,
+            *(np.full(shape, v) + np.arange(4)[:, None] for _ in range(6)),
+            target_category=np.full(4, int(v)),
+        )
         for v in (10.0, 20.0, 30.0)
     ]
     fold = np.array([2, 0, 1, 2])
@@ -353,8 +379,12 @@ def test_crossfit_planning_chooses_each_user_by_the_model_that_never_saw_them(re
     import campaignkit.loop.run as run
 
     fits, rounds, problems, forecasts = [], [], [], []
-    real_crossfit, real_oof, real_assign, real_fc = (run.crossfit, run.out_of_fold_prediction, run.assign,
-                                                     run.forecast_plan)
+    real_crossfit, real_oof, real_assign, real_fc = (
+        run.crossfit,
+        run.out_of_fold_prediction,
+        run.assign,
+        run.forecast_plan,
+    )
 
     def crossfit(*a, **kw):
         fits.append(real_crossfit(*a, **kw))
@@ -372,11 +402,17 @@ def test_crossfit_planning_chooses_each_user_by_the_model_that_never_saw_them(re
         forecasts.append(kw["user_fold"])
         return real_fc(cf, data, plan, **kw)
 
-    for name, fn in [("crossfit", crossfit), ("out_of_fold_prediction", out_of_fold_prediction),
-                     ("assign", assign), ("forecast_plan", forecast_plan)]:
+    for name, fn in [
+        ("crossfit", crossfit),
+        ("out_of_fold_prediction", out_of_fold_prediction),
+        ("assign", assign),
+        ("forecast_plan", forecast_plan),
+    ]:
         monkeypatch.setattr(run, name, fn)
     out = _loop(planning="crossfit", calibration="plan_folds").run(world, N_ROUNDS)
-    assert len(rounds) == N_ROUNDS and len(problems) == 2 * N_ROUNDS  # each round: the plan, then the oracle's
+    assert (
+        len(rounds) == N_ROUNDS and len(problems) == 2 * N_ROUNDS
+    )  # each round: the plan, then the oracle's
     for rnd, (cf, preds, fold) in enumerate(rounds):
         # every row of a world user, whatever its round, lies in one fold
         world_user = cf.log["user_id"].to_numpy() % run.KEY_STRIDE
@@ -397,4 +433,6 @@ def test_crossfit_planning_chooses_each_user_by_the_model_that_never_saw_them(re
     t = out.table
     assert np.isfinite(t[["forecast", "lower", "upper", "realised", "exact", "regret"]].to_numpy()).all()
     assert (t["lower"] < t["forecast"]).all() and (t["forecast"] < t["upper"]).all()
-    assert not np.allclose(t["designed_profit"], result.table["designed_profit"])  # another plan than pooled's
+    assert not np.allclose(
+        t["designed_profit"], result.table["designed_profit"]
+    )  # another plan than pooled's

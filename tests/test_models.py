@@ -202,7 +202,9 @@ def test_logged_epoch_means_are_row_weighted_means_of_the_batches(toy):
     logt = LogTensors.build(log, users, toy["catalogue"]["campaign_id"], toy["sequences"])
     module = BehaviourLightningModule(net, torch.randn(4, 4), stage="finetune")
     dm = BehaviourDataModule(users, logt, batch_size=64)  # the last validation batch is smaller
-    trainer = make_trainer(max_epochs=2, accelerator="cpu", logger=False, checkpoint=False, progress_bar=False)
+    trainer = make_trainer(
+        max_epochs=2, accelerator="cpu", logger=False, checkpoint=False, progress_bar=False
+    )
     trainer.fit(module, datamodule=dm)
     rows = trainer.history.rows
     assert len(rows) == 2 and all({"train/loss", "train/profit", "val/effect_l2"} <= set(r) for r in rows)
@@ -393,7 +395,12 @@ def test_effect_penalty_shrinks_the_campaign_effects(toy):
     sizes = {}
     for weight in (0.0, 100.0):
         model = BehaviourUpliftModel(
-            max_epochs=3, pretrain_epochs=0, lr=5e-3, random_state=0, loss_weights={"effect_l2": weight}, **SMALL
+            max_epochs=3,
+            pretrain_epochs=0,
+            lr=5e-3,
+            random_state=0,
+            loss_weights={"effect_l2": weight},
+            **SMALL,
         ).fit(store, toy["log"], toy["catalogue"])
         assert "train/effect_l2" in model.history_.columns
         up = model.predict_uplift(store, toy["catalogue"], outcome="convert")
@@ -446,7 +453,14 @@ def test_isolated_profit_heads_do_not_train_the_shared_representation():
     for isolate in (False, True):
         torch.manual_seed(0)
         net = BehaviourNet(
-            VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=5, d_model=16, n_heads=2, n_layers=1,
+            VOCAB,
+            max_len=7,
+            n_tabular=4,
+            n_attributes=3,
+            n_arms=5,
+            d_model=16,
+            n_heads=2,
+            n_layers=1,
             isolate_profit=isolate,
         )
         out = net(b, attrs, cats)
@@ -480,8 +494,14 @@ def test_model_selection_watches_the_likelihood_parts(toy):
 
 def test_mediated_profit_scales_what_nonparticipants_earn():
     # r = 0.5 for the campaign: 0.5 * 10 + 0.5 * (0.5 * 2 - 1) = 5.0; control keeps b
-    out = mediated_profit(np.array([2.0]), np.array([[0.0, 0.5]]), np.array([[0.0, 10.0]]), np.array([0.0, 1.0]),
-                          control_takes_part=False, nonparticipant_scale=np.array([1.0, 0.5]))
+    out = mediated_profit(
+        np.array([2.0]),
+        np.array([[0.0, 0.5]]),
+        np.array([[0.0, 10.0]]),
+        np.array([0.0, 1.0]),
+        control_takes_part=False,
+        nonparticipant_scale=np.array([1.0, 0.5]),
+    )
     np.testing.assert_allclose(out, [[2.0, 5.0]])
 
 

@@ -16,8 +16,14 @@ IDS = [p.stem for p in NOTEBOOKS]
 SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "06_explainability": {
         "additivity_max_error": (0.0, 1e-6),  # exact Tree SHAP adds up to the prediction
-        "additivity_deep_relative": (0.0, 0.01),  # permutation SHAP of the deep model: within 1% of the spread
-        "top_driver_recall": (0.0, 1.0),  # >= 0.8 asserted in the full run (too few rows per campaign in quick)
+        "additivity_deep_relative": (
+            0.0,
+            0.01,
+        ),  # permutation SHAP of the deep model: within 1% of the spread
+        "top_driver_recall": (
+            0.0,
+            1.0,
+        ),  # >= 0.8 asserted in the full run (too few rows per campaign in quick)
         "explain_seconds": (0.0, 180.0),  # the deep model, per 1,000 users
         "reason_code_stability": (0.0, 1.0),
     },
@@ -61,7 +67,11 @@ SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
         # the randomised visit effects of the whole file (published: +7.66 / +4.52 points)
         "ate_visit_mens": (0.076, 0.077),
         "ate_visit_womens": (0.045, 0.046),
-        **{f"qini_visit_{arm}_{m}": (-1.0, 1.0) for arm in ("mens", "womens") for m in ("t_learner", "s_learner", "deep")},
+        **{
+            f"qini_visit_{arm}_{m}": (-1.0, 1.0)
+            for arm in ("mens", "womens")
+            for m in ("t_learner", "s_learner", "deep")
+        },
         # profit (35% of spend) per held-out customer: about $0.23 with no e-mail, $0.50 with the men's
         "plan_value_dr": (0.0, 2.0),
         "plan_value_dr_se": (0.0, 1.0),
@@ -95,7 +105,9 @@ def test_notebook_is_clean_and_parameterised(path):
     for c in code:
         assert not c.get("outputs") and c.get("execution_count") is None, f"{path.name}: stored outputs"
         src = _src(c)
-        assert not re.search(r"^\s*(def|class)\s", src, re.M), f"{path.name}: def/class belongs in the package"
+        assert not re.search(r"^\s*(def|class)\s", src, re.M), (
+            f"{path.name}: def/class belongs in the package"
+        )
         assert not re.search(r"^\s*[!%]pip", src, re.M), f"{path.name}: no pip installs in notebooks"
     assert "glue(" in _src(code[-1]), f"{path.name}: the last code cell must glue the key metrics"
 

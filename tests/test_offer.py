@@ -28,7 +28,9 @@ def _catalogue():
         ("threshold_100_10", "threshold_discount", 0.10, 100.0, 10.0, "app_push", 0.01),
         ("threshold_200_40", "threshold_discount", 0.20, 200.0, 40.0, "app_push", 0.01),
     ]
-    cat = pd.DataFrame(rows, columns=["campaign_id", "type", "depth", "threshold", "amount", "channel", "contact_cost"])
+    cat = pd.DataFrame(
+        rows, columns=["campaign_id", "type", "depth", "threshold", "amount", "channel", "contact_cost"]
+    )
     return cat.assign(targets_category=False, margin_rate=0.35)
 
 
@@ -55,15 +57,17 @@ def _problem(n=8000, seed=0):
     took = rng.random(n) < part[i, arm]
     bought = rng.random(n) < np.where(took, buy1[i, arm], buy0[i])
     spend = np.where(took, order_part[i, arm], order[i]) * np.exp(0.3 * rng.normal(size=n) - 0.045)
-    log = pd.DataFrame({
-        "user_id": i,
-        "campaign_id": cat["campaign_id"].to_numpy()[arm],
-        "propensity": 1 / len(cat),
-        "target_category": -1,
-        "participated": took,
-        "converted": bought,
-        "revenue": np.where(bought, spend, 0.0),
-    })
+    log = pd.DataFrame(
+        {
+            "user_id": i,
+            "campaign_id": cat["campaign_id"].to_numpy()[arm],
+            "propensity": 1 / len(cat),
+            "target_category": -1,
+            "participated": took,
+            "converted": bought,
+            "revenue": np.where(bought, spend, 0.0),
+        }
+    )
     return users, log, cat
 
 
@@ -94,7 +98,9 @@ def test_extrapolates_to_thresholds_and_depths_the_log_never_tried(fitted):
     # the catalogue's profit identity
     np.testing.assert_allclose(pred.profit, 0.35 * pred.revenue - pred.discount - pred.contact)
     amount = grid["amount"].to_numpy()[None, 1:]  # paid by participants who buy: between 0 and p x amount
-    assert (pred.discount[:, 1:] > 0).all() and (pred.discount[:, 1:] <= pred.participate[:, 1:] * amount + 1e-9).all()
+    assert (pred.discount[:, 1:] > 0).all() and (
+        pred.discount[:, 1:] <= pred.participate[:, 1:] * amount + 1e-9
+    ).all()
     logged = model.predict_outcomes(users, cat)
     assert logged.participate[:, 0].max() == 0.0 and (logged.discount[:, 0] == 0).all()
 
@@ -107,7 +113,9 @@ def test_contract_and_clear_errors(fitted):
         PriceOfferModel(c=0).fit(users, log, cat)
     with pytest.raises(ParameterError, match="n_bootstrap"):
         PriceOfferModel(n_bootstrap=-1).fit(users, log, cat)
-    other = pd.concat([cat, cat.iloc[[1]].assign(campaign_id="points", type="points_bonus")], ignore_index=True)
+    other = pd.concat(
+        [cat, cat.iloc[[1]].assign(campaign_id="points", type="points_bonus")], ignore_index=True
+    )
     with pytest.raises(ParameterError, match="points"):
         model.predict_outcomes(users, other)
     sms = pd.concat([cat, cat.iloc[[4]].assign(campaign_id="thr_sms", channel="sms")], ignore_index=True)
@@ -144,7 +152,9 @@ def test_propensity_weights_reach_every_part(fitted):
     users, log, cat, model = fitted
     # uniform propensities weigh every row alike: the weighted fit is the unweighted one
     same = PriceOfferModel(weight_by_propensity=True, **FAST).fit(users, log, cat)
-    assert same.reach_ == pytest.approx(model.reach_, rel=1e-6) and same.pull_up_ == pytest.approx(model.pull_up_)
+    assert same.reach_ == pytest.approx(model.reach_, rel=1e-6) and same.pull_up_ == pytest.approx(
+        model.pull_up_
+    )
     # a log that over-samples one threshold campaign's participants is biased unless its propensities are used
     took = (log["campaign_id"] == "threshold_200_40") & log["participated"]
     skewed = pd.concat([log, log[took], log[took]], ignore_index=True)
@@ -152,7 +162,9 @@ def test_propensity_weights_reach_every_part(fitted):
     skewed.loc[list(took[took].index) + list(range(len(log), len(skewed))), "propensity"] = 3 / len(cat)
     grid = threshold_grid(thresholds=(200.0,), depths=(0.2,), contact_cost=0.01, margin_rate=0.35)
     truth = _truth(users, grid)[0][:, 1].mean()
-    naive = PriceOfferModel(**FAST).fit(users, skewed, cat).predict_outcomes(users, grid).participate[:, 1].mean()
+    naive = (
+        PriceOfferModel(**FAST).fit(users, skewed, cat).predict_outcomes(users, grid).participate[:, 1].mean()
+    )
     weighted = PriceOfferModel(weight_by_propensity=True, **FAST).fit(users, skewed, cat)
     fixed = weighted.predict_outcomes(users, grid).participate[:, 1].mean()
     assert abs(fixed - truth) < abs(naive - truth) / 2, (truth, naive, fixed)

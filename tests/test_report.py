@@ -30,15 +30,23 @@ def _write_nb(path, params_src, body_src, title="# t", extra=()):
 def nbdir(tmp_path):
     d = tmp_path / "notebooks"
     d.mkdir()
-    _write_nb(d / "00_first.ipynb", "QUICK = False\nN = 3",
-              "from campaignkit.notebook import glue\n"
-              "glue('n', N * (10 if QUICK else 1), description='rows made', unit='rows', target=(0, 100))\n"
-              "glue('ratio', 2 / 3, description='a share', unit='share', target=(0.9, None))",
-              title="# First notebook\n\nThe identity $e^{i\\pi} + 1 = 0$ and $$\\sum_{k=1}^n k = \\frac{n(n+1)}{2}$$",
-              extra=["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.title('key');"])
-    _write_nb(d / "01_second.ipynb", "QUICK = False\nSCALE = 1.0",
-              "from campaignkit.notebook import glue\nglue('scale', SCALE)",
-              extra=["from campaignkit.progress import step_line\nstep_line('fit: epoch 1/1 · val/loss 0.5')"])
+    _write_nb(
+        d / "00_first.ipynb",
+        "QUICK = False\nN = 3",
+        "from campaignkit.notebook import glue\n"
+        "glue('n', N * (10 if QUICK else 1), description='rows made', unit='rows', target=(0, 100))\n"
+        "glue('ratio', 2 / 3, description='a share', unit='share', target=(0.9, None))",
+        title="# First notebook\n\nThe identity $e^{i\\pi} + 1 = 0$ and $$\\sum_{k=1}^n k = \\frac{n(n+1)}{2}$$",
+        extra=[
+            "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.title('key');"
+        ],
+    )
+    _write_nb(
+        d / "01_second.ipynb",
+        "QUICK = False\nSCALE = 1.0",
+        "from campaignkit.notebook import glue\nglue('scale', SCALE)",
+        extra=["from campaignkit.progress import step_line\nstep_line('fit: epoch 1/1 · val/loss 0.5')"],
+    )
     (d / "notes.ipynb").write_text("{}")  # not numbered: ignored
     return d
 
@@ -69,7 +77,14 @@ def test_run_report_writes_everything(nbdir, tmp_path, capfd):
     assert "without encryption" not in err and "KeyboardInterrupt" not in err  # the kernels' log is here
     assert "report [1/2] 00_first.ipynb: done in" in err and "1/2 targets met" in err  # a line per notebook
     assert res.metrics == {"00_first": {"n": 40, "ratio": 2 / 3}, "01_second": {"scale": 1.0}}
-    for name in ("00_first.ipynb", "00_first.html", "01_second.html", "metrics.json", "manifest.json", "index.html"):
+    for name in (
+        "00_first.ipynb",
+        "00_first.html",
+        "01_second.html",
+        "metrics.json",
+        "manifest.json",
+        "index.html",
+    ):
         assert (out / name).is_file(), name
     assert json.loads((out / "metrics.json").read_text())["00_first"]["n"] == 40
     manifest = json.loads((out / "manifest.json").read_text())
@@ -104,8 +119,11 @@ def test_kernels_get_curve_keys_or_ipc_never_plain_tcp(monkeypatch):
     ],
 )
 def test_cli_bad_input_one_line_exit_2(nbdir, tmp_path, capsys, args, fragment):
-    code = main(["report", "--notebooks", str(nbdir), "--out", str(tmp_path / "o"), *args]) if args[0] != "--bogus" \
+    code = (
+        main(["report", "--notebooks", str(nbdir), "--out", str(tmp_path / "o"), *args])
+        if args[0] != "--bogus"
         else None
+    )
     if code is None:
         with pytest.raises(SystemExit) as exc:
             main(["report", *args])
@@ -217,8 +235,11 @@ def test_index_has_headline_tables_and_thumbnails_offline(nbdir, tmp_path):
 def test_glue_keywords_round_trip(tmp_path):
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [
-        nbformat.v4.new_output("display_data", data={GLUE_MIMETYPE: {"name": "a", "value": 0.5}},
-                               metadata={GLUE_MIMETYPE: {"description": "d", "unit": "share", "target": [0.6, None]}}),
+        nbformat.v4.new_output(
+            "display_data",
+            data={GLUE_MIMETYPE: {"name": "a", "value": 0.5}},
+            metadata={GLUE_MIMETYPE: {"description": "d", "unit": "share", "target": [0.6, None]}},
+        ),
         nbformat.v4.new_output("display_data", data={GLUE_MIMETYPE: {"name": "b", "value": 3}}),
     ]
     nb = nbformat.v4.new_notebook()
@@ -235,8 +256,17 @@ def test_glue_keywords_round_trip(tmp_path):
 
 @pytest.mark.parametrize(
     "value, unit, text",
-    [(12345, None, "12,345"), (0.81234, None, "0.812"), (0.278, "share", "27.8 %"), (4567.8, "$", "4,568"),
-     (123.456, None, "123.5"), (1.2e-5, None, "1.2e-05"), (0.0, None, "0"), (True, None, "yes"), (7.0, None, "7")],
+    [
+        (12345, None, "12,345"),
+        (0.81234, None, "0.812"),
+        (0.278, "share", "27.8 %"),
+        (4567.8, "$", "4,568"),
+        (123.456, None, "123.5"),
+        (1.2e-5, None, "1.2e-05"),
+        (0.0, None, "0"),
+        (True, None, "yes"),
+        (7.0, None, "7"),
+    ],
 )
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
@@ -252,17 +282,25 @@ def test_steps_print_lines_outside_a_terminal(capsys, monkeypatch):
     err = capsys.readouterr().err.splitlines()
     assert all(line.startswith("work: ") for line in err) and err[-1].startswith("work: 3/3 chunks (100%)")
     assert list(steps(range(3), "quiet", progress=False)) == [0, 1, 2] and not capsys.readouterr().err
-    trainer = SimpleNamespace(callback_metrics={"train/loss": 0.41234, "val/loss": 0.5}, current_epoch=1,
-                              max_epochs=6, sanity_checking=False)
+    trainer = SimpleNamespace(
+        callback_metrics={"train/loss": 0.41234, "val/loss": 0.5},
+        current_epoch=1,
+        max_epochs=6,
+        sanity_checking=False,
+    )
     cb = EpochLine("fine-tune 1/3")
     cb.on_train_epoch_start(trainer, None)
     cb.on_train_epoch_end(trainer, None)
     line = capsys.readouterr().err.strip()
-    assert line.startswith("fine-tune 1/3: epoch 2/6 · train/loss 0.4123 · val/loss 0.5 · ") and line.endswith(" s")
+    assert line.startswith(
+        "fine-tune 1/3: epoch 2/6 · train/loss 0.4123 · val/loss 0.5 · "
+    ) and line.endswith(" s")
 
 
-_NOISE = re.compile(r"Kernel is running over TCP|KeyboardInterrupt|/work/|/home/|/root/|np\.(float|int)\d+\(|<Axes|"
-                    r"Text\(\d|<matplotlib\.|Warning:")
+_NOISE = re.compile(
+    r"Kernel is running over TCP|KeyboardInterrupt|/work/|/home/|/root/|np\.(float|int)\d+\(|<Axes|"
+    r"Text\(\d|<matplotlib\.|Warning:"
+)
 
 
 @pytest.mark.slow
@@ -275,7 +313,11 @@ def test_quick_report_outputs_are_quiet(tmp_path, capfd):
     for path in sorted(tmp_path.glob("*.ipynb")):
         for i, cell in enumerate(nbformat.read(str(path), as_version=4).cells):
             for out in cell.get("outputs", []):
-                text = out.get("text", "") if out.output_type == "stream" else out.get("data", {}).get("text/plain", "")
+                text = (
+                    out.get("text", "")
+                    if out.output_type == "stream"
+                    else out.get("data", {}).get("text/plain", "")
+                )
                 if _NOISE.search(text) or (out.output_type == "stream" and out.name == "stderr"):
                     found.append(f"{path.name} cell {i}: {text[:120]!r}")
     assert not found, "\n".join(found)

@@ -38,7 +38,9 @@ def test_clean_frame_is_kept_whole_in_canonical_dtypes():
     res = validate(_events())
     assert (res.rows_in, res.rows_kept, res.rows_quarantined) == (5, 5, 0)
     k = res.kept
-    assert k["user_id"].dtype == np.int64 and k["item_id"].dtype == np.int64 and k["quantity"].dtype == np.int64
+    assert (
+        k["user_id"].dtype == np.int64 and k["item_id"].dtype == np.int64 and k["quantity"].dtype == np.int64
+    )
     assert k["price"].dtype == np.float64
     assert isinstance(k["ts"].dtype, pd.DatetimeTZDtype) and str(k["ts"].dt.tz) == "UTC"
     assert list(k.columns[:7]) == EVENTS.names
@@ -81,7 +83,10 @@ def test_timestamps_convert_to_utc_and_mixed_naive_rows_are_quarantined():
     # all naive: read in the given zone
     df = _events(2, ts=["2024-07-01 12:00:00", "2024-01-01 12:00:00"])
     res = validate(df, naive_tz="Europe/Berlin")
-    assert res.kept["ts"].tolist() == [pd.Timestamp("2024-07-01T10:00:00Z"), pd.Timestamp("2024-01-01T11:00:00Z")]
+    assert res.kept["ts"].tolist() == [
+        pd.Timestamp("2024-07-01T10:00:00Z"),
+        pd.Timestamp("2024-01-01T11:00:00Z"),
+    ]
     assert validate(df, naive_tz=None).counts["timezone"] == 2
 
 
@@ -96,16 +101,23 @@ def test_duplicates_unknown_users_window_and_first_rule_wins():
     df.loc[3, "user_id"] = 99  # unknown user
     res = validate(df, users=pd.DataFrame({"user_id": [1, 2, 3, 4, 5]}))
     assert dict(zip(res.quarantine["source_row"], res.quarantine["rule"], strict=True)) == {
-        3: "unknown_user", 4: "duplicate"}
+        3: "unknown_user",
+        4: "duplicate",
+    }
     # a row breaking two rules is counted once, under the first
     df2 = _events(2, price=[-1.0, 5.0], user_id=[1, 77])
     df2.loc[0, "user_id"] = 77
     res = validate(df2, users=[1])
     assert res.counts["range"] == 1 and res.counts["unknown_user"] == 1 and res.rows_quarantined == 2
 
-    exp = pd.DataFrame({"user_id": [1, 2, 3], "campaign_id": ["c1", "c1", "zz"],
-                        "assigned_ts": ["2024-01-05T00:00:00Z", "2024-03-01T00:00:00Z", "2024-01-05T00:00:00Z"],
-                        "propensity": [0.5, 0.5, 0.5]})
+    exp = pd.DataFrame(
+        {
+            "user_id": [1, 2, 3],
+            "campaign_id": ["c1", "c1", "zz"],
+            "assigned_ts": ["2024-01-05T00:00:00Z", "2024-03-01T00:00:00Z", "2024-01-05T00:00:00Z"],
+            "propensity": [0.5, 0.5, 0.5],
+        }
+    )
     res = validate(exp, "exposures", users=[1, 2, 3], campaigns=["c1"], window=("2024-01-01", "2024-01-31"))
     assert res.quarantine.set_index("source_row")["rule"].to_dict() == {1: "window", 2: "unknown_campaign"}
 
@@ -132,7 +144,9 @@ def test_report_and_reconciliation_guard():
     df.loc[5, "event_type"] = "zap"
     res = validate(df)
     rep = res.report().set_index("rule")
-    assert rep.loc["range", "rows"] == 1 and rep.loc["vocabulary", "rows"] == 1 and rep.loc["kept", "rows"] == 4
+    assert (
+        rep.loc["range", "rows"] == 1 and rep.loc["vocabulary", "rows"] == 1 and rep.loc["kept", "rows"] == 4
+    )
     assert rep["rows"].sum() == res.rows_in
     with pytest.raises(CampaignkitError, match="lost rows"):
         ValidationResult(res.kept.iloc[1:], res.quarantine, res.counts, res.rows_in)
@@ -151,8 +165,13 @@ def test_hashed_duplicate_search_matches_pandas_on_large_frames():
 
     rng = np.random.default_rng(1)
     n = 150_000  # above the size where the hashed path takes over
-    df = pd.DataFrame({"a": rng.integers(0, 400, n), "b": pd.array(rng.choice(["x", "y", None], n), dtype="string"),
-                       "c": rng.integers(0, 50, n).astype(float)})
+    df = pd.DataFrame(
+        {
+            "a": rng.integers(0, 400, n),
+            "b": pd.array(rng.choice(["x", "y", None], n), dtype="string"),
+            "c": rng.integers(0, 50, n).astype(float),
+        }
+    )
     df.loc[::7, "c"] = np.nan
     expected = df.duplicated(keep="first").to_numpy()
     assert expected.sum() > 0 and (~expected).sum() > 0

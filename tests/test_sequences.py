@@ -20,8 +20,9 @@ def ev(rows):
     df = pd.DataFrame(rows, columns=["user_id", "secs", "event_type", "item_id", "category", "price"])
     df["ts"] = CUT - pd.to_timedelta(df.pop("secs"), unit="s")
     df["quantity"] = 1
-    return df.astype({"user_id": "int64", "item_id": "int64", "category": "int64", "price": "float64",
-                      "quantity": "int64"})
+    return df.astype(
+        {"user_id": "int64", "item_id": "int64", "category": "int64", "price": "float64", "quantity": "int64"}
+    )
 
 
 def price_bucket(p):
@@ -33,20 +34,31 @@ def gap_bucket(g):
 
 
 def test_right_aligned_ids_and_buckets():
-    events = ev([
-        (7, 3 * 86400, "view", 1, 30, 12.0),
-        (7, 3 * 86400 - 30, "cart", 1, 30, 12.0),      # 30 s later
-        (7, 3600, "purchase", 1, 10, 250.0),           # ~3 days later
-        (8, 100, "fav", 2, 20, 0.5),
-    ])
+    events = ev(
+        [
+            (7, 3 * 86400, "view", 1, 30, 12.0),
+            (7, 3 * 86400 - 30, "cart", 1, 30, 12.0),  # 30 s later
+            (7, 3600, "purchase", 1, 10, 250.0),  # ~3 days later
+            (8, 100, "fav", 2, 20, 0.5),
+        ]
+    )
     s = build_sequences(events, CUT, user_ids=[9, 8, 7], max_len=5)
     assert s.user_id.tolist() == [7, 8, 9] and s.max_len == 5 and len(s) == 3
     assert s.category_vocab == [10, 20, 30]
-    assert s.vocab_sizes == {"event_type": 5, "category": 5, "price_bucket": len(DEFAULT_PRICE_EDGES) + 2,
-                             "gap_bucket": len(DEFAULT_GAP_EDGES_S) + 3}
+    assert s.vocab_sizes == {
+        "event_type": 5,
+        "category": 5,
+        "price_bucket": len(DEFAULT_PRICE_EDGES) + 2,
+        "gap_bucket": len(DEFAULT_GAP_EDGES_S) + 3,
+    }
     assert s.mask.tolist()[0] == [False, False, True, True, True]
-    assert s.event_type[0].tolist() == [0, 0, EVENT_TYPE_IDS["view"], EVENT_TYPE_IDS["cart"],
-                                        EVENT_TYPE_IDS["purchase"]]
+    assert s.event_type[0].tolist() == [
+        0,
+        0,
+        EVENT_TYPE_IDS["view"],
+        EVENT_TYPE_IDS["cart"],
+        EVENT_TYPE_IDS["purchase"],
+    ]
     assert s.category[0].tolist() == [0, 0, 3, 3, 1]
     assert s.price_bucket[0].tolist() == [0, 0, price_bucket(12.0), price_bucket(12.0), price_bucket(250.0)]
     assert s.gap_bucket[0].tolist() == [0, 0, gap_bucket(None), gap_bucket(30), gap_bucket(3 * 86400 - 3600)]
@@ -87,8 +99,14 @@ def test_chunking_memmap_and_row_order_do_not_change_results(tmp_path):
     events = pd.concat([events, dup], ignore_index=True)
     cut = pd.Timestamp("2024-07-01", tz="UTC")
     a = build_sequences(events, cut, user_ids=users.user_id, max_len=12)
-    b = build_sequences(events.sample(frac=1.0, random_state=9), cut, user_ids=users.user_id[::-1],
-                        max_len=12, out_dir=tmp_path / "seq", chunk_users=17)
+    b = build_sequences(
+        events.sample(frac=1.0, random_state=9),
+        cut,
+        user_ids=users.user_id[::-1],
+        max_len=12,
+        out_dir=tmp_path / "seq",
+        chunk_users=17,
+    )
     assert isinstance(b.event_type, np.memmap)
     for ch in ("user_id", *CHANNELS):
         assert np.array_equal(getattr(a, ch), getattr(b, ch)), ch
@@ -110,8 +128,8 @@ def test_matches_a_pandas_reference():
         tail = e[e.user_id == uid].tail(L)
         k = len(tail)
         assert s.mask[row].sum() == k
-        assert s.event_type[row, L - k:].tolist() == tail.et_id.tolist()
-        assert s.category[row, L - k:].tolist() == [vocab.index(c) + 1 for c in tail.category]
+        assert s.event_type[row, L - k :].tolist() == tail.et_id.tolist()
+        assert s.category[row, L - k :].tolist() == [vocab.index(c) + 1 for c in tail.category]
 
 
 def test_subset_and_fixed_vocabulary():

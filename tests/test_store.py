@@ -31,7 +31,13 @@ def test_layout_and_manifest(store, data, tmp_path):
     root = tmp_path / "demo"
     assert (root / "features.parquet").is_file() and (root / "manifest.json").is_file()
     assert {p.name for p in (root / "sequences").glob("*.npy")} == {
-        "user_id.npy", "event_type.npy", "category.npy", "price_bucket.npy", "gap_bucket.npy", "mask.npy"}
+        "user_id.npy",
+        "event_type.npy",
+        "category.npy",
+        "price_bucket.npy",
+        "gap_bucket.npy",
+        "mask.npy",
+    }
     m = json.loads((root / "manifest.json").read_text())
     assert m["name"] == "demo" and m["parameters"]["cutoff"] == CUT.isoformat()
     assert m["parameters"]["max_len"] == 10
@@ -82,7 +88,10 @@ def test_reuse_force_and_parameter_change(store, data, tmp_path):
     changed = events.copy()
     changed.loc[0, "price"] += 1.0  # different input data -> different fingerprint -> rebuild
     rebuilt = FeatureStore.build("demo", changed, users, CUT, root=tmp_path, max_len=12)
-    assert rebuilt.manifest["parameters"]["events_fingerprint"] != longer.manifest["parameters"]["events_fingerprint"]
+    assert (
+        rebuilt.manifest["parameters"]["events_fingerprint"]
+        != longer.manifest["parameters"]["events_fingerprint"]
+    )
 
 
 def test_load_by_name_and_path_and_tamper_detection(store, tmp_path):
@@ -105,9 +114,15 @@ def test_store_from_world_parquet_equals_world_in_memory(tmp_path):
 
     write_world_parquet(tmp_path / "world", n_users=1_500, chunk_users=500, random_state=3, progress=False)
     world = make_world(n_users=1_500, random_state=3)
-    store = FeatureStore.build("w", str(tmp_path / "world" / "events" / "*.parquet"),
-                               tmp_path / "world" / "users", world.cutoff, root=tmp_path, max_len=16,
-                               chunk_users=400)
+    store = FeatureStore.build(
+        "w",
+        str(tmp_path / "world" / "events" / "*.parquet"),
+        tmp_path / "world" / "users",
+        world.cutoff,
+        root=tmp_path,
+        max_len=16,
+        chunk_users=400,
+    )
     direct = build_features(world.events, world.users, world.cutoff)
     pd.testing.assert_frame_equal(store.features, direct, check_names=False, rtol=1e-12)
     seqs = build_sequences(world.events, world.cutoff, world.users["user_id"], max_len=16)

@@ -32,8 +32,16 @@ def data(toy):
 def model(request, toy, data):
     if request.param == "deep":
         model = BehaviourUpliftModel(
-            max_epochs=1, pretrain_epochs=1, n_ensemble=2, quick=True, d_model=16, n_heads=2, n_layers=1,
-            batch_size=64, n_threads=1, random_state=0,
+            max_epochs=1,
+            pretrain_epochs=1,
+            n_ensemble=2,
+            quick=True,
+            d_model=16,
+            n_heads=2,
+            n_layers=1,
+            batch_size=64,
+            n_threads=1,
+            random_state=0,
         )
     else:
         model = (TLearner if request.param == "t_learner" else SLearner)(max_iter=10, random_state=0)

@@ -39,8 +39,9 @@ KILLS_DONE: dict[str, int] = {}
 @pytest.fixture(scope="module")
 def ctx():
     c = mp.get_context("forkserver")
-    c.set_forkserver_preload(["campaignkit.data", "campaignkit.features.store", "campaignkit.models.trainer",
-                              "test_trust_faults"])
+    c.set_forkserver_preload(
+        ["campaignkit.data", "campaignkit.features.store", "campaignkit.models.trainer", "test_trust_faults"]
+    )
     yield c
     print(f"\nwriter kills: {KILLS_DONE}")
 
@@ -87,7 +88,9 @@ def read_store(path: str) -> str:
 
 def write_checkpoint(path: str, v: int) -> None:
     g = torch.Generator().manual_seed(v)
-    AtomicCheckpointIO().save_checkpoint({"state_dict": {"w": torch.randn(4_000_000, generator=g)}, "v": v}, path)
+    AtomicCheckpointIO().save_checkpoint(
+        {"state_dict": {"w": torch.randn(4_000_000, generator=g)}, "v": v}, path
+    )
 
 
 def read_checkpoint(path: str) -> str:
@@ -173,8 +176,9 @@ def test_killed_writer_leaves_old_or_new_many(ctx, name, tmp_path):
 class _Net(torch.nn.Module):
     def __init__(self):
         super().__init__()
-        self.body = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3),
-                                        torch.nn.Linear(16, 1))
+        self.body = torch.nn.Sequential(
+            torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(16, 1)
+        )
 
     def forward(self, x):
         return self.body(x)
@@ -207,8 +211,12 @@ def _module_and_data():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(512, 8, generator=g)
     y = x[:, 0] * 2 - x[:, 1] + 0.1 * torch.randn(512, generator=g)
-    train = DataLoader(TensorDataset(x[:400], y[:400]), batch_size=32, shuffle=True,
-                       generator=torch.Generator().manual_seed(1))
+    train = DataLoader(
+        TensorDataset(x[:400], y[:400]),
+        batch_size=32,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(1),
+    )
     val = DataLoader(TensorDataset(x[400:], y[400:]), batch_size=64)
     return Module(), train, val
 
@@ -224,13 +232,22 @@ def fit(root: str, resume: bool = False) -> dict:
 
     pl.seed_everything(7, verbose=False)
     module, train, val = _module_and_data()
-    trainer = make_trainer(max_epochs=EPOCHS, accelerator="cpu", root_dir=root, logger=False, progress_bar=False,
-                           patience=None, checkpoint=True)
+    trainer = make_trainer(
+        max_epochs=EPOCHS,
+        accelerator="cpu",
+        root_dir=root,
+        logger=False,
+        progress_bar=False,
+        patience=None,
+        checkpoint=True,
+    )
     last = Path(root) / "checkpoints" / "last.ckpt"
     trainer.fit(module, train, val, ckpt_path=str(last) if resume else None)
     trainer.best_weights.restore(module)
-    return {"weights": {k: v.clone() for k, v in module.state_dict().items()},
-            "history": [r["train/loss"] for r in trainer.history.rows]}
+    return {
+        "weights": {k: v.clone() for k, v in module.state_dict().items()},
+        "history": [r["train/loss"] for r in trainer.history.rows],
+    }
 
 
 def _slow_fit(root: str) -> None:

@@ -64,23 +64,53 @@ NON_ASCII_DIGITS = ["١٢", "۳۴", "५", "१२३", "１２", "٣.٥"]  # Ar
 def _int_field(rid: int, base: int):
     v = base + rid  # distinct per record, so valid rows never repeat one another
     good = st.sampled_from([str(v), f" {v} ", f"+{v}", f"000{v}", f"{v}.0", f"{v}.000", f"{v}e0"]).map(
-        lambda t: (t, v))
-    bad = st.sampled_from([
-        f"{v}.5", f"{v}.0000001", "1e-3", "", "   ", "abc", "1e400", "NaN", "99999999999999999999", "18446744073709551615",
-        "0x10", "1_000", *NON_ASCII_DIGITS,
-    ]).map(lambda t: (t, BAD))
+        lambda t: (t, v)
+    )
+    bad = st.sampled_from(
+        [
+            f"{v}.5",
+            f"{v}.0000001",
+            "1e-3",
+            "",
+            "   ",
+            "abc",
+            "1e400",
+            "NaN",
+            "99999999999999999999",
+            "18446744073709551615",
+            "0x10",
+            "1_000",
+            *NON_ASCII_DIGITS,
+        ]
+    ).map(lambda t: (t, BAD))
     return st.one_of(good, good, good, bad)
 
 
 def _ts_field(style: str):
     """Draw (text, expected UTC time or BAD, kind): kind 'zoned' (a valid offset), 'naive' or 'bad'."""
+
     @st.composite
     def draw(d):
         secs = d(st.integers(0, 200 * 86400))
         t = BASE + pd.Timedelta(seconds=secs)
         if d(st.integers(0, 6)) == 0:
-            return d(st.sampled_from(["", "2024-13-45T25:61:00Z", "yesterday", "1e12", "inf",
-                                      "2024-02-30T10:00:00+01:00", "٢٠٢٤-٠١-٠١"])), BAD, "bad"
+            return (
+                d(
+                    st.sampled_from(
+                        [
+                            "",
+                            "2024-13-45T25:61:00Z",
+                            "yesterday",
+                            "1e12",
+                            "inf",
+                            "2024-02-30T10:00:00+01:00",
+                            "٢٠٢٤-٠١-٠١",
+                        ]
+                    )
+                ),
+                BAD,
+                "bad",
+            )
         if style == "offset" and d(st.integers(0, 8)) > 0:
             h = d(st.integers(-11, 13))
             local = t + pd.Timedelta(hours=h)
@@ -91,27 +121,54 @@ def _ts_field(style: str):
             return t.strftime("%Y-%m-%d"), t.normalize(), "naive"
         sep = d(st.sampled_from(["T", " "]))
         return t.strftime(f"%Y-%m-%d{sep}%H:%M:%S"), t, "naive"
+
     return draw()
 
 
 EVENT_FIELD = st.one_of(
-    st.sampled_from(EVENT_TYPES).flatmap(lambda e: st.sampled_from([e, e.upper(), f" {e.title()} "]).map(
-        lambda t, e=e: (t, e))),
+    st.sampled_from(EVENT_TYPES).flatmap(
+        lambda e: st.sampled_from([e, e.upper(), f" {e.title()} "]).map(lambda t, e=e: (t, e))
+    ),
     st.sampled_from(["click", "", "views", "VIEW!"]).map(lambda t: (t, BAD)),
 )
 CATEGORY_FIELD = st.one_of(
-    st.sampled_from(["shoes", "bags", "Schuhe & Taschen", "鞋", "a,b", 'say "hi"', "x" * 3000, "١٢", "00123",
-                     "+5", "nan", "NULL", "2024-01-01", "line\nbreak"]).map(
-        lambda t: (t, None if t in NULL_TEXT else t.strip())),
-    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20).filter(
-        lambda t: t.strip() not in ("", *NULL_TEXT)).map(lambda t: (t, t.strip())),
+    st.sampled_from(
+        [
+            "shoes",
+            "bags",
+            "Schuhe & Taschen",
+            "鞋",
+            "a,b",
+            'say "hi"',
+            "x" * 3000,
+            "١٢",
+            "00123",
+            "+5",
+            "nan",
+            "NULL",
+            "2024-01-01",
+            "line\nbreak",
+        ]
+    ).map(lambda t: (t, None if t in NULL_TEXT else t.strip())),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20)
+    .filter(lambda t: t.strip() not in ("", *NULL_TEXT))
+    .map(lambda t: (t, t.strip())),
     st.just(("", None)),
 )
 PRICE_FIELD = st.one_of(
-    st.sampled_from([("19.99", 19.99), ("0", 0.0), (" 5 ", 5.0), ("1e2", 100.0), ("0.000001", 1e-6),
-                     ("12345678.5", 12345678.5)]),
+    st.sampled_from(
+        [
+            ("19.99", 19.99),
+            ("0", 0.0),
+            (" 5 ", 5.0),
+            ("1e2", 100.0),
+            ("0.000001", 1e-6),
+            ("12345678.5", 12345678.5),
+        ]
+    ),
     st.sampled_from(["", "-1", "-0.01", "NaN", "inf", "-Infinity", "1e400", "abc", "5,00", "$5", "١٫٥"]).map(
-        lambda t: (t, BAD)),
+        lambda t: (t, BAD)
+    ),
 )
 QTY_FIELD = st.one_of(
     st.sampled_from([("1", 1), ("2", 2), (" 3", 3), ("4.0", 4)]),
@@ -137,7 +194,9 @@ def event_tables(draw, max_rows: int = 10) -> Table:
         shape = draw(st.integers(0, 19))
         if shape == 0:  # a row with a field too many or too few: 'field_count'
             extra = draw(st.booleans())
-            records.append(["1", "2024-01-01T00:00:00Z", "view", "1", "c", "1"] + (["1", "x"] if extra else []))
+            records.append(
+                ["1", "2024-01-01T00:00:00Z", "view", "1", "c", "1"] + (["1", "x"] if extra else [])
+            )
             expect.append(None)
             ts_kind.append("unread")
             continue
@@ -204,7 +263,7 @@ def _assert_named(err: CampaignkitError, path) -> None:
     """A raised error names its rule (``[rule]``) and file; a column fault names the column."""
     text = str(err)
     assert text.startswith("[") and "]" in text, text
-    rule = getattr(err, "rule", None) or text[1:text.index("]")]
+    rule = getattr(err, "rule", None) or text[1 : text.index("]")]
     assert rule and f"[{rule}]" in text
     assert str(path) in text, text
     if getattr(err, "column", None) is not None:
@@ -284,8 +343,15 @@ def _pq_int(kind: str, v: int):
     if kind == "uint64":
         return st.sampled_from([(v, v), (v, v), (2**63, BAD), (2**64 - 1, BAD)])
     if kind == "float64":
-        return st.sampled_from([(float(v), v if v < 2**53 else BAD), (v + 0.5, BAD), (float("nan"), BAD),
-                                (float("inf"), BAD), (float(2**60), BAD)])
+        return st.sampled_from(
+            [
+                (float(v), v if v < 2**53 else BAD),
+                (v + 0.5, BAD),
+                (float("nan"), BAD),
+                (float("inf"), BAD),
+                (float(2**60), BAD),
+            ]
+        )
     return _int_field(0, v)  # string: the CSV spellings
 
 
@@ -298,7 +364,9 @@ def _pq_ts(kind: str, secs: int):
     if kind == "int_s":
         return st.sampled_from([(int(t.timestamp()), t), (10**15, BAD), (-(10**15), BAD)])
     if kind == "float_s":
-        return st.sampled_from([(float(t.timestamp()), t), (float("inf"), BAD), (float("nan"), BAD), (1e300, BAD)])
+        return st.sampled_from(
+            [(float(t.timestamp()), t), (float("inf"), BAD), (float("nan"), BAD), (1e300, BAD)]
+        )
     return st.sampled_from([(t.strftime("%Y-%m-%dT%H:%M:%SZ"), t), ("2024-02-30T00:00:00Z", BAD)])
 
 
@@ -314,7 +382,9 @@ def _pq_category(kind: str, rid: int):
 
 def _pq_price(kind: str):
     if kind == "float64":
-        return st.sampled_from([(19.99, 19.99), (0.0, 0.0), (float("nan"), BAD), (float("inf"), BAD), (-1.0, BAD)])
+        return st.sampled_from(
+            [(19.99, 19.99), (0.0, 0.0), (float("nan"), BAD), (float("inf"), BAD), (-1.0, BAD)]
+        )
     if kind == "float32":
         return st.sampled_from([(0.5, 0.5), (2.25, 2.25), (-2.0, BAD)])
     if kind == "int64":
@@ -330,10 +400,21 @@ def _pq_qty(kind: str):
     return QTY_FIELD
 
 
-_ARROW = {"int64": pa.int64(), "uint64": pa.uint64(), "float64": pa.float64(), "float32": pa.float32(),
-          "int32": pa.int32(), "uint8": pa.uint8(), "string": pa.string(), "null": pa.null(),
-          "timestamp_utc": pa.timestamp("us", tz="UTC"), "timestamp_naive": pa.timestamp("ns"),
-          "int_s": pa.int64(), "float_s": pa.float64(), "dictionary": pa.dictionary(pa.int32(), pa.string())}
+_ARROW = {
+    "int64": pa.int64(),
+    "uint64": pa.uint64(),
+    "float64": pa.float64(),
+    "float32": pa.float32(),
+    "int32": pa.int32(),
+    "uint8": pa.uint8(),
+    "string": pa.string(),
+    "null": pa.null(),
+    "timestamp_utc": pa.timestamp("us", tz="UTC"),
+    "timestamp_naive": pa.timestamp("ns"),
+    "int_s": pa.int64(),
+    "float_s": pa.float64(),
+    "dictionary": pa.dictionary(pa.int32(), pa.string()),
+}
 
 
 @st.composite
@@ -414,16 +495,37 @@ def test_parquet_events_and_validator_property_many(data, tmp_path_factory):
 
 
 # ---------------------------------------------------------------------------------------------- Hillstrom
-HILLSTROM_HEADER = ["recency", "history_segment", "history", "mens", "womens", "zip_code", "newbie", "channel",
-                    "segment", "visit", "conversion", "spend"]
-_SEGMENTS = ["1) $0 - $100", "2) $100 - $200", "3) $200 - $350", "4) $350 - $500", "5) $500 - $750",
-             "6) $750 - $1,000", "7) $1,000 +"]
+HILLSTROM_HEADER = [
+    "recency",
+    "history_segment",
+    "history",
+    "mens",
+    "womens",
+    "zip_code",
+    "newbie",
+    "channel",
+    "segment",
+    "visit",
+    "conversion",
+    "spend",
+]
+_SEGMENTS = [
+    "1) $0 - $100",
+    "2) $100 - $200",
+    "3) $200 - $350",
+    "4) $350 - $500",
+    "5) $500 - $750",
+    "6) $750 - $1,000",
+    "7) $1,000 +",
+]
 
 
 def _choice(good: list, bad: list):
-    return st.one_of(st.sampled_from(good).map(lambda g: (g[0], g[1])),
-                     st.sampled_from(good).map(lambda g: (g[0], g[1])),
-                     st.sampled_from(bad).map(lambda t: (t, BAD)))
+    return st.one_of(
+        st.sampled_from(good).map(lambda g: (g[0], g[1])),
+        st.sampled_from(good).map(lambda g: (g[0], g[1])),
+        st.sampled_from(bad).map(lambda t: (t, BAD)),
+    )
 
 
 _BIT = _choice([("0", 0), ("1", 1), (" 1 ", 1), ("1.0", 1)], ["2", "-1", "", "x", "0.5", "١"])
@@ -431,13 +533,20 @@ HILLSTROM_FIELDS = {
     "recency": _choice([(str(r), r) for r in range(1, 13)], ["0", "13", "1.5", "", "abc", "١", "1e400"]),
     "history_segment": _choice([(s, s) for s in _SEGMENTS], ["8) lots", "", "$100"]),
     "history": _choice([("142.44", 142.44), ("0", 0.0), ("29.99", 29.99)], ["-1", "inf", "NaN", "", "cheap"]),
-    "mens": _BIT, "womens": _BIT, "newbie": _BIT,
-    "zip_code": _choice([("Urban", "Urban"), ("Surburban", "Surburban"), ("rural", "rural"),
-                         ("Suburban", "Suburban")], ["Mars", "", "Urban2"]),
+    "mens": _BIT,
+    "womens": _BIT,
+    "newbie": _BIT,
+    "zip_code": _choice(
+        [("Urban", "Urban"), ("Surburban", "Surburban"), ("rural", "rural"), ("Suburban", "Suburban")],
+        ["Mars", "", "Urban2"],
+    ),
     "channel": _choice([("Phone", "Phone"), ("Web", "Web"), ("Multichannel", "Multichannel")], ["Fax", ""]),
-    "segment": _choice([("Mens E-Mail", "mens_email"), ("Womens E-Mail", "womens_email"),
-                        ("No E-Mail", "control")], ["Other E-Mail", "", "SMS"]),
-    "visit": _BIT, "conversion": _BIT,
+    "segment": _choice(
+        [("Mens E-Mail", "mens_email"), ("Womens E-Mail", "womens_email"), ("No E-Mail", "control")],
+        ["Other E-Mail", "", "SMS"],
+    ),
+    "visit": _BIT,
+    "conversion": _BIT,
     "spend": _choice([("0", 0.0), ("29.99", 29.99)], ["-1", "inf", "", "$5"]),
 }
 
@@ -448,7 +557,9 @@ def _hillstrom_case(data, tmp_path_factory) -> None:
     for _ in range(n):
         cells = {c: data.draw(HILLSTROM_FIELDS[c]) for c in HILLSTROM_HEADER}
         rows.append([cells[c][0] for c in HILLSTROM_HEADER])
-        expect.append(None if any(v is BAD for _, v in cells.values()) else {c: v for c, (_, v) in cells.items()})
+        expect.append(
+            None if any(v is BAD for _, v in cells.values()) else {c: v for c, (_, v) in cells.items()}
+        )
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator=data.draw(st.sampled_from(["\n", "\r\n"])))
     w.writerow(HILLSTROM_HEADER)
@@ -497,17 +608,39 @@ def _rr_case(data, tmp_path_factory) -> None:
     rows, expect = [], []
     for rid in range(n):
         ms = data.draw(st.integers(1_430_000_000_000, 1_450_000_000_000))
-        ts = data.draw(_choice([(str(ms), pd.Timestamp(ms, unit="ms", tz="UTC"))],
-                               ["", "abc", "1e30", "inf", "-1e300", "١٤٣٣٢٢١٣٣٢١١٧", "1433221332117.5e30"]))
-        ev = data.draw(_choice([(k, v) for k, v in RR_EVENTS.items()] + [("AddToCart", "cart")],
-                               ["click", "", "purchase!"]))
-        cells = {"timestamp": ts, "visitorid": data.draw(_int_field(rid, 257_000)), "event": ev,
-                 "itemid": data.draw(_int_field(rid, 355_000)),
-                 "transactionid": data.draw(st.sampled_from([("", None), ("42", None), ("1.5", None),
-                                                             ("abc", None), ("99999999999999999999", None)]))}
+        ts = data.draw(
+            _choice(
+                [(str(ms), pd.Timestamp(ms, unit="ms", tz="UTC"))],
+                ["", "abc", "1e30", "inf", "-1e300", "١٤٣٣٢٢١٣٣٢١١٧", "1433221332117.5e30"],
+            )
+        )
+        ev = data.draw(
+            _choice(
+                [(k, v) for k, v in RR_EVENTS.items()] + [("AddToCart", "cart")], ["click", "", "purchase!"]
+            )
+        )
+        cells = {
+            "timestamp": ts,
+            "visitorid": data.draw(_int_field(rid, 257_000)),
+            "event": ev,
+            "itemid": data.draw(_int_field(rid, 355_000)),
+            "transactionid": data.draw(
+                st.sampled_from(
+                    [("", None), ("42", None), ("1.5", None), ("abc", None), ("99999999999999999999", None)]
+                )
+            ),
+        }
         rows.append([cells[c][0] for c in ("timestamp", "visitorid", "event", "itemid", "transactionid")])
-        expect.append(None if any(v is BAD for _, v in cells.values()) else {
-            "user_id": cells["visitorid"][1], "ts": ts[1], "event_type": ev[1], "item_id": cells["itemid"][1]})
+        expect.append(
+            None
+            if any(v is BAD for _, v in cells.values())
+            else {
+                "user_id": cells["visitorid"][1],
+                "ts": ts[1],
+                "event_type": ev[1],
+                "item_id": cells["itemid"][1],
+            }
+        )
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["timestamp", "visitorid", "event", "itemid", "transactionid"])

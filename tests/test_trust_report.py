@@ -30,11 +30,13 @@ def _write_nb(path, params_src, *cells):
 def nbdir(tmp_path):
     d = tmp_path / "notebooks"
     d.mkdir()
-    _write_nb(d / "00_sizes.ipynb",
-              "QUICK = False  # small\nSEED = 0  # seed\nN_USERS = 5_000  # users\nSHARE = 0.5  # of users\n"
-              "DEPTH = 3  # levels [1, 5]\nLABEL = 'x'  # a name",
-              "if QUICK:\n    N_USERS, SHARE = 100, 0.25",
-              "from campaignkit.notebook import glue\nglue('n_users', N_USERS)\nglue('share', SHARE)")
+    _write_nb(
+        d / "00_sizes.ipynb",
+        "QUICK = False  # small\nSEED = 0  # seed\nN_USERS = 5_000  # users\nSHARE = 0.5  # of users\n"
+        "DEPTH = 3  # levels [1, 5]\nLABEL = 'x'  # a name",
+        "if QUICK:\n    N_USERS, SHARE = 100, 0.25",
+        "from campaignkit.notebook import glue\nglue('n_users', N_USERS)\nglue('share', SHARE)",
+    )
     return d
 
 
@@ -57,17 +59,20 @@ def test_declared_types_ranges_and_quick_block(nbdir):
     assert spec.quick == {"N_USERS": 100, "SHARE": 0.25}
 
 
-@pytest.mark.parametrize("arg, fragment", [
-    ("N_USERS=abc", "takes a int, not a str"),
-    ("N_USERS=2.5", "takes a int, not a float"),
-    ("N_USERS=0", "in [1, ]"),
-    ("SHARE=1.5", "in [0, 1]"),
-    ("SHARE=True", "takes a float, not a bool"),
-    ("DEPTH=9", "in [1, 5]"),
-    ("QUICK=3", "takes a bool"),
-    ("SEED=-1", "in [0, ]"),
-    ("LABEL=5", "takes a str"),
-])
+@pytest.mark.parametrize(
+    "arg, fragment",
+    [
+        ("N_USERS=abc", "takes a int, not a str"),
+        ("N_USERS=2.5", "takes a int, not a float"),
+        ("N_USERS=0", "in [1, ]"),
+        ("SHARE=1.5", "in [0, 1]"),
+        ("SHARE=True", "takes a float, not a bool"),
+        ("DEPTH=9", "in [1, 5]"),
+        ("QUICK=3", "takes a bool"),
+        ("SEED=-1", "in [0, ]"),
+        ("LABEL=5", "takes a str"),
+    ],
+)
 def test_cli_refuses_bad_values_before_any_kernel(nbdir, tmp_path, capsys, monkeypatch, arg, fragment):
     _no_kernel(monkeypatch)
     code = main(["report", "--notebooks", str(nbdir), "--out", str(tmp_path / "o"), "--quick", "-p", arg])
@@ -79,7 +84,9 @@ def test_cli_refuses_bad_values_before_any_kernel(nbdir, tmp_path, capsys, monke
 
 def test_cli_unknown_kernel_is_one_line(nbdir, tmp_path, capsys, monkeypatch):
     _no_kernel(monkeypatch)
-    code = main(["report", "--notebooks", str(nbdir), "--out", str(tmp_path / "o"), "--kernel", "nope-kernel"])
+    code = main(
+        ["report", "--notebooks", str(nbdir), "--out", str(tmp_path / "o"), "--kernel", "nope-kernel"]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2 and "nope-kernel" in err and "installed" in err and len(err.splitlines()) == 1
 
@@ -87,7 +94,9 @@ def test_cli_unknown_kernel_is_one_line(nbdir, tmp_path, capsys, monkeypatch):
 def test_cli_unexpected_error_is_one_line(nbdir, tmp_path, capsys, monkeypatch):
     import campaignkit.report as report
 
-    monkeypatch.setattr(report, "run_report", lambda **kw: (_ for _ in ()).throw(RuntimeError("disk\non fire")))
+    monkeypatch.setattr(
+        report, "run_report", lambda **kw: (_ for _ in ()).throw(RuntimeError("disk\non fire"))
+    )
     code = main(["report", "--notebooks", str(nbdir)])
     err = capsys.readouterr().err.strip()
     assert code == 1 and "RuntimeError" in err and len(err.splitlines()) == 1
@@ -95,8 +104,14 @@ def test_cli_unexpected_error_is_one_line(nbdir, tmp_path, capsys, monkeypatch):
 
 def test_explicit_values_win_over_quick_and_manifest_records_them(nbdir, tmp_path):
     out = tmp_path / "rep"
-    res = run_report(out=out, quick=True, parameters={"N_USERS": 42}, notebooks_dir=nbdir, kernel_name="python3",
-                     html_output=False)
+    res = run_report(
+        out=out,
+        quick=True,
+        parameters={"N_USERS": 42},
+        notebooks_dir=nbdir,
+        kernel_name="python3",
+        html_output=False,
+    )
     assert res.metrics["00_sizes"] == {"n_users": 42, "share": 0.25}  # explicit wins, quick fills the rest
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["parameters"] == {"N_USERS": 42, "QUICK": True}
@@ -133,20 +148,32 @@ def test_suppress_small_default_k_is_20():
 def test_report_holds_no_raw_id_in_any_form(tmp_path, monkeypatch):
     monkeypatch.delenv(KEY_ENV, raising=False)
     rng = np.random.default_rng(0)
-    events = pd.DataFrame({"user_id": np.repeat(RAW_IDS, 3), "ts": "2024-01-01T00:00:00Z", "event_type": "view",
-                           "item_id": 1, "category": "c", "price": rng.uniform(1, 9, 180).round(2), "quantity": 1})
+    events = pd.DataFrame(
+        {
+            "user_id": np.repeat(RAW_IDS, 3),
+            "ts": "2024-01-01T00:00:00Z",
+            "event_type": "view",
+            "item_id": 1,
+            "category": "c",
+            "price": rng.uniform(1, 9, 180).round(2),
+            "quantity": 1,
+        }
+    )
     src = tmp_path / "events.csv"
     events.to_csv(src, index=False)
     d = tmp_path / "nbs"
     d.mkdir()
-    _write_nb(d / "00_ids.ipynb", f"SOURCE = {str(src)!r}  # events file",
-              "import os\nfrom campaignkit.data import load_events\nfrom campaignkit.privacy import pseudonymise, "
-              "suppress_small\nfrom campaignkit.notebook import glue\nev = load_events(SOURCE).kept",
-              "ev.head(10).assign(user_id=pseudonymise(ev['user_id'].head(10)))",
-              "per = ev.groupby('user_id').agg(n_users=('item_id', 'size'), spend=('price', 'sum')).reset_index()\n"
-              "per.assign(user_id=pseudonymise(per['user_id']))",
-              "suppress_small(per.assign(user_id=pseudonymise(per['user_id'])), 'n_users')",
-              "print(pseudonymise(ev['user_id'].unique()).tolist())\nglue('n_users', int(ev['user_id'].nunique()))")
+    _write_nb(
+        d / "00_ids.ipynb",
+        f"SOURCE = {str(src)!r}  # events file",
+        "import os\nfrom campaignkit.data import load_events\nfrom campaignkit.privacy import pseudonymise, "
+        "suppress_small\nfrom campaignkit.notebook import glue\nev = load_events(SOURCE).kept",
+        "ev.head(10).assign(user_id=pseudonymise(ev['user_id'].head(10)))",
+        "per = ev.groupby('user_id').agg(n_users=('item_id', 'size'), spend=('price', 'sum')).reset_index()\n"
+        "per.assign(user_id=pseudonymise(per['user_id']))",
+        "suppress_small(per.assign(user_id=pseudonymise(per['user_id'])), 'n_users')",
+        "print(pseudonymise(ev['user_id'].unique()).tolist())\nglue('n_users', int(ev['user_id'].nunique()))",
+    )
     out = tmp_path / "rep"
     run_report(out=out, notebooks_dir=d, kernel_name="python3")
     text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file())

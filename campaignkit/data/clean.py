@@ -40,7 +40,9 @@ def _per_column(spec, columns, allowed, who: str) -> dict[str, str]:
         out = dict(spec)
     else:
         if columns is None:
-            raise ParameterError(f"{who}: give columns=[...] with a single strategy, or a {{column: strategy}} dict")
+            raise ParameterError(
+                f"{who}: give columns=[...] with a single strategy, or a {{column: strategy}} dict"
+            )
         out = {c: spec for c in columns}
     bad = {c: s for c, s in out.items() if s not in allowed}
     if bad:
@@ -48,8 +50,9 @@ def _per_column(spec, columns, allowed, who: str) -> dict[str, str]:
     return out
 
 
-def deduplicate(df: pd.DataFrame, subset: Sequence[str] | None = None, time_col: str | None = None,
-                tolerance=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def deduplicate(
+    df: pd.DataFrame, subset: Sequence[str] | None = None, time_col: str | None = None, tolerance=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split ``df`` into first occurrences and repeats.
 
     Args:
@@ -170,8 +173,15 @@ class BotFlagger(TransformerMixin, BaseEstimator):
         flag_col: Name of the added boolean column.
     """
 
-    def __init__(self, user_col="user_id", time_col="ts", quantile: float = 0.999, factor: float = 1.0,
-                 max_events_per_day: float | None = None, flag_col: str = "is_bot"):
+    def __init__(
+        self,
+        user_col="user_id",
+        time_col="ts",
+        quantile: float = 0.999,
+        factor: float = 1.0,
+        max_events_per_day: float | None = None,
+        flag_col: str = "is_bot",
+    ):
         self.user_col = user_col
         self.time_col = time_col
         self.quantile = quantile
@@ -182,7 +192,9 @@ class BotFlagger(TransformerMixin, BaseEstimator):
     def _rates(self, X: pd.DataFrame) -> pd.Series:
         _need(X, [self.user_col, self.time_col], "BotFlagger")
         day = X[self.time_col].dt.floor("D")
-        per_day = pd.DataFrame({"u": X[self.user_col].to_numpy(), "d": day.to_numpy()}).groupby(["u", "d"]).size()
+        per_day = (
+            pd.DataFrame({"u": X[self.user_col].to_numpy(), "d": day.to_numpy()}).groupby(["u", "d"]).size()
+        )
         return per_day.groupby(level="u").max()
 
     def fit(self, X, y=None):
@@ -237,12 +249,16 @@ class MissingImputer(TransformerMixin, BaseEstimator):
             if s in ("mean", "median"):
                 v = pd.to_numeric(col, errors="coerce")
                 if v.notna().sum() == 0:
-                    raise SchemaError("missing_value", f"MissingImputer: no training values for {s}", column=c)
+                    raise SchemaError(
+                        "missing_value", f"MissingImputer: no training values for {s}", column=c
+                    )
                 self.statistics_[c] = float(v.mean() if s == "mean" else v.median())
             elif s == "mode":
                 counts = col.dropna().value_counts()
                 if counts.empty:
-                    raise SchemaError("missing_value", "MissingImputer: no training values for mode", column=c)
+                    raise SchemaError(
+                        "missing_value", "MissingImputer: no training values for mode", column=c
+                    )
                 top = counts[counts == counts.max()].index
                 self.statistics_[c] = sorted(top, key=str)[0]  # ties broken by value, deterministic
             elif s == "constant":

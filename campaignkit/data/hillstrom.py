@@ -42,13 +42,15 @@ __all__ = [
     "sha256_of",
 ]
 
-HILLSTROM_URL = (
-    "http://www.minethatdata.com/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv"
-)
+HILLSTROM_URL = "http://www.minethatdata.com/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv"
 """Public address of the file (MineThatData blog, March 2008)."""
 HILLSTROM_SHA256 = "0e5893329d8b93cefecc571777672028290ab69865718020c78c7284f291aece"
 HILLSTROM_FILENAME = "hillstrom.csv"
-HILLSTROM_ARMS: dict[str, str] = {"No E-Mail": "control", "Mens E-Mail": "mens_email", "Womens E-Mail": "womens_email"}
+HILLSTROM_ARMS: dict[str, str] = {
+    "No E-Mail": "control",
+    "Mens E-Mail": "mens_email",
+    "Womens E-Mail": "womens_email",
+}
 """The file's ``segment`` labels and the campaign ids the kit gives them (control first)."""
 
 _USER_COLS = ["recency", "history_segment", "history", "mens", "womens", "zip_code", "newbie", "channel"]
@@ -65,8 +67,9 @@ def sha256_of(path) -> str:
     return h.hexdigest()
 
 
-def download_hillstrom(dest=None, *, url: str | None = None, sha256: str | None = None,
-                       timeout: float = 30.0) -> Path:
+def download_hillstrom(
+    dest=None, *, url: str | None = None, sha256: str | None = None, timeout: float = 30.0
+) -> Path:
     """Download the Hillstrom file, check its SHA-256 and move it into place atomically.
 
     Args:
@@ -92,8 +95,10 @@ def download_hillstrom(dest=None, *, url: str | None = None, sha256: str | None 
         raise DataNotFoundError(_where_to_put(dest, f"the download from {url} failed ({exc})")) from None
     digest = hashlib.sha256(payload).hexdigest()
     if digest != sha256:
-        raise CampaignkitError(f"[checksum] the file downloaded from {url} has SHA-256 {digest}, expected "
-                               f"{sha256}; nothing was written to {dest}")
+        raise CampaignkitError(
+            f"[checksum] the file downloaded from {url} has SHA-256 {digest}, expected "
+            f"{sha256}; nothing was written to {dest}"
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".hillstrom-", suffix=".part", dir=dest.parent)
     try:
@@ -109,9 +114,11 @@ def download_hillstrom(dest=None, *, url: str | None = None, sha256: str | None 
 
 
 def _where_to_put(dest: Path, why: str) -> str:
-    return (f"Hillstrom data not found: {why}. Put the public file (SHA-256 {HILLSTROM_SHA256}) at {dest}, "
-            f"or set CAMPAIGNKIT_DATA_HOME to the folder that holds {HILLSTROM_FILENAME}, or pass "
-            f"load_hillstrom(path=...).")
+    return (
+        f"Hillstrom data not found: {why}. Put the public file (SHA-256 {HILLSTROM_SHA256}) at {dest}, "
+        f"or set CAMPAIGNKIT_DATA_HOME to the folder that holds {HILLSTROM_FILENAME}, or pass "
+        f"load_hillstrom(path=...)."
+    )
 
 
 def hillstrom_path(path=None, *, download: bool = True) -> Path:
@@ -184,7 +191,10 @@ class HillstromData:
         """
         log = self.exposures[["user_id", "campaign_id", "propensity"]].merge(
             self.outcomes[["user_id", "campaign_id", "participated", "converted", "revenue", "retained"]],
-            on=["user_id", "campaign_id"], how="inner", validate="one_to_one")
+            on=["user_id", "campaign_id"],
+            how="inner",
+            validate="one_to_one",
+        )
         log.insert(3, "target_category", np.int64(-1))
         return log
 
@@ -221,14 +231,32 @@ def arm_effects(log: pd.DataFrame, *, control: str = "control", alpha: float = 0
         both = is_arm | is_ctl
         for outcome in ("participated", "converted", "revenue"):
             d = difference_in_means(log[outcome].to_numpy(float)[both], is_arm[both], alpha=alpha, ddof=1)
-            rows.append({"arm": arm, "outcome": outcome, "n_arm": d.n_treated, "n_control": d.n_control,
-                         "mean_arm": d.mean_treated, "mean_control": d.mean_control, "effect": d.effect,
-                         "se": d.se, "ci_low": d.ci_low, "ci_high": d.ci_high})
+            rows.append(
+                {
+                    "arm": arm,
+                    "outcome": outcome,
+                    "n_arm": d.n_treated,
+                    "n_control": d.n_control,
+                    "mean_arm": d.mean_treated,
+                    "mean_control": d.mean_control,
+                    "effect": d.effect,
+                    "se": d.se,
+                    "ci_low": d.ci_low,
+                    "ci_high": d.ci_high,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-_HISTORY_SEGMENTS = ("1) $0 - $100", "2) $100 - $200", "3) $200 - $350", "4) $350 - $500", "5) $500 - $750",
-                     "6) $750 - $1,000", "7) $1,000 +")
+_HISTORY_SEGMENTS = (
+    "1) $0 - $100",
+    "2) $100 - $200",
+    "3) $200 - $350",
+    "4) $350 - $500",
+    "5) $500 - $750",
+    "6) $750 - $1,000",
+    "7) $1,000 +",
+)
 """The file's spend-history bands (``zip_code`` spells ``Surburban`` as published; ``Suburban`` is allowed)."""
 
 _JOINT = TableSchema(
@@ -260,15 +288,17 @@ _JOINT = TableSchema(
 
 
 def _campaigns() -> pd.DataFrame:
-    return pd.DataFrame({
-        "campaign_id": list(HILLSTROM_ARMS.values()),
-        "type": ["control", "reminder", "reminder"],
-        "depth": [0.0, 0.0, 0.0],
-        "threshold": [0.0, 0.0, 0.0],
-        "channel": ["none", "email", "email"],
-        "targets_category": [False, True, True],
-        "contact_cost": [0.0, 0.0, 0.0],
-    })
+    return pd.DataFrame(
+        {
+            "campaign_id": list(HILLSTROM_ARMS.values()),
+            "type": ["control", "reminder", "reminder"],
+            "depth": [0.0, 0.0, 0.0],
+            "threshold": [0.0, 0.0, 0.0],
+            "channel": ["none", "email", "email"],
+            "targets_category": [False, True, True],
+            "contact_cost": [0.0, 0.0, 0.0],
+        }
+    )
 
 
 def load_hillstrom(path=None, *, download: bool = True) -> HillstromData:
@@ -290,25 +320,33 @@ def load_hillstrom(path=None, *, download: bool = True) -> HillstromData:
     frame = raw.frame
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
-        raise SchemaError("required_column", f"not a Hillstrom file: column(s) {missing} missing", file=str(p),
-                          column=missing[0])
+        raise SchemaError(
+            "required_column",
+            f"not a Hillstrom file: column(s) {missing} missing",
+            file=str(p),
+            column=missing[0],
+        )
     n = len(frame)
     user_id = frame["_source_row"].astype("int64")
     arm = frame["segment"].astype("string").str.strip()
     campaign_id = arm.map(HILLSTROM_ARMS)
-    rows = pd.DataFrame({
-        "user_id": user_id,
-        "campaign_id": campaign_id.where(campaign_id.notna(), arm),  # unknown labels fail the catalogue check
-        "assigned_ts": pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]"),
-        "propensity": 1.0 / len(HILLSTROM_ARMS),
-        "participated": frame["visit"],
-        "converted": frame["conversion"],
-        "revenue": frame["spend"],
-        **{c: frame[c] for c in _USER_COLS},
-        "arm": arm,
-        "_source_file": frame["_source_file"],
-        "_source_row": frame["_source_row"],
-    })
+    rows = pd.DataFrame(
+        {
+            "user_id": user_id,
+            "campaign_id": campaign_id.where(
+                campaign_id.notna(), arm
+            ),  # unknown labels fail the catalogue check
+            "assigned_ts": pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]"),
+            "propensity": 1.0 / len(HILLSTROM_ARMS),
+            "participated": frame["visit"],
+            "converted": frame["conversion"],
+            "revenue": frame["spend"],
+            **{c: frame[c] for c in _USER_COLS},
+            "arm": arm,
+            "_source_file": frame["_source_file"],
+            "_source_row": frame["_source_row"],
+        }
+    )
     # Validate the joined exposure+outcome row once, so a row is kept or quarantined as a whole.
     res = validate(rows, _JOINT, campaigns=_campaigns(), prior_quarantine=raw.rejected)
     kept = res.kept

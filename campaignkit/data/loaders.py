@@ -32,17 +32,32 @@ from campaignkit.data.stream import CHUNK_ROWS, load_parquet_chunked, open_parqu
 from campaignkit.data.validate import SOURCE_FILE, SOURCE_ROW, ValidationResult, validate
 from campaignkit.errors import DataNotFoundError, ParameterError, SchemaError
 
-__all__ = ["RawTable", "resolve_paths", "read_table", "load_table", "load_events", "load_exposures",
-           "load_users", "load_campaigns"]
+__all__ = [
+    "RawTable",
+    "resolve_paths",
+    "read_table",
+    "load_table",
+    "load_events",
+    "load_exposures",
+    "load_users",
+    "load_campaigns",
+]
 
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _OTHER_DELIMITERS = (";", "\t", "|")
 _NULLS = ["", "NA", "N/A", "NULL", "null", "None"]
 """Text read as missing; ``NaN`` is not among them, so a NaN price is reported as non-finite."""
-_NULLABLE_INT = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
-                 pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
-                 pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+_NULLABLE_INT = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
 _BLANK_LINE = re.compile(r"^[ \t\f\v]+(?=\r?$)", re.M)
 
 
@@ -130,7 +145,9 @@ def _fmt_of(path: Path, fmt: str | None, strict: bool = True) -> str | None:
     if last in _PARQUET_SUFFIXES:
         return "parquet"
     if strict:
-        raise ParameterError(f"cannot tell the format of {str(path)!r} from its name; pass fmt='csv' or 'parquet'")
+        raise ParameterError(
+            f"cannot tell the format of {str(path)!r} from its name; pass fmt='csv' or 'parquet'"
+        )
     return None
 
 
@@ -153,24 +170,32 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
         lines_before = raw[: exc.start].count(b"\n")
         raise SchemaError(
             "encoding",
-            f"byte {exc.start} ({raw[exc.start:exc.start + 1]!r}) does not decode as {encoding}; "
+            f"byte {exc.start} ({raw[exc.start : exc.start + 1]!r}) does not decode as {encoding}; "
             "re-save the file as UTF-8 or pass encoding=",
-            file=file, row=max(lines_before - 1, 0) if lines_before else None,
+            file=file,
+            row=max(lines_before - 1, 0) if lines_before else None,
         ) from None
     if "\x00" in text:
         nul = text.count("\x00")
         if nul > len(text) // 10:
-            raise SchemaError("encoding", f"{nul} NUL characters: the file is probably UTF-16, not {encoding}; "
-                              "pass encoding='utf-16'", file=file)
+            raise SchemaError(
+                "encoding",
+                f"{nul} NUL characters: the file is probably UTF-16, not {encoding}; pass encoding='utf-16'",
+                file=file,
+            )
         line = text[: text.index("\x00")].count("\n")
-        raise SchemaError("encoding", "a NUL character inside the text (a binary or corrupted file)", file=file,
-                          row=max(line - 1, 0))
+        raise SchemaError(
+            "encoding",
+            "a NUL character inside the text (a binary or corrupted file)",
+            file=file,
+            row=max(line - 1, 0),
+        )
     # A line of only spaces or tabs is a blank line, wherever it stands (before the header too): no record.
     text = _BLANK_LINE.sub("", text)
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     if first.startswith("sep=") and len(first.strip()) == 5:  # Excel's delimiter hint line
         sep = first.strip()[4]
-        text = text[text.index(first) + len(first):].lstrip("\r\n")
+        text = text[text.index(first) + len(first) :].lstrip("\r\n")
         # A line of only spaces or tabs is a blank line, wherever it stands (before the header too): no record.
     text = _BLANK_LINE.sub("", text)
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
@@ -179,12 +204,18 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
     if len(header) == 1:
         others = [d for d in _OTHER_DELIMITERS if d != sep and d in first]
         if others:
-            raise SchemaError("delimiter", f"the header {first[:80]!r} is one column when split on {sep!r}; "
-                              f"the file seems to use {others[0]!r}: pass sep={others[0]!r}", file=file, row=None)
+            raise SchemaError(
+                "delimiter",
+                f"the header {first[:80]!r} is one column when split on {sep!r}; "
+                f"the file seems to use {others[0]!r}: pass sep={others[0]!r}",
+                file=file,
+                row=None,
+            )
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
-        raise SchemaError("duplicate_column", f"the header names {dupes} more than once", file=file,
-                          column=dupes[0])
+        raise SchemaError(
+            "duplicate_column", f"the header names {dupes} more than once", file=file, column=dupes[0]
+        )
     names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header)]
     bad: list[tuple[int | None, str, int, int]] = []
 
@@ -198,8 +229,9 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(use_threads=False, column_names=names, skip_rows=0),
             parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=handler),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=True, null_values=_NULLS),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=_NULLS
+            ),
         )
     except pa.ArrowInvalid as exc:
         raise SchemaError("field_count", f"the CSV reader gave up: {exc}", file=file) from None
@@ -213,13 +245,15 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
         kept_idx = np.arange(len(frame), dtype="int64")
     frame[SOURCE_FILE] = file
     frame[SOURCE_ROW] = kept_idx
-    rejected = pd.DataFrame({
-        "rule": "field_count",
-        "reason": [f"{b[3]} fields where the header has {b[2]}" + _hint(b, n_records) for b in bad],
-        "source_file": file,
-        "source_row": np.array([b[0] - 2 if b[0] is not None else -1 for b in bad], dtype="int64"),
-        "raw_line": [b[1] for b in bad],
-    })
+    rejected = pd.DataFrame(
+        {
+            "rule": "field_count",
+            "reason": [f"{b[3]} fields where the header has {b[2]}" + _hint(b, n_records) for b in bad],
+            "source_file": file,
+            "source_row": np.array([b[0] - 2 if b[0] is not None else -1 for b in bad], dtype="int64"),
+            "raw_line": [b[1] for b in bad],
+        }
+    )
     return frame, rejected
 
 
@@ -252,8 +286,14 @@ def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
     return frame
 
 
-def read_table(path, *, fmt: str | None = None, sep: str | None = None, encoding: str = "utf-8",
-               columns: list[str] | None = None) -> RawTable:
+def read_table(
+    path,
+    *,
+    fmt: str | None = None,
+    sep: str | None = None,
+    encoding: str = "utf-8",
+    columns: list[str] | None = None,
+) -> RawTable:
     """Read raw rows from CSV or Parquet files, with provenance.
 
     Args:
@@ -281,21 +321,30 @@ def read_table(path, *, fmt: str | None = None, sep: str | None = None, encoding
         frames.append(frame)
         files.append(str(f))
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    rej = (pd.concat(rejected, ignore_index=True) if rejected else
-           pd.DataFrame(columns=["rule", "reason", "source_file", "source_row", "raw_line"]))
+    rej = (
+        pd.concat(rejected, ignore_index=True)
+        if rejected
+        else pd.DataFrame(columns=["rule", "reason", "source_file", "source_row", "raw_line"])
+    )
     return RawTable(frame, rej, files)
 
 
-def _apply_maps(frame: pd.DataFrame, column_map: dict | None, value_map: dict | None, file: str) -> pd.DataFrame:
+def _apply_maps(
+    frame: pd.DataFrame, column_map: dict | None, value_map: dict | None, file: str
+) -> pd.DataFrame:
     if column_map:
         missing = [src for src in column_map if src not in frame.columns]
         targets = list(column_map.values())
         if len(set(targets)) != len(targets):
             raise ParameterError(f"column_map maps two columns to one name: {column_map}")
         if missing:
-            raise SchemaError("required_column", f"column_map names source column(s) {missing} that the file "
-                              f"lacks; found {[c for c in frame.columns if not c.startswith('_')]}",
-                              file=file, column=missing[0])
+            raise SchemaError(
+                "required_column",
+                f"column_map names source column(s) {missing} that the file "
+                f"lacks; found {[c for c in frame.columns if not c.startswith('_')]}",
+                file=file,
+                column=missing[0],
+            )
         clash = [t for t in targets if t in frame.columns and t not in column_map]
         frame = frame.drop(columns=clash).rename(columns=column_map)
     if value_map:
@@ -309,9 +358,18 @@ def _apply_maps(frame: pd.DataFrame, column_map: dict | None, value_map: dict | 
     return frame
 
 
-def load_table(path, table: str = "events", *, column_map: dict | None = None, value_map: dict | None = None,
-               fmt: str | None = None, sep: str | None = None, encoding: str = "utf-8",
-               chunk_rows: int = CHUNK_ROWS, **validate_kw) -> ValidationResult:
+def load_table(
+    path,
+    table: str = "events",
+    *,
+    column_map: dict | None = None,
+    value_map: dict | None = None,
+    fmt: str | None = None,
+    sep: str | None = None,
+    encoding: str = "utf-8",
+    chunk_rows: int = CHUNK_ROWS,
+    **validate_kw,
+) -> ValidationResult:
     """Read files, map their columns to the canonical names and validate them.
 
     Args:
@@ -337,16 +395,25 @@ def load_table(path, table: str = "events", *, column_map: dict | None = None, v
         SchemaError: A file-level fault (see :func:`read_table`) or a missing required column.
     """
     schema = get_schema(table)
-    wanted = None  # Parquet: read every column, or only the canonical (and mapped) ones when extras are dropped
+    wanted = (
+        None  # Parquet: read every column, or only the canonical (and mapped) ones when extras are dropped
+    )
     if not validate_kw.get("keep_extra", True):
         inverse = {v: k for k, v in (column_map or {}).items()}
         wanted = [inverse.get(c, c) for c in schema.names]
     files = resolve_paths(path)
     if all(_fmt_of(f, fmt) == "parquet" for f in files):  # streamed: memory follows the kept rows
         label = str(files[0]) if len(files) == 1 else str(path)
-        res = load_parquet_chunked(files, schema, label=label, chunk_rows=chunk_rows, columns=wanted,
-                                   prepare=lambda fr: _apply_maps(fr, column_map, value_map, label),
-                                   nullable_int=_NULLABLE_INT, **validate_kw)
+        res = load_parquet_chunked(
+            files,
+            schema,
+            label=label,
+            chunk_rows=chunk_rows,
+            columns=wanted,
+            prepare=lambda fr: _apply_maps(fr, column_map, value_map, label),
+            nullable_int=_NULLABLE_INT,
+            **validate_kw,
+        )
         return res
     raw = read_table(path, fmt=fmt, sep=sep, encoding=encoding, columns=wanted)
     frame = _apply_maps(raw.frame, column_map, value_map, raw.files[0] if len(raw.files) == 1 else str(path))

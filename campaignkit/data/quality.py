@@ -39,8 +39,9 @@ def _rng(random_state) -> np.random.Generator:
     return np.random.default_rng(DEFAULT_SEED if random_state is None else random_state)
 
 
-def inject_dirt(events: pd.DataFrame, *, rate: float = 0.01, bot_events: int = 0, random_state=None
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def inject_dirt(
+    events: pd.DataFrame, *, rate: float = 0.01, bot_events: int = 0, random_state=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return a dirty copy of a clean canonical event log, and what was done to it.
 
     Each kind of :data:`DIRT_KINDS` hits ``round(rate * n)`` distinct rows (kinds never share a row; the
@@ -71,14 +72,16 @@ def inject_dirt(events: pd.DataFrame, *, rate: float = 0.01, bot_events: int = 0
     if k == 0 or k * len(kinds) > n:
         raise ParameterError(f"inject_dirt: {n} rows are too few for rate={rate}")
     picks = rng.choice(n, size=k * len(kinds), replace=False)
-    rows = {kind: np.sort(picks[i * k:(i + 1) * k]) for i, kind in enumerate(kinds)}
+    rows = {kind: np.sort(picks[i * k : (i + 1) * k]) for i, kind in enumerate(kinds)}
     df["ts"] = df["ts"].astype(object)
     df["price"] = df["price"].astype(object)
     df["event_type"] = df["event_type"].astype(object)
     df["category"] = df["category"].astype(object)
     max_user = int(pd.to_numeric(df["user_id"]).max())
     df.loc[rows["missing_price"], "price"] = None
-    df.loc[rows["negative_price"], "price"] = -np.abs(events["price"].to_numpy()[rows["negative_price"]]) - 1.0
+    df.loc[rows["negative_price"], "price"] = (
+        -np.abs(events["price"].to_numpy()[rows["negative_price"]]) - 1.0
+    )
     df.loc[rows["broken_timestamp"], "ts"] = rng.choice(_BROKEN_TS, size=k)
     df.loc[rows["unknown_user"], "user_id"] = max_user + 1000 + rng.integers(0, 10**6, size=k)
     df.loc[rows["unknown_event_type"], "event_type"] = rng.choice(["click", "wishlist", "refund"], size=k)
@@ -90,15 +93,17 @@ def inject_dirt(events: pd.DataFrame, *, rate: float = 0.01, bot_events: int = 0
     if bot_events:
         t0 = pd.to_datetime(events["ts"]).max() - pd.Timedelta(hours=1)
         bot_id = int(rng.choice(pd.to_numeric(events["user_id"]).to_numpy()))
-        bot = pd.DataFrame({
-            "user_id": bot_id,
-            "ts": list(t0 + pd.to_timedelta(np.arange(bot_events) * 3, unit="s")),
-            "event_type": "view",
-            "item_id": rng.choice(pd.to_numeric(events["item_id"]).to_numpy(), size=bot_events),
-            "category": rng.choice(events["category"].dropna().to_numpy(), size=bot_events),
-            "price": rng.choice(p, size=bot_events),
-            "quantity": 1,
-        })
+        bot = pd.DataFrame(
+            {
+                "user_id": bot_id,
+                "ts": list(t0 + pd.to_timedelta(np.arange(bot_events) * 3, unit="s")),
+                "event_type": "view",
+                "item_id": rng.choice(pd.to_numeric(events["item_id"]).to_numpy(), size=bot_events),
+                "category": rng.choice(events["category"].dropna().to_numpy(), size=bot_events),
+                "price": rng.choice(p, size=bot_events),
+                "quantity": 1,
+            }
+        )
         parts.append(bot[df.columns.intersection(bot.columns)])
     dirty = pd.concat(parts, ignore_index=True)
     order = rng.permutation(len(dirty))  # repeated rows land anywhere, as in a real log
@@ -145,12 +150,15 @@ def plot_validation_report(result: ValidationResult, ax=None, truth: dict | None
     ax.set_yticks(y, rep["rule"])
     ax.invert_yaxis()
     ax.set_xlabel("rows")
-    ax.set_title(f"{result.rows_in:,} rows in = {result.rows_kept:,} kept + {result.rows_quarantined:,} quarantined")
+    ax.set_title(
+        f"{result.rows_in:,} rows in = {result.rows_kept:,} kept + {result.rows_quarantined:,} quarantined"
+    )
     return ax
 
 
-def plot_before_after(before, after, ax=None, bins: int = 50, labels=("before", "after"), log: bool = True,
-                      log_x: bool = False):
+def plot_before_after(
+    before, after, ax=None, bins: int = 50, labels=("before", "after"), log: bool = True, log_x: bool = False
+):
     """Overlay two histograms of one numeric column (e.g. price before and after winsorising).
 
     Args:

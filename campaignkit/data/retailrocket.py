@@ -20,8 +20,13 @@ __all__ = ["RETAILROCKET_EVENT_MAP", "RETAILROCKET_COLUMNS", "load_retailrocket"
 
 RETAILROCKET_EVENT_MAP: dict[str, str] = {"view": "view", "addtocart": "cart", "transaction": "purchase"}
 """RetailRocket event names and their canonical event types."""
-RETAILROCKET_COLUMNS: dict[str, str] = {"visitorid": "user_id", "itemid": "item_id", "event": "event_type",
-                                        "timestamp": "ts", "transactionid": "transaction_id"}
+RETAILROCKET_COLUMNS: dict[str, str] = {
+    "visitorid": "user_id",
+    "itemid": "item_id",
+    "event": "event_type",
+    "timestamp": "ts",
+    "transactionid": "transaction_id",
+}
 """RetailRocket columns and their canonical names."""
 
 
@@ -37,7 +42,9 @@ def retailrocket_categories(item_properties) -> pd.DataFrame:
     Raises:
         SchemaError: A required column is missing.
     """
-    props = item_properties if isinstance(item_properties, pd.DataFrame) else read_table(item_properties).frame
+    props = (
+        item_properties if isinstance(item_properties, pd.DataFrame) else read_table(item_properties).frame
+    )
     need = ["timestamp", "itemid", "property", "value"]
     missing = [c for c in need if c not in props.columns]
     if missing:
@@ -47,12 +54,22 @@ def retailrocket_categories(item_properties) -> pd.DataFrame:
     cat["item_id"] = pd.to_numeric(cat["itemid"], errors="coerce")
     cat = cat.dropna(subset=["ts_ms", "item_id"]).sort_values("ts_ms", kind="stable")
     last = cat.groupby("item_id", sort=True).tail(1)
-    return pd.DataFrame({"item_id": last["item_id"].astype("int64").to_numpy(),
-                         "category": last["value"].astype("string").str.strip().to_numpy()})
+    return pd.DataFrame(
+        {
+            "item_id": last["item_id"].astype("int64").to_numpy(),
+            "category": last["value"].astype("string").str.strip().to_numpy(),
+        }
+    )
 
 
-def load_retailrocket(events, *, item_properties=None, prices: pd.DataFrame | None = None, users=None,
-                      check_duplicates: bool = True) -> ValidationResult:
+def load_retailrocket(
+    events,
+    *,
+    item_properties=None,
+    prices: pd.DataFrame | None = None,
+    users=None,
+    check_duplicates: bool = True,
+) -> ValidationResult:
     """Load a RetailRocket-style event log as canonical, validated events.
 
     Args:
@@ -74,9 +91,13 @@ def load_retailrocket(events, *, item_properties=None, prices: pd.DataFrame | No
     label = raw.files[0] if len(raw.files) == 1 else str(events)
     missing = [c for c in ("timestamp", "visitorid", "event", "itemid") if c not in frame.columns]
     if missing:
-        raise SchemaError("required_column", f"a RetailRocket event log needs timestamp, visitorid, event, itemid; "
-                          f"found {[c for c in frame.columns if not c.startswith('_')]}", file=label,
-                          column=missing[0])
+        raise SchemaError(
+            "required_column",
+            f"a RetailRocket event log needs timestamp, visitorid, event, itemid; "
+            f"found {[c for c in frame.columns if not c.startswith('_')]}",
+            file=label,
+            column=missing[0],
+        )
     clash = [t for s_, t in RETAILROCKET_COLUMNS.items() if t in frame.columns and s_ in frame.columns]
     frame = frame.drop(columns=clash).rename(columns=RETAILROCKET_COLUMNS)  # the RetailRocket names win
     ev = frame["event_type"].astype("string").str.strip().str.lower()
@@ -105,9 +126,18 @@ def load_retailrocket(events, *, item_properties=None, prices: pd.DataFrame | No
         text = raw_tid.astype("string").str.strip()
         given = text.notna() & (text != "")
         whole = text.str.fullmatch(r"-?[0-9]{1,18}").fillna(False)
-        if not (given & ~whole).any():  # every id a whole number that fits int64: Int64; otherwise keep the text
+        if not (
+            given & ~whole
+        ).any():  # every id a whole number that fits int64: Int64; otherwise keep the text
             frame["transaction_id"] = pd.to_numeric(text.where(given)).astype("Int64")
-    res = validate(frame, "events", source_file=label, users=users, nullable=nullable,
-                   check_duplicates=check_duplicates, prior_quarantine=raw.rejected)
+    res = validate(
+        frame,
+        "events",
+        source_file=label,
+        users=users,
+        nullable=nullable,
+        check_duplicates=check_duplicates,
+        prior_quarantine=raw.rejected,
+    )
     res.sources = raw.files
     return res

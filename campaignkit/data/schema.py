@@ -115,7 +115,9 @@ class Column:
 
     def __post_init__(self):
         if self.kind not in _KINDS:
-            raise ParameterError(f"Column {self.name!r}: kind must be one of {sorted(_KINDS)}, got {self.kind!r}")
+            raise ParameterError(
+                f"Column {self.name!r}: kind must be one of {sorted(_KINDS)}, got {self.kind!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -174,11 +176,20 @@ class TableSchema:
         if unknown:
             raise ParameterError(f"table {self.name!r} has no columns {sorted(unknown)}")
         cols = tuple(
-            Column(c.name, c.kind, c.required, True if c.name in names else c.nullable, c.vocabulary,
-                   c.min_value, c.max_value)
+            Column(
+                c.name,
+                c.kind,
+                c.required,
+                True if c.name in names else c.nullable,
+                c.vocabulary,
+                c.min_value,
+                c.max_value,
+            )
             for c in self.columns
         )
-        return TableSchema(self.name, cols, self.key, self.user_col, self.campaign_col, self.time_col, self.extra)
+        return TableSchema(
+            self.name, cols, self.key, self.user_col, self.campaign_col, self.time_col, self.extra
+        )
 
 
 def campaign_types() -> tuple[str, ...]:

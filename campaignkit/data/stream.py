@@ -45,13 +45,17 @@ def open_parquet(path: Path) -> tuple[pq.ParquetFile, list[str]]:
     names = pf.schema_arrow.names
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise SchemaError("duplicate_column", f"the file names {dupes} more than once", file=file, column=dupes[0])
+        raise SchemaError(
+            "duplicate_column", f"the file names {dupes} more than once", file=file, column=dupes[0]
+        )
     return pf, names
 
 
 def _batches(path: Path, columns, chunk_rows: int, dictionary: list[str]) -> Iterator[pa.Table]:
     """Whole row groups, gathered up to about ``chunk_rows`` rows (read with threads), else sliced."""
-    pf = pq.ParquetFile(path, read_dictionary=[c for c in dictionary if c in pq.ParquetFile(path).schema_arrow.names])
+    pf = pq.ParquetFile(
+        path, read_dictionary=[c for c in dictionary if c in pq.ParquetFile(path).schema_arrow.names]
+    )
     meta = pf.metadata
     group, rows = [], 0
     for i in range(meta.num_row_groups):
@@ -67,8 +71,13 @@ def _batches(path: Path, columns, chunk_rows: int, dictionary: list[str]) -> Ite
             yield table.slice(lo, chunk_rows)
 
 
-def iter_parquet_chunks(files: list[Path], columns: list[str] | None, chunk_rows: int,
-                        nullable_int: dict, dictionary: list[str] = ()) -> Iterator[pd.DataFrame]:
+def iter_parquet_chunks(
+    files: list[Path],
+    columns: list[str] | None,
+    chunk_rows: int,
+    nullable_int: dict,
+    dictionary: list[str] = (),
+) -> Iterator[pd.DataFrame]:
     """Yield each file's rows in batches, with ``_source_file`` (categorical) and ``_source_row``.
 
     Columns in ``dictionary`` are read as categoricals (text with few distinct values: cheap to check).
@@ -128,9 +137,18 @@ def _hash_values(values) -> np.ndarray:
     return np.append(pd.util.hash_array(text) if len(text) else np.zeros(0, np.uint64), np.uint64(1))
 
 
-def load_parquet_chunked(files: list[Path], schema: TableSchema, *, label: str, chunk_rows: int = CHUNK_ROWS,
-                         columns: list[str] | None = None, prepare=None, nullable_int: dict | None = None,
-                         check_duplicates: bool = True, **validate_kw) -> ValidationResult:
+def load_parquet_chunked(
+    files: list[Path],
+    schema: TableSchema,
+    *,
+    label: str,
+    chunk_rows: int = CHUNK_ROWS,
+    columns: list[str] | None = None,
+    prepare=None,
+    nullable_int: dict | None = None,
+    check_duplicates: bool = True,
+    **validate_kw,
+) -> ValidationResult:
     """Validate Parquet files batch by batch into one :class:`ValidationResult`.
 
     Args:
@@ -158,8 +176,14 @@ def load_parquet_chunked(files: list[Path], schema: TableSchema, *, label: str, 
             frame = prepare(frame)
         res = validate(frame, schema, source_file=label, check_duplicates=False, **validate_kw)
         start = int(frame[SOURCE_ROW].iloc[0]) if len(frame) else 0
-        where.append((str(frame[SOURCE_FILE].cat.categories[0]), start, len(frame),
-                      res.quarantine["source_row"].to_numpy(dtype=np.int64)))
+        where.append(
+            (
+                str(frame[SOURCE_FILE].cat.categories[0]),
+                start,
+                len(frame),
+                res.quarantine["source_row"].to_numpy(dtype=np.int64),
+            )
+        )
         del frame
         pa.default_memory_pool().release_unused()  # hand the batch's Arrow buffers back now
         rows_in += res.rows_in
@@ -180,8 +204,9 @@ def load_parquet_chunked(files: list[Path], schema: TableSchema, *, label: str, 
             counts["duplicate"] += len(dup[1])
             kept_parts = dup[0]
     kept = _concat_columns(kept_parts)
-    quarantine = (pd.concat(quarantine_parts, ignore_index=True) if quarantine_parts
-                  else _empty_quarantine(kept))
+    quarantine = (
+        pd.concat(quarantine_parts, ignore_index=True) if quarantine_parts else _empty_quarantine(kept)
+    )
     quarantine = quarantine.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
     return ValidationResult(kept, quarantine, counts, rows_in, schema.name, [str(f) for f in files])
 
@@ -202,8 +227,13 @@ def _exact_repeats(parts: list[pd.DataFrame], hashes: list[np.ndarray], key: lis
     cand = np.isin(h, repeated)
     bounds = np.cumsum([0] + [len(p) for p in parts])
     idx = np.flatnonzero(cand)
-    rows = pd.concat([parts[i].iloc[idx[(idx >= bounds[i]) & (idx < bounds[i + 1])] - bounds[i]]
-                      for i in range(len(parts))], ignore_index=True)
+    rows = pd.concat(
+        [
+            parts[i].iloc[idx[(idx >= bounds[i]) & (idx < bounds[i + 1])] - bounds[i]]
+            for i in range(len(parts))
+        ],
+        ignore_index=True,
+    )
     repeat = idx[rows[key].duplicated(keep="first").to_numpy()]
     if not len(repeat):
         return None
@@ -211,7 +241,7 @@ def _exact_repeats(parts: list[pd.DataFrame], hashes: list[np.ndarray], key: lis
     drop[repeat] = True
     kept, removed = [], []
     for i, p in enumerate(parts):
-        d = drop[bounds[i]:bounds[i + 1]]
+        d = drop[bounds[i] : bounds[i + 1]]
         if d.any():
             file, start, n, quarantined = where[i]
             source = np.setdiff1d(np.arange(start, start + n, dtype=np.int64), quarantined)[np.flatnonzero(d)]
@@ -240,8 +270,14 @@ def _concat_columns(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _empty_quarantine(kept: pd.DataFrame) -> pd.DataFrame:
-    q = pd.DataFrame({"rule": pd.Series(dtype=object), "reason": pd.Series(dtype=object),
-                      "source_file": pd.Series(dtype=object), "source_row": pd.Series(dtype="int64")})
+    q = pd.DataFrame(
+        {
+            "rule": pd.Series(dtype=object),
+            "reason": pd.Series(dtype=object),
+            "source_file": pd.Series(dtype=object),
+            "source_row": pd.Series(dtype="int64"),
+        }
+    )
     for c in kept.columns:
         q[c] = pd.Series(dtype=object)
     return q

@@ -35,8 +35,12 @@ SOURCE_ROW = "_source_row"
 """Provenance column a loader attaches: the 0-based data row in that file (CSV line = row + 2)."""
 
 QUARANTINE_COLUMNS = ["rule", "reason", "source_file", "source_row"]
-_SAVED = {"kept": "kept.parquet", "quarantine": "quarantine.csv", "report": "report.csv",
-          "manifest": "validation.json"}
+_SAVED = {
+    "kept": "kept.parquet",
+    "quarantine": "quarantine.csv",
+    "report": "report.csv",
+    "manifest": "validation.json",
+}
 """The files :meth:`ValidationResult.save` writes (the manifest, with their checksums, last)."""
 _TZ_RE = re.compile(r"[Tt ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
 """An offset after a time of day; a date alone (``2024-01-15``) carries none, whatever its last digits."""
@@ -101,9 +105,7 @@ class ValidationResult:
             DataFrame with one row per row-level rule: ``rule``, ``rows``, ``share`` (of rows in),
             ``description``; a last row ``kept`` holds the rows that passed.
         """
-        rows = [
-            {"rule": r, "rows": int(self.counts.get(r, 0)), "description": RULES[r]} for r in ROW_RULES
-        ]
+        rows = [{"rule": r, "rows": int(self.counts.get(r, 0)), "description": RULES[r]} for r in ROW_RULES]
         rows.append({"rule": "kept", "rows": self.rows_kept, "description": "rows that passed every rule"})
         out = pd.DataFrame(rows)
         out["share"] = out["rows"] / max(self.rows_in, 1)
@@ -111,7 +113,11 @@ class ValidationResult:
 
     def summary(self) -> dict[str, int]:
         """Return ``{"rows_in", "rows_kept", "rows_quarantined"}`` plus the non-zero per-rule counts."""
-        out = {"rows_in": self.rows_in, "rows_kept": self.rows_kept, "rows_quarantined": self.rows_quarantined}
+        out = {
+            "rows_in": self.rows_in,
+            "rows_kept": self.rows_kept,
+            "rows_quarantined": self.rows_quarantined,
+        }
         out.update({f"rule_{k}": v for k, v in self.counts.items() if v})
         return out
 
@@ -134,15 +140,21 @@ class ValidationResult:
         if out.exists():
             foreign = sorted(p.name for p in out.iterdir() if p.name not in _SAVED.values())
             if not out.is_dir() or foreign:
-                raise ParameterError(f"ValidationResult.save: {str(out)!r} holds {foreign or 'a file'}, not a saved "
-                                     "result; save into a new or empty folder")
+                raise ParameterError(
+                    f"ValidationResult.save: {str(out)!r} holds {foreign or 'a file'}, not a saved "
+                    "result; save into a new or empty folder"
+                )
         with atomic_path(out, folder=True) as tmp:
             self.kept.to_parquet(tmp / _SAVED["kept"], index=False)
             self.quarantine.astype("string").to_csv(tmp / _SAVED["quarantine"], index=False)
             self.report().to_csv(tmp / _SAVED["report"], index=False)
-            manifest = {"table": self.table, "rows_in": self.rows_in, "counts": self.counts,
-                        "sources": list(self.sources),
-                        "sha256": {k: _sha256(tmp / v) for k, v in _SAVED.items() if k != "manifest"}}
+            manifest = {
+                "table": self.table,
+                "rows_in": self.rows_in,
+                "counts": self.counts,
+                "sources": list(self.sources),
+                "sha256": {k: _sha256(tmp / v) for k, v in _SAVED.items() if k != "manifest"},
+            }
             (tmp / _SAVED["manifest"]).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         return {k: out / v for k, v in _SAVED.items()}
 
@@ -160,16 +172,26 @@ class ValidationResult:
         clean_leftovers(folder)
         mfile = folder / _SAVED["manifest"]
         if not mfile.is_file():
-            raise DataNotFoundError(f"no saved validation result in {str(folder)!r} ({_SAVED['manifest']} missing)")
+            raise DataNotFoundError(
+                f"no saved validation result in {str(folder)!r} ({_SAVED['manifest']} missing)"
+            )
         manifest = json.loads(mfile.read_text(encoding="utf-8"))
         for key, digest in manifest["sha256"].items():
             f = folder / _SAVED[key]
             if not f.is_file() or _sha256(f) != digest:
-                raise CampaignkitError(f"saved validation result {str(folder)!r}: {f.name} is missing or changed")
+                raise CampaignkitError(
+                    f"saved validation result {str(folder)!r}: {f.name} is missing or changed"
+                )
         kept = pd.read_parquet(folder / _SAVED["kept"])
         quarantine = pd.read_csv(folder / _SAVED["quarantine"], dtype="string", keep_default_na=False)
-        return cls(kept, quarantine, {k: int(v) for k, v in manifest["counts"].items()}, int(manifest["rows_in"]),
-                   manifest["table"], list(manifest["sources"]))
+        return cls(
+            kept,
+            quarantine,
+            {k: int(v) for k, v in manifest["counts"].items()},
+            int(manifest["rows_in"]),
+            manifest["table"],
+            list(manifest["sources"]),
+        )
 
     @classmethod
     def concat(cls, results: Iterable[ValidationResult]) -> ValidationResult:
@@ -187,8 +209,14 @@ class ValidationResult:
         counts = {r: sum(res.counts.get(r, 0) for res in results) for r in ROW_RULES}
         kept = pd.concat([r.kept for r in results], ignore_index=True)
         quarantine = pd.concat([r.quarantine for r in results], ignore_index=True)
-        return cls(kept, quarantine, counts, sum(r.rows_in for r in results), results[0].table,
-                   [s for r in results for s in r.sources])
+        return cls(
+            kept,
+            quarantine,
+            counts,
+            sum(r.rows_in for r in results),
+            results[0].table,
+            [s for r in results for s in r.sources],
+        )
 
 
 class _Flags:
@@ -271,7 +299,9 @@ def _exact_int(s: pd.Series, num: pd.Series) -> pd.Series:
     if digits.any():
         whole = text[digits].str.replace(_POINT_ZEROS, "", regex=True)
         body = whole.str.lstrip("+-").str.lstrip("0")
-        fits = ((body.str.len() < 19) | ((body.str.len() == 19) & (body <= str(_INT64_MAX)))).to_numpy(dtype=bool)
+        fits = ((body.str.len() < 19) | ((body.str.len() == 19) & (body <= str(_INT64_MAX)))).to_numpy(
+            dtype=bool
+        )
         idx = np.flatnonzero(digits)[fits]
         out.iloc[idx] = pd.to_numeric(whole[fits]).astype("int64").to_numpy()
     # other spellings ("1e3") only when the text is exactly a whole number: "5000000000000000.5" is not
@@ -297,8 +327,14 @@ def _whole(text: str) -> int | None:
 
 def _flag_inexact(flags: _Flags, exact: pd.Series, miss: np.ndarray, raw: pd.Series, name: str) -> None:
     """Quarantine whole numbers that do not survive as int64 (beyond int64, or floats at or past 2**53)."""
-    flags.flag(~miss & exact.isna().to_numpy(), "range", lambda i: [
-        f"column {name!r}: {v!r} is not exactly representable as a 64-bit integer" for v in _values(raw, i)])
+    flags.flag(
+        ~miss & exact.isna().to_numpy(),
+        "range",
+        lambda i: [
+            f"column {name!r}: {v!r} is not exactly representable as a 64-bit integer"
+            for v in _values(raw, i)
+        ],
+    )
 
 
 def _all_integers(s: pd.Series, miss: np.ndarray) -> bool:
@@ -333,8 +369,12 @@ def _convert_ts(s: pd.Series, name: str, miss: np.ndarray, flags: _Flags, *, nai
         return s.dt.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
     if pd.api.types.is_numeric_dtype(s.dtype):
         if ts_unit is None:
-            raise SchemaError("dtype", f"timestamp column {name!r} is numeric; pass ts_unit ('s', 'ms'...)",
-                              file=file, column=name)
+            raise SchemaError(
+                "dtype",
+                f"timestamp column {name!r} is numeric; pass ts_unit ('s', 'ms'...)",
+                file=file,
+                column=name,
+            )
         num = s.astype("float64")
         out = pd.to_datetime(num.where(np.isfinite(num)), unit=ts_unit, utc=True, errors="coerce")
         return out
@@ -346,18 +386,30 @@ def _convert_ts(s: pd.Series, name: str, miss: np.ndarray, flags: _Flags, *, nai
     if isinstance(local.dtype, pd.DatetimeTZDtype):  # pragma: no cover - naive strings stay naive
         local = local.dt.tz_convert(None)
     unparsed = (has_tz & out.isna().to_numpy()) | (naive & local.isna().to_numpy())
-    flags.flag(unparsed, "timestamp", lambda i: [f"column {name!r}: {v!r} is not an ISO 8601 timestamp"
-                                                 for v in _values(s, i)])
+    flags.flag(
+        unparsed,
+        "timestamp",
+        lambda i: [f"column {name!r}: {v!r} is not an ISO 8601 timestamp" for v in _values(s, i)],
+    )
     zoned = has_tz & out.notna().to_numpy()  # only a time that parses sets the file's convention
     if naive.any():
         if zoned.any() or naive_tz is None:
             why = "while other rows carry one" if zoned.any() else "and naive_tz=None"
-            flags.flag(naive, "timezone", lambda i: [f"column {name!r}: {v!r} has no time-zone offset {why}"
-                                                     for v in _values(text, i)])
+            flags.flag(
+                naive,
+                "timezone",
+                lambda i: [f"column {name!r}: {v!r} has no time-zone offset {why}" for v in _values(text, i)],
+            )
         else:
             local = local.dt.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-            flags.flag(naive & local.isna().to_numpy(), "timestamp", lambda i: [
-                f"column {name!r}: {v!r} does not exist or is ambiguous in {naive_tz}" for v in _values(s, i)])
+            flags.flag(
+                naive & local.isna().to_numpy(),
+                "timestamp",
+                lambda i: [
+                    f"column {name!r}: {v!r} does not exist or is ambiguous in {naive_tz}"
+                    for v in _values(s, i)
+                ],
+            )
             out = out.where(~pd.Series(naive, index=out.index), local.dt.as_unit(out.dt.unit))
     return out
 
@@ -415,14 +467,16 @@ def validate(
     file_label = source_file or (str(files.iloc[0]) if files is not None and len(files) else None)
     dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
     if dupes:
-        raise SchemaError("duplicate_column", f"the table names {dupes} more than once", file=file_label,
-                          column=dupes[0])
+        raise SchemaError(
+            "duplicate_column", f"the table names {dupes} more than once", file=file_label, column=dupes[0]
+        )
     missing_cols = [c for c in schema.required if c not in df.columns]
     if missing_cols:
         raise SchemaError(
             "required_column",
             f"table {schema.name!r} needs column(s) {missing_cols}; found {[c for c in df.columns if not c.startswith('_')]}",
-            file=file_label, column=missing_cols[0],
+            file=file_label,
+            column=missing_cols[0],
         )
     n = len(df)
     df = df.reset_index(drop=True)
@@ -449,24 +503,42 @@ def validate(
             num = _convert_number(s)
             nan_text = ~m & _is_nan_text(s)
             flags.flag(nan_text, "range", f"column {c.name!r}: NaN is not finite")
-            flags.flag(~m & num.isna().to_numpy(), "dtype", lambda i, s=s, c=c: [
-                f"column {c.name!r}: {v!r} is not a number" for v in _values(s, i)])
+            flags.flag(
+                ~m & num.isna().to_numpy(),
+                "dtype",
+                lambda i, s=s, c=c: [f"column {c.name!r}: {v!r} is not a number" for v in _values(s, i)],
+            )
             if c.kind == "int":
-                frac = (np.zeros(n, dtype=bool) if pd.api.types.is_integer_dtype(s.dtype) else
-                        np.isfinite(num.to_numpy()) & (num.to_numpy() != np.round(num.to_numpy())))
-                flags.flag(frac, "dtype", lambda i, s=s, c=c: [
-                    f"column {c.name!r}: {v!r} is not an integer" for v in _values(s, i)])
+                frac = (
+                    np.zeros(n, dtype=bool)
+                    if pd.api.types.is_integer_dtype(s.dtype)
+                    else np.isfinite(num.to_numpy()) & (num.to_numpy() != np.round(num.to_numpy()))
+                )
+                flags.flag(
+                    frac,
+                    "dtype",
+                    lambda i, s=s, c=c: [
+                        f"column {c.name!r}: {v!r} is not an integer" for v in _values(s, i)
+                    ],
+                )
                 checks[c.name] = num
                 out[c.name] = _exact_int(s, num)  # float64 would round ids above 2**53
                 _flag_inexact(flags, out[c.name], m, s, c.name)
             else:
                 out[c.name] = num
         elif c.kind == "ts":
-            out[c.name] = _convert_ts(s, c.name, m, flags, naive_tz=naive_tz, ts_unit=ts_unit, file=file_label)
+            out[c.name] = _convert_ts(
+                s, c.name, m, flags, naive_tz=naive_tz, ts_unit=ts_unit, file=file_label
+            )
             # whatever the path (numbers out of range or infinite, a local time that does not exist): a
             # value that was there and did not become a time is never kept as a silent NaT
-            flags.flag(~m & out[c.name].isna().to_numpy(), "timestamp", lambda i, s=s, c=c: [
-                f"column {c.name!r}: {v!r} is not a finite timestamp in range" for v in _values(s, i)])
+            flags.flag(
+                ~m & out[c.name].isna().to_numpy(),
+                "timestamp",
+                lambda i, s=s, c=c: [
+                    f"column {c.name!r}: {v!r} is not a finite timestamp in range" for v in _values(s, i)
+                ],
+            )
         elif c.kind == "bool":
             if pd.api.types.is_bool_dtype(s.dtype):
                 out[c.name] = s.astype("boolean")
@@ -475,8 +547,11 @@ def validate(
                 val = pd.Series(pd.NA, index=s.index, dtype="boolean")
                 val[low.isin(_TRUE).fillna(False)] = True
                 val[low.isin(_FALSE).fillna(False)] = False
-                flags.flag(~m & val.isna().to_numpy(), "dtype", lambda i, s=s, c=c: [
-                    f"column {c.name!r}: {v!r} is not a boolean" for v in _values(s, i)])
+                flags.flag(
+                    ~m & val.isna().to_numpy(),
+                    "dtype",
+                    lambda i, s=s, c=c: [f"column {c.name!r}: {v!r} is not a boolean" for v in _values(s, i)],
+                )
                 out[c.name] = val
         elif c.kind == "label" and _all_integers(s, m):
             out[c.name] = _exact_int(s, _convert_number(s))
@@ -492,27 +567,48 @@ def validate(
         vocab = campaign_types() if (schema.name == "campaigns" and c.name == "type") else c.vocabulary
         if vocab is not None:
             col = out[c.name]
-            low = _cat_map(col, lambda t: t.str.lower()) if isinstance(col.dtype, pd.CategoricalDtype) \
+            low = (
+                _cat_map(col, lambda t: t.str.lower())
+                if isinstance(col.dtype, pd.CategoricalDtype)
                 else col.str.lower()
+            )
             bad = ~miss[c.name] & ~low.isin(vocab).fillna(False).to_numpy(dtype=bool)
-            flags.flag(bad, "vocabulary", lambda i, c=c, vocab=vocab: [
-                f"column {c.name!r}: {v!r} is not one of {list(vocab)}" for v in _values(out[c.name], i)])
+            flags.flag(
+                bad,
+                "vocabulary",
+                lambda i, c=c, vocab=vocab: [
+                    f"column {c.name!r}: {v!r} is not one of {list(vocab)}" for v in _values(out[c.name], i)
+                ],
+            )
             out[c.name] = low
         if c.kind in ("int", "float"):
             v = checks.get(c.name, out[c.name]).to_numpy(dtype=float)
             has = ~miss[c.name] & ~np.isnan(v)
             bad = has & ~np.isfinite(v)
-            flags.flag(bad, "range", lambda i, c=c: [f"column {c.name!r}: {x!r} is not finite"
-                                                     for x in _values(out[c.name], i)])
+            flags.flag(
+                bad,
+                "range",
+                lambda i, c=c: [f"column {c.name!r}: {x!r} is not finite" for x in _values(out[c.name], i)],
+            )
             with np.errstate(invalid="ignore"):
                 if c.min_value is not None:
-                    flags.flag(has & (v < c.min_value), "range", lambda i, c=c: [
-                        f"column {c.name!r}: {x!r} is below the minimum {c.min_value}"
-                        for x in _values(out[c.name], i)])
+                    flags.flag(
+                        has & (v < c.min_value),
+                        "range",
+                        lambda i, c=c: [
+                            f"column {c.name!r}: {x!r} is below the minimum {c.min_value}"
+                            for x in _values(out[c.name], i)
+                        ],
+                    )
                 if c.max_value is not None:
-                    flags.flag(has & (v > c.max_value), "range", lambda i, c=c: [
-                        f"column {c.name!r}: {x!r} is above the maximum {c.max_value}"
-                        for x in _values(out[c.name], i)])
+                    flags.flag(
+                        has & (v > c.max_value),
+                        "range",
+                        lambda i, c=c: [
+                            f"column {c.name!r}: {x!r} is above the maximum {c.max_value}"
+                            for x in _values(out[c.name], i)
+                        ],
+                    )
             if c.kind == "int":
                 with np.errstate(invalid="ignore"):
                     flags.flag(has & (np.abs(v) > 2**62), "range", f"column {c.name!r}: integer too large")
@@ -524,11 +620,16 @@ def validate(
         bad = ~out[schema.user_col].isin(known).to_numpy()
         flags.flag(bad, "unknown_user", "user id not in the users table")
     if campaigns is not None and schema.campaign_col in out:
-        known = campaigns["campaign_id"] if isinstance(campaigns, pd.DataFrame) else pd.Series(list(campaigns))
+        known = (
+            campaigns["campaign_id"] if isinstance(campaigns, pd.DataFrame) else pd.Series(list(campaigns))
+        )
         known = set(known.astype(str))
         bad = ~out[schema.campaign_col].isin(known).fillna(False).to_numpy(dtype=bool)
-        flags.flag(bad, "unknown_campaign", lambda i: [f"campaign {v!r} not in the catalogue"
-                                                       for v in _values(out[schema.campaign_col], i)])
+        flags.flag(
+            bad,
+            "unknown_campaign",
+            lambda i: [f"campaign {v!r} not in the catalogue" for v in _values(out[schema.campaign_col], i)],
+        )
     if window is not None and schema.time_col in out:
         start, end = (pd.Timestamp(w) for w in window)
         start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
@@ -548,8 +649,9 @@ def validate(
 
     ok = flags.ok
     every = bool(ok.all())  # the usual case: no row to drop, no copy to take
-    kept = pd.DataFrame({c.name: _final(out[c.name] if every else out[c.name][ok], c) for c in present},
-                        copy=False)
+    kept = pd.DataFrame(
+        {c.name: _final(out[c.name] if every else out[c.name][ok], c) for c in present}, copy=False
+    )
     for c in schema.columns:  # optional canonical columns absent from the input
         if c.name not in kept:
             kept[c.name] = _empty(c, int(ok.sum()))
@@ -575,9 +677,16 @@ def validate(
         rows_in += len(prior_quarantine)
     quarantine = quarantine.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
     counts = {r: int((quarantine["rule"] == r).sum()) for r in ROW_RULES}
-    return ValidationResult(kept, quarantine, counts, rows_in, schema.name,
-                            sorted(set(map(str, files.unique()))) if files is not None else
-                            ([source_file] if source_file else []))
+    return ValidationResult(
+        kept,
+        quarantine,
+        counts,
+        rows_in,
+        schema.name,
+        sorted(set(map(str, files.unique())))
+        if files is not None
+        else ([source_file] if source_file else []),
+    )
 
 
 def _sha256(path: Path) -> str:

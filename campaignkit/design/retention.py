@@ -89,7 +89,9 @@ def customer_value(prediction, horizon: int = DEFAULT_HORIZON) -> np.ndarray:
         ParameterError: When the prediction has no retention, or on a bad horizon.
     """
     if getattr(prediction, "retain", None) is None:
-        raise ParameterError("customer_value needs predicted retention: fit the model on a log with 'retained'")
+        raise ParameterError(
+            "customer_value needs predicted retention: fit the model on a log with 'retained'"
+        )
     return _value(prediction.profit[:, 0], prediction.retain[:, 0], horizon)
 
 
@@ -130,15 +132,27 @@ def retention_problem(
     if v.shape != (len(prediction.user_id),):
         raise ParameterError(f"value must have shape ({len(prediction.user_id)},), got {v.shape}")
     spend = (prediction.discount + prediction.contact)[:, 1:]
-    obj = _objective(prediction.uplift("profit")[:, 1:], prediction.uplift("retain")[:, 1:], v, spend, immediate)
+    obj = _objective(
+        prediction.uplift("profit")[:, 1:], prediction.uplift("retain")[:, 1:], v, spend, immediate
+    )
     return AssignmentProblem(
-        obj, np.clip(spend, 0.0, None), prediction.campaign_ids[1:], prediction.user_id, segment,
+        obj,
+        np.clip(spend, 0.0, None),
+        prediction.campaign_ids[1:],
+        prediction.user_id,
+        segment,
         prediction.target_category,
     )
 
 
 def true_retention_problem(
-    world, user_ids, horizon: int = DEFAULT_HORIZON, *, target_category=None, immediate: bool = True, segment=None
+    world,
+    user_ids,
+    horizon: int = DEFAULT_HORIZON,
+    *,
+    target_category=None,
+    immediate: bool = True,
+    segment=None,
 ) -> AssignmentProblem:
     """:func:`retention_problem` from the world's exact effects and customer values (the truth policies are scored on).
 
@@ -159,9 +173,18 @@ def true_retention_problem(
     spend = (e["discount_cost"] + e["contact_cost"])[:, 1:]
     d_profit = (e["profit"] - e["profit"][:, :1])[:, 1:]
     d_retain = (e["retain"] - e["retain"][:, :1])[:, 1:]
-    tc = world.default_target[user_ids] if target_category is None else world._targets(user_ids, target_category)
+    tc = (
+        world.default_target[user_ids]
+        if target_category is None
+        else world._targets(user_ids, target_category)
+    )
     return AssignmentProblem(
-        _objective(d_profit, d_retain, v, spend, immediate), spend, world.campaign_ids[1:], user_ids, segment, tc
+        _objective(d_profit, d_retain, v, spend, immediate),
+        spend,
+        world.campaign_ids[1:],
+        user_ids,
+        segment,
+        tc,
     )
 
 
@@ -252,7 +275,9 @@ def sleeping_dogs(world, user_ids, target_category=None) -> np.ndarray:
     Returns:
         Bool array of shape (n, n_campaigns), control first (column 0 all False).
     """
-    up = world.true_uplift("retain", np.asarray(user_ids), target_category=target_category)  # control column 0
+    up = world.true_uplift(
+        "retain", np.asarray(user_ids), target_category=target_category
+    )  # control column 0
     return up < 0
 
 
@@ -272,17 +297,27 @@ def dog_detection(prediction, dogs) -> pd.DataFrame:
     from campaignkit.metrics import roc_auc
 
     if getattr(prediction, "retain", None) is None:
-        raise ParameterError("dog_detection needs predicted retention: fit the model on a log with 'retained'")
+        raise ParameterError(
+            "dog_detection needs predicted retention: fit the model on a log with 'retained'"
+        )
     dogs = np.asarray(dogs, dtype=bool)
     up = prediction.uplift("retain")
     if dogs.shape != up.shape:
-        raise ParameterError(f"dogs must have shape {up.shape} (users x campaigns, control first), got {dogs.shape}")
+        raise ParameterError(
+            f"dogs must have shape {up.shape} (users x campaigns, control first), got {dogs.shape}"
+        )
     rows = []
     for c in range(1, up.shape[1]):
         d = dogs[:, c]
         auc = roc_auc(d.astype(int), -up[:, c]) if 0 < d.sum() < len(d) else float("nan")
-        rows.append({"campaign_id": prediction.campaign_ids[c], "dog_share": float(d.mean()),
-                     "predicted_harm_share": float((up[:, c] < 0).mean()), "auc": float(auc)})
+        rows.append(
+            {
+                "campaign_id": prediction.campaign_ids[c],
+                "dog_share": float(d.mean()),
+                "predicted_harm_share": float((up[:, c] < 0).mean()),
+                "auc": float(auc),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -375,8 +410,14 @@ def compare_retention_policies(
         if oracle:
             plans["oracle"] = (assign(truth, b).choice, "optimiser on the truth")
         for name, (choice, what) in plans.items():
-            rows.append({"budget": float(b), "policy": name, "campaign": what,
-                         **retention_policy_value(truth, choice, dogs=dogs)})
+            rows.append(
+                {
+                    "budget": float(b),
+                    "policy": name,
+                    "campaign": what,
+                    **retention_policy_value(truth, choice, dogs=dogs),
+                }
+            )
     out = pd.DataFrame(rows)
     out.attrs["risk_campaign"] = campaign
     return out

@@ -28,8 +28,14 @@ def plot_risk_vs_uplift(table: pd.DataFrame, *, ax=None, max_points: int = 4000,
         table = table.sample(max_points, random_state=random_state)
     dog = table["sleeping_dog"].to_numpy(bool)
     ax.scatter(table["risk"][~dog], table["true_uplift"][~dog], s=5, alpha=0.4, label="retention rises")
-    ax.scatter(table["risk"][dog], table["true_uplift"][dog], s=5, alpha=0.4, color="tab:red",
-               label="sleeping dog (contact pushes out)")
+    ax.scatter(
+        table["risk"][dog],
+        table["true_uplift"][dog],
+        s=5,
+        alpha=0.4,
+        color="tab:red",
+        label="sleeping dog (contact pushes out)",
+    )
     ax.axhline(0.0, color="black", linewidth=0.5)
     ax.set_xlabel("predicted churn risk (no campaign)")
     ax.set_ylabel("true retention uplift of the best campaign")

@@ -84,7 +84,9 @@ class Explanation:
 
     def frame(self) -> pd.DataFrame:
         """The values as a DataFrame (users x features), indexed by user id."""
-        return pd.DataFrame(self.values, index=pd.Index(self.user_id, name="user_id"), columns=self.feature_names)
+        return pd.DataFrame(
+            self.values, index=pd.Index(self.user_id, name="user_id"), columns=self.feature_names
+        )
 
     def importance(self) -> pd.Series:
         """Mean absolute SHAP value per feature, largest first (the global ranking)."""
@@ -107,7 +109,9 @@ class Explanation:
 
     def sequence_columns(self) -> np.ndarray:
         """Positions (in ``feature_names``) of the per-event columns, latest last; empty for tabular models."""
-        return np.array([i for i, f in enumerate(self.feature_names) if str(f).startswith("event[")], dtype=int)
+        return np.array(
+            [i for i, f in enumerate(self.feature_names) if str(f).startswith("event[")], dtype=int
+        )
 
     def grouped(self, by: str = "event_type") -> Explanation:
         """Sum the per-event attributions into readable groups; tabular features stay as they are.
@@ -147,8 +151,14 @@ class Explanation:
             uniq = sorted(int(v) for v in np.unique(ids[present]) if v > 0)
             names = [self._group_name(by, v) for v in uniq]
             member = [ids == v for v in uniq]
-        g_vals = np.column_stack([np.where(m, seq_vals, 0.0).sum(1) for m in member]) if member else np.zeros((len(self), 0))
-        g_data = np.column_stack([(m & present).sum(1) for m in member]) if member else np.zeros((len(self), 0))
+        g_vals = (
+            np.column_stack([np.where(m, seq_vals, 0.0).sum(1) for m in member])
+            if member
+            else np.zeros((len(self), 0))
+        )
+        g_data = (
+            np.column_stack([(m & present).sum(1) for m in member]) if member else np.zeros((len(self), 0))
+        )
         return replace(
             self,
             values=np.hstack([self.values[:, keep], g_vals]),

@@ -103,14 +103,20 @@ class DeepGame:
             summary, _ = net.user.seq(tokens_u, mask_u)
             user = net.user.fuse(torch.cat([summary[inv], net.user.tab(tab)], dim=-1))
             camp = net.campaign(self.attrs[None].expand(n, -1, -1), match, self.identity)
-            out = outputs_to_dict(net.pair_outputs(user[:, None, :], camp, net.control_embedding(self.attrs)), net.profit_scale)
+            out = outputs_to_dict(
+                net.pair_outputs(user[:, None, :], camp, net.control_embedding(self.attrs)), net.profit_scale
+            )
             values.append(self._outcome(out))
         v = np.mean(values, axis=0)
         return v[:, 1] - v[:, self.reference]
 
     def _outcome(self, out: dict) -> np.ndarray:
         """The explained outcome from the raw head outputs, as the model computes it (shape (m, k))."""
-        d = {k: out[k].float().numpy().astype(np.float64) for k in ("participate", "engaged_profit", "profit", self.outcome) if k in out}
+        d = {
+            k: out[k].float().numpy().astype(np.float64)
+            for k in ("participate", "engaged_profit", "profit", self.outcome)
+            if k in out
+        }
         if self.outcome == "discount":
             return np.where(self.no_discount[None, :], 0.0, d["discount"])
         if self.outcome != "profit":
@@ -205,7 +211,9 @@ def explain_deep(
     seed = None if random_state is None else int(np.random.default_rng(random_state).integers(2**31))
     explainer = shap.PermutationExplainer(game, masker, seed=seed)
     values, base = np.zeros_like(z), np.zeros(len(z))
-    fields = {f: np.asarray(getattr(seq, f)) for f in ("event_type", "category", "price_bucket", "gap_bucket")}
+    fields = {
+        f: np.asarray(getattr(seq, f)) for f in ("event_type", "category", "price_bucket", "gap_bucket")
+    }
     with model._context():
         for i in range(len(z)):
             game.set_user({f: v[i] for f, v in fields.items()}, mask[i], tid[i])

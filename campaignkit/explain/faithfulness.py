@@ -36,13 +36,29 @@ TRAIT_PROXIES: dict[str, tuple[str, ...]] = {
     # (rank correlation 0.35 with s on a 4,000-user world); the deal-seeking ratio feature does not track d
     "value_sensitivity": ("attr_age_band_*",),
     "deal_seeking": ("attr_age_band_*",),
-    "basket": ("mean_price_viewed", "max_price_viewed", "std_price_viewed", "avg_order_value", "mean_price_purchased"),
+    "basket": (
+        "mean_price_viewed",
+        "max_price_viewed",
+        "std_price_viewed",
+        "avg_order_value",
+        "mean_price_purchased",
+    ),
     "tier": ("attr_member_tier_*",),  # observed directly
     "open_cart": ("n_cart_7d", "n_cart_30d", "recency_cart_days", "cart_abandonment_rate", "events: cart"),
     "category_interest": ("cat_share_*", "top_category_share", "events: category *", MATCH_FEATURE),
-    "channel_affinity": ("attr_channel_pref_*", "attr_age_band_*"),  # preferred channel = argmax affinity (15% noise)
+    "channel_affinity": (
+        "attr_channel_pref_*",
+        "attr_age_band_*",
+    ),  # preferred channel = argmax affinity (15% noise)
     "fatigue": (),  # drawn independently of everything observed: no proxy
-    "spend_level": ("monetary*", "frequency", "avg_order_value", "units_purchased", "n_purchase*", "purchase_per_*"),
+    "spend_level": (
+        "monetary*",
+        "frequency",
+        "avg_order_value",
+        "units_purchased",
+        "n_purchase*",
+        "purchase_per_*",
+    ),
 }
 """Observable features (name patterns, ``fnmatch``) of the feature store that stand in for each driver trait
 of :data:`campaignkit.data.world.DRIVER_TRAITS`; ``events: ...`` are the deep model's grouped sequence
@@ -74,7 +90,9 @@ def proxy_features(driver: str, feature_names) -> list[str]:
     return [f for f in map(str, feature_names) if any(fnmatch(f, p) for p in TRAIT_PROXIES[driver])]
 
 
-def driver_table(explanations, catalogue: pd.DataFrame, *, outcome: str | None = None, k: int = 5, roles=("specific",)) -> pd.DataFrame:
+def driver_table(
+    explanations, catalogue: pd.DataFrame, *, outcome: str | None = None, k: int = 5, roles=("specific",)
+) -> pd.DataFrame:
     """Where each campaign's true drivers rank in its explanation.
 
     Args:
@@ -94,7 +112,9 @@ def driver_table(explanations, catalogue: pd.DataFrame, *, outcome: str | None =
     rows = []
     for cid, expl in explanations.items():
         if expl.against != "control":
-            raise ParameterError(f"driver recall needs uplifts against control; {cid!r} is against {expl.against!r}")
+            raise ParameterError(
+                f"driver recall needs uplifts against control; {cid!r} is against {expl.against!r}"
+            )
         out = outcome or ("participate" if expl.outcome == "participate" else "profit")
         truth = campaign_drivers(catalogue, out)
         truth = truth[(truth["campaign_id"] == cid) & truth["role"].isin(roles)]
@@ -109,7 +129,9 @@ def driver_table(explanations, catalogue: pd.DataFrame, *, outcome: str | None =
     return pd.DataFrame(rows, columns=["campaign_id", "driver", "proxies", "best_rank", "in_top_k", "chance"])
 
 
-def top_driver_recall(explanations, catalogue: pd.DataFrame, *, outcome: str | None = None, k: int = 5, roles=("specific",)) -> float:
+def top_driver_recall(
+    explanations, catalogue: pd.DataFrame, *, outcome: str | None = None, k: int = 5, roles=("specific",)
+) -> float:
     """Share of campaigns whose true drivers show among the top-k features of their explanation.
 
     A campaign counts when at least one of its drivers (of ``roles``) has an observable proxy among the

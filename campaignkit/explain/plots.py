@@ -19,7 +19,9 @@ def _ax(ax, size=(7, 4.5)):
 
 def _title(expl: Explanation) -> str:
     what = "uplift" if expl.against == "control" else f"{expl.campaign} minus {expl.against}"
-    return f"{expl.model}: {expl.outcome} {what}" + (f" of {expl.campaign}" if expl.against == "control" else "")
+    return f"{expl.model}: {expl.outcome} {what}" + (
+        f" of {expl.campaign}" if expl.against == "control" else ""
+    )
 
 
 def plot_importance(explanation: Explanation, max_features: int = 12, ax=None):
@@ -61,7 +63,9 @@ def plot_beeswarm(explanation: Explanation, max_features: int = 12, ax=None, ran
         v = explanation.values[:, pos[name]]
         d = explanation.data[:, pos[name]]
         colour = (np.argsort(np.argsort(d)) / max(len(d) - 1, 1)) if np.ptp(d) > 0 else np.full(len(d), 0.5)
-        ax.scatter(v, row + rng.uniform(-0.3, 0.3, len(v)), c=colour, cmap="coolwarm", s=8, alpha=0.8, linewidths=0)
+        ax.scatter(
+            v, row + rng.uniform(-0.3, 0.3, len(v)), c=colour, cmap="coolwarm", s=8, alpha=0.8, linewidths=0
+        )
     ax.axvline(0.0, color="grey", lw=0.8)
     ax.set_yticks(range(len(names)), [str(n) for n in names])
     ax.set_xlabel("SHAP value (colour: feature value, low blue - high red)")

@@ -124,7 +124,9 @@ def reason_codes(explanation: Explanation, k: int = 3, *, sign: str = "both") ->
     return out
 
 
-def segment_reasons(explanation: Explanation, segment, k: int = 3, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+def segment_reasons(
+    explanation: Explanation, segment, k: int = 3, *, min_size: int = MIN_GROUP_SIZE
+) -> pd.DataFrame:
     """The top drivers of each segment (by mean |SHAP| within it), k-suppressed.
 
     Args:
@@ -146,7 +148,11 @@ def segment_reasons(explanation: Explanation, segment, k: int = 3, *, min_size: 
         sel = segment == label
         vals = explanation.values[sel]
         top = np.argsort(-np.abs(vals).mean(0), kind="stable")[:k]
-        row = {"segment": label, "n_users": int(sel.sum()), "mean_output": float(explanation.output[sel].mean())}
+        row = {
+            "segment": label,
+            "n_users": int(sel.sum()),
+            "mean_output": float(explanation.output[sel].mean()),
+        }
         for j, c in enumerate(top):
             row[f"driver_{j + 1}"] = names[c]
             row[f"mean_shap_{j + 1}"] = float(vals[:, c].mean())

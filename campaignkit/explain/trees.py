@@ -171,7 +171,9 @@ def explain_trees(
     """
     check_fitted(model)
     if not isinstance(model, (TLearner, SLearner, MediatedLearner)):
-        raise ParameterError(f"explain_trees explains T-, S- and mediated learners, got {type(model).__name__}")
+        raise ParameterError(
+            f"explain_trees explains T-, S- and mediated learners, got {type(model).__name__}"
+        )
     valid = (*model._modelled(), "profit")
     if outcome not in valid:
         raise ParameterError(f"outcome must be one of {tuple(dict.fromkeys(valid))}, got {outcome!r}")
@@ -184,7 +186,9 @@ def explain_trees(
     data = resolve_users(data, user_ids)
     bg_data = as_user_data(data if background is None else background)
     rng = np.random.default_rng(random_state)
-    bg_data = bg_data.take(np.sort(rng.choice(len(bg_data), size=min(n_background, len(bg_data)), replace=False)))
+    bg_data = bg_data.take(
+        np.sort(rng.choice(len(bg_data), size=min(n_background, len(bg_data)), replace=False))
+    )
     with model._context():
         pred = model.predict_outcomes(data)
         x, bg = model._features(data), model._features(bg_data)
@@ -238,12 +242,17 @@ def explain_trees(
 
 def _model_terms(model, outcome: str, c: int, a: int, p: int):
     """The uplift of T-/S-learners (any outcome) and the mediated participation as weighted trees."""
-    if isinstance(model, MediatedLearner):  # participation: the X-learner blend s tau0 + (1 - s) tau1 of each side
+    if isinstance(
+        model, MediatedLearner
+    ):  # participation: the X-learner blend s tau0 + (1 - s) tau1 of each side
         terms = []
         for k, sign in ((c, 1.0), (a, -1.0)):
             if k:
                 tau1, tau0, share = model.arm_models_[k]
-                terms += [(sign * share, tau0, _identity, None), (sign * (1.0 - share), tau1, _identity, None)]
+                terms += [
+                    (sign * share, tau0, _identity, None),
+                    (sign * (1.0 - share), tau1, _identity, None),
+                ]
         return terms, 0.0
     if isinstance(model, TLearner):
         return _linear_terms(model, outcome, c, a, lambda k: _identity)
@@ -252,7 +261,9 @@ def _model_terms(model, outcome: str, c: int, a: int, p: int):
 
     def design_of(k):
         def design(z):  # features, campaign k's columns, the match share where k targets a category
-            return np.hstack([z[:, : p - 1], np.repeat(camp[k : k + 1], len(z), 0), z[:, p - 1 :] * targeted[k]])
+            return np.hstack(
+                [z[:, : p - 1], np.repeat(camp[k : k + 1], len(z), 0), z[:, p - 1 :] * targeted[k]]
+            )
 
         design.players = np.r_[np.arange(p - 1), p - 1 + camp.shape[1]]  # the match is the last input column
         return design
@@ -282,5 +293,7 @@ def _mediated_function(model, outcome: str, c: int, a: int):
 def _encoded_copy(model):
     """A shallow copy of ``model`` that reads already-encoded feature matrices (an identity encoder)."""
     twin = copy.copy(model)
-    twin.encoder_ = TabularEncoder.from_state({"numeric": list(model.feature_names_), "categories": {}, "dropped": {}})
+    twin.encoder_ = TabularEncoder.from_state(
+        {"numeric": list(model.feature_names_), "categories": {}, "dropped": {}}
+    )
     return twin

@@ -61,8 +61,9 @@ def _default_memory_limit() -> str:
     return f"{max(1, min(16, int(total * 0.5 / 2**30)))}GB"
 
 
-def connect(threads: int | None = None, memory_limit: str | None = None,
-            temp_dir: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    threads: int | None = None, memory_limit: str | None = None, temp_dir: str | Path | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open an in-memory DuckDB connection set up for out-of-core aggregation.
 
     Args:
@@ -79,12 +80,14 @@ def connect(threads: int | None = None, memory_limit: str | None = None,
         raise ParameterError(f"threads must be >= 1, got {threads}")
     temp_dir = Path(temp_dir) if temp_dir else Path(tempfile.gettempdir()) / "campaignkit_duckdb"
     temp_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config={
-        "threads": threads,
-        "memory_limit": memory_limit or _default_memory_limit(),
-        "temp_directory": str(temp_dir),
-        "preserve_insertion_order": False,
-    })
+    con = duckdb.connect(
+        config={
+            "threads": threads,
+            "memory_limit": memory_limit or _default_memory_limit(),
+            "temp_directory": str(temp_dir),
+            "preserve_insertion_order": False,
+        }
+    )
     return con
 
 
@@ -131,10 +134,14 @@ def register_source(con: duckdb.DuckDBPyConnection, name: str, obj) -> list[str]
     elif isinstance(obj, (str, Path, list, tuple)):
         files = _parquet_files(obj)
         listing = ", ".join(sql_literal(f) for f in files)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name}__raw AS "
-                    f"SELECT * FROM read_parquet([{listing}], union_by_name = true)")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name}__raw AS "
+            f"SELECT * FROM read_parquet([{listing}], union_by_name = true)"
+        )
     else:
-        raise ParameterError(f"{name}: expected a pandas DataFrame or a Parquet path/glob, got {type(obj).__name__}")
+        raise ParameterError(
+            f"{name}: expected a pandas DataFrame or a Parquet path/glob, got {type(obj).__name__}"
+        )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}__raw")
     return files
 
@@ -198,23 +205,32 @@ def check_events(con: duckdb.DuckDBPyConnection, cutoff_us: int, label: str = "e
     cols = source_columns(con, "events_src")
     for col in EVENT_COLUMNS:
         if col not in cols:
-            raise SchemaError("required_column", f"the event log has no column {col!r} "
-                              f"(canonical events need {', '.join(EVENT_COLUMNS)})", file=label, column=col)
+            raise SchemaError(
+                "required_column",
+                f"the event log has no column {col!r} (canonical events need {', '.join(EVENT_COLUMNS)})",
+                file=label,
+                column=col,
+            )
     if not _is_timestamp(cols["ts"]):
-        raise SchemaError("timestamp_type", f"ts must be a timestamp (UTC), found {cols['ts']}",
-                          file=label, column="ts")
+        raise SchemaError(
+            "timestamp_type", f"ts must be a timestamp (UTC), found {cols['ts']}", file=label, column="ts"
+        )
     if cols["ts"] != "TIMESTAMP WITH TIME ZONE":
         # nanosecond (TIMESTAMPTZ_NS, from pandas/Arrow/Parquet) or naive timestamps: one microsecond
         # UTC type downstream, so that epoch_us(ts) works everywhere
-        con.execute("CREATE OR REPLACE TEMP VIEW events_src AS "
-                    "SELECT * REPLACE (CAST(ts AS TIMESTAMPTZ) AS ts) FROM events_src__raw")
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW events_src AS "
+            "SELECT * REPLACE (CAST(ts AS TIMESTAMPTZ) AS ts) FROM events_src__raw"
+        )
     for col in ("user_id", "item_id", "quantity"):
         if "INT" not in cols[col]:
-            raise SchemaError("integer_type", f"{col} must be an integer, found {cols[col]}",
-                              file=label, column=col)
+            raise SchemaError(
+                "integer_type", f"{col} must be an integer, found {cols[col]}", file=label, column=col
+            )
     if not any(t in cols["price"] for t in ("DOUBLE", "FLOAT", "DECIMAL", "INT", "REAL")):
-        raise SchemaError("numeric_type", f"price must be numeric, found {cols['price']}",
-                          file=label, column="price")
+        raise SchemaError(
+            "numeric_type", f"price must be numeric, found {cols['price']}", file=label, column="price"
+        )
     allowed = ", ".join(sql_literal(t) for t in EVENT_TYPES)
     n, n_before, lo, hi, n_bad_type, bad_type, n_null = con.execute(f"""
         SELECT count(*),
@@ -227,17 +243,25 @@ def check_events(con: duckdb.DuckDBPyConnection, cutoff_us: int, label: str = "e
                count(*) FILTER (WHERE user_id IS NULL OR ts IS NULL)
         FROM events_src""").fetchall()[0]
     if n == 0:
-        raise SchemaError("empty_log", "the event log has no rows: nothing to build features from", file=label)
+        raise SchemaError(
+            "empty_log", "the event log has no rows: nothing to build features from", file=label
+        )
     if n_bad_type:
-        raise SchemaError("event_type_domain", f"{n_bad_type} events have an event_type outside "
-                          f"{set(EVENT_TYPES)} (e.g. {bad_type!r})", file=label, column="event_type")
+        raise SchemaError(
+            "event_type_domain",
+            f"{n_bad_type} events have an event_type outside {set(EVENT_TYPES)} (e.g. {bad_type!r})",
+            file=label,
+            column="event_type",
+        )
     if n_null:
         raise SchemaError("not_null", f"{n_null} events have a null user_id or ts", file=label)
     if n_before == 0:
         first = pd.Timestamp(lo * 1000, tz="UTC")
         cut = pd.Timestamp(cutoff_us * 1000, tz="UTC")
-        raise ParameterError(f"cutoff {cut} is not after the first event ({first}): no event lies before "
-                             "the cutoff, so every feature would be empty")
+        raise ParameterError(
+            f"cutoff {cut} is not after the first event ({first}): no event lies before "
+            "the cutoff, so every feature would be empty"
+        )
     return {"n_events": int(n), "n_before_cutoff": int(n_before), "min_ts_us": int(lo), "max_ts_us": int(hi)}
 
 
@@ -252,17 +276,23 @@ def check_users(con: duckdb.DuckDBPyConnection, label: str = "users") -> dict[st
     """
     cols = source_columns(con, "users_src")
     if "user_id" not in cols:
-        raise SchemaError("required_column", "the users table has no column 'user_id'", file=label,
-                          column="user_id")
+        raise SchemaError(
+            "required_column", "the users table has no column 'user_id'", file=label, column="user_id"
+        )
     if "INT" not in cols["user_id"]:
-        raise SchemaError("integer_type", f"user_id must be an integer, found {cols['user_id']}",
-                          file=label, column="user_id")
+        raise SchemaError(
+            "integer_type",
+            f"user_id must be an integer, found {cols['user_id']}",
+            file=label,
+            column="user_id",
+        )
     n, n_distinct, n_null = con.execute(
         "SELECT count(*), count(DISTINCT user_id), count(*) FILTER (WHERE user_id IS NULL) FROM users_src"
     ).fetchall()[0]
     if n_null:
         raise SchemaError("not_null", f"{n_null} users have a null user_id", file=label, column="user_id")
     if n_distinct != n:
-        raise SchemaError("unique_key", f"user_id is not unique ({n - n_distinct} duplicates)", file=label,
-                          column="user_id")
+        raise SchemaError(
+            "unique_key", f"user_id is not unique ({n - n_distinct} duplicates)", file=label, column="user_id"
+        )
     return cols

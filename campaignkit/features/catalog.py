@@ -54,18 +54,24 @@ _STATIC: dict[str, str] = {
     "max_price_viewed": "highest viewed price (0 without views)",
     "mean_price_purchased": "mean unit price of purchased items (0 without purchases)",
     "deal_seeking_ratio": "promo affinity proxy: mean purchased price / mean viewed price (<1 buys the "
-                          "cheaper things it browses; 1 when unknown)",
+    "cheaper things it browses; 1 when unknown)",
     "mean_interpurchase_days": "mean days between consecutive orders; the cap with fewer than 2 orders",
     "activity_trend": "log(1 + events in last 30 days) - log(1 + events 30-60 days ago): >0 warming up",
     "purchase_trend": "log(1 + purchases in last 90 days) - log(1 + purchases 90-180 days ago)",
     "days_since_first_event": "days from the first event to the cutoff: behavioural tenure (0 if none)",
     "tenure_days": "days from signup_ts to the cutoff (0 if signup is missing or after the cutoff), "
-                   "or the users table's own tenure_days",
+    "or the users table's own tenure_days",
 }
 
 _PATTERNS: list[tuple[str, str]] = [
-    (r"cat_share_(?P<v>.+)", "share of the user's events in category {v} (tracked: most frequent categories)"),
-    (r"attr_(?P<v>.+)_ord", "user attribute {v} as an ordinal (rank in its known order, e.g. none < silver < gold < platinum, else in sorted order; 0 if missing)"),
+    (
+        r"cat_share_(?P<v>.+)",
+        "share of the user's events in category {v} (tracked: most frequent categories)",
+    ),
+    (
+        r"attr_(?P<v>.+)_ord",
+        "user attribute {v} as an ordinal (rank in its known order, e.g. none < silver < gold < platinum, else in sorted order; 0 if missing)",
+    ),
     (r"attr_(?P<v>.+)_days_before_cutoff", "days from the user attribute timestamp {v} to the cutoff"),
     (r"attr_(?P<v>.+)", "user attribute: one-hot level or numeric value '{v}' from the users table"),
 ]

@@ -22,17 +22,51 @@ from tqdm.auto import tqdm
 from campaignkit.errors import DataNotFoundError, ParameterError
 from campaignkit.features import _duck
 
-__all__ = ["SequenceArrays", "build_sequences", "DEFAULT_PRICE_EDGES", "DEFAULT_GAP_EDGES_S",
-           "EVENT_TYPE_IDS", "CHANNELS"]
+__all__ = [
+    "SequenceArrays",
+    "build_sequences",
+    "DEFAULT_PRICE_EDGES",
+    "DEFAULT_GAP_EDGES_S",
+    "EVENT_TYPE_IDS",
+    "CHANNELS",
+]
 
 EVENT_TYPE_IDS = {et: i + 1 for i, et in enumerate(_duck.EVENT_TYPES)}
 """``{"view": 1, "cart": 2, "fav": 3, "purchase": 4}``; 0 is padding."""
 
-DEFAULT_PRICE_EDGES: tuple[float, ...] = (1, 2, 5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000)
+DEFAULT_PRICE_EDGES: tuple[float, ...] = (
+    1,
+    2,
+    5,
+    10,
+    15,
+    20,
+    30,
+    50,
+    75,
+    100,
+    150,
+    200,
+    300,
+    500,
+    1000,
+    2000,
+)
 """Upper-open price edges: bucket = 1 + number of edges <= price (1..17). Fixed, so no data leaks in."""
 
-DEFAULT_GAP_EDGES_S: tuple[float, ...] = (1, 60, 600, 3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400,
-                                          14 * 86400, 30 * 86400, 90 * 86400)
+DEFAULT_GAP_EDGES_S: tuple[float, ...] = (
+    1,
+    60,
+    600,
+    3600,
+    6 * 3600,
+    86400,
+    3 * 86400,
+    7 * 86400,
+    14 * 86400,
+    30 * 86400,
+    90 * 86400,
+)
 """Edges (seconds) of the gap to the previous event: bucket = 2 + number of edges <= gap; 1 = no previous."""
 
 CHANNELS = ("event_type", "category", "price_bucket", "gap_bucket")
@@ -97,8 +131,12 @@ class SequenceArrays:
         """
         pos = self._positions(user_ids)
         arrays = {name: np.asarray(getattr(self, name)[pos]) for name in _ARRAYS}
-        return SequenceArrays(**arrays, vocab_sizes=dict(self.vocab_sizes),
-                              category_vocab=list(self.category_vocab), meta=dict(self.meta))
+        return SequenceArrays(
+            **arrays,
+            vocab_sizes=dict(self.vocab_sizes),
+            category_vocab=list(self.category_vocab),
+            meta=dict(self.meta),
+        )
 
     def save(self, out_dir: str | Path) -> Path:
         """Write the arrays as ``.npy`` plus ``meta.json`` into ``out_dir`` and return the folder."""
@@ -117,8 +155,12 @@ class SequenceArrays:
             raise DataNotFoundError(f"no sequences at {str(path)!r} (meta.json missing)")
         meta = json.loads((path / "meta.json").read_text("utf-8"))
         arrays = {name: np.load(path / f"{name}.npy", mmap_mode=mmap_mode) for name in _ARRAYS}
-        return cls(**arrays, vocab_sizes=meta["vocab_sizes"], category_vocab=meta["category_vocab"],
-                   meta=meta.get("meta", {}))
+        return cls(
+            **arrays,
+            vocab_sizes=meta["vocab_sizes"],
+            category_vocab=meta["category_vocab"],
+            meta=meta.get("meta", {}),
+        )
 
 
 def _jsonable(v):
@@ -126,8 +168,11 @@ def _jsonable(v):
 
 
 def _write_meta(out: Path, vocab_sizes, category_vocab, meta) -> None:
-    payload = {"vocab_sizes": {k: int(v) for k, v in vocab_sizes.items()},
-               "category_vocab": [_jsonable(c) for c in category_vocab], "meta": meta}
+    payload = {
+        "vocab_sizes": {k: int(v) for k, v in vocab_sizes.items()},
+        "category_vocab": [_jsonable(c) for c in category_vocab],
+        "meta": meta,
+    }
     (out / "meta.json").write_text(json.dumps(payload, indent=1, default=str), "utf-8")
 
 
@@ -138,11 +183,13 @@ def _bucket_case(expr: str, edges, first_id: int) -> str:
 
 
 def _sequence_sql(cutoff_us: int, max_len: int, price_edges, gap_edges_s, lo: int, hi: int) -> str:
-    et_case = ("CASE CAST(e.event_type AS VARCHAR) "
-               + " ".join(f"WHEN '{k}' THEN {v}" for k, v in EVENT_TYPE_IDS.items()) + " END")
+    et_case = (
+        "CASE CAST(e.event_type AS VARCHAR) "
+        + " ".join(f"WHEN '{k}' THEN {v}" for k, v in EVENT_TYPE_IDS.items())
+        + " END"
+    )
     price_case = _bucket_case("price", price_edges, 1)
-    gap_case = ("CASE WHEN gap_s IS NULL THEN 1 ELSE "
-                + _bucket_case("gap_s", gap_edges_s, 2) + " END")
+    gap_case = "CASE WHEN gap_s IS NULL THEN 1 ELSE " + _bucket_case("gap_s", gap_edges_s, 2) + " END"
     return f"""
     WITH ev AS (   -- this chunk's users, events before the cutoff only
         SELECT e.user_id, {et_case} AS et,
@@ -194,19 +241,29 @@ def _write_chunk(arrays, out_dir: Path | None, start: int, chunk: dict[str, np.n
     """Copy one chunk's rows into the in-memory arrays, or into the files through a short-lived memmap."""
     for k, values in chunk.items():
         if out_dir is None:
-            arrays[k][start:start + len(values)] = values
+            arrays[k][start : start + len(values)] = values
         else:
             mm = np.load(out_dir / f"{k}.npy", mmap_mode="r+")
-            mm[start:start + len(values)] = values
+            mm[start : start + len(values)] = values
             mm.flush()
             del mm
 
 
-def build_sequences(events, cutoff, user_ids=None, max_len: int = 64, out_dir=None,
-                    chunk_users: int = 200_000, *, category_vocab=None,
-                    price_edges=DEFAULT_PRICE_EDGES, gap_edges_s=DEFAULT_GAP_EDGES_S,
-                    threads: int | None = None, memory_limit: str | None = None,
-                    progress: bool | None = None) -> SequenceArrays:
+def build_sequences(
+    events,
+    cutoff,
+    user_ids=None,
+    max_len: int = 64,
+    out_dir=None,
+    chunk_users: int = 200_000,
+    *,
+    category_vocab=None,
+    price_edges=DEFAULT_PRICE_EDGES,
+    gap_edges_s=DEFAULT_GAP_EDGES_S,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    progress: bool | None = None,
+) -> SequenceArrays:
     """Build the last ``max_len`` events of each user before ``cutoff``.
 
     Args:
@@ -246,33 +303,51 @@ def build_sequences(events, cutoff, user_ids=None, max_len: int = 64, out_dir=No
         _duck.register_source(con, "events_src", events)
         stats = _duck.check_events(con, cutoff_us, label=_duck.source_label(events))
         if user_ids is None:
-            ids = con.execute(f"SELECT DISTINCT user_id FROM events_src WHERE epoch_us(ts) < {cutoff_us}"
-                              ).fetchnumpy()["user_id"]
+            ids = con.execute(
+                f"SELECT DISTINCT user_id FROM events_src WHERE epoch_us(ts) < {cutoff_us}"
+            ).fetchnumpy()["user_id"]
             ids = np.sort(np.asarray(ids, dtype=np.int64))
         else:
             ids = np.sort(np.asarray(user_ids, dtype=np.int64).ravel())
             if ids.size and np.any(ids[1:] == ids[:-1]):
                 raise ParameterError("user_ids contains duplicates")
         if category_vocab is None:
-            category_vocab = [r[0] for r in con.execute(
-                f"SELECT DISTINCT category FROM events_src WHERE epoch_us(ts) < {cutoff_us} "
-                "AND category IS NOT NULL ORDER BY 1").fetchall()]
+            category_vocab = [
+                r[0]
+                for r in con.execute(
+                    f"SELECT DISTINCT category FROM events_src WHERE epoch_us(ts) < {cutoff_us} "
+                    "AND category IS NOT NULL ORDER BY 1"
+                ).fetchall()
+            ]
         category_vocab = [_jsonable(c) for c in category_vocab]
-        vocab_df = pd.DataFrame({"category": pd.Series(category_vocab),
-                                 "cat_id": np.arange(1, len(category_vocab) + 1, dtype=np.int64)})
+        vocab_df = pd.DataFrame(
+            {
+                "category": pd.Series(category_vocab),
+                "cat_id": np.arange(1, len(category_vocab) + 1, dtype=np.int64),
+            }
+        )
         if vocab_df["category"].dtype.kind in "iub" or not category_vocab:
             vocab_df["category"] = vocab_df["category"].astype("int64")
             con.register("cat_vocab", vocab_df)
         else:
             con.register("cat_vocab", vocab_df.astype({"category": object}))
-        vocab_sizes = {"event_type": len(EVENT_TYPE_IDS) + 1, "category": len(category_vocab) + 2,
-                       "price_bucket": len(price_edges) + 2, "gap_bucket": len(gap_edges_s) + 3}
+        vocab_sizes = {
+            "event_type": len(EVENT_TYPE_IDS) + 1,
+            "category": len(category_vocab) + 2,
+            "price_bucket": len(price_edges) + 2,
+            "gap_bucket": len(gap_edges_s) + 3,
+        }
         out_path = Path(out_dir) if out_dir is not None else None
         arrays = _allocate(len(ids), max_len, out_path)
         n_chunks = -(-len(ids) // chunk_users) if len(ids) else 0
-        for start in tqdm(range(0, len(ids), chunk_users), total=n_chunks, desc="sequences", leave=False,
-                          disable=None if progress is None else not progress):
-            block = ids[start:start + chunk_users]
+        for start in tqdm(
+            range(0, len(ids), chunk_users),
+            total=n_chunks,
+            desc="sequences",
+            leave=False,
+            disable=None if progress is None else not progress,
+        ):
+            block = ids[start : start + chunk_users]
             con.register("chunk_ids", pd.DataFrame({"user_id": block}))
             sql = _sequence_sql(cutoff_us, max_len, price_edges, gap_edges_s, int(block[0]), int(block[-1]))
             res = con.execute(sql.replace("{unknown_id}", str(len(category_vocab) + 1))).fetchnumpy()
@@ -288,9 +363,13 @@ def build_sequences(events, cutoff, user_ids=None, max_len: int = 64, out_dir=No
             con.unregister("chunk_ids")
     finally:
         con.close()
-    meta = {"cutoff": pd.Timestamp(cutoff_us * 1000, tz="UTC").isoformat(), "max_len": max_len,
-            "price_edges": [float(e) for e in price_edges], "gap_edges_s": [float(e) for e in gap_edges_s],
-            "n_events_used": stats["n_before_cutoff"]}
+    meta = {
+        "cutoff": pd.Timestamp(cutoff_us * 1000, tz="UTC").isoformat(),
+        "max_len": max_len,
+        "price_edges": [float(e) for e in price_edges],
+        "gap_edges_s": [float(e) for e in gap_edges_s],
+        "n_events_used": stats["n_before_cutoff"],
+    }
     if out_path is None:
         return SequenceArrays(**arrays, vocab_sizes=vocab_sizes, category_vocab=category_vocab, meta=meta)
     _write_meta(out_path, vocab_sizes, category_vocab, meta)

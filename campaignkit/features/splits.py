@@ -30,8 +30,9 @@ def _strata_codes(strata, n: int) -> np.ndarray:
     return pd.factorize(pd.Series(arr).astype(str), sort=True)[0]
 
 
-def split_users(user_ids, strata=None, val_size: float = 0.15, test_size: float = 0.15,
-                random_state=None) -> dict[str, np.ndarray]:
+def split_users(
+    user_ids, strata=None, val_size: float = 0.15, test_size: float = 0.15, random_state=None
+) -> dict[str, np.ndarray]:
     """Split users into train / val / test, stratified by ``strata`` when given.
 
     Within each stratum the users are shuffled with ``random_state`` and ``round(n * test_size)`` go to
@@ -72,5 +73,5 @@ def split_users(user_ids, strata=None, val_size: float = 0.15, test_size: float 
         n_test = int(round(members.size * test_size))
         n_val = int(round(members.size * val_size))
         assign[members[:n_test]] = 2
-        assign[members[n_test:n_test + n_val]] = 1
+        assign[members[n_test : n_test + n_val]] = 1
     return {name: np.sort(ids[assign == k]) for k, name in enumerate(("train", "val", "test"))}

@@ -77,16 +77,20 @@ class FeatureStore:
         self.path = Path(path)
         manifest = self.path / MANIFEST
         if not manifest.is_file():
-            raise DataNotFoundError(f"no feature store at {str(self.path)!r} (manifest.json missing); "
-                                    "build one with FeatureStore.build(name, events, users, cutoff)")
+            raise DataNotFoundError(
+                f"no feature store at {str(self.path)!r} (manifest.json missing); "
+                "build one with FeatureStore.build(name, events, users, cutoff)"
+            )
         self.manifest: dict = json.loads(manifest.read_text("utf-8"))
         self._features: pd.DataFrame | None = None
         self._sequences: SequenceArrays | None = None
 
     def __repr__(self) -> str:
         rc = self.manifest.get("row_counts", {})
-        return (f"FeatureStore({str(self.path)!r}, cutoff={self.manifest['parameters']['cutoff']}, "
-                f"users={rc.get('n_users')}, features={rc.get('n_features')})")
+        return (
+            f"FeatureStore({str(self.path)!r}, cutoff={self.manifest['parameters']['cutoff']}, "
+            f"users={rc.get('n_users')}, features={rc.get('n_features')})"
+        )
 
     # ------------------------------------------------------------------ access
     @property
@@ -141,10 +145,24 @@ class FeatureStore:
         return cls(Path(root or PROCESSED_DATA_DIR) / str(name_or_path))
 
     @classmethod
-    def build(cls, name: str, events, users, cutoff, root: str | Path | None = None, max_len: int = 64,
-              chunk_users: int = 200_000, force: bool = False, *, categories=None, max_categories: int = 20,
-              recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS, threads: int | None = None,
-              memory_limit: str | None = None, progress: bool | None = None) -> FeatureStore:
+    def build(
+        cls,
+        name: str,
+        events,
+        users,
+        cutoff,
+        root: str | Path | None = None,
+        max_len: int = 64,
+        chunk_users: int = 200_000,
+        force: bool = False,
+        *,
+        categories=None,
+        max_categories: int = 20,
+        recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        progress: bool | None = None,
+    ) -> FeatureStore:
         """Build (or reuse) the store ``<root>/<name>/`` for events before ``cutoff``.
 
         Args:
@@ -173,7 +191,8 @@ class FeatureStore:
         final = root / str(name)
         params = {
             "cutoff": pd.Timestamp(_duck.to_cutoff_us(cutoff) * 1000, tz="UTC").isoformat(),
-            "max_len": int(max_len), "max_categories": int(max_categories),
+            "max_len": int(max_len),
+            "max_categories": int(max_categories),
             "categories": None if categories is None else [_jsonable(c) for c in categories],
             "recency_cap_days": float(recency_cap_days),
             "price_edges": [float(e) for e in DEFAULT_PRICE_EDGES],
@@ -186,14 +205,27 @@ class FeatureStore:
         if not force and (final / MANIFEST).is_file():
             existing = cls(final)
             if existing.manifest.get("parameters") == params and all(
-                    (final / rel).is_file() for rel in existing.manifest.get("checksums", {})):
+                (final / rel).is_file() for rel in existing.manifest.get("checksums", {})
+            ):
                 return existing
         _clean_legacy(root, str(name))
         # built under a hidden sibling and swapped in whole: a kill leaves the old store or the new one,
         # and the next build removes what a killed one left behind
         with atomic_path(final, folder=True) as tmp:
-            manifest = _build_into(tmp, events, users, cutoff, params, chunk_users, categories,
-                                   max_categories, recency_cap_days, threads, memory_limit, progress)
+            manifest = _build_into(
+                tmp,
+                events,
+                users,
+                cutoff,
+                params,
+                chunk_users,
+                categories,
+                max_categories,
+                recency_cap_days,
+                threads,
+                memory_limit,
+                progress,
+            )
             manifest["name"] = str(name)
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str), "utf-8")
         return cls(final)
@@ -216,11 +248,31 @@ def _jsonable(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def _build_into(folder: Path, events, users, cutoff, params, chunk_users, categories, max_categories,
-                recency_cap_days, threads, memory_limit, progress) -> dict:
+def _build_into(
+    folder: Path,
+    events,
+    users,
+    cutoff,
+    params,
+    chunk_users,
+    categories,
+    max_categories,
+    recency_cap_days,
+    threads,
+    memory_limit,
+    progress,
+) -> dict:
     """Write features.parquet and sequences/ into ``folder`` and return the manifest."""
-    plan = plan_features(events, users, cutoff, categories=categories, max_categories=max_categories,
-                         recency_cap_days=recency_cap_days, threads=threads, memory_limit=memory_limit)
+    plan = plan_features(
+        events,
+        users,
+        cutoff,
+        categories=categories,
+        max_categories=max_categories,
+        recency_cap_days=recency_cap_days,
+        threads=threads,
+        memory_limit=memory_limit,
+    )
     writer = None
     n_rows = 0
     try:
@@ -239,9 +291,17 @@ def _build_into(folder: Path, events, users, cutoff, params, chunk_users, catego
         if writer is not None:
             writer.close()
         plan.con.close()
-    seqs = build_sequences(events, cutoff, user_ids=plan.user_ids, max_len=params["max_len"],
-                           out_dir=folder / "sequences", chunk_users=chunk_users, threads=threads,
-                           memory_limit=memory_limit, progress=progress)
+    seqs = build_sequences(
+        events,
+        cutoff,
+        user_ids=plan.user_ids,
+        max_len=params["max_len"],
+        out_dir=folder / "sequences",
+        chunk_users=chunk_users,
+        threads=threads,
+        memory_limit=memory_limit,
+        progress=progress,
+    )
     n_nonempty = int(np.count_nonzero(np.asarray(seqs.mask[:, -1]))) if len(seqs) else 0
     vocab_sizes, category_vocab = dict(seqs.vocab_sizes), list(seqs.category_vocab)
     del seqs
@@ -249,18 +309,25 @@ def _build_into(folder: Path, events, users, cutoff, params, chunk_users, catego
     checksums = {str(p.relative_to(folder)): _sha256(p) for p in files}
     return {
         "parameters": params,
-        "row_counts": {"n_users": n_rows, "n_features": len(feature_names),
-                       "n_events_in_log": plan.event_stats["n_events"],
-                       "n_events_used": plan.event_stats["n_before_cutoff"],
-                       "n_users_with_events": n_nonempty},
+        "row_counts": {
+            "n_users": n_rows,
+            "n_features": len(feature_names),
+            "n_events_in_log": plan.event_stats["n_events"],
+            "n_events_used": plan.event_stats["n_before_cutoff"],
+            "n_users_with_events": n_nonempty,
+        },
         "feature_names": feature_names,
         "categories": [_jsonable(c) for c in plan.categories],
         "attribute_levels": plan.attribute_levels,
         "vocab_sizes": vocab_sizes,
         "category_vocab": [_jsonable(c) for c in category_vocab],
         "checksums": checksums,
-        "versions": {"duckdb": _version("duckdb"), "pandas": pd.__version__, "numpy": np.__version__,
-                     "pyarrow": pa.__version__},
+        "versions": {
+            "duckdb": _version("duckdb"),
+            "pandas": pd.__version__,
+            "numpy": np.__version__,
+            "pyarrow": pa.__version__,
+        },
         "created": pd.Timestamp.now(tz="UTC").isoformat(),
     }
 

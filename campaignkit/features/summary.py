@@ -68,8 +68,12 @@ def rfm_scores(features: pd.DataFrame, n_bins: int = 5) -> pd.DataFrame:
     return out
 
 
-def rfm_segment_table(features: pd.DataFrame, scores: pd.DataFrame | None = None, extra: pd.DataFrame | None = None,
-                      min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+def rfm_segment_table(
+    features: pd.DataFrame,
+    scores: pd.DataFrame | None = None,
+    extra: pd.DataFrame | None = None,
+    min_size: int = MIN_GROUP_SIZE,
+) -> pd.DataFrame:
     """One row per RFM segment: size, share and mean R/F/M (and means of ``extra`` columns).
 
     Args:
@@ -135,8 +139,14 @@ def uplift_correlations(features: pd.DataFrame, uplift, method: str = "spearman"
 def feature_summary(features: pd.DataFrame) -> pd.DataFrame:
     """Per-feature summary: group, mean, std, min, median, max and share of zeros."""
     X = features.astype(float)
-    return pd.DataFrame({
-        "group": [feature_group(c) for c in X.columns],
-        "mean": X.mean(), "std": X.std(), "min": X.min(), "median": X.median(), "max": X.max(),
-        "share_zero": (X == 0).mean(),
-    })
+    return pd.DataFrame(
+        {
+            "group": [feature_group(c) for c in X.columns],
+            "mean": X.mean(),
+            "std": X.std(),
+            "min": X.min(),
+            "median": X.median(),
+            "max": X.max(),
+            "share_zero": (X == 0).mean(),
+        }
+    )

@@ -91,8 +91,12 @@ class FeaturePlan:
             rng_e = f"AND user_id BETWEEN {int(lo)} AND {int(hi)}"
             rng_u = f"AND u.user_id BETWEEN {int(lo)} AND {int(hi)}"
         return _sql_template().substitute(
-            cutoff_us=str(self.cutoff_us), user_range=rng_e, user_range_users=rng_u,
-            recency_cap=repr(float(self.recency_cap_days)), **self._fragments)
+            cutoff_us=str(self.cutoff_us),
+            user_range=rng_e,
+            user_range_users=rng_u,
+            recency_cap=repr(float(self.recency_cap_days)),
+            **self._fragments,
+        )
 
     def chunks(self, chunk_users: int | None):
         """Yield ``(lo, hi)`` user-id ranges of at most ``chunk_users`` users (one range if None)."""
@@ -101,7 +105,7 @@ class FeaturePlan:
             return
         step = len(ids) if not chunk_users else int(chunk_users)
         for start in range(0, len(ids), step):
-            block = ids[start:start + step]
+            block = ids[start : start + step]
             yield int(block[0]), int(block[-1])
 
     def run(self, lo: int | None = None, hi: int | None = None) -> pd.DataFrame:
@@ -131,38 +135,60 @@ def _category_fragments(tracked: list, all_categories: list | None, category_typ
     numeric = _is_numeric(category_type)
     names = _unique_names([f"cat_share_{_slug(c)}" for c in tracked])
     if all_categories is None:
-        inner = "".join(f",\n        coalesce(sum(share) FILTER (WHERE {_category_condition(c, numeric)}), 0.0)"
-                        f" AS {name}" for c, name in zip(tracked, names, strict=True))
+        inner = "".join(
+            f",\n        coalesce(sum(share) FILTER (WHERE {_category_condition(c, numeric)}), 0.0) AS {name}"
+            for c, name in zip(tracked, names, strict=True)
+        )
         text = resources.files("campaignkit.features").joinpath("sql/categories_long.sql").read_text("utf-8")
-        select = ["coalesce(c.n_categories, 0) AS n_categories",
-                  "coalesce(c.category_entropy, 0.0) AS category_entropy",
-                  "coalesce(c.top_category_share, 0.0) AS top_category_share"]
+        select = [
+            "coalesce(c.n_categories, 0) AS n_categories",
+            "coalesce(c.category_entropy, 0.0) AS category_entropy",
+            "coalesce(c.top_category_share, 0.0) AS top_category_share",
+        ]
         select += [f"coalesce(c.{name}, 0.0) AS {name}" for name in names]
-        return {"category_counts": "", "category_sums": "", "category_cte": Template(text).substitute(cat_shares=inner),
-                "category_join": "LEFT JOIN categories  AS c  USING (user_id)",
-                "category_select": "".join(f"{x},\n    " for x in select)}
+        return {
+            "category_counts": "",
+            "category_sums": "",
+            "category_cte": Template(text).substitute(cat_shares=inner),
+            "category_join": "LEFT JOIN categories  AS c  USING (user_id)",
+            "category_select": "".join(f"{x},\n    " for x in select),
+        }
     index = {c: i for i, c in enumerate(all_categories)}
     missing = [c for c in tracked if c not in index]
     all_categories = list(all_categories) + missing  # tracked but absent: a column of zeros
     index.update({c: len(index) + k for k, c in enumerate(missing)})
     counts = ",\n        CAST(count_if(category IS NOT NULL) AS DOUBLE) AS cc_total" + "".join(
         f",\n        CAST(count_if({_category_condition(c, numeric)}) AS DOUBLE) AS cc_{i}"
-        for i, c in enumerate(all_categories))
+        for i, c in enumerate(all_categories)
+    )
     sums = ",\n        sum(cc_total) AS cc_total" + "".join(
-        f",\n        sum(cc_{i}) AS cc_{i}" for i in range(len(all_categories)))
+        f",\n        sum(cc_{i}) AS cc_{i}" for i in range(len(all_categories))
+    )
     cc = [f"coalesce(a.cc_{i}, 0)" for i in range(len(all_categories))]
     n = "nullif(coalesce(a.cc_total, 0), 0)"
     select = [
-        "CAST(" + " + ".join(f"CAST({x} > 0 AS BIGINT)" for x in cc) + " AS BIGINT) AS n_categories" if cc
+        "CAST(" + " + ".join(f"CAST({x} > 0 AS BIGINT)" for x in cc) + " AS BIGINT) AS n_categories"
+        if cc
         else "CAST(0 AS BIGINT) AS n_categories",
-        f"coalesce(ln({n}) - (" + " + ".join(f"{x} * ln(greatest({x}, 1))" for x in cc)
-        + f") / {n}, 0.0) AS category_entropy" if cc else "0.0 AS category_entropy",
-        f"coalesce(greatest({', '.join(cc)}) / {n}, 0.0) AS top_category_share" if cc
+        f"coalesce(ln({n}) - ("
+        + " + ".join(f"{x} * ln(greatest({x}, 1))" for x in cc)
+        + f") / {n}, 0.0) AS category_entropy"
+        if cc
+        else "0.0 AS category_entropy",
+        f"coalesce(greatest({', '.join(cc)}) / {n}, 0.0) AS top_category_share"
+        if cc
         else "0.0 AS top_category_share",
     ]
-    select += [f"coalesce({cc[index[c]]} / {n}, 0.0) AS {name}" for c, name in zip(tracked, names, strict=True)]
-    return {"category_counts": counts, "category_sums": sums, "category_cte": "", "category_join": "",
-            "category_select": "".join(f"{x},\n    " for x in select)}
+    select += [
+        f"coalesce({cc[index[c]]} / {n}, 0.0) AS {name}" for c, name in zip(tracked, names, strict=True)
+    ]
+    return {
+        "category_counts": counts,
+        "category_sums": sums,
+        "category_cte": "",
+        "category_join": "",
+        "category_select": "".join(f"{x},\n    " for x in select),
+    }
 
 
 def _attribute_fragment(con, users_cols: dict, levels_given: dict | None, cutoff_us: int) -> tuple[str, dict]:
@@ -175,39 +201,60 @@ def _attribute_fragment(con, users_cols: dict, levels_given: dict | None, cutoff
         q = 'u."' + col.replace('"', '""') + '"'
         if typ.startswith("TIMESTAMP") or typ == "DATE":
             name = "tenure_days" if col == "signup_ts" else f"attr_{_slug(col)}_days_before_cutoff"
-            items.append(f"greatest(coalesce(({cutoff_us} - epoch_us(CAST({q} AS TIMESTAMPTZ))) "
-                         f"/ 86400000000.0, 0.0), 0.0) AS {name}")
+            items.append(
+                f"greatest(coalesce(({cutoff_us} - epoch_us(CAST({q} AS TIMESTAMPTZ))) "
+                f"/ 86400000000.0, 0.0), 0.0) AS {name}"
+            )
         elif _is_numeric(typ):
-            name = "tenure_days" if col == "tenure_days" and "signup_ts" not in users_cols else f"attr_{_slug(col)}"
+            name = (
+                "tenure_days"
+                if col == "tenure_days" and "signup_ts" not in users_cols
+                else f"attr_{_slug(col)}"
+            )
             items.append(f"CAST(coalesce(CAST({q} AS DOUBLE), 0.0) AS DOUBLE) AS {name}")
         else:
             if levels_given is not None and col in levels_given:
                 levels = list(levels_given[col])
             else:
                 qc = '"' + col.replace('"', '""') + '"'
-                rows = con.execute(f"SELECT CAST({qc} AS VARCHAR) AS v, count(*) AS n FROM users_src "
-                                   f"WHERE {qc} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v "
-                                   f"LIMIT {_MAX_ATTRIBUTE_LEVELS}").fetchall()
+                rows = con.execute(
+                    f"SELECT CAST({qc} AS VARCHAR) AS v, count(*) AS n FROM users_src "
+                    f"WHERE {qc} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v "
+                    f"LIMIT {_MAX_ATTRIBUTE_LEVELS}"
+                ).fetchall()
                 levels = sorted(r[0] for r in rows)
             levels_used[col] = levels
             names = _unique_names([f"attr_{_slug(col)}_{_slug(v)}" for v in levels])
             for v, name in zip(levels, names, strict=True):
-                items.append(f"CAST(coalesce(CAST({q} AS VARCHAR) = {_duck.sql_literal(v)}, FALSE) AS BIGINT)"
-                             f" AS {name}")
+                items.append(
+                    f"CAST(coalesce(CAST({q} AS VARCHAR) = {_duck.sql_literal(v)}, FALSE) AS BIGINT)"
+                    f" AS {name}"
+                )
             known = _KNOWN_ORDERS.get(col)
             if col in _ORDINAL_ATTRIBUTES and levels and (known is None or set(levels) <= set(known)):
                 ordered = sorted(levels, key=known.index) if known else levels
                 cases = " ".join(f"WHEN {_duck.sql_literal(v)} THEN {i + 1}" for i, v in enumerate(ordered))
-                items.append(f"CAST(CASE CAST({q} AS VARCHAR) {cases} ELSE 0 END AS BIGINT) "
-                             f"AS attr_{_slug(col)}_ord")
+                items.append(
+                    f"CAST(CASE CAST({q} AS VARCHAR) {cases} ELSE 0 END AS BIGINT) AS attr_{_slug(col)}_ord"
+                )
     text = "".join(f",\n    {it}" for it in items)
     return text, levels_used
 
 
-def plan_features(events, users, cutoff, *, categories=None, max_categories: int = 20,
-                  attribute_levels: dict | None = None, recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS,
-                  wide_category_limit: int = 64, con=None, threads: int | None = None,
-                  memory_limit: str | None = None) -> FeaturePlan:
+def plan_features(
+    events,
+    users,
+    cutoff,
+    *,
+    categories=None,
+    max_categories: int = 20,
+    attribute_levels: dict | None = None,
+    recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS,
+    wide_category_limit: int = 64,
+    con=None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> FeaturePlan:
     """Validate inputs and prepare the feature query (see :func:`build_features` for the arguments).
 
     Returns:
@@ -224,8 +271,10 @@ def plan_features(events, users, cutoff, *, categories=None, max_categories: int
     stats = _duck.check_events(con, cutoff_us, label=_duck.source_label(events))
     users_cols = _duck.check_users(con, label=_duck.source_label(users))
     ev_cols = _duck.source_columns(con, "events_src")
-    rows = con.execute(f"SELECT category, count(*) AS n FROM events_src WHERE epoch_us(ts) < {cutoff_us} "
-                       f"AND category IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1").fetchall()
+    rows = con.execute(
+        f"SELECT category, count(*) AS n FROM events_src WHERE epoch_us(ts) < {cutoff_us} "
+        f"AND category IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1"
+    ).fetchall()
     if categories is None:
         categories = sorted(r[0] for r in rows[: int(max_categories)])
     else:
@@ -234,16 +283,32 @@ def plan_features(events, users, cutoff, *, categories=None, max_categories: int
     fragments = _category_fragments(categories, wide, ev_cols["category"])
     attrs, levels = _attribute_fragment(con, users_cols, attribute_levels, cutoff_us)
     user_ids = con.execute("SELECT user_id FROM users_src ORDER BY user_id").fetchnumpy()["user_id"]
-    return FeaturePlan(con=con, cutoff_us=cutoff_us, categories=categories, attribute_levels=levels,
-                       user_ids=np.asarray(user_ids, dtype=np.int64), event_stats=stats,
-                       recency_cap_days=float(recency_cap_days),
-                       _fragments={**fragments, "attributes": attrs})
+    return FeaturePlan(
+        con=con,
+        cutoff_us=cutoff_us,
+        categories=categories,
+        attribute_levels=levels,
+        user_ids=np.asarray(user_ids, dtype=np.int64),
+        event_stats=stats,
+        recency_cap_days=float(recency_cap_days),
+        _fragments={**fragments, "attributes": attrs},
+    )
 
 
-def build_features(events, users, cutoff, *, chunk_users: int | None = None, categories=None,
-                   max_categories: int = 20, attribute_levels: dict | None = None,
-                   recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS, wide_category_limit: int = 64,
-                   threads: int | None = None, memory_limit: str | None = None) -> pd.DataFrame:
+def build_features(
+    events,
+    users,
+    cutoff,
+    *,
+    chunk_users: int | None = None,
+    categories=None,
+    max_categories: int = 20,
+    attribute_levels: dict | None = None,
+    recency_cap_days: float = DEFAULT_RECENCY_CAP_DAYS,
+    wide_category_limit: int = 64,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> pd.DataFrame:
     """Compute per-user features from events strictly before ``cutoff``.
 
     Args:
@@ -277,9 +342,18 @@ def build_features(events, users, cutoff, *, chunk_users: int | None = None, cat
     """
     if chunk_users is not None and int(chunk_users) < 1:
         raise ParameterError(f"chunk_users must be >= 1, got {chunk_users}")
-    plan = plan_features(events, users, cutoff, categories=categories, max_categories=max_categories,
-                         attribute_levels=attribute_levels, recency_cap_days=recency_cap_days,
-                         wide_category_limit=wide_category_limit, threads=threads, memory_limit=memory_limit)
+    plan = plan_features(
+        events,
+        users,
+        cutoff,
+        categories=categories,
+        max_categories=max_categories,
+        attribute_levels=attribute_levels,
+        recency_cap_days=recency_cap_days,
+        wide_category_limit=wide_category_limit,
+        threads=threads,
+        memory_limit=memory_limit,
+    )
     try:
         parts = [plan.run(lo, hi) for lo, hi in plan.chunks(chunk_users)]
         if not parts:  # no users: an empty frame with the right columns
@@ -287,7 +361,12 @@ def build_features(events, users, cutoff, *, chunk_users: int | None = None, cat
         df = pd.concat(parts) if len(parts) > 1 else parts[0]
     finally:
         plan.con.close()
-    df.attrs.update({"categories": list(plan.categories), "attribute_levels": plan.attribute_levels,
-                     "cutoff": pd.Timestamp(plan.cutoff_us * 1000, tz="UTC").isoformat(),
-                     "n_events_used": plan.event_stats["n_before_cutoff"]})
+    df.attrs.update(
+        {
+            "categories": list(plan.categories),
+            "attribute_levels": plan.attribute_levels,
+            "cutoff": pd.Timestamp(plan.cutoff_us * 1000, tz="UTC").isoformat(),
+            "n_events_used": plan.event_stats["n_before_cutoff"],
+        }
+    )
     return df

@@ -98,12 +98,24 @@ def audit_run(
     choice = _choice(preds)
     cids = np.asarray(world.campaign_ids, dtype=object)
     plan = pd.DataFrame({"user_id": b[choice > 0], "campaign_id": cids[choice[choice > 0]]})
-    out: dict = {"seed": seed, "n_users": n_users, "n_folds": n_folds, "reach": int((choice > 0).sum()),
-                 "confidence": confidence}
+    out: dict = {
+        "seed": seed,
+        "n_users": n_users,
+        "n_folds": n_folds,
+        "reach": int((choice > 0).sum()),
+        "confidence": confidence,
+    }
     if not len(plan):
         return out
     fc = forecast_plan(
-        cf, data_b, plan, holdout=holdout, confidence=confidence, n_boot=n_boot, random_state=seed, predictions=preds,
+        cf,
+        data_b,
+        plan,
+        holdout=holdout,
+        confidence=confidence,
+        n_boot=n_boot,
+        random_state=seed,
+        predictions=preds,
         calibration_log=log_b,
     )
     exact = world.evaluate_plan(plan)
@@ -129,22 +141,29 @@ def audit_run(
     # off-policy: the held-out plan on the held-out users' own log rows (a log the plan was not chosen on)
     q_b = np.mean([p.profit for p in preds], axis=0)
     rows_b = pd.Index(b).get_indexer(log_b["user_id"].to_numpy())
-    other = plan_values(log_b, {"plan": choice[rows_b]}, world.campaign_ids, q_hat=q_b[rows_b],
-                        confidence=dr_confidence)
+    other = plan_values(
+        log_b, {"plan": choice[rows_b]}, world.campaign_ids, q_hat=q_b[rows_b], confidence=dr_confidence
+    )
     truth_b = _exact_value(world, log_b["user_id"].to_numpy(), choice[rows_b]).mean()
     out.update(_dr_fields("dr_other", other, truth_b))
     # the plan chosen on the same log, valued with cross-fitted predictions
     same_choice = best_campaign(cf.prediction.profit - cf.prediction.profit[:, :1])
-    same = plan_values(cf.log, {"plan": same_choice}, world.campaign_ids, q_hat=cf.prediction.profit,
-                       confidence=dr_confidence)
+    same = plan_values(
+        cf.log,
+        {"plan": same_choice},
+        world.campaign_ids,
+        q_hat=cf.prediction.profit,
+        confidence=dr_confidence,
+    )
     truth_a = _exact_value(world, cf.log["user_id"].to_numpy(), same_choice).mean()
     out.update(_dr_fields("dr_same", same, truth_a))
     if in_sample:
         full = clone(model).fit(data_a, log_a, world.catalogue)
         pa = full.predict_outcomes(data_a.iloc[pd.Index(a).get_indexer(log_a["user_id"].to_numpy())])
         naive_choice = best_campaign(pa.profit - pa.profit[:, :1])
-        naive = plan_values(log_a, {"plan": naive_choice}, world.campaign_ids, q_hat=pa.profit,
-                            confidence=dr_confidence)
+        naive = plan_values(
+            log_a, {"plan": naive_choice}, world.campaign_ids, q_hat=pa.profit, confidence=dr_confidence
+        )
         truth_n = _exact_value(world, log_a["user_id"].to_numpy(), naive_choice).mean()
         out.update(_dr_fields("dr_naive", naive, truth_n))
     return out
@@ -196,8 +215,11 @@ def coverage_summary(runs: list[dict] | pd.DataFrame) -> pd.DataFrame:
                 "mean_abs_rel_error": float((d[f"{metric}_forecast"] / exact - 1).abs().mean()),
             }
         )
-    for prefix, label in (("dr_other", "DR, plan from another log"), ("dr_same", "DR, same log, cross-fitted"),
-                          ("dr_naive", "DR, same log, not cross-fitted")):
+    for prefix, label in (
+        ("dr_other", "DR, plan from another log"),
+        ("dr_same", "DR, same log, cross-fitted"),
+        ("dr_naive", "DR, same log, not cross-fitted"),
+    ):
         if f"{prefix}_inside" not in df:
             continue
         d = df.dropna(subset=[f"{prefix}_inside"])
@@ -215,7 +237,9 @@ def coverage_summary(runs: list[dict] | pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(recs)
 
 
-def coverage_curve(runs: list[dict] | pd.DataFrame, metric: str = "incremental_profit", levels=None) -> pd.DataFrame:
+def coverage_curve(
+    runs: list[dict] | pd.DataFrame, metric: str = "incremental_profit", levels=None
+) -> pd.DataFrame:
     """Empirical coverage of the forecast intervals at several nominal levels, over audit runs.
 
     Each run's interval at level ``L`` is ``forecast +/- z_L sqrt(model_sd^2 + sampling_sd^2)``; a calibrated

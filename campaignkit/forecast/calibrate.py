@@ -25,10 +25,20 @@ from campaignkit.errors import ParameterError
 from campaignkit.forecast.crossfit import CrossFit
 from campaignkit.models.outcomes import outcome
 
-__all__ = ["Calibration", "CalibrationRows", "calibrate", "dr_pseudo", "pseudo_outcomes", "like_rows", "strata"]
+__all__ = [
+    "Calibration",
+    "CalibrationRows",
+    "calibrate",
+    "dr_pseudo",
+    "pseudo_outcomes",
+    "like_rows",
+    "strata",
+]
 
 
-def dr_pseudo(q: np.ndarray, y: np.ndarray, arms: np.ndarray, propensity: np.ndarray, *, uplift: bool) -> np.ndarray:
+def dr_pseudo(
+    q: np.ndarray, y: np.ndarray, arms: np.ndarray, propensity: np.ndarray, *, uplift: bool
+) -> np.ndarray:
     """Doubly robust pseudo-outcomes ``G(c) = q(c) + 1[a = c] (y - q(c)) / p`` (minus ``G(0)`` when ``uplift``).
 
     Args:
@@ -87,13 +97,17 @@ def check_folds(fold, n: int, n_folds: int, *, name: str, per: str, unseen: bool
     if fold.shape != (n,):
         raise ParameterError(f"{name} must hold {per}, shape ({n},), got {fold.shape}")
     if fold.size and not np.issubdtype(fold.dtype, np.integer):
-        raise ParameterError(f"{name} must hold integers (fold numbers{' or -1' if unseen else ''}), got {fold.dtype}")
+        raise ParameterError(
+            f"{name} must hold integers (fold numbers{' or -1' if unseen else ''}), got {fold.dtype}"
+        )
     bad = (fold < (-1 if unseen else 0)) | (fold >= n_folds)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         extra = ", or -1 for a row no model was fitted on" if unseen else ""
-        raise ParameterError(f"{name} row {row}: fold {int(fold[row])} is out of range; the cross-fit has "
-                             f"{n_folds} fold models (0..{n_folds - 1}{extra})")
+        raise ParameterError(
+            f"{name} row {row}: fold {int(fold[row])} is out of range; the cross-fit has "
+            f"{n_folds} fold models (0..{n_folds - 1}{extra})"
+        )
     return fold.astype(np.int64)
 
 
@@ -122,8 +136,9 @@ class CalibrationRows:
         return cls(cf.log, cf.arms, cf.propensity, [(r, _take(p, r)) for r, p in views])
 
     @classmethod
-    def from_log(cls, log: pd.DataFrame, catalogue: pd.DataFrame, data, predictions: list, *, fold=None
-                 ) -> CalibrationRows:
+    def from_log(
+        cls, log: pd.DataFrame, catalogue: pd.DataFrame, data, predictions: list, *, fold=None
+    ) -> CalibrationRows:
         """The rows of a log each fold model is corrected on: all of them, or those held out from its fit.
 
         Args:
@@ -153,8 +168,14 @@ class CalibrationRows:
         if fold is None:
             keep = [every] * n_folds
         else:
-            fold = check_folds(fold, len(log), n_folds, name="calibration_fold", per="one entry per calibration_log row",
-                               unseen=True)
+            fold = check_folds(
+                fold,
+                len(log),
+                n_folds,
+                name="calibration_fold",
+                per="one entry per calibration_log row",
+                unseen=True,
+            )
             keep = [np.flatnonzero((fold == f) | (fold == -1)) for f in range(n_folds)]
             empty = [f for f, r in enumerate(keep) if len(r) == 0]
             if empty:
@@ -176,8 +197,13 @@ class CalibrationRows:
             if q is None:
                 raise ParameterError(f"the models predict no {name!r}")
             q = np.asarray(q, dtype=float)
-            g = dr_pseudo(q, self.log[col].to_numpy(dtype=float)[rows], self.arms[rows], self.propensity[rows],
-                          uplift=uplift)
+            g = dr_pseudo(
+                q,
+                self.log[col].to_numpy(dtype=float)[rows],
+                self.arms[rows],
+                self.propensity[rows],
+                uplift=uplift,
+            )
             u = q - q[:, :1] if uplift else q
             out.append((rows, u, g - u))
         return out
@@ -189,8 +215,9 @@ def _take(pred, rows):
 
     from campaignkit.models.prediction import PREDICTION_FIELDS
 
-    return SimpleNamespace(**{f: (None if getattr(pred, f) is None else getattr(pred, f)[rows])
-                              for f in PREDICTION_FIELDS})
+    return SimpleNamespace(
+        **{f: (None if getattr(pred, f) is None else getattr(pred, f)[rows]) for f in PREDICTION_FIELDS}
+    )
 
 
 MIN_LIKE_ROWS = 30
@@ -256,8 +283,15 @@ class Calibration:
     bias: np.ndarray
     bias_boot: np.ndarray
 
-    def total(self, predictions: list[np.ndarray], rows: np.ndarray, campaign: np.ndarray, n_cells: int, cell,
-              fold: np.ndarray | None = None):
+    def total(
+        self,
+        predictions: list[np.ndarray],
+        rows: np.ndarray,
+        campaign: np.ndarray,
+        n_cells: int,
+        cell,
+        fold: np.ndarray | None = None,
+    ):
         """Calibrated totals per cell, and their bootstrap replicates.
 
         Args:

@@ -119,13 +119,22 @@ def _check_groups(groups, n_rows: int) -> np.ndarray:
     missing = pd.isna(groups)
     if missing.any():
         row = int(np.flatnonzero(missing)[0])
-        raise ParameterError(f"groups row {row}: missing label ({int(missing.sum())} missing); every log row needs "
-                             "the group its fold follows")
+        raise ParameterError(
+            f"groups row {row}: missing label ({int(missing.sum())} missing); every log row needs "
+            "the group its fold follows"
+        )
     return groups
 
 
 def crossfit(
-    model, data, log: pd.DataFrame, catalogue: pd.DataFrame, *, n_folds: int = 3, groups=None, random_state=None
+    model,
+    data,
+    log: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    *,
+    n_folds: int = 3,
+    groups=None,
+    random_state=None,
 ):
     """Fit ``n_folds`` clones of ``model``, each without one fold of the log's users, and score the held-out fold.
 
@@ -156,8 +165,9 @@ def crossfit(
     catalogue = validate_catalogue(catalogue)
     propensity = check_propensity(log)
     prepared, rows, arms = prepare_log(log, catalogue, data)
-    codes, labels = pd.factorize(_check_groups(groups, len(prepared)) if groups is not None
-                                 else prepared["user_id"].to_numpy())
+    codes, labels = pd.factorize(
+        _check_groups(groups, len(prepared)) if groups is not None else prepared["user_id"].to_numpy()
+    )
     what = "user(s)" if groups is None else "group(s)"
     if len(labels) < n_folds:
         raise ParameterError(f"the log has {len(labels)} {what}, fewer than n_folds={n_folds}")

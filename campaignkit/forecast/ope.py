@@ -46,7 +46,9 @@ def log_choice(plan, log: pd.DataFrame, campaign_ids) -> np.ndarray:
         return np.where(pos >= 0, col[np.maximum(pos, 0)], 0).astype(np.int64)
     arr = np.asarray(plan)
     if arr.shape != (len(log),):
-        raise ParameterError(f"a plan given as an array needs one entry per log row ({len(log)}), got {arr.shape}")
+        raise ParameterError(
+            f"a plan given as an array needs one entry per log row ({len(log)}), got {arr.shape}"
+        )
     if arr.dtype.kind in "iu":
         if arr.min(initial=0) < 0 or arr.max(initial=0) >= len(ids):
             raise ParameterError(f"catalogue rows must lie in [0, {len(ids)})")
@@ -63,7 +65,9 @@ def _logged(log: pd.DataFrame, campaign_ids, metric: str):
     arms = ids.get_indexer(log["campaign_id"].astype(str))
     if np.any(arms < 0):
         row = int(np.flatnonzero(arms < 0)[0])
-        raise ParameterError(f"log row {row}: campaign {log['campaign_id'].iloc[row]!r} is not in the catalogue")
+        raise ParameterError(
+            f"log row {row}: campaign {log['campaign_id'].iloc[row]!r} is not in the catalogue"
+        )
     col = outcome(metric).column if metric in ("participate", "convert", "retain") else metric
     if col not in log.columns:
         raise ParameterError(f"the log has no {col!r} column to value plans by")
@@ -117,14 +121,24 @@ def plan_values(
     elif reference in choices:
         ref = choices[reference]
     else:
-        raise ParameterError(f"reference must be 'control', None or one of {list(choices)}, got {reference!r}")
+        raise ParameterError(
+            f"reference must be 'control', None or one of {list(choices)}, got {reference!r}"
+        )
     recs = []
     for name, choice in choices.items():
         vals = policy_values(y, choice, arms, propensity=p, q_hat=q_hat, arms=cols)
         for method, v in vals.items():
             lo, hi = _interval(v["value"], v["se"], confidence)
-            rec = {"plan": name, "method": method, "value": v["value"], "se": v["se"], "lower": lo, "upper": hi,
-                   "ess": v["ess"], "n": v["n"]}
+            rec = {
+                "plan": name,
+                "method": method,
+                "value": v["value"],
+                "se": v["se"],
+                "lower": lo,
+                "upper": hi,
+                "ess": v["ess"],
+                "n": v["n"],
+            }
             if method == "dr" and ref is not None:
                 d = policy_difference(y, choice, ref, arms, propensity=p, q_hat=q_hat, arms=cols)
                 rec["diff"], rec["diff_se"] = d["value"], d["se"]
@@ -134,7 +148,14 @@ def plan_values(
 
 
 def compare_plans(
-    log: pd.DataFrame, plan_a, plan_b, campaign_ids, *, q_hat, metric: str = "profit", confidence: float = 0.95
+    log: pd.DataFrame,
+    plan_a,
+    plan_b,
+    campaign_ids,
+    *,
+    q_hat,
+    metric: str = "profit",
+    confidence: float = 0.95,
 ) -> dict:
     """DR value of ``plan_a`` minus ``plan_b`` per user, with the paired standard error.
 
@@ -155,13 +176,21 @@ def compare_plans(
     d = policy_difference(y, a, b, arms, propensity=p, q_hat=q_hat, arms=np.arange(len(campaign_ids)))
     lo, hi = _interval(d["value"], d["se"], confidence)
     return {
-        "value": d["value"], "se": d["se"], "lower": lo, "upper": hi,
-        "a_value": d["policy_value"], "a_se": d["policy_se"], "b_value": d["reference_value"],
-        "b_se": d["reference_se"], "n": d["n"],
+        "value": d["value"],
+        "se": d["se"],
+        "lower": lo,
+        "upper": hi,
+        "a_value": d["policy_value"],
+        "a_se": d["policy_se"],
+        "b_value": d["reference_value"],
+        "b_se": d["reference_se"],
+        "n": d["n"],
     }
 
 
-def crossfit_plan_value(cf: CrossFit, choose=None, *, metric: str = "profit", confidence: float = 0.95) -> dict:
+def crossfit_plan_value(
+    cf: CrossFit, choose=None, *, metric: str = "profit", confidence: float = 0.95
+) -> dict:
     """Value, on the log itself, of the plan the cross-fitted models choose for the log's users.
 
     Every row's choice and outcome model come from the fold model that never saw the row, so the estimate has

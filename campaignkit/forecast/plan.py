@@ -98,7 +98,9 @@ def plan_campaigns(plan: pd.DataFrame, campaign_ids) -> np.ndarray:
             catalogue (the message names the plan row).
     """
     if not isinstance(plan, pd.DataFrame):
-        raise ParameterError(f"plan must be a DataFrame with user_id and campaign_id, got {type(plan).__name__}")
+        raise ParameterError(
+            f"plan must be a DataFrame with user_id and campaign_id, got {type(plan).__name__}"
+        )
     missing = [c for c in ("user_id", "campaign_id") if c not in plan.columns]
     if missing:
         raise ParameterError(f"plan lacks column(s) {missing}; it needs user_id and campaign_id")
@@ -135,7 +137,9 @@ def plan_choice(plan: pd.DataFrame, user_id: np.ndarray, campaign_ids) -> np.nda
     pos = pd.Index(np.asarray(user_id)).get_indexer(plan["user_id"].to_numpy())
     if np.any(pos < 0):
         row = int(np.flatnonzero(pos < 0)[0])
-        raise ParameterError(f"plan row {row}: user {plan['user_id'].iloc[row]!r} is not among the users scored")
+        raise ParameterError(
+            f"plan row {row}: user {plan['user_id'].iloc[row]!r} is not among the users scored"
+        )
     choice = np.zeros(len(user_id), dtype=np.int64)
     choice[pos] = col
     return choice
@@ -150,8 +154,17 @@ def _per_user(by_model: np.ndarray, own: np.ndarray | None) -> np.ndarray:
     return by_model.mean(axis=0) if own is None else by_model[own, np.arange(by_model.shape[1])]
 
 
-def _sampling_var(cal: CalibrationRows, name: str, uplift: bool, pred_u: list, rows, camp, holdout: float, k: int,
-                  own: np.ndarray | None = None):
+def _sampling_var(
+    cal: CalibrationRows,
+    name: str,
+    uplift: bool,
+    pred_u: list,
+    rows,
+    camp,
+    holdout: float,
+    k: int,
+    own: np.ndarray | None = None,
+):
     """Per campaign, the variance of one user's share of the measured total (times n gives the total's); the plan
     users' predicted uplift is the fold models' mean, or with ``own`` each user's own fold model's."""
     y = cal.log[outcome(name).column].to_numpy(dtype=float)
@@ -165,7 +178,9 @@ def _sampling_var(cal: CalibrationRows, name: str, uplift: bool, pred_u: list, r
     for c in np.unique(camp):
         if c == 0:
             continue
-        u_plan = _per_user(np.array([p[rows[camp == c], c] for p in pred_u]), None if own is None else own[camp == c])
+        u_plan = _per_user(
+            np.array([p[rows[camp == c], c] for p in pred_u]), None if own is None else own[camp == c]
+        )
         like = like_rows(log_u[:, c], u_plan)
 
         def arm_var(arm, like=like):
@@ -243,7 +258,9 @@ def forecast_plan(
     choice = plan_choice(plan, data.user_id, ids)
     preds = cf.predict(data) if predictions is None else list(predictions)
     if len(preds) != cf.n_folds or any(len(p.user_id) != len(data) for p in preds):
-        raise ParameterError("predictions must be cf.predict(data): one per fold model, one row per user of data")
+        raise ParameterError(
+            "predictions must be cf.predict(data): one per fold model, one row per user of data"
+        )
     seg = None
     if segment is not None:
         seg = np.asarray(segment)
@@ -251,10 +268,18 @@ def forecast_plan(
             raise ParameterError(f"segment must have shape ({len(data)},), got {seg.shape}")
     rows = np.flatnonzero(choice > 0)
     camp = choice[rows]
-    own = None if user_fold is None else check_folds(user_fold, len(data), cf.n_folds, name="user_fold", per="one fold per user of data")[rows]
+    own = (
+        None
+        if user_fold is None
+        else check_folds(user_fold, len(data), cf.n_folds, name="user_fold", per="one fold per user of data")[
+            rows
+        ]
+    )
     if calibration_fold is not None and calibration_log is None:
-        raise ParameterError("calibration_fold says which fold each calibration_log row was held out from; "
-                             "pass calibration_log with it")
+        raise ParameterError(
+            "calibration_fold says which fold each calibration_log row was held out from; "
+            "pass calibration_log with it"
+        )
     if calibration_log is None:
         cal_rows = CalibrationRows.from_crossfit(cf)
     else:
@@ -278,8 +303,16 @@ def forecast_plan(
         u = [np.asarray(getattr(p, name), dtype=float) for p in preds]
         if uplift:
             u = [a - a[:, :1] for a in u]
-        cal = calibrate(cal_rows, name, uplift=uplift, plan_predictions=[a[rows] for a in u], plan_campaign=camp,
-                        n_boot=n_boot, random_state=random_state, plan_fold=own)
+        cal = calibrate(
+            cal_rows,
+            name,
+            uplift=uplift,
+            plan_predictions=[a[rows] for a in u],
+            plan_campaign=camp,
+            n_boot=n_boot,
+            random_state=random_state,
+            plan_fold=own,
+        )
         per_user = np.zeros(k)
         if holdout > 0:
             per_user = _sampling_var(cal_rows, name, uplift, profit_u, rows, camp, holdout, k, own)
@@ -290,7 +323,9 @@ def forecast_plan(
             raw = np.bincount(cell, weights=raw_user, minlength=n_cells)
             out[level][metric] = (total, boot, samp, raw)
     for level, (cell, n_cells) in cells.items():
-        out[level]["contact_cost"] = _const(np.bincount(cell, weights=contact[camp], minlength=n_cells), n_boot)
+        out[level]["contact_cost"] = _const(
+            np.bincount(cell, weights=contact[camp], minlength=n_cells), n_boot
+        )
 
     tables = {level: _cell_table(res, z, n_boot, random_state) for level, res in out.items()}
     by_campaign = tables["campaign"]
@@ -320,7 +355,12 @@ def _const(values: np.ndarray, n_boot: int):
 
 def _sum_cells(v):
     total, boot, samp, raw = v
-    return total.sum(keepdims=True), boot.sum(axis=1, keepdims=True), samp.sum(keepdims=True), raw.sum(keepdims=True)
+    return (
+        total.sum(keepdims=True),
+        boot.sum(axis=1, keepdims=True),
+        samp.sum(keepdims=True),
+        raw.sum(keepdims=True),
+    )
 
 
 def _cell_table(res: dict, z: float, n_boot: int, random_state) -> pd.DataFrame:

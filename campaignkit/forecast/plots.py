@@ -32,8 +32,14 @@ def plot_forecast_check(check: pd.DataFrame, *, ax=None):
     lo, hi = check["lower"] / scale, check["upper"] / scale
     ax.hlines(y, lo, hi, color="tab:blue", linewidth=6, alpha=0.35, label="forecast interval")
     ax.plot(check["forecast"] / scale, y, "|", color="tab:blue", markersize=16, label="forecast")
-    ax.errorbar(check["realised"] / scale, y - 0.15, xerr=1.645 * check["realised_se"] / scale, fmt="o",
-                color="tab:orange", label="realised (90% measurement interval)")
+    ax.errorbar(
+        check["realised"] / scale,
+        y - 0.15,
+        xerr=1.645 * check["realised_se"] / scale,
+        fmt="o",
+        color="tab:orange",
+        label="realised (90% measurement interval)",
+    )
     if "exact" in check:
         ax.plot(check["exact"] / scale, y + 0.15, "D", color="black", label="exact expectation")
     ax.axvline(0.0, color="grey", linewidth=0.5)
@@ -79,8 +85,14 @@ def plot_plan_values(table: pd.DataFrame, *, truth: dict | None = None, ax=None)
     ax = _axes(ax)
     y = np.arange(len(table))[::-1]
     v = table["value"].to_numpy(float)
-    ax.errorbar(v, y, xerr=[v - table["lower"].to_numpy(float), table["upper"].to_numpy(float) - v], fmt="o",
-                capsize=3, label="estimate (95%)")
+    ax.errorbar(
+        v,
+        y,
+        xerr=[v - table["lower"].to_numpy(float), table["upper"].to_numpy(float) - v],
+        fmt="o",
+        capsize=3,
+        label="estimate (95%)",
+    )
     if truth:
         tv = [truth.get(lbl, np.nan) for lbl in table["label"]]
         ax.plot(tv, y, "D", color="black", label="truth")

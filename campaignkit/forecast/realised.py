@@ -65,17 +65,30 @@ def realised_lift(run: pd.DataFrame, *, confidence: float = 0.9) -> pd.DataFrame
             y = planned[col].to_numpy(dtype=float)[idx]
             pooled = False
             if not (~h).any():  # every planned user of the campaign was held out: nothing ran to measure
-                recs.append({"campaign_id": cid, "metric": metric, "value": 0.0, "se": 0.0, "n_contacted": 0,
-                             "n_holdout": int(h.sum()), "pooled_holdout": False})
+                recs.append(
+                    {
+                        "campaign_id": cid,
+                        "metric": metric,
+                        "value": 0.0,
+                        "se": 0.0,
+                        "n_contacted": 0,
+                        "n_holdout": int(h.sum()),
+                        "pooled_holdout": False,
+                    }
+                )
                 continue
             if lift:
                 if not held.any():
-                    raise ParameterError("the run has no held-out user: measuring a lift needs a plan run with holdout > 0")
+                    raise ParameterError(
+                        "the run has no held-out user: measuring a lift needs a plan run with holdout > 0"
+                    )
                 if h.all() or not h.any() or min(h.sum(), (~h).sum()) < 2:
                     # too few of this campaign's own users on one side: compare with every held-out user instead
                     pooled = True
                     y_all = planned[col].to_numpy(dtype=float)
-                    d = difference_in_means(np.r_[y[~h], y_all[held]], np.r_[np.ones((~h).sum()), np.zeros(held.sum())])
+                    d = difference_in_means(
+                        np.r_[y[~h], y_all[held]], np.r_[np.ones((~h).sum()), np.zeros(held.sum())]
+                    )
                 else:
                     d = difference_in_means(y, (~h).astype(int))
                 value, se = n * d.effect, n * d.se
@@ -86,15 +99,29 @@ def realised_lift(run: pd.DataFrame, *, confidence: float = 0.9) -> pd.DataFrame
                 value = n * float(yt.mean()) if len(yt) else 0.0
                 se = n * float(yt.std(ddof=1) / np.sqrt(len(yt))) if len(yt) > 1 else 0.0
             recs.append(
-                {"campaign_id": cid, "metric": metric, "value": value, "se": se,
-                 "n_contacted": int((~h).sum()), "n_holdout": int(h.sum()), "pooled_holdout": pooled}
+                {
+                    "campaign_id": cid,
+                    "metric": metric,
+                    "value": value,
+                    "se": se,
+                    "n_contacted": int((~h).sum()),
+                    "n_holdout": int(h.sum()),
+                    "pooled_holdout": pooled,
+                }
             )
     columns = ["campaign_id", "metric", "value", "se", "n_contacted", "n_holdout", "pooled_holdout"]
     out = pd.DataFrame(recs, columns=columns)
-    total = out.groupby("metric", sort=False).agg(
-        value=("value", "sum"), se=("se", lambda s: float(np.sqrt(np.sum(np.square(s))))),
-        n_contacted=("n_contacted", "sum"), n_holdout=("n_holdout", "sum"), pooled_holdout=("pooled_holdout", "any"),
-    ).reset_index()
+    total = (
+        out.groupby("metric", sort=False)
+        .agg(
+            value=("value", "sum"),
+            se=("se", lambda s: float(np.sqrt(np.sum(np.square(s))))),
+            n_contacted=("n_contacted", "sum"),
+            n_holdout=("n_holdout", "sum"),
+            pooled_holdout=("pooled_holdout", "any"),
+        )
+        .reset_index()
+    )
     total.insert(0, "campaign_id", "all")
     out = pd.concat([out, total[out.columns]], ignore_index=True)
     out["lower"] = out["value"] - z * out["se"]

@@ -60,7 +60,11 @@ class RoundDesign:
 
 
 def _check_shares(explore: float, holdout: float) -> None:
-    if not isinstance(explore, (int, float, np.floating)) or isinstance(explore, bool) or not 0 <= explore < 1:
+    if (
+        not isinstance(explore, (int, float, np.floating))
+        or isinstance(explore, bool)
+        or not 0 <= explore < 1
+    ):
         raise ParameterError(f"explore must be a share in [0, 1), got {explore!r}")
     if not isinstance(holdout, (int, float, np.floating)) or isinstance(holdout, bool) or not 0 < holdout < 1:
         raise ParameterError(
@@ -87,7 +91,9 @@ def design_propensity(planned, executed, *, explore: float, holdout: float, n_ca
     _check_shares(explore, holdout)
     planned, executed = np.asarray(planned, dtype=np.int64), np.asarray(executed, dtype=np.int64)
     if planned.shape != executed.shape or planned.ndim != 1:
-        raise ParameterError(f"planned and executed must be 1-D of one shape, got {planned.shape} and {executed.shape}")
+        raise ParameterError(
+            f"planned and executed must be 1-D of one shape, got {planned.shape} and {executed.shape}"
+        )
     for name, arr in (("planned", planned), ("executed", executed)):
         if arr.size and (arr.min() < 0 or arr.max() >= n_campaigns):
             raise ParameterError(f"{name} holds a catalogue row outside [0, {n_campaigns})")
@@ -96,7 +102,9 @@ def design_propensity(planned, executed, *, explore: float, holdout: float, n_ca
     return explore / n_campaigns + (1.0 - explore) * plan_p
 
 
-def draw_design(planned, *, explore: float, holdout: float, n_campaigns: int, rng: np.random.Generator) -> RoundDesign:
+def draw_design(
+    planned, *, explore: float, holdout: float, n_campaigns: int, rng: np.random.Generator
+) -> RoundDesign:
     """Draw who explores and who is held out, and what everybody gets.
 
     Args:
@@ -154,7 +162,9 @@ def holdout_needed(
     if not (0 < alpha < 1 and 0 < power < 1):
         raise ParameterError(f"alpha and power must lie in (0, 1), got {alpha!r} and {power!r}")
     if sd_contacted < 0 or sd_holdout < 0 or not np.isfinite(sd_contacted + sd_holdout):
-        raise ParameterError(f"standard deviations must be finite and >= 0, got {sd_contacted!r}, {sd_holdout!r}")
+        raise ParameterError(
+            f"standard deviations must be finite and >= 0, got {sd_contacted!r}, {sd_holdout!r}"
+        )
     if n_contacted < 1:
         raise ParameterError(f"n_contacted must be >= 1, got {n_contacted!r}")
     z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))

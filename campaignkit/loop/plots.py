@@ -30,11 +30,24 @@ def plot_rounds(table: pd.DataFrame, *, z: float = 1.645, ax=None):
     """
     ax = _axes(ax)
     r = table["round"].to_numpy()
-    ax.vlines(r - 0.08, table["lower"], table["upper"], color="tab:blue", linewidth=8, alpha=0.35,
-              label="forecast interval")
+    ax.vlines(
+        r - 0.08,
+        table["lower"],
+        table["upper"],
+        color="tab:blue",
+        linewidth=8,
+        alpha=0.35,
+        label="forecast interval",
+    )
     ax.plot(r - 0.08, table["forecast"], "_", color="tab:blue", markersize=18, label="forecast")
-    ax.errorbar(r + 0.08, table["realised"], yerr=z * table["realised_se"], fmt="o", color="tab:orange",
-                label="realised (measurement interval)")
+    ax.errorbar(
+        r + 0.08,
+        table["realised"],
+        yerr=z * table["realised_se"],
+        fmt="o",
+        color="tab:orange",
+        label="realised (measurement interval)",
+    )
     if "exact" in table:
         ax.plot(r, table["exact"], "D", color="black", markersize=5, label="exact expectation")
     ax.axhline(0.0, color="grey", linewidth=0.5)

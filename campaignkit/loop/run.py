@@ -71,8 +71,17 @@ KEY_STRIDE = 10**10
 same user scored in two rounds has two feature rows, each as of its round's cutoff."""
 
 LOG_COLUMNS = (
-    "user_id", "campaign_id", "propensity", "target_category", "participated", "converted", "revenue",
-    "retained", "discount_cost", "contact_cost", "profit",
+    "user_id",
+    "campaign_id",
+    "propensity",
+    "target_category",
+    "participated",
+    "converted",
+    "revenue",
+    "retained",
+    "discount_cost",
+    "contact_cost",
+    "profit",
 )
 """Columns of the accumulated log the model learns from (``round``, ``world_user_id`` and
 ``planned_campaign_id`` are added, and dropped before fitting)."""
@@ -131,8 +140,13 @@ def mean_prediction(preds: list[Prediction]) -> Prediction:
     if len(preds) > 1:
         std = {f: np.std([getattr(p, f) for p in preds], axis=0, ddof=1) for f in fields}
         std["profit_uplift"] = np.std([p.profit - p.profit[:, :1] for p in preds], axis=0, ddof=1)
-    return Prediction(user_id=first.user_id, campaign_ids=first.campaign_ids, std=std,
-                      target_category=first.target_category, **fields)
+    return Prediction(
+        user_id=first.user_id,
+        campaign_ids=first.campaign_ids,
+        std=std,
+        target_category=first.target_category,
+        **fields,
+    )
 
 
 def out_of_fold_prediction(preds: list[Prediction], fold: np.ndarray) -> Prediction:
@@ -160,8 +174,13 @@ def out_of_fold_prediction(preds: list[Prediction], fold: np.ndarray) -> Predict
         if getattr(first, f) is not None
     }
     target = np.array([np.asarray(p.target_category) for p in preds])[fold, at]
-    return Prediction(user_id=first.user_id, campaign_ids=first.campaign_ids, std=mean_prediction(preds).std,
-                      target_category=target, **fields)
+    return Prediction(
+        user_id=first.user_id,
+        campaign_ids=first.campaign_ids,
+        std=mean_prediction(preds).std,
+        target_category=target,
+        **fields,
+    )
 
 
 def held_out_folds(cf, user_id: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -282,7 +301,7 @@ def contact_history(log: pd.DataFrame | None, user_id: np.ndarray) -> dict:
         return out
     past = log[log["round"] > 0]
     age = past["round"].max() - past["round"].to_numpy()
-    decay = 0.5 ** age
+    decay = 0.5**age
     sent = (past["campaign_id"].astype(str) != "control").to_numpy()
     ignored = sent & ~past["participated"].to_numpy(dtype=bool)
     pos = pd.Index(user_id).get_indexer(past["world_user_id"].to_numpy())
@@ -408,19 +427,34 @@ class FeedbackLoop:
         from campaignkit.loop.design import _check_shares
 
         if not isinstance(world, World):
-            raise ParameterError(f"world must be a campaignkit World (make_world(...)), got {type(world).__name__}")
+            raise ParameterError(
+                f"world must be a campaignkit World (make_world(...)), got {type(world).__name__}"
+            )
         if not (hasattr(self.model, "fit") and hasattr(self.model, "predict_outcomes")):
-            raise ParameterError(f"model must be a kit model with fit and predict_outcomes, got {self.model!r}")
+            raise ParameterError(
+                f"model must be a kit model with fit and predict_outcomes, got {self.model!r}"
+            )
         if isinstance(n_rounds, bool) or not isinstance(n_rounds, (int, np.integer)) or n_rounds < 1:
             raise ParameterError(f"n_rounds must be an integer >= 1, got {n_rounds!r}")
         b = self.budget_per_user
-        if isinstance(b, bool) or not isinstance(b, (int, float, np.floating)) or not np.isfinite(b) or b <= 0:
+        if (
+            isinstance(b, bool)
+            or not isinstance(b, (int, float, np.floating))
+            or not np.isfinite(b)
+            or b <= 0
+        ):
             raise ParameterError(f"budget_per_user must be a number > 0, got {b!r}")
         _check_shares(self.explore, self.holdout)
-        if isinstance(self.n_folds, bool) or not isinstance(self.n_folds, (int, np.integer)) or self.n_folds < 2:
+        if (
+            isinstance(self.n_folds, bool)
+            or not isinstance(self.n_folds, (int, np.integer))
+            or self.n_folds < 2
+        ):
             raise ParameterError(f"n_folds must be an integer >= 2, got {self.n_folds!r}")
-        if isinstance(self.risk, bool) or not isinstance(self.risk, (int, float, np.floating)) or not (
-            np.isfinite(self.risk) and self.risk >= 0
+        if (
+            isinstance(self.risk, bool)
+            or not isinstance(self.risk, (int, float, np.floating))
+            or not (np.isfinite(self.risk) and self.risk >= 0)
         ):
             raise ParameterError(f"risk must be a number >= 0, got {self.risk!r}")
         if self.calibration not in CALIBRATIONS:
@@ -477,8 +511,15 @@ class FeedbackLoop:
             log = log[~log["world_user_id"].isin(self._reserved)].reset_index(drop=True)
         keep = data["user_id"].isin(log["user_id"])
         groups = log["world_user_id"].to_numpy() if self.planning == "crossfit" else None
-        return crossfit(self.model, data[keep].reset_index(drop=True), log.drop(columns=_BOOKKEEPING),
-                        catalogue, n_folds=self.n_folds, groups=groups, random_state=seed)
+        return crossfit(
+            self.model,
+            data[keep].reset_index(drop=True),
+            log.drop(columns=_BOOKKEEPING),
+            catalogue,
+            n_folds=self.n_folds,
+            groups=groups,
+            random_state=seed,
+        )
 
     @staticmethod
     def _keyed(users: pd.DataFrame, rnd: int) -> pd.DataFrame:
@@ -500,7 +541,9 @@ class FeedbackLoop:
             ParameterError: On a bad setting (named in the message), before any work.
         """
         self._check(world, n_rounds)
-        seeds = np.random.SeedSequence(resolve_seed(self.random_state)).generate_state(4 * (n_rounds + 1), np.uint32)
+        seeds = np.random.SeedSequence(resolve_seed(self.random_state)).generate_state(
+            4 * (n_rounds + 1), np.uint32
+        )
         seeds = seeds.reshape(n_rounds + 1, 4).astype(np.int64)
         catalogue = world.catalogue
         ids = np.asarray(world.campaign_ids, dtype=object)
@@ -534,13 +577,28 @@ class FeedbackLoop:
                 pred = mean_prediction(preds)
             budget = float(self.budget_per_user) * len(uid)
             plan = assign(AssignmentProblem.from_prediction(pred, risk=float(self.risk)), budget=budget)
-            design = draw_design(plan.choice, explore=self.explore, holdout=self.holdout, n_campaigns=k,
-                                 rng=np.random.default_rng(s_design))
+            design = draw_design(
+                plan.choice,
+                explore=self.explore,
+                holdout=self.holdout,
+                n_campaigns=k,
+                rng=np.random.default_rng(s_design),
+            )
             tc = np.asarray(pred.target_category)
-            sent = pd.DataFrame({"user_id": uid, "campaign_id": ids[design.executed],
-                                 "target_category": np.where(targeted[design.executed], tc, -1)})
-            designed = pd.DataFrame({"user_id": uid, "campaign_id": ids[design.planned],
-                                     "target_category": np.where(targeted[design.planned], tc, -1)})
+            sent = pd.DataFrame(
+                {
+                    "user_id": uid,
+                    "campaign_id": ids[design.executed],
+                    "target_category": np.where(targeted[design.executed], tc, -1),
+                }
+            )
+            designed = pd.DataFrame(
+                {
+                    "user_id": uid,
+                    "campaign_id": ids[design.planned],
+                    "target_category": np.where(targeted[design.planned], tc, -1),
+                }
+            )
             # the plan as executed: users who follow it, in campaigns with at least one user contacted (a campaign
             # whose few planned users were all held out sent nothing, and its lift cannot be measured)
             follow = design.exploited & (design.planned > 0)
@@ -550,7 +608,9 @@ class FeedbackLoop:
             fc_data, fc_preds, cal_log, cal_fold = users, preds, None, None
             if self.calibration != "folds":
                 cal_users = executed_plan["user_id"].to_numpy() if self._reserved is None else self._reserved
-                fc_data, fc_preds, cal_log = calibration_rows(cf, users, preds, data, self._window(log), cal_users)
+                fc_data, fc_preds, cal_log = calibration_rows(
+                    cf, users, preds, data, self._window(log), cal_users
+                )
             if self.calibration == "plan_folds" and cal_log is not None:
                 cal_fold = calibration_folds(cf, cal_log)
                 if not all(((cal_fold == f) | (cal_fold == -1)).any() for f in range(cf.n_folds)):
@@ -561,9 +621,19 @@ class FeedbackLoop:
                     # a fold model without held-out rows of the plan's users: each on its unseen fold ("folds")
                     fc_data, fc_preds, cal_log = users, preds, None
                 user_fold = np.concatenate([own, np.zeros(len(fc_data) - len(own), dtype=np.int64)])
-            fc = forecast_plan(cf, fc_data, executed_plan, holdout=self.holdout, confidence=self.confidence,
-                               n_boot=self.n_boot, random_state=s_fc, predictions=fc_preds,
-                               calibration_log=cal_log, calibration_fold=cal_fold, user_fold=user_fold)
+            fc = forecast_plan(
+                cf,
+                fc_data,
+                executed_plan,
+                holdout=self.holdout,
+                confidence=self.confidence,
+                n_boot=self.n_boot,
+                random_state=s_fc,
+                predictions=fc_preds,
+                calibration_log=cal_log,
+                calibration_fold=cal_fold,
+                user_fold=user_fold,
+            )
             lost_share = float(world.lost.mean())
             exact = world.evaluate_plan(executed_plan)["incremental_profit"]
             designed_profit = world.evaluate_plan(designed)["incremental_profit"]
@@ -575,7 +645,9 @@ class FeedbackLoop:
             measured["holdout"] = design.held[follow]
             if follow.any():
                 lift = realised_lift(measured, confidence=self.confidence)
-                total = lift[(lift["campaign_id"] == "all") & (lift["metric"] == "incremental_profit")].iloc[0]
+                total = lift[(lift["campaign_id"] == "all") & (lift["metric"] == "incremental_profit")].iloc[
+                    0
+                ]
             else:  # the model saw no campaign worth its cost: nothing was planned, nothing to measure
                 lift, total = None, {"value": 0.0, "se": 0.0}
             realised_all.append(lift)
@@ -584,8 +656,12 @@ class FeedbackLoop:
             y = measured["profit"].to_numpy(dtype=float)
             held = measured["holdout"].to_numpy(dtype=bool)
             s1 = float(np.std(y[~held], ddof=1)) if (~held).sum() > 1 else 0.0
-            s0 = float(np.std(y[held], ddof=1)) if held.sum() > 1 else s1  # too few held out: the contacted sd
-            need = holdout_needed(f["forecast"] / max(int(follow.sum()), 1), s1, s0, max(int((~held).sum()), 1))
+            s0 = (
+                float(np.std(y[held], ddof=1)) if held.sum() > 1 else s1
+            )  # too few held out: the contacted sd
+            need = holdout_needed(
+                f["forecast"] / max(int(follow.sum()), 1), s1, s0, max(int((~held).sum()), 1)
+            )
             # the round's log: what was sent, with the design's propensity, keyed by round and user
             new = run[["user_id", *LOG_COLUMNS[3:]]].copy()
             new.insert(1, "campaign_id", ids[design.executed])
@@ -619,7 +695,9 @@ class FeedbackLoop:
                     "designed_profit": float(designed_profit),
                     "oracle_profit": float(oracle_profit),
                     "regret": float(oracle_profit - designed_profit),
-                    "regret_share": float((oracle_profit - designed_profit) / oracle_profit) if oracle_profit else np.nan,
+                    "regret_share": float((oracle_profit - designed_profit) / oracle_profit)
+                    if oracle_profit
+                    else np.nan,
                     "holdout_needed": need,
                     "log_rows": len(log),
                     "seconds": time.perf_counter() - t0,

@@ -73,7 +73,9 @@ def difference_in_means(y_true, treatment, *, alpha: float = 0.05, ddof: int = 1
     n_t, n_c = len(yt), len(yc)
     if n_t == 0 or n_c == 0:
         empty = "treated" if n_t == 0 else "control"
-        raise ParameterError(f"no {empty} row: the difference in means needs both arms (n={n_t} treated, {n_c} control)")
+        raise ParameterError(
+            f"no {empty} row: the difference in means needs both arms (n={n_t} treated, {n_c} control)"
+        )
     mean_t, mean_c = float(yt.mean()), float(yc.mean())
     effect = mean_t - mean_c
     if min(n_t, n_c) > ddof:

@@ -28,7 +28,9 @@ def _arm_index(labels, arms) -> np.ndarray:
     """Column of each label in ``arms`` (integer labels of arms ``0..k-1`` directly, others by hash lookup)."""
     arms = list(arms)
     lab = np.asarray(labels)
-    if lab.dtype.kind in "iu" and all(isinstance(a, (int, np.integer)) and a == i for i, a in enumerate(arms)):
+    if lab.dtype.kind in "iu" and all(
+        isinstance(a, (int, np.integer)) and a == i for i, a in enumerate(arms)
+    ):
         bad = (lab < 0) | (lab >= len(arms))
         if bad.any():
             raise ParameterError(f"arm {lab[np.flatnonzero(bad)[0]]!r} is not in arms {arms}")

@@ -36,7 +36,9 @@ DEFAULT_BATCH_USERS = 100_000
 """Users per chunk when :meth:`UpliftModel.iter_outcomes` streams."""
 
 
-def prepare_log(log: pd.DataFrame, catalogue: pd.DataFrame, data: UserData) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def prepare_log(
+    log: pd.DataFrame, catalogue: pd.DataFrame, data: UserData
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """A copy of the log with the realised ``discount`` and ``profit``, its users' rows and arms.
 
     Args:

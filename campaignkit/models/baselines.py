@@ -33,7 +33,6 @@ from campaignkit.models.profit import campaign_matrix, catalogue_arrays, shared_
 __all__ = ["TLearner", "SLearner", "history_top_category", "propensity_weights"]
 
 
-
 def history_top_category(sequences, last: int | None = None, *, n: int | None = None) -> np.ndarray:
     """Each user's most frequent category among the last ``last`` events (all when None).
 
@@ -126,7 +125,9 @@ def _finish(out: dict, catalogue: pd.DataFrame, user_id, target_category) -> Pre
     out["revenue"] = np.clip(out["revenue"], 0.0, None)
     out["contact"] = np.broadcast_to(cat["contact"][None, :], out["revenue"].shape).copy()
     out["profit"] = cat["margin"][None, :] * out["revenue"] - out["discount"] - out["contact"]
-    return Prediction(user_id=user_id, campaign_ids=cat["ids"], target_category=np.asarray(target_category), **out)
+    return Prediction(
+        user_id=user_id, campaign_ids=cat["ids"], target_category=np.asarray(target_category), **out
+    )
 
 
 class _LearnerBase(UpliftModel):
@@ -197,7 +198,9 @@ class TLearner(_LearnerBase):
                 o = outcome(name)
                 kind = "binary" if o.kind == "binary" else "reg"
                 y = log[o.column].to_numpy()[sel]
-                self.models_[k, name] = _fit_one(kind, x[sel], y, seed, self._params(), None if w is None else w[sel])
+                self.models_[k, name] = _fit_one(
+                    kind, x[sel], y, seed, self._params(), None if w is None else w[sel]
+                )
 
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
         ids = catalogue["campaign_id"].astype(str).tolist()

@@ -315,7 +315,9 @@ class BehaviourUpliftModel(UpliftModel):
     def _users(self, data):
         """UserTensors of ``data`` (encoded and scaled as in training) and its (possibly empty) sequences."""
         data = as_user_data(data)
-        seq = data.sequences if (data.has_sequences and self.has_sequences_) else empty_sequences(data.user_id)
+        seq = (
+            data.sequences if (data.has_sequences and self.has_sequences_) else empty_sequences(data.user_id)
+        )
         tab = self.encoder_.transform(data.features)
         return UserTensors.build(tab, seq, self.feature_mean_, self.feature_std_, self.feature_columns_), seq
 
@@ -450,7 +452,9 @@ class BehaviourUpliftModel(UpliftModel):
             A :class:`~campaignkit.models.prediction.Prediction`: ensemble means, ``std`` across members
             (``profit_uplift``: sd of profit minus control profit), ``extra`` the alternative profits.
         """
-        return super().predict_outcomes(data, catalogue, target_category=target_category, batch_users=batch_users)
+        return super().predict_outcomes(
+            data, catalogue, target_category=target_category, batch_users=batch_users
+        )
 
     def predict_uplift(
         self, data, catalogue=None, *, outcome: str = "profit", return_std: bool = False, target_category=None

@@ -220,7 +220,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         left_out = {k: v for k, v in self.dropped_.items() if not _is_id(k)}
         if left_out:
             warnings.warn(
-                "TabularEncoder leaves out column(s) " + "; ".join(f"{k!r}: {v}" for k, v in left_out.items()),
+                "TabularEncoder leaves out column(s) "
+                + "; ".join(f"{k!r}: {v}" for k, v in left_out.items()),
                 UserWarning,
                 stacklevel=2,
             )

@@ -99,7 +99,9 @@ class BehaviourLightningModule(pl.LightningModule):
             raise ParameterError(f"stage must be 'pretrain' or 'finetune', got {stage!r}")
         self.net, self.stage = net, stage
         self.register_buffer("attributes", torch.as_tensor(attributes, dtype=torch.float32))
-        ident = torch.zeros(len(attributes), dtype=torch.long) if identity is None else torch.as_tensor(identity)
+        ident = (
+            torch.zeros(len(attributes), dtype=torch.long) if identity is None else torch.as_tensor(identity)
+        )
         self.register_buffer("identity", ident.long())
         self.outcomes = tuple(outcomes)
         self.lr, self.weight_decay = lr, weight_decay

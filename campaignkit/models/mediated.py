@@ -102,7 +102,13 @@ class MediatedLearner(_LearnerBase):
         nonparticipants: str = "control",
     ):
         super().__init__(
-            max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, n_threads, random_state, weight_by_propensity
+            max_iter,
+            learning_rate,
+            max_leaf_nodes,
+            min_samples_leaf,
+            n_threads,
+            random_state,
+            weight_by_propensity,
         )
         self.participant_profit = participant_profit
         self.nonparticipants = nonparticipants
@@ -113,7 +119,9 @@ class MediatedLearner(_LearnerBase):
                 f"participant_profit must be one of {PARTICIPANT_PROFIT}, got {self.participant_profit!r}"
             )
         if self.nonparticipants not in NONPARTICIPANTS:
-            raise ParameterError(f"nonparticipants must be one of {NONPARTICIPANTS}, got {self.nonparticipants!r}")
+            raise ParameterError(
+                f"nonparticipants must be one of {NONPARTICIPANTS}, got {self.nonparticipants!r}"
+            )
         seed = resolve_seed(self.random_state, bits=31)
         params = self._params()
         x = self._features(data)[rows]
@@ -212,7 +220,9 @@ class MediatedLearner(_LearnerBase):
         k = len(self.campaign_ids_)
         rest = (~took_part) & (arms > 0)
         if rest.sum() < 2:
-            raise ParameterError("nonparticipants='modelled' needs contacted rows that did not take part (fewer than 2)")
+            raise ParameterError(
+                "nonparticipants='modelled' needs contacted rows that did not take part (fewer than 2)"
+            )
         design = _arm_design(x[rest], arms[rest], k)
         wt = None if weight is None else weight[rest]
         for name, base in self._nonparticipant_base(x[rest]).items():
@@ -245,7 +255,9 @@ class MediatedLearner(_LearnerBase):
             counts = np.bincount(arm, weights=wt, minlength=k)
             sums = np.bincount(arm, weights=target * wt, minlength=k)
             # a campaign nobody took part in gets the mean over all participants
-            means = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.average(target, weights=wt))
+            means = np.where(
+                counts > 0, sums / np.where(counts > 0, counts, 1), np.average(target, weights=wt)
+            )
         return means, _fit_one("reg", design, target - means[arm], seed, self._params(), weight)
 
     def _participation(self, x: np.ndarray) -> np.ndarray:
@@ -281,7 +293,9 @@ class MediatedLearner(_LearnerBase):
                 engaged[name][:, cols],
                 contact,
                 control_takes_part=self.control_participation_ > 0,
-                nonparticipant_scale=getattr(self, "nonparticipant_scale_", {}).get(name, np.ones(k_fit))[cols],
+                nonparticipant_scale=getattr(self, "nonparticipant_scale_", {}).get(name, np.ones(k_fit))[
+                    cols
+                ],
                 nonparticipant_shift=self._nonparticipant_shift(x, name, cols),
             )
 

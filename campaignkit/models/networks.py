@@ -89,7 +89,9 @@ def category_shares(category: torch.Tensor, mask: torch.Tensor, n_categories: in
     return counts / counts.sum(-1, keepdim=True).clamp(min=1)
 
 
-def history_shares(category: torch.Tensor, mask: torch.Tensor, n_categories: int, recent: int) -> torch.Tensor:
+def history_shares(
+    category: torch.Tensor, mask: torch.Tensor, n_categories: int, recent: int
+) -> torch.Tensor:
     """Shares of all and of the last ``recent`` real events per category id, shape (batch, 2, n_categories)
     (see :func:`category_shares`): what both the next-category copy term and the campaign match read."""
     return torch.stack(
@@ -212,7 +214,9 @@ class CampaignEncoder(nn.Module):
     N_MATCH = 2
     IDENTITY_SCALE = 0.5
 
-    def __init__(self, n_attributes: int, d_model: int, n_categories: int, recent: int = 8, n_identities: int = 0):
+    def __init__(
+        self, n_attributes: int, d_model: int, n_categories: int, recent: int = 8, n_identities: int = 0
+    ):
         super().__init__()
         self.attr = nn.Sequential(
             nn.Linear(n_attributes + self.N_MATCH, d_model), nn.GELU(), nn.Linear(d_model, d_model)
@@ -222,7 +226,9 @@ class CampaignEncoder(nn.Module):
         # hardly moves it: measured on twin_campaign_problem), drawn from its own generator so that creating
         # it leaves the global RNG - and so every other weight - as it was
         g = torch.Generator().manual_seed(int(n_identities) * 7919 + d_model)
-        self.identity = nn.Parameter(self.IDENTITY_SCALE * torch.randn(int(n_identities) + 1, d_model, generator=g))
+        self.identity = nn.Parameter(
+            self.IDENTITY_SCALE * torch.randn(int(n_identities) + 1, d_model, generator=g)
+        )
         keep = torch.ones(int(n_identities) + 1, 1)
         keep[0] = 0.0  # id 0 (no identity) stays exactly zero
         self.register_buffer("identity_keep", keep)
@@ -427,7 +433,12 @@ class BehaviourNet(nn.Module):
         return self.pair(torch.cat([user, campaign, user * campaign], dim=-1))
 
     def pair_outputs(
-        self, user: torch.Tensor, campaign: torch.Tensor, control: torch.Tensor, *, return_effect: bool = False
+        self,
+        user: torch.Tensor,
+        campaign: torch.Tensor,
+        control: torch.Tensor,
+        *,
+        return_effect: bool = False,
     ):
         """Raw outputs of (user, campaign) pairs: ``base(user) + g(user, c) - g(user, control)``.
 
@@ -467,7 +478,11 @@ class BehaviourNet(nn.Module):
         return self.campaign(attributes[0], torch.zeros(CampaignEncoder.N_MATCH, device=attributes.device))
 
     def campaign_embedding(
-        self, batch: dict, attributes: torch.Tensor, category: torch.Tensor, identity: torch.Tensor | None = None
+        self,
+        batch: dict,
+        attributes: torch.Tensor,
+        category: torch.Tensor,
+        identity: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Embeddings of campaigns for the users of a batch.
 
@@ -483,7 +498,11 @@ class BehaviourNet(nn.Module):
         return self.campaign(attributes, self.campaign.match(batch, category), identity)
 
     def forward(
-        self, batch: dict, attributes: torch.Tensor, category: torch.Tensor, identity: torch.Tensor | None = None
+        self,
+        batch: dict,
+        attributes: torch.Tensor,
+        category: torch.Tensor,
+        identity: torch.Tensor | None = None,
     ) -> dict:
         """Score every user of the batch under every campaign given.
 

@@ -87,9 +87,11 @@ def _fit_participation(design, y, threshold, weight, c, start):
         return value, grad
 
     best = None
-    starts = [start] if start is not None else [
-        np.concatenate([np.zeros(k + 1), [np.log(kp), np.log(m)]]) for kp, m in _REACH_STARTS
-    ]
+    starts = (
+        [start]
+        if start is not None
+        else [np.concatenate([np.zeros(k + 1), [np.log(kp), np.log(m)]]) for kp, m in _REACH_STARTS]
+    )
     for x0 in starts:
         res = minimize(loss, x0, jac=True, method="L-BFGS-B", options={"maxiter": 3000})
         if best is None or res.fun < best.fun:
@@ -99,7 +101,9 @@ def _fit_participation(design, y, threshold, weight, c, start):
 
 def _participation(theta, design, threshold):
     k = design.shape[1]
-    return expit(design @ theta[:k] + theta[k] + threshold_reach(threshold, np.exp(theta[k + 1]), theta[k + 2]))
+    return expit(
+        design @ theta[:k] + theta[k] + threshold_reach(threshold, np.exp(theta[k + 1]), theta[k + 2])
+    )
 
 
 class PriceOfferModel(_LearnerBase):
@@ -149,7 +153,9 @@ class PriceOfferModel(_LearnerBase):
 
     @staticmethod
     def _offers(catalogue: pd.DataFrame) -> np.ndarray:
-        return catalogue["type"].isin(PRICE_OFFER_TYPES).to_numpy() & ~catalogue["targets_category"].to_numpy(bool)
+        return catalogue["type"].isin(PRICE_OFFER_TYPES).to_numpy() & ~catalogue["targets_category"].to_numpy(
+            bool
+        )
 
     @property
     def reach_(self) -> tuple[float, float]:
@@ -176,7 +182,9 @@ class PriceOfferModel(_LearnerBase):
             )
         depths = cat["depth"].to_numpy(float)[arms][offer]
         if np.unique(depths).size < 2:
-            raise ParameterError("PriceOfferModel needs logged price offers at two depths at least, to learn depth")
+            raise ParameterError(
+                "PriceOfferModel needs logged price offers at two depths at least, to learn depth"
+            )
         x = self._features(data)
         self.mean_, self.scale_ = x.mean(0), x.std(0)
         self.scale_[self.scale_ == 0] = 1.0
@@ -208,7 +216,9 @@ class PriceOfferModel(_LearnerBase):
         # participation, with the threshold-reach curve
         xs = (x[offer] - self.mean_) / self.scale_
         design = self._design(xs, depth[offer], channel[offer])
-        self.participation_ = _fit_participation(design, y_part[offer], thr[offer], w[offer], float(self.c), None)
+        self.participation_ = _fit_participation(
+            design, y_part[offer], thr[offer], w[offer], float(self.c), None
+        )
         rng = np.random.default_rng(seed)
         users = rows[offer]
         uniq = np.unique(users)
@@ -216,8 +226,9 @@ class PriceOfferModel(_LearnerBase):
         for _ in range(int(self.n_bootstrap)):
             counts = np.bincount(rng.choice(uniq, len(uniq)), minlength=int(users.max()) + 1)[users]
             self.participation_boot_.append(
-                _fit_participation(design, y_part[offer], thr[offer], w[offer] * counts, float(self.c),
-                                   self.participation_)
+                _fit_participation(
+                    design, y_part[offer], thr[offer], w[offer] * counts, float(self.c), self.participation_
+                )
             )
 
         # a participant's purchase: a lift on the control log-odds, growing with depth
@@ -228,29 +239,50 @@ class PriceOfferModel(_LearnerBase):
             z = base + ab[0] + ab[1] * depth[part]
             return np.sum(w[part] * (np.logaddexp(0.0, z) - conv[part] * z))
 
-        self.buy_lift_ = minimize(nll, np.zeros(2), method="L-BFGS-B").x if part.sum() >= _MIN_ROWS else np.zeros(2)
+        self.buy_lift_ = (
+            minimize(nll, np.zeros(2), method="L-BFGS-B").x if part.sum() >= _MIN_ROWS else np.zeros(2)
+        )
         # a participant's order: pulled up to the threshold, or raised by a proportional discount
         order_all = _predict_one(self.order_, x)
         pb = part & (conv > 0)
         at_t, prop = pb & (thr > 0), pb & (thr <= 0) & (amount <= 0)
         self.pull_up_ = 1.0
         if at_t.sum() >= _MIN_ROWS:
-            self.pull_up_ = float(minimize_scalar(
-                lambda lam: np.sum(w[at_t] * (rev[at_t] - np.maximum(order_all[at_t], lam * thr[at_t])) ** 2),
-                bounds=(1.0, 3.0), method="bounded").x)
+            self.pull_up_ = float(
+                minimize_scalar(
+                    lambda lam: np.sum(
+                        w[at_t] * (rev[at_t] - np.maximum(order_all[at_t], lam * thr[at_t])) ** 2
+                    ),
+                    bounds=(1.0, 3.0),
+                    method="bounded",
+                ).x
+            )
         else:
-            warnings.warn("too few buyers of threshold offers to fit the pull-up; it is taken as 1", UserWarning,
-                          stacklevel=3)
+            warnings.warn(
+                "too few buyers of threshold offers to fit the pull-up; it is taken as 1",
+                UserWarning,
+                stacklevel=3,
+            )
         self.order_lift_ = 0.0
         if prop.sum() >= _MIN_ROWS:
-            self.order_lift_ = float(minimize_scalar(
-                lambda gam: np.sum(w[prop] * (rev[prop] - order_all[prop] * (1 + gam * depth[prop])) ** 2),
-                bounds=(0.0, 10.0), method="bounded").x)
+            self.order_lift_ = float(
+                minimize_scalar(
+                    lambda gam: np.sum(
+                        w[prop] * (rev[prop] - order_all[prop] * (1 + gam * depth[prop])) ** 2
+                    ),
+                    bounds=(0.0, 10.0),
+                    method="bounded",
+                ).x
+            )
 
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
         offers = self._offers(catalogue)
         types = catalogue["type"].astype(str).to_numpy()
-        bad = [c for c, o, t in zip(catalogue["campaign_id"], offers, types, strict=True) if not o and t != "control"]
+        bad = [
+            c
+            for c, o, t in zip(catalogue["campaign_id"], offers, types, strict=True)
+            if not o and t != "control"
+        ]
         if bad:
             raise ParameterError(
                 f"PriceOfferModel scores control and price offers ({', '.join(PRICE_OFFER_TYPES)}, not "
@@ -275,7 +307,12 @@ class PriceOfferModel(_LearnerBase):
             others[ch] = (_predict_one(self.ignored_buy_, xc), _predict_one(self.ignored_revenue_, xc))
         for j in np.flatnonzero(offers):
             row = catalogue.iloc[j]
-            d, t, amt, ch = float(row["depth"]), float(row["threshold"]), float(row["amount"]), str(row["channel"])
+            d, t, amt, ch = (
+                float(row["depth"]),
+                float(row["threshold"]),
+                float(row["amount"]),
+                str(row["channel"]),
+            )
             design = self._design(xs, np.full(n, d), np.full(n, ch))
             buy = expit(logit(buy0) + self.buy_lift_[0] + self.buy_lift_[1] * d)
             order = np.maximum(order0, self.pull_up_ * t) if t > 0 else order0 * (1 + self.order_lift_ * d)
@@ -288,7 +325,9 @@ class PriceOfferModel(_LearnerBase):
             out["revenue"][:, j] = p * buy * order + (1 - p) * other_rev
             out["discount"][:, j] = p * buy * paid
             for b, pb in enumerate(ps[1:]):
-                boot_profit[b, :, j] = pb * (margin[j] * buy * order - buy * paid) + (1 - pb) * margin[j] * other_rev
+                boot_profit[b, :, j] = (
+                    pb * (margin[j] * buy * order - buy * paid) + (1 - pb) * margin[j] * other_rev
+                )
         pred = _finish(out, catalogue, data.user_id, self._targets(data, target_category))
         if len(thetas) > 1:
             boot_profit[:, :, 0] = margin[0] * out["revenue"][:, 0]

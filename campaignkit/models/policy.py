@@ -111,5 +111,8 @@ class Policy(BaseEstimator):
 
         data = as_user_data(data)
         return plan_frame(
-            data.user_id, self.choose(data, catalogue), catalogue, history_top_category(data.sequences, n=len(data))
+            data.user_id,
+            self.choose(data, catalogue),
+            catalogue,
+            history_top_category(data.sequences, n=len(data)),
         )

@@ -108,7 +108,9 @@ def realised_profit(log: pd.DataFrame, catalogue: pd.DataFrame) -> np.ndarray:
     ids = log["campaign_id"]
     margin = ids.map(cat["margin_rate"]).to_numpy(dtype=float) if "margin_rate" in cat else None
     margin = np.full(len(log), DEFAULT_MARGIN_RATE) if margin is None else margin
-    contact = ids.map(cat["contact_cost"]).to_numpy(dtype=float) if "contact_cost" in cat else np.zeros(len(log))
+    contact = (
+        ids.map(cat["contact_cost"]).to_numpy(dtype=float) if "contact_cost" in cat else np.zeros(len(log))
+    )
     return margin * log["revenue"].to_numpy(dtype=float) - realised_discount(log, catalogue) - contact
 
 

@@ -23,7 +23,14 @@ from pytorch_lightning.plugins.io import TorchCheckpointIO
 from campaignkit._atomic import atomic_path
 from campaignkit.errors import ParameterError
 
-__all__ = ["make_trainer", "resolve_accelerator", "BestWeights", "History", "AtomicCheckpointIO", "TrainingState"]
+__all__ = [
+    "make_trainer",
+    "resolve_accelerator",
+    "BestWeights",
+    "History",
+    "AtomicCheckpointIO",
+    "TrainingState",
+]
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -51,7 +58,9 @@ class TrainingState(Callback):
     @staticmethod
     def _train_generator(trainer: pl.Trainer):
         loader = trainer.train_dataloader
-        return getattr(getattr(loader, "sampler", None), "generator", None) or getattr(loader, "generator", None)
+        return getattr(getattr(loader, "sampler", None), "generator", None) or getattr(
+            loader, "generator", None
+        )
 
     def state_dict(self) -> dict:
         trainer = getattr(self, "_trainer", None)
@@ -59,10 +68,18 @@ class TrainingState(Callback):
         kind, keys, pos, has_gauss, gauss = np.random.get_state()
         version, py_state, py_gauss = random.getstate()
         # tensors and plain numbers only: checkpoints load with torch.load(weights_only=True)
-        return {"torch": torch.get_rng_state(), "loader": None if gen is None else gen.get_state(),
-                "numpy": {"kind": kind, "keys": torch.as_tensor(keys.astype(np.int64)), "pos": int(pos),
-                          "has_gauss": int(has_gauss), "gauss": float(gauss)},
-                "python": {"version": version, "state": list(py_state), "gauss": py_gauss}}
+        return {
+            "torch": torch.get_rng_state(),
+            "loader": None if gen is None else gen.get_state(),
+            "numpy": {
+                "kind": kind,
+                "keys": torch.as_tensor(keys.astype(np.int64)),
+                "pos": int(pos),
+                "has_gauss": int(has_gauss),
+                "gauss": float(gauss),
+            },
+            "python": {"version": version, "state": list(py_state), "gauss": py_gauss},
+        }
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         self._trainer = trainer
@@ -76,8 +93,9 @@ class TrainingState(Callback):
         state, self._pending = self._pending, None
         torch.set_rng_state(state["torch"])
         npy = state["numpy"]
-        np.random.set_state((npy["kind"], npy["keys"].numpy().astype(np.uint32), npy["pos"], npy["has_gauss"],
-                             npy["gauss"]))
+        np.random.set_state(
+            (npy["kind"], npy["keys"].numpy().astype(np.uint32), npy["pos"], npy["has_gauss"], npy["gauss"])
+        )
         py = state["python"]
         random.setstate((py["version"], tuple(py["state"]), py["gauss"]))
         gen = self._train_generator(trainer)
@@ -203,8 +221,11 @@ def make_trainer(
     if patience is not None:
         callbacks.append(EarlyStopping(monitor=monitor, mode="min", patience=patience))
     if checkpoint:  # best and last, so fit(..., ckpt_path="last") resumes where a killed run stopped
-        callbacks.append(ModelCheckpoint(monitor=monitor, mode="min", save_top_k=1, filename="best-{epoch}",
-                                         save_last=True))
+        callbacks.append(
+            ModelCheckpoint(
+                monitor=monitor, mode="min", save_top_k=1, filename="best-{epoch}", save_last=True
+            )
+        )
         callbacks.append(TrainingState())
         kwargs.setdefault("plugins", [AtomicCheckpointIO()])
     if progress_bar:

@@ -87,10 +87,14 @@ def _dirichlet(rng, alpha: np.ndarray, n: int) -> np.ndarray:
 def _realised_arrays(world, realised: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per-user arrays (length n_users) of the realised period, validated."""
     if not isinstance(realised, pd.DataFrame):
-        raise ParameterError(f"realised must be a DataFrame (run_plan's output), got {type(realised).__name__}")
+        raise ParameterError(
+            f"realised must be a DataFrame (run_plan's output), got {type(realised).__name__}"
+        )
     missing = [c for c in REALISED_COLUMNS if c not in realised]
     if missing:
-        raise ParameterError(f"realised is missing column(s) {missing}; pass what world.run_plan(...) returned")
+        raise ParameterError(
+            f"realised is missing column(s) {missing}; pass what world.run_plan(...) returned"
+        )
     uid = world._user_index(realised["user_id"].to_numpy())
     if uid.size != world.n_users or np.unique(uid).size != world.n_users:
         raise ParameterError(
@@ -105,7 +109,12 @@ def _realised_arrays(world, realised: pd.DataFrame) -> dict[str, np.ndarray]:
     if col in realised:
         camp[uid] = world._campaign_index(realised[col].astype(str).tolist())
     out["campaign"] = camp
-    for name, dtype in (("participated", bool), ("converted", bool), ("revenue", float), ("discount_cost", float)):
+    for name, dtype in (
+        ("participated", bool),
+        ("converted", bool),
+        ("revenue", float),
+        ("discount_cost", float),
+    ):
         arr = np.zeros(n, dtype)
         if name in realised:
             arr[uid] = realised[name].to_numpy(dtype=dtype)
@@ -129,7 +138,9 @@ def _campaign_orders(world, r: dict, cutoff_ns: int, days: int, rng) -> pd.DataF
         {
             "user_id": who.astype(np.int64),
             "ts": _ts_utc(ts),
-            "event_type": pd.Categorical.from_codes(np.full(who.size, 3, np.int8), categories=list(EVENT_TYPES)),
+            "event_type": pd.Categorical.from_codes(
+                np.full(who.size, 3, np.int8), categories=list(EVENT_TYPES)
+            ),
             "item_id": (cat * ITEMS_PER_CATEGORY + rank).astype(np.int64),
             "category": cat.astype(np.int64),
             "price": np.round(paid, 2).astype(np.float64),
@@ -161,11 +172,17 @@ def advance(world, realised: pd.DataFrame | None = None, random_state=None):
     from campaignkit.data.world.core import World
 
     if realised is None:
-        realised = world.run_plan(pd.DataFrame({"user_id": [], "campaign_id": []}), holdout=0.0, random_state=random_state)
+        realised = world.run_plan(
+            pd.DataFrame({"user_id": [], "campaign_id": []}), holdout=0.0, random_state=random_state
+        )
     r = _realised_arrays(world, realised)
     period = int(getattr(world, "period", 0)) + 1
     pseed = period_seed(world.seed, period)
-    n, W, D0 = world.n_users, int(world.campaign_days), int(getattr(world, "base_history_days", world.history_days))
+    n, W, D0 = (
+        world.n_users,
+        int(world.campaign_days),
+        int(getattr(world, "base_history_days", world.history_days)),
+    )
     tr = world.traits.copy()
     was_lost = tr["lost"].to_numpy(bool) if "lost" in tr else np.zeros(n, bool)
     lost = was_lost | ~r["retained"]  # the newly lost still shop this period: they leave at its end
@@ -199,7 +216,8 @@ def advance(world, realised: pd.DataFrame | None = None, random_state=None):
     parts = []
     period_tr = {
         # the period continues the history's curve: mid-period rate, and the decline over W days
-        "activity": np.where(was_lost, 0.0, tr["activity"].to_numpy()) * np.exp(-decline * (0.5 + W / (2 * D0))),
+        "activity": np.where(was_lost, 0.0, tr["activity"].to_numpy())
+        * np.exp(-decline * (0.5 + W / (2 * D0))),
         "decline": decline * W / D0,
         "tenure_days": tenure,
         "signup_offset": np.zeros(n, np.int64),

@@ -68,7 +68,10 @@ def make_world(
     n_blocks = (n_users - 1) // BLOCK + 1
     parts = []
     bar = tqdm(
-        total=n_users, desc="world", unit="user", disable=(True if n_blocks < 8 else None) if progress is None else not progress
+        total=n_users,
+        desc="world",
+        unit="user",
+        disable=(True if n_blocks < 8 else None) if progress is None else not progress,
     )
     for b in range(n_blocks):
         lo, hi = b * BLOCK, min((b + 1) * BLOCK, n_users)

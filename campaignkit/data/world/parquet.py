@@ -91,7 +91,9 @@ def write_world_parquet(
         for t in tables:
             (tmp / t).mkdir()
         for i, lo in enumerate(
-            tqdm(starts, desc="world parquet", unit="chunk", disable=None if progress is None else not progress)
+            tqdm(
+                starts, desc="world parquet", unit="chunk", disable=None if progress is None else not progress
+            )
         ):
             hi = min(lo + chunk_users, n_users)
             users, events, traits, _, _ = generate_range(
@@ -143,14 +145,19 @@ def read_world_parquet(path, table: str = "events") -> pd.DataFrame:
     clean_leftovers(root)
     meta_file = root / META
     if not meta_file.is_file():
-        raise DataNotFoundError(f"no complete world at {str(root)!r} ({META} missing); "
-                                "write one with write_world_parquet()")
+        raise DataNotFoundError(
+            f"no complete world at {str(root)!r} ({META} missing); write one with write_world_parquet()"
+        )
     meta = json.loads(meta_file.read_text())
     if table not in meta.get("tables", []):
-        raise DataNotFoundError(f"the world at {str(root)!r} has no table {table!r}; it has {meta.get('tables')}")
+        raise DataNotFoundError(
+            f"the world at {str(root)!r} has no table {table!r}; it has {meta.get('tables')}"
+        )
     files = sorted((root / table).glob("part-*.parquet"))
     expected = meta.get("n_parts", len(files))
     if len(files) != expected:
-        raise CampaignkitError(f"the world at {str(root)!r} is incomplete: {table}/ holds {len(files)} of "
-                               f"{expected} parts; write it again with write_world_parquet(overwrite=True)")
+        raise CampaignkitError(
+            f"the world at {str(root)!r} is incomplete: {table}/ holds {len(files)} of "
+            f"{expected} parts; write it again with write_world_parquet(overwrite=True)"
+        )
     return pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)

@@ -16,7 +16,13 @@ from campaignkit.data.world.response import N_UNIFORMS, expected, sample
 from campaignkit.errors import ParameterError
 
 __all__ = [
-    "log_randomised", "targeting_policy", "log_targeted", "evaluate_plan", "run_plan", "observed_rfm", "observed_cart",
+    "log_randomised",
+    "targeting_policy",
+    "log_targeted",
+    "evaluate_plan",
+    "run_plan",
+    "observed_rfm",
+    "observed_cart",
 ]
 
 LOG_COLUMNS = [*CAMPAIGN_LOG_COLUMNS, "discount_cost", "contact_cost", "profit", "assigned_ts"]
