@@ -31,7 +31,8 @@ test: install  ## the test suite without `slow` tests
 test-all: install  ## everything, slow real-data runs included
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install  ## the formatter's check and the linter, as CI runs them
+	$(BIN)/ruff format --check campaignkit tests bench
 	$(BIN)/ruff check campaignkit tests bench
 
 lab: install  ## JupyterLab on notebooks/ with the campaignkit kernel
