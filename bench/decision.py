@@ -30,18 +30,13 @@ Models (``--models``): ``mediated`` (``MediatedLearner``, the kit's defaults), `
 against: ``vs_recipe`` = a model's mean share / the recipe's at the same N, and the number of worlds where it
 earns at least the recipe), ``t_learner``, ``s_learner``, ``deep``
 (``BehaviourUpliftModel``: 8 epochs, ``--pretrain-epochs`` 3, ``--n-ensemble`` 3, d_model 64, batch 256,
-one thread), ``response_model``, ``value_tier_rule``; ``x_learner_profit``, a gradient-boosting X-learner
-fitted on profit directly (defined here, the kit's learners' boosting settings: per campaign against
-control, imputed effects regressed on each side, blended by the arm's share of the pair - the
-MediatedLearner's participation X-learner, on profit instead); and, where installed (no dependency of the
-kit), ``causalml_x`` (``causalml``'s ``BaseXRegressor``) and ``econml_x`` (``econml``'s ``XLearner``), both
-on profit with the same features and rule - skipped with a note when not importable. Learners that predict
-no target category (the X-learners) target each user's most frequent recent category, as the kit's
-gradient-boosting learners do.
+one thread), ``response_model``, ``value_tier_rule`` - the kit's models only (a bench defines none: the
+profit X-learner of the earlier runs, row ``x_learner_profit`` of the README's table, is gone; its verdict is
+in ``bench/NOTES.md``).
 
     .venv/bin/python bench/decision.py --quick                      # smoke run: one 2,000-user world
     .venv/bin/python bench/decision.py --sizes 8000 --seeds 0 1 2   # every model, three worlds
-    .venv/bin/python bench/decision.py --sizes 40000 --models mediated t_learner s_learner x_learner_profit
+    .venv/bin/python bench/decision.py --sizes 40000 --models mediated t_learner s_learner
 
 Results go to ``--out`` (``bench/results/decision.json``, git-ignored): rows already there for other
 (model, N, seed) are kept (``--fresh`` drops them), so runs of different sizes add up; the summary and
@@ -69,140 +64,24 @@ import numpy as np
 import pandas as pd
 from readme_section import git_state, markers, write_section  # noqa: E402 (bench/ is on the path when run)
 from scipy.stats import spearmanr
-from sklearn.ensemble import HistGradientBoostingRegressor
-from threadpoolctl import threadpool_limits
 from worlds import world_split  # noqa: E402 (bench/ is on the path when run)
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 START, END = markers("decision")
 
-KIT_MODELS = (
+ALL_MODELS = (
     "mediated",
     "recipe",
     "t_learner",
     "s_learner",
-    "x_learner_profit",
     "deep",
     "response_model",
     "value_tier_rule",
 )
-EXTERNAL = {"causalml_x": "causalml", "econml_x": "econml"}
-ALL_MODELS = (*KIT_MODELS, *EXTERNAL)
+ORDER = {m: i for i, m in enumerate(ALL_MODELS)}  # rows of models no longer run (an old JSON) sort last
 POLICIES = ("response_model", "value_tier_rule")
 FLAG_MODEL_SHARE, FLAG_ORACLE_SHARE = 0.8, 0.4
-
-
-def _importable(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
-# ---- X-learners on profit (bench-local; external ones wrapped the same way) -------------------------------
-class ProfitXLearner:
-    """An X-learner on profit per campaign against control, choosing by the kit's rule.
-
-    ``backend``: ``"gb"`` (scikit-learn gradient boosting, the kit learners' settings), ``"causalml"``
-    (``BaseXRegressor``) or ``"econml"`` (``metalearners.XLearner``). Every backend gets the encoded tabular
-    features, the logged arm and the realised profit of the training log; the X-learner's blend weight for
-    campaign ``c`` is its share of the (c, control) rows (the log is randomised).
-    """
-
-    def __init__(self, backend: str = "gb", max_iter: int = 200, n_threads: int = 1, random_state: int = 0):
-        self.backend, self.max_iter, self.n_threads, self.random_state = (
-            backend,
-            max_iter,
-            n_threads,
-            random_state,
-        )
-
-    def _regressor(self):
-        return HistGradientBoostingRegressor(
-            max_iter=self.max_iter,
-            learning_rate=0.05,
-            max_leaf_nodes=15,
-            min_samples_leaf=40,
-            random_state=self.random_state,
-        )
-
-    def fit(self, data, log: pd.DataFrame, catalogue: pd.DataFrame):
-        from campaignkit.data.catalogue import validate_catalogue
-        from campaignkit.models.base import prepare_log
-        from campaignkit.models.inputs import TabularEncoder, as_user_data
-
-        data = as_user_data(data)
-        self.catalogue_ = validate_catalogue(catalogue)
-        log, rows, arms = prepare_log(log, self.catalogue_, data)
-        self.encoder_ = TabularEncoder().fit(data.features)
-        self.n_features_ = len(self.encoder_.feature_names_)
-        x = self.encoder_.transform(data.features).to_numpy(dtype=np.float64)[rows]
-        y = log["profit"].to_numpy(dtype=float)
-        k = len(self.catalogue_)
-        ctl = arms == 0
-        self.shares_ = {c: float((arms == c).sum() / ((arms == c).sum() + ctl.sum())) for c in range(1, k)}
-        with threadpool_limits(limits=self.n_threads):
-            if self.backend == "gb":
-                mu0 = self._regressor().fit(x[ctl], y[ctl])
-                self.models_ = {}
-                for c in range(1, k):
-                    sel = arms == c
-                    mu_c = self._regressor().fit(x[sel], y[sel])
-                    tau1 = self._regressor().fit(x[sel], y[sel] - mu0.predict(x[sel]))
-                    tau0 = self._regressor().fit(x[ctl], mu_c.predict(x[ctl]) - y[ctl])
-                    self.models_[c] = (tau1, tau0)
-            elif self.backend == "causalml":
-                from causalml.inference.meta import BaseXRegressor
-
-                treatment = np.asarray(arms, dtype=int)
-                self.model_ = BaseXRegressor(learner=self._regressor(), control_name=0)
-                p = {c: np.full(len(x), s) for c, s in self.shares_.items()}
-                try:
-                    self.model_.fit(x, treatment, y, p=p)
-                except TypeError:  # older causalml: fit(X, treatment, y)
-                    self.model_.fit(x, treatment, y)
-            elif self.backend == "econml":
-                from econml.metalearners import XLearner
-
-                self.model_ = XLearner(models=self._regressor(), categories=list(range(k)))
-                self.model_.fit(y, np.asarray(arms, dtype=int), X=x)
-            else:
-                raise ValueError(f"unknown backend {self.backend!r}")
-        return self
-
-    def predict_uplift(self, data) -> np.ndarray:
-        """Predicted profit uplift, array of shape (n_users, n_campaigns), column 0 zero."""
-        from campaignkit.models.inputs import as_user_data
-
-        data = as_user_data(data)
-        x = self.encoder_.transform(data.features).to_numpy(dtype=np.float64)
-        k = len(self.catalogue_)
-        out = np.zeros((len(x), k))
-        with threadpool_limits(limits=self.n_threads):
-            if self.backend == "gb":
-                for c, (tau1, tau0) in self.models_.items():
-                    s = self.shares_[c]
-                    out[:, c] = s * tau0.predict(x) + (1.0 - s) * tau1.predict(x)
-            elif self.backend == "causalml":
-                p = {c: np.full(len(x), s) for c, s in self.shares_.items()}
-                te = np.asarray(self.model_.predict(x, p=p))
-                for i, group in enumerate(self.model_.t_groups):
-                    out[:, int(group)] = te[:, i]
-            else:
-                for c in range(1, k):
-                    out[:, c] = np.ravel(self.model_.effect(x, T0=0, T1=c))
-        return out
-
-    def choice_and_target(self, data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(choice, target_category, uplift)`` by the kit's rule (``best_campaign``)."""
-        from campaignkit.models import best_campaign, history_top_category
-        from campaignkit.models.inputs import as_user_data
-
-        data = as_user_data(data)
-        uplift = self.predict_uplift(data)
-        return best_campaign(uplift), history_top_category(data.sequences, n=len(data)), uplift
 
 
 # ---- one world ----------------------------------------------------------------------------------------------
@@ -245,8 +124,7 @@ def _make_model(name: str, seed: int, args):
             n_threads=1,
             random_state=seed,
         )
-    backend = {"x_learner_profit": "gb", "causalml_x": "causalml", "econml_x": "econml"}[name]
-    return ProfitXLearner(backend, max_iter=args.max_iter, random_state=seed)
+    raise ValueError(f"unknown model {name!r}")
 
 
 def _spearman(pred: np.ndarray, truth: np.ndarray) -> tuple[float, list]:
@@ -312,25 +190,14 @@ def run_world(n_users: int, seed: int, models: list[str], args) -> dict:
         print(f"{tag}: world + store + log in {setup_s:.0f}s", file=sys.stderr, flush=True)
         for name in models:
             t1 = time.perf_counter()
-            try:
-                model = _make_model(name, seed, args).fit(train, train_log, cat)
-            except Exception as err:  # an external learner's API may differ from the one written against
-                if name not in EXTERNAL:
-                    raise
-                print(f"{tag}: {name} failed: {err!r}", file=sys.stderr, flush=True)
-                rows.append({"model": name, "n_users": n_users, "seed": seed, "error": repr(err)})
-                continue
+            model = _make_model(name, seed, args).fit(train, train_log, cat)
             fit_s = time.perf_counter() - t1
             t2 = time.perf_counter()
             spearman, per_campaign = float("nan"), None
-            if isinstance(model, ProfitXLearner):
-                choice, target, uplift = model.choice_and_target(test)
-                spearman, per_campaign = _spearman(uplift, truth)
-            else:
-                choice, target = choice_and_target(model, test, cat)
-                if name not in POLICIES:
-                    pred = model.predict_uplift(test, cat, outcome="profit", target_category=default_target)
-                    spearman, per_campaign = _spearman(pred, truth)
+            choice, target = choice_and_target(model, test, cat)
+            if name not in POLICIES:
+                pred = model.predict_uplift(test, cat, outcome="profit", target_category=default_target)
+                spearman, per_campaign = _spearman(pred, truth)
             pred_s = time.perf_counter() - t2
             value = true_choice_value(world, test_ids, choice, target)
             shares = _shares(choice, k)
@@ -389,9 +256,8 @@ def summarise(rows: list[dict], worlds: list[dict]) -> list[dict]:
         return []
     w = pd.DataFrame(worlds).set_index(["n_users", "seed"])
     out = []
-    order = {m: i for i, m in enumerate(ALL_MODELS)}
     for (model, n), g in sorted(
-        ok.groupby(["model", "n_users"]), key=lambda t: (t[0][1], order.get(t[0][0], 99))
+        ok.groupby(["model", "n_users"]), key=lambda t: (t[0][1], ORDER.get(t[0][0], len(ORDER)))
     ):
         g = g.sort_values("seed")
         ws = w.loc[[(n, s) for s in g["seed"]]]
@@ -454,7 +320,7 @@ def readme_section(summary: list[dict], worlds: list[dict], meta: dict) -> str:
         "The gradient-boosting models use scikit-learn's `HistGradientBoosting` defaults beyond the kit's",
         "settings, so early stopping (`early_stopping='auto'`) is on for every fit on more than 10,000 rows:",
         "at N = 40,000 the S-learner's fits and the mediated learner's models over all rows stop early, the",
-        "per-campaign fits of the T- and X-learners (about 2,300 rows each) do not; at N = 8,000 none does.",
+        "per-campaign fits of the T-learner (about 2,300 rows each) do not; at N = 8,000 none does.",
         f"Written {meta['written']} from `{meta['out']}` (code at {meta.get('commits', '?')}; "
         f"{platform.node() or 'host'}, {meta.get('cpus', '?')} CPUs, shared).",
         "",
@@ -543,14 +409,7 @@ def main(argv=None) -> dict:
         args.sizes, args.seeds = [2000], args.seeds[:1]
         args.max_iter, args.max_epochs, args.pretrain_epochs, args.n_ensemble = 20, 1, 1, 2
     out = Path(args.out or HERE / "results" / ("decision_quick.json" if args.quick else "decision.json"))
-    notes = []
-    models = []
-    for m in args.models:
-        if m in EXTERNAL and not _importable(EXTERNAL[m]):
-            notes.append(f"{m} skipped: `{EXTERNAL[m]}` is not installed (the kit does not depend on it).")
-            print(notes[-1], file=sys.stderr)
-            continue
-        models.append(m)
+    models = list(args.models)
     tasks = [(n, seed, models, args) for n in args.sizes for seed in args.seeds]
     git = git_state()
     t0 = time.perf_counter()
@@ -567,7 +426,7 @@ def main(argv=None) -> dict:
     rows = [r for r in old.get("rows", []) if (r["model"], r["n_users"], r["seed"]) not in done] + new_rows
     seen = {(w["n_users"], w["seed"]) for w in new_worlds}
     worlds = [w for w in old.get("worlds", []) if (w["n_users"], w["seed"]) not in seen] + new_worlds
-    rows.sort(key=lambda r: (r["n_users"], r["seed"], ALL_MODELS.index(r["model"])))
+    rows.sort(key=lambda r: (r["n_users"], r["seed"], ORDER.get(r["model"], len(ORDER))))
     worlds.sort(key=lambda w: (w["n_users"], w["seed"]))
     summary = summarise(rows, worlds)
     runs = old.get("runs", []) + [
@@ -582,7 +441,6 @@ def main(argv=None) -> dict:
             "max_epochs": args.max_epochs,
             "max_iter": args.max_iter,
             "seconds": time.perf_counter() - t0,
-            "notes": notes,
             "git": git,
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         }
@@ -606,7 +464,7 @@ def _report(result: dict, out: Path, write: bool) -> None:
         "written": datetime.now(UTC).strftime("%Y-%m-%d"),
         "out": out.relative_to(HERE.parent) if out.is_relative_to(HERE.parent) else out,
         "cpus": multiprocessing.cpu_count(),
-        "notes": sorted({n for r in runs for n in r["notes"]}),
+        "notes": sorted({n for r in runs for n in r.get("notes", [])}),  # runs of removed models
     }
     section = readme_section(result["summary"], result["worlds"], meta)
     print(section)
