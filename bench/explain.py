@@ -5,8 +5,8 @@ participation-mediated learner are fitted on a randomised log. Then, on held-out
 
 - **seconds**: :func:`campaignkit.explain.explain_uplift` of the deep model's profit uplift of ``--campaign``
   for ``--explain`` users (``--background`` background users, ``--permutations`` antithetic permutations),
-  torch on ``--threads`` threads (default 1 of the 2 cores: with the cores shared, 2 threads ran 8.5x slower in
-  the quick run, 816 against 96 s per 1,000 users), after a one-user warm-up (shap compiles its masking code with numba once per
+  torch on ``--threads`` threads (default 1: a second thread oversubscribes shared cores, see
+  ``bench/NOTES.md``), after a one-user warm-up (shap compiles its masking code with numba once per
   process: that compile is reported apart);
 - **additivity**: the deep explanation's largest gap to the model's output, relative to the output spread;
   the largest gap of the learner's exact explanations (participation uplift of every campaign);

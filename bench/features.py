@@ -22,17 +22,8 @@ Usage::
     python bench/features.py --n-users 100000
     python bench/features.py --mode scale --n-users 1000000 --chunk-users 250000
 
-Measured 2026-11-28 on the shared 2-core / 23 GB development machine (load average 1-5 from other jobs;
-single runs varied up to 2x, so compare mode reports the best of 3; DuckDB 2.0.1, pandas 3.1.1), world data:
-
-- compare, 100k users / 2.98M events, 2 DuckDB threads: core aggregates 0.16 s (18.2M events/s) vs pandas
-  0.27 s (1.6x); full feature set 1.37 s (2.2M events/s, 82 features) vs the pandas reference 3.88 s for
-  61 behaviour features (2.8x); sequences L=64 1.58 s; core from Parquet 0.32 s vs pandas read + groupby
-  0.43 s (1.4x). 300k users / 8.9M events: core 13.5M events/s (1.3x), full 1.9x, Parquet core 1.75x.
-  DuckDB and pandas agree to 5e-12.
-- scale, Parquet -> store (features + sequences + manifest), chunks of 250k users, 2 threads, 8 GB DuckDB
-  limit: 1M users / 29.8M events 98 s, peak RSS 1.42 GB; 3M / 89.6M 202 s, 1.42 GB;
-  10M / 298.6M 793 s (0.38M events/s), peak RSS 1.52 GB, store 22.5 GB on disk.
+The figures measured on 2026-11-28 (both modes, up to 10M users) are in ``bench/NOTES.md``, section
+"features".
 """
 
 from __future__ import annotations

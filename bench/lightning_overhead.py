@@ -8,23 +8,9 @@ Reports seconds, sequences per second and the ratio (target: Lightning <= 1.15 x
     .venv/bin/python bench/lightning_overhead.py [--users 8000] [--epochs 3] [--device cpu|cuda]
         [--precision 32-true|bf16-mixed]
 
-The module logs its loss parts once per epoch (summed on the device per batch): calling ``self.log`` for
-each of ~10 parts on every step cost Lightning 9-13 ms per step (its result collection is walked on every
-call): under 10% of a CPU step, 55% of a GPU step.
-
-Measured (best of 2 interleaved repeats, 6,400 sequences x 3 epochs, batch 128, d_model 32):
-
-    where                                   raw seq/s   Lightning seq/s   ratio
-    CPU, 1 thread, 2 shared cores            1,084        1,096            0.989
-    H200, fp32 (``bash bench/gpu_check.sh``)  8,379        7,324            1.144
-    H200, bf16-mixed                          8,644        7,748            1.116
-    H200, bf16-mixed, 32,000 users,          44,267       44,145            1.003
-      batch 1,024, d_model 128, 4 threads
-
-Before the once-per-epoch logging the same H200 runs gave 1.553 (fp32), 1.457 (bf16) and 1.419 (large)
-and the CPU run 1.084. At batch 128 the GPU waits on the Python side (batch gathering, kernel launches),
-hence only ~8x the CPU's throughput; at batch 1,024 it reaches 44,000 sequences/s.
-Timings on the shared CPU are noisy (one earlier Lightning repeat took 29.4 s against 20.9 s).
+Results go to ``--out`` (``bench/results/lightning_overhead.json``; no README section). The figures
+measured on 2026-11-28 (CPU and H200) and why the module logs once per epoch are in ``bench/NOTES.md``,
+section "lightning_overhead".
 """
 
 from __future__ import annotations
