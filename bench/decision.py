@@ -38,7 +38,7 @@ in ``bench/NOTES.md``).
     .venv/bin/python bench/decision.py --sizes 8000 --seeds 0 1 2   # every model, three worlds
     .venv/bin/python bench/decision.py --sizes 40000 --models mediated t_learner s_learner
 
-Results go to ``--out`` (``bench/results/decision.json``, git-ignored): rows already there for other
+Results go to ``--out`` (``bench/results/decision.json``, committed): rows already there for other
 (model, N, seed) are kept (``--fresh`` drops them), so runs of different sizes add up; the summary and
 the ``decision`` section of ``bench/README.md`` (between ``<!-- decision:start -->`` and
 ``<!-- decision:end -->``; the rest of the file is left as it is) are rebuilt from all rows. ``--quick``

@@ -34,7 +34,7 @@ Four parts (``--parts``), each in its own process (so each peak memory is its ow
     .venv/bin/python bench/design.py --parts parameters   # one part; the rows of the others are kept
     .venv/bin/python bench/design.py              # 40,000 users x seeds 0 1 2, 100k HiGHS, 10M scale
 
-Results: ``--out`` (``bench/results/design.json``, git-ignored; parts not run keep their old rows) and the
+Results: ``--out`` (``bench/results/design.json``, committed; parts not run keep their old rows) and the
 ``design`` section of ``bench/README.md`` (between ``<!-- design:start -->`` and ``<!-- design:end -->``).
 Measured figures live there only. Nothing here is tuned to meet a target.
 """

@@ -18,8 +18,9 @@ participation-mediated learner are fitted on a randomised log. Then, on held-out
     .venv/bin/python bench/explain.py                 # 20,000-user world, 1,000 users explained, 1 thread
     .venv/bin/python bench/explain.py --quick         # smoke run
 
-Results go to ``bench/results/explain.json`` and, unless ``--quick`` or ``--no-readme``, the ``explain``
-section of ``bench/README.md`` (between its markers; the rest of the file is left as it is).
+Results go to ``bench/results/explain.json`` (committed) and, unless ``--no-readme``, the ``explain`` section of
+``bench/README.md`` (between its markers; the rest of the file is left as it is); ``--quick`` writes
+``explain_quick.json`` (git-ignored) and leaves the README alone.
 """
 
 from __future__ import annotations
@@ -171,6 +172,9 @@ def main(argv=None) -> dict:
     p.add_argument("--no-readme", action="store_true")
     p.add_argument("--out", default=str(HERE / "results" / "explain.json"))
     args = p.parse_args(argv)
+    from readme_section import quick_outputs
+
+    quick_outputs(args, HERE / "results" / "explain.json")
     if args.quick:
         args.users, args.explain, args.max_epochs, args.boost_iter, args.stability_users = (
             1_500,
@@ -184,7 +188,7 @@ def main(argv=None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))
-    if not (args.quick or args.no_readme):
+    if not args.no_readme:
         from readme_section import write_section
 
         write_section(readme_section(result), "explain")

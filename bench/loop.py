@@ -18,7 +18,7 @@ lower in round 5 than in round 1.
 
     python bench/loop.py                 # 40,000 users, seeds 0 1 2, five rounds -> bench/results/loop.json + README
     python bench/loop.py --users 8000    # smaller worlds
-    python bench/loop.py --quick         # one 2,000-user world, three rounds, 30 boosting iterations
+    python bench/loop.py --quick         # one 2,000-user world, three rounds, 30 iterations -> loop_quick.json only
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def readme_section(result: dict, others=()) -> str:
 
 
 def main(argv=None) -> dict:
-    from readme_section import git_state, output_args, save_run, write_section
+    from readme_section import git_state, output_args, quick_outputs, save_run, write_section
 
     from campaignkit.loop import CALIBRATIONS, PLANNINGS, FeedbackLoop
 
@@ -255,6 +255,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--quick", action="store_true", help="one 2,000-user world, three rounds, 30 iterations")
     output_args(ap, HERE / "results" / "loop.json")
     args = ap.parse_args(argv)
+    quick_outputs(args, HERE / "results" / "loop.json")
     if args.quick:
         args.users, args.seeds, args.rounds, args.max_iter = 2_000, [0], 3, 30
     if args.readme_only:

@@ -62,6 +62,15 @@ def output_args(ap, out: Path) -> None:
     )
 
 
+def quick_outputs(args, default: Path) -> None:
+    """Keep a ``--quick`` smoke run off the committed results: unless ``--out`` names another file, it writes
+    ``<bench>_quick.json`` beside ``default`` (git-ignored), and never the README section."""
+    if args.quick:
+        if Path(args.out) == default:
+            args.out = default.with_name(f"{default.stem}_quick{default.suffix}")
+        args.no_readme = True
+
+
 def save_run(result: dict, out: Path, bench: str, section: str | None) -> None:
     """Write a run's JSON to ``out`` and, unless ``section`` is None, its section of ``bench/README.md``."""
     out.parent.mkdir(parents=True, exist_ok=True)

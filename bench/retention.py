@@ -20,7 +20,7 @@ dogs it contacts (users sent a campaign whose exact retention uplift is negative
 model's predicted retention uplift tells the dogs apart (``campaignkit.design.retention.dog_detection``: AUC).
 
     python bench/retention.py            # 40,000 users, seeds 0 1 2 -> bench/results/retention.json + README
-    python bench/retention.py --quick    # one 4,000-user world, fewer boosting iterations
+    python bench/retention.py --quick    # one 4,000-user world, fewer iterations -> retention_quick.json only
     python bench/retention.py --n-users 8000 --nonparticipants observed --no-readme --out bench/results/x.json
 """
 
@@ -297,7 +297,7 @@ def readme_section(result: dict, others=()) -> str:
 
 
 def main(argv=None) -> dict:
-    from readme_section import git_state, output_args, save_run, write_section
+    from readme_section import git_state, output_args, quick_outputs, save_run, write_section
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n-users", type=int, default=40_000)
@@ -315,6 +315,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--quick", action="store_true", help="one 4,000-user world, seed 0, 30 iterations")
     output_args(ap, HERE / "results" / "retention.json")
     args = ap.parse_args(argv)
+    quick_outputs(args, HERE / "results" / "retention.json")
     if args.quick:
         args.n_users, args.seeds, args.max_iter = 4_000, [0], 30
     if args.readme_only:

@@ -31,9 +31,10 @@ The deep model scores users several times slower than the T-learner on CPU (a tr
 ensemble member plus the next-category head), so it gets its own, smaller sizes (``--deep-users``). Each
 child uses one thread (the models' ``n_threads=1``) and two children run at a time (``--jobs``), so on 2
 cores users/s is measured beside another child; ``--jobs 1`` for timings alone. Results go to
-``bench/results/scoring.json`` (git-ignored) and, except for ``--quick``, the ``scoring`` section of
-``bench/README.md`` (between ``<!-- scoring:start -->`` and ``<!-- scoring:end -->``; the rest of the file is
-left as it is) is rebuilt from them (``--readme-only`` rebuilds it from the JSON without a run).
+``bench/results/scoring.json`` (committed) and the ``scoring`` section of ``bench/README.md`` (between
+``<!-- scoring:start -->`` and ``<!-- scoring:end -->``; the rest of the file is left as it is) is rebuilt from
+them (``--readme-only`` rebuilds it from the JSON without a run); ``--quick`` writes ``scoring_quick.json``
+(git-ignored) and leaves the README alone.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from readme_section import markers, write_section  # noqa: E402 (bench/ is on the path when run)
+from readme_section import markers, quick_outputs, write_section  # noqa: E402 (bench/ is on the path when run)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 README = Path(__file__).resolve().parent / "README.md"
@@ -524,6 +525,7 @@ def main(argv=None) -> dict:
         Path(args.out).write_text(json.dumps(summary, indent=1))
         write_section(readme_section(summary), "scoring")
         return summary
+    quick_outputs(args, RESULTS / "scoring.json")
     if args.quick:
         args.users, args.deep_users, args.batch = [4_000, 12_000], [4_000, 12_000], 2_000
         args.fit_users, args.max_iter, args.epochs = 2_000, 20, 1
@@ -559,7 +561,7 @@ def main(argv=None) -> dict:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=1))
-    if not (args.quick or args.no_readme):
+    if not args.no_readme:
         write_section(readme_section(summary), "scoring")
     return summary
 
