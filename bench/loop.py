@@ -4,13 +4,9 @@ For each seed: ``make_world(N, random_state=seed)``; a uniformly randomised log 
 then ``campaignkit.loop.FeedbackLoop`` runs five rounds - score (the world's user table as of its cutoff and the
 loop's contact history), plan under a budget of 0.25 per user on predicted spend (on the predicted uplift minus
 one sd across the fold models), 10% of users explore (uniformly random campaign), 10% of the planned contacts are
-held out, forecast the executed plan (90% interval; by default corrected on the rows of a quarter of the users
-kept out of every fit, ``--calibration reserve``; on the logged rows of the plan's own users, ``--calibration
-plan_log``; each fold model on those of the plan users' rows it was not fitted on, ``--calibration plan_folds``;
-or each fold model on the fold it never saw, ``--calibration folds``; with ``--planning crossfit`` every user's
-campaign is chosen, and forecast, by the one fold model fitted on none of the user's rows), run it with
-``world.step`` (the world moves one campaign window on: churn, fatigue, taste drift), measure the lift against the
-holdout, log with the design's propensities and retrain (cross-fitted ``MediatedLearner``, propensity-weighted).
+held out, forecast the executed plan (90% interval, corrected on the logged rows of a quarter of the users kept
+out of every fit, ``--reserve``), run it with ``world.step`` (the world moves one campaign window on: churn,
+fatigue, taste drift), measure the lift against the holdout, log with the design's propensities and retrain (cross-fitted ``MediatedLearner``, propensity-weighted).
 
 Done-when (issue 16): on each seed the realised profit lies inside the 90% forecast interval in at least 4 of 5
 rounds, and the regret to the oracle (exact profit of the oracle's plan at the same budget minus the plan's) is
@@ -35,18 +31,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-CALIBRATION_TEXT = {
-    "plan_log": "the logged rows of the plan's own users (initial log and earlier rounds, with propensities)",
-    "plan_folds": "the logged rows of the plan's own users, each fold model on those held out from its fit",
-    "folds": "each fold model's unseen fold of the log",
-    "reserve": "the logged rows of a reserve of users kept out of every fit",
-}
-
-PLANNING_TEXT = {
-    "pooled": "",
-    "crossfit": "; each user's campaign chosen and forecast by the one fold model fitted on none of the user's rows "
-    "(folds by world user)",
-}
+RESERVE_TEXT = "the logged rows of a reserve of users kept out of every fit"
+"""What the forecasts are corrected on. The other corrections (``--calibration plan_log / plan_folds / folds``) and
+cross-fitted planning (``--planning crossfit``) lost to it and left the library; their last figures are the
+"Earlier runs" in ``bench/README.md``."""
 
 
 def run_seed(seed: int, args) -> list[dict]:
@@ -71,9 +59,7 @@ def run_seed(seed: int, args) -> list[dict]:
         initial_users=args.initial_users,
         n_folds=args.n_folds,
         risk=args.risk,
-        calibration=args.calibration,
         reserve=args.reserve,
-        planning=args.planning,
         random_state=seed,
     )
     t0 = time.perf_counter()
@@ -137,7 +123,7 @@ def _exact_text(rows: list[dict]) -> str:
 
 
 def other_run_lines(paths) -> list[str]:
-    """One line per other run of this bench (its JSON): its calibration, rounds inside per seed, forecast error."""
+    """One line per other run of this bench (its JSON): its settings, rounds inside per seed, forecast error."""
     lines = []
     for path in paths or []:
         r = json.loads(Path(path).read_text())
@@ -150,7 +136,7 @@ def other_run_lines(paths) -> list[str]:
             f"Other run, `{Path(path).name}` (commit {m['commit']}, {m['users']:,} users, features "
             f'`{m.get("features", "world_user_table")}`, `nonparticipants="{m["nonparticipants"]}"`, '
             f"{'unweighted' if m['unweighted'] else 'propensity-weighted'}, forecast corrected on "
-            f"{CALIBRATION_TEXT[m.get('calibration', 'folds')]}{PLANNING_TEXT[m.get('planning', 'pooled')]}): "
+            f"{RESERVE_TEXT}): "
             f"rounds inside the interval {inside}; mean interval "
             f"width {_mean_width(r['rows']):,.0f}; mean absolute forecast error against the exact expectation per "
             f"seed {err}; regret round 1 -> {m['rounds']} per seed {regret}; {_exact_text(r['rows'])}.",
@@ -165,10 +151,6 @@ def readme_section(result: dict, others=()) -> str:
     start, end = markers("loop")
     m, s = result["meta"], result["summary"]
     flags = " --quick" if m["quick"] else f" --users {m['users']}" if m["users"] != 40_000 else ""
-    if m.get("calibration", "plan_log") != "reserve":  # runs before the key was written used plan_log
-        flags += f" --calibration {m['calibration']}"
-    if m.get("planning", "pooled") != "pooled":
-        flags += f" --planning {m['planning']}"
     lines = [
         start,
         "## loop",
@@ -180,8 +162,7 @@ def readme_section(result: dict, others=()) -> str:
         f"({m['n_folds']} folds) on a randomised log of {m['initial_users']:.0%} of the users and every round's log; "
         f"risk={m['risk']}, budget {m['budget_per_user']} per user on predicted spend, {m['explore']:.0%} exploration, "
         f"{m['holdout']:.0%} holdout, 90% forecast intervals corrected on "
-        + CALIBRATION_TEXT[m.get("calibration", "folds")]
-        + PLANNING_TEXT[m.get("planning", "pooled")]
+        + RESERVE_TEXT
         + ". Per round: forecast [interval], realised (measured "
         "against the holdout), exact expectation of the executed plan, regret to the oracle at the same budget "
         "(and as a share of the oracle's profit).",
@@ -224,7 +205,7 @@ def readme_section(result: dict, others=()) -> str:
 def main(argv=None) -> dict:
     from readme_section import git_state, output_args, quick_outputs, save_run, write_section
 
-    from campaignkit.loop import CALIBRATIONS, PLANNINGS, FeedbackLoop
+    from campaignkit.loop import FeedbackLoop
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--users", type=int, default=40_000)
@@ -240,18 +221,6 @@ def main(argv=None) -> dict:
     ap.add_argument("--n-folds", type=int, default=2)
     ap.add_argument("--risk", type=float, default=1.0, help="plan on uplift - risk x the fold models' spread")
     ap.add_argument("--reserve", type=float, default=0.25, help="share of users only calibrating (reserve)")
-    ap.add_argument(
-        "--calibration",
-        default="reserve",
-        choices=list(CALIBRATIONS),
-        help="what each round's forecast is corrected on (FeedbackLoop's calibration)",
-    )
-    ap.add_argument(
-        "--planning",
-        default="pooled",
-        choices=list(PLANNINGS),
-        help="fold models' mean, or each user's held-out fold model (FeedbackLoop's planning)",
-    )
     ap.add_argument("--quick", action="store_true", help="one 2,000-user world, three rounds, 30 iterations")
     output_args(ap, HERE / "results" / "loop.json")
     args = ap.parse_args(argv)
@@ -279,9 +248,7 @@ def main(argv=None) -> dict:
             "initial_users": args.initial_users,
             "n_folds": args.n_folds,
             "risk": args.risk,
-            "calibration": args.calibration,
             "reserve": args.reserve,
-            "planning": args.planning,
             "features": inspect.signature(FeedbackLoop).parameters["features"].default.__name__,
             "quick": args.quick,
             **state,

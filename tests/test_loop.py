@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from campaignkit.forecast.audit import world_user_table
 from campaignkit.loop import (
     ROUND_COLUMNS,
     FeedbackLoop,
+    RoundRecord,
     design_propensity,
     draw_design,
     holdout_needed,
@@ -34,15 +37,7 @@ def _loop(**kw):
     model = MediatedLearner(
         max_iter=10, nonparticipants="observed", weight_by_propensity=True, random_state=0
     )
-    # the tests of the forecast's corrections compare against "plan_log" (every user's rows fit the models)
-    kw = {
-        "initial_users": 0.5,
-        "n_boot": 20,
-        "random_state": 3,
-        "features": _few_features,
-        "calibration": "plan_log",
-        **kw,
-    }
+    kw = {"initial_users": 0.5, "n_boot": 20, "random_state": 3, "features": _few_features, **kw}
     return FeedbackLoop(model, **kw)
 
 
@@ -119,6 +114,8 @@ def test_mean_prediction_keeps_the_spread(result, world):
 
 def test_table_has_one_row_per_round(result):
     t = result.table
+    assert len(result.rounds) == N_ROUNDS and all(isinstance(r, RoundRecord) for r in result.rounds)
+    assert t.to_dict("records") == [dataclasses.asdict(r) for r in result.rounds]  # the records, one per row
     assert list(t.columns) == list(ROUND_COLUMNS)
     assert t["round"].tolist() == list(range(1, N_ROUNDS + 1))
     assert t["period"].tolist() == list(range(N_ROUNDS))  # each round runs in the next period of the world
@@ -181,12 +178,8 @@ def test_plots_return_axes(result):
         ({"window": 0}, "window"),
         ({"initial_users": 5}, "initial_users"),
         ({"risk": -1.0}, "risk"),
-        ({"calibration": "reserve", "reserve": 1.0}, "reserve"),
-        ({"planning": "own_model"}, "planning must be one of"),
-        (
-            {"planning": "crossfit"},
-            'calibration="plan_log"',
-        ),  # would correct a model on rows it was fitted on
+        ({"reserve": 1.0}, "reserve"),
+        ({"reserve": True}, "reserve"),
     ],
 )
 def test_bad_settings_fail_clearly(world, setting, message):
@@ -229,7 +222,7 @@ def test_logged_features_carry_the_contact_history(result):
 
 def test_calibration_rows_are_the_plan_users_logged_rows(result):
     from campaignkit.loop import calibration_rows
-    from campaignkit.loop.run import CALIBRATION_OFFSET
+    from campaignkit.loop.history import CALIBRATION_OFFSET
     from campaignkit.models.prediction import Prediction
 
     class Folds:  # two "fold models" that score each feature row by its recency: enough to follow the rows
@@ -261,16 +254,6 @@ def test_calibration_rows_are_the_plan_users_logged_rows(result):
     assert calibration_rows(Folds(), users, preds, data, log, [-1])[2] is None
 
 
-def test_calibration_setting_changes_only_the_forecast(result, world):
-    folds = _loop(calibration="folds").run(world, 1).table.iloc[0]
-    row = result.table.iloc[0]
-    for col in ("realised", "exact", "regret", "planned", "held_out"):
-        assert folds[col] == pytest.approx(row[col])
-    assert (folds["forecast"], folds["lower"]) != pytest.approx((row["forecast"], row["lower"]))
-    with pytest.raises(ParameterError, match="calibration"):
-        _loop(calibration="own").run(world, 1)
-
-
 def test_reserve_calibrates_and_never_fits(world, monkeypatch):
     import campaignkit.loop.run as run
 
@@ -287,152 +270,7 @@ def test_reserve_calibrates_and_never_fits(world, monkeypatch):
 
     monkeypatch.setattr(run, "crossfit", crossfit)
     monkeypatch.setattr(run, "calibration_rows", calibration_rows)
-    _loop(calibration="reserve", reserve=0.3).run(world, 2)
+    _loop(reserve=0.3).run(world, 2)
     reserve = calibrated[0]
     assert 0.2 * world.n_users < len(reserve) < 0.4 * world.n_users and all(c == reserve for c in calibrated)
     assert len(fitted) == 2 and all(f and not (f & reserve) for f in fitted)  # initial fit and one retrain
-
-
-def test_plan_folds_corrects_each_fold_model_on_rows_it_never_saw(result, world, monkeypatch):
-    import campaignkit.loop.run as run
-
-    calls = []
-    real = run.forecast_plan
-
-    def forecast_plan(cf, data, plan, **kw):
-        calls.append((cf, kw["calibration_log"], kw["calibration_fold"]))
-        return real(cf, data, plan, **kw)
-
-    monkeypatch.setattr(run, "forecast_plan", forecast_plan)
-    table = _loop(calibration="plan_folds").run(world, N_ROUNDS).table
-    assert len(calls) == N_ROUNDS
-    for cf, cal_log, fold in calls:
-        assert fold is not None and len(fold) == len(cal_log)
-        keys = cal_log["user_id"].to_numpy() - run.CALIBRATION_OFFSET
-        fit_keys = cf.log["user_id"].to_numpy()
-        assert set(keys) <= set(fit_keys)  # retrained every round: every logged row is one of cf's
-        for f in range(cf.n_folds):
-            mine = set(keys[fold == f])
-            assert mine  # each fold model has rows to be corrected on
-            assert mine <= set(fit_keys[cf.fold == f]) and not mine & set(fit_keys[cf.fold != f])
-    # calibration changes the forecast, never the plan or what it did
-    for col in ("realised", "exact", "regret", "planned", "held_out"):
-        np.testing.assert_allclose(table[col], result.table[col])
-    assert np.isfinite(table[["forecast", "lower", "upper"]].to_numpy()).all()
-    assert (table["lower"] < table["forecast"]).all() and (table["forecast"] < table["upper"]).all()
-
-
-def test_calibration_folds_marks_rows_no_fold_model_saw():
-    from types import SimpleNamespace
-
-    from campaignkit.loop import calibration_folds
-    from campaignkit.loop.run import CALIBRATION_OFFSET
-
-    cf = SimpleNamespace(log=pd.DataFrame({"user_id": [5, 7, 7, 9]}), fold=np.array([1, 0, 0, 1]))
-    cal_log = pd.DataFrame({"user_id": np.array([9, 3, 7, 5]) + CALIBRATION_OFFSET})
-    np.testing.assert_array_equal(calibration_folds(cf, cal_log), [1, -1, 0, 1])
-
-
-def test_out_of_fold_prediction_takes_each_users_own_fold_model(world):
-    from campaignkit.loop import mean_prediction, out_of_fold_prediction
-    from campaignkit.models.prediction import Prediction
-
-    shape = (4, len(world.campaign_ids))
-    preds = [
-        Prediction(
-            np.arange(4),
-            world.campaign_ids,
-            *(np.full(shape, v) + np.arange(4)[:, None] for _ in range(6)),
-            target_category=np.full(4, int(v)),
-        )
-        for v in (10.0, 20.0, 30.0)
-    ]
-    fold = np.array([2, 0, 1, 2])
-    p = out_of_fold_prediction(preds, fold)
-    np.testing.assert_allclose(p.profit[:, 0], [30, 11, 22, 33])
-    np.testing.assert_array_equal(p.target_category, [30, 10, 20, 30])
-    np.testing.assert_allclose(p.std["profit"], mean_prediction(preds).std["profit"])  # the models' spread
-    with pytest.raises(ParameterError, match="one fold per user"):
-        out_of_fold_prediction(preds, fold[:3])
-    with pytest.raises(ParameterError, match=r"\[0, 3\)"):
-        out_of_fold_prediction(preds, np.array([0, 1, 3, 0]))
-
-
-def test_held_out_folds_follow_the_users_rows_and_draw_the_rest():
-    from types import SimpleNamespace
-
-    from campaignkit.loop import KEY_STRIDE, held_out_folds
-
-    keys = np.array([5, KEY_STRIDE + 5, 7, 2 * KEY_STRIDE + 7, 9])  # users 5 and 7 logged in two rounds
-    cf = SimpleNamespace(log=pd.DataFrame({"user_id": keys}), fold=np.array([1, 1, 0, 0, 1]), n_folds=2)
-    got = held_out_folds(cf, np.array([7, 5, 9, 100, 101]), np.random.default_rng(0))
-    np.testing.assert_array_equal(got[:3], [0, 1, 1])
-    assert set(got[3:]) <= {0, 1}  # never logged: any fold model is held out from them
-    drawn = held_out_folds(cf, np.arange(100, 400), np.random.default_rng(0))
-    assert set(drawn) == {0, 1}  # drawn at random, not all in one fold
-    cf.fold = np.array([1, 0, 0, 0, 1])  # user 5's rounds in different folds: some model saw one of its rows
-    with pytest.raises(ParameterError, match="world user 5's logged rows lie in different folds"):
-        held_out_folds(cf, np.array([5]), np.random.default_rng(0))
-
-
-def test_crossfit_planning_chooses_each_user_by_the_model_that_never_saw_them(result, world, monkeypatch):
-    import campaignkit.loop.run as run
-
-    fits, rounds, problems, forecasts = [], [], [], []
-    real_crossfit, real_oof, real_assign, real_fc = (
-        run.crossfit,
-        run.out_of_fold_prediction,
-        run.assign,
-        run.forecast_plan,
-    )
-
-    def crossfit(*a, **kw):
-        fits.append(real_crossfit(*a, **kw))
-        return fits[-1]
-
-    def out_of_fold_prediction(preds, fold):
-        rounds.append((fits[-1], preds, fold))
-        return real_oof(preds, fold)
-
-    def assign(problem, **kw):
-        problems.append(problem)
-        return real_assign(problem, **kw)
-
-    def forecast_plan(cf, data, plan, **kw):
-        forecasts.append(kw["user_fold"])
-        return real_fc(cf, data, plan, **kw)
-
-    for name, fn in [
-        ("crossfit", crossfit),
-        ("out_of_fold_prediction", out_of_fold_prediction),
-        ("assign", assign),
-        ("forecast_plan", forecast_plan),
-    ]:
-        monkeypatch.setattr(run, name, fn)
-    out = _loop(planning="crossfit", calibration="plan_folds").run(world, N_ROUNDS)
-    assert (
-        len(rounds) == N_ROUNDS and len(problems) == 2 * N_ROUNDS
-    )  # each round: the plan, then the oracle's
-    for rnd, (cf, preds, fold) in enumerate(rounds):
-        # every row of a world user, whatever its round, lies in one fold
-        world_user = cf.log["user_id"].to_numpy() % run.KEY_STRIDE
-        per_user = pd.Series(cf.fold).groupby(world_user)
-        assert (per_user.nunique() == 1).all() and set(cf.fold) == {0, 1}
-        assert rnd == 0 or (pd.Series(world_user).value_counts() > 1).any()  # later fits hold users twice
-        # each logged user is planned by the fold that held out all their rows: the model not fitted on them
-        uid = preds[0].user_id
-        logged = np.isin(uid, world_user)
-        np.testing.assert_array_equal(fold[logged], per_user.first().loc[uid[logged]].to_numpy())
-        # and the optimiser saw exactly that model's predicted uplift (not the fold models' mean)
-        mine = np.array([p.uplift("profit") for p in preds])[fold, np.arange(len(uid))][:, 1:]
-        np.testing.assert_allclose(problems[2 * rnd].value, mine, rtol=1e-5, atol=1e-4)
-        mean = np.mean([p.uplift("profit") for p in preds], axis=0)[:, 1:]
-        assert not np.allclose(problems[2 * rnd].value, mean, rtol=1e-5, atol=1e-4)
-        # the forecast takes each user from the same model
-        np.testing.assert_array_equal(forecasts[rnd][: len(uid)], fold)
-    t = out.table
-    assert np.isfinite(t[["forecast", "lower", "upper", "realised", "exact", "regret"]].to_numpy()).all()
-    assert (t["lower"] < t["forecast"]).all() and (t["forecast"] < t["upper"]).all()
-    assert not np.allclose(
-        t["designed_profit"], result.table["designed_profit"]
-    )  # another plan than pooled's

@@ -261,6 +261,53 @@ def _options(state: _State, users):
     return v, s
 
 
+def _repair_coverage(state: _State, j: int, lam: float, need: float) -> int:
+    """Contact uncontacted users of coverage row ``j``'s segment, best value net of the budget's price first."""
+    users = np.flatnonzero((state.codes == state.c.group[j]) & (state.choice == 0))
+    v, s = _options(state, users)
+    score = v - lam * s
+    score[:, 0] = -np.inf
+    tgt = score.argmax(axis=1)
+    order = np.argsort(-score[np.arange(len(users)), tgt], kind="stable")
+    return _apply_moves(state, users, tgt, order, need, np.ones(len(users)))
+
+
+def _freeing_moves(state: _State, j: int, users: np.ndarray, lam: float):
+    """Each user's move that frees row ``j``'s resource (budget, or a cap) at the least value lost per unit freed.
+
+    Returns:
+        ``(users, targets, order, freed)`` for :func:`_apply_moves`: the users with such a move, its target, the
+        order of increasing loss per unit and the amount each move frees.
+    """
+    cons = state.c
+    kind = cons.kinds[j]
+    v, s = _options(state, users)
+    rows = np.arange(len(users))
+    cur = state.choice[users]
+    if kind == "budget":
+        use = s
+        price = v
+    else:
+        use = s if kind == "cap_spend" else np.ones_like(s)
+        use[:, 0] = 0.0
+        mask = np.zeros_like(s, bool)
+        mask[:, cons.column[j] + 1] = True
+        use = np.where(mask, use, 0.0)
+        price = v - lam * s
+    freed = use[rows, cur][:, None] - use
+    loss = price[rows, cur][:, None] - price
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(freed > 1e-12, loss / freed, np.inf)
+    if kind != "budget":  # moving elsewhere must not break the budget by more than the slack left
+        extra = s - s[rows, cur][:, None]
+        ratio = np.where(extra > max(state.budget_slack(), 0.0) + 1e-12, np.inf, ratio)
+    ratio[rows, cur] = np.inf
+    tgt = ratio.argmin(axis=1)
+    r_best = ratio[rows, tgt]
+    ok = np.isfinite(r_best)
+    return users[ok], tgt[ok], np.argsort(r_best[ok], kind="stable"), freed[rows[ok], tgt[ok]]
+
+
 def _repair(state: _State, theta, margin=None, max_rounds: int = 60, max_candidates: int = 200_000) -> int:
     """Move users until every constraint holds; returns the number of moves.
 
@@ -275,52 +322,16 @@ def _repair(state: _State, theta, margin=None, max_rounds: int = 60, max_candida
         if not over.size:
             return moves
         j = over[np.argmin(state.slack[over] / np.maximum(np.abs(cons.rhs[over]), 1.0))]
-        kind = cons.kinds[j]
         need = -state.slack[j]
-        if kind == "coverage":
-            g = cons.group[j]
-            users = np.flatnonzero((state.codes == g) & (state.choice == 0))
-            v, s = _options(state, users)
-            score = v - lam * s
-            score[:, 0] = -np.inf
-            tgt = score.argmax(axis=1)
-            order = np.argsort(-score[np.arange(len(users)), tgt], kind="stable")
-            moves += _apply_moves(state, users, tgt, order, need, np.ones(len(users)))
+        if cons.kinds[j] == "coverage":
+            moves += _repair_coverage(state, j, lam, need)
             continue
-        if kind == "budget":
-            users = np.flatnonzero(state.choice > 0)
-        else:
-            users = np.flatnonzero(state.choice == cons.column[j] + 1)
+        held = state.choice > 0 if cons.kinds[j] == "budget" else state.choice == cons.column[j] + 1
+        users = np.flatnonzero(held)
         if narrow and len(users) > max_candidates:
             users = np.sort(users[np.argpartition(margin[users], max_candidates)[:max_candidates]])
-        v, s = _options(state, users)
-        rows = np.arange(len(users))
-        cur = state.choice[users]
-        if kind == "budget":
-            use = s
-            price = v
-        else:
-            use = s if kind == "cap_spend" else np.ones_like(s)
-            use[:, 0] = 0.0
-            mask = np.zeros_like(s, bool)
-            mask[:, cons.column[j] + 1] = True
-            use = np.where(mask, use, 0.0)
-            price = v - lam * s
-        freed = use[rows, cur][:, None] - use
-        loss = price[rows, cur][:, None] - price
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(freed > 1e-12, loss / freed, np.inf)
-        if kind != "budget":  # moving elsewhere must not break the budget by more than the slack left
-            extra = s - s[rows, cur][:, None]
-            ratio = np.where(extra > max(state.budget_slack(), 0.0) + 1e-12, np.inf, ratio)
-        ratio[rows, cur] = np.inf
-        tgt = ratio.argmin(axis=1)
-        r_best = ratio[rows, tgt]
-        ok = np.isfinite(r_best)
-        users, tgt, r_best = users[ok], tgt[ok], r_best[ok]
-        fr = freed[rows[ok], tgt]
-        order = np.argsort(r_best, kind="stable")
-        done = _apply_moves(state, users, tgt, order, need, fr)
+        users, tgt, order, freed = _freeing_moves(state, j, users, lam)
+        done = _apply_moves(state, users, tgt, order, need, freed)
         moves += done
         if done == 0 and narrow:
             narrow = False

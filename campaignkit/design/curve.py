@@ -46,11 +46,6 @@ class BudgetCurve:
     target_category: np.ndarray
     campaign_ids: tuple
 
-    def at_budget(self, budget: float) -> np.ndarray:
-        """The choice of the last point whose spend is within ``budget``."""
-        ok = np.flatnonzero(self.table["spend"].to_numpy() <= budget + 1e-9)
-        return self.choices[ok[-1]] if ok.size else np.zeros(self.choices.shape[1], self.choices.dtype)
-
 
 def _marginal(table: pd.DataFrame, choices, problem: AssignmentProblem) -> pd.DataFrame:
     k = problem.shape[1]

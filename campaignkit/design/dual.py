@@ -18,6 +18,8 @@ the certificate at the end is one exact (float64) pass over all users.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from campaignkit.design.problem import AssignmentProblem, ConstraintSet
@@ -59,6 +61,102 @@ def reduced_values(v, s, alpha, beta, shift) -> np.ndarray:
     return r
 
 
+class _Rows(NamedTuple):
+    """The constraint rows a pass accumulates, by kind."""
+
+    kinds: list
+    column: np.ndarray
+    group: np.ndarray
+    cap: list  # user and spend caps
+    cov: np.ndarray  # coverage minimums
+    bud: int | None  # the budget's row
+
+
+def _rows(cons: ConstraintSet) -> _Rows:
+    cap = [j for j, kd in enumerate(cons.kinds) if kd in ("cap_count", "cap_spend")]
+    return _Rows(
+        cons.kinds, cons.column, cons.group, cap, cons.rows("coverage"), 0 if cons.has_budget else None
+    )
+
+
+def _hard_chunk(r, s, g, rows: _Rows, n_groups: int, usage) -> float:
+    """The exact dual's share of one chunk (each user's best reduced value, or 0); adds the greedy choice's usage."""
+    best = r.argmax(axis=1)
+    rb = r[np.arange(len(r)), best]
+    on = rb > 0
+    total = float(rb[on].sum(dtype=np.float64))
+    col = np.where(on, best, -1)
+    sp = np.where(on, s[np.arange(len(r)), best], 0.0)
+    if rows.bud is not None:
+        usage[rows.bud] += float(sp.sum())
+    for j in rows.cap:
+        sel = col == rows.column[j]
+        usage[j] += float(sel.sum()) if rows.kinds[j] == "cap_count" else float(sp[sel].sum())
+    if len(rows.cov):
+        cnt = np.bincount(g[on], minlength=n_groups)
+        for j in rows.cov:
+            usage[j] -= cnt[rows.group[j]]
+    return total
+
+
+def _smooth_chunk(r, s, g, tau: float, rows: _Rows, usage, hess) -> float:
+    """The smoothed dual's share of one chunk; adds the expected usage (and, with ``hess``, the Hessian)."""
+    m = np.maximum(r.max(axis=1), 0.0)
+    e = np.exp((r - m[:, None]) / np.float32(tau))
+    z = e.sum(axis=1) + np.exp(-m / np.float32(tau))
+    total = float((m + np.float32(tau) * np.log(z)).sum())
+    p = e / z[:, None]
+    ps = p * s
+    tot_ps = ps.sum(axis=1)
+    tot_p = p.sum(axis=1)
+    if rows.bud is not None:
+        usage[rows.bud] += float(tot_ps.sum())
+    for j in rows.cap:
+        usage[j] += float(_cap_use(p, ps, rows, j).sum())
+    sels = [g == rows.group[j] for j in rows.cov]
+    for j, sel in zip(rows.cov, sels, strict=True):
+        usage[j] -= float(tot_p[sel].sum())
+    if hess is not None:
+        _add_hessian(hess, p, ps, s, tot_p, tot_ps, sels, rows)
+    return total
+
+
+def _cap_use(p, ps, rows: _Rows, j: int):
+    """Expected use of cap row ``j`` per user: the chance of its campaign, or its expected spend."""
+    c = rows.column[j]
+    return p[:, c] if rows.kinds[j] == "cap_count" else ps[:, c]
+
+
+def _add_hessian(hess, p, ps, s, tot_p, tot_ps, sels, rows: _Rows) -> None:
+    """Add one chunk's ``sum_i (E[a_i a_i'] - E[a_i] E[a_i]')`` (times ``tau``) to ``hess``."""
+    bud = rows.bud
+    abar = np.zeros((len(p), len(hess)), np.float32)
+    if bud is not None:
+        abar[:, bud] = tot_ps
+        hess[bud, bud] += float((ps * s).sum())
+    for j in rows.cap:
+        c, count = rows.column[j], rows.kinds[j] == "cap_count"
+        kap = _cap_use(p, ps, rows, j)
+        abar[:, j] = kap
+        hess[j, j] += float((kap if count else kap * s[:, c]).sum())
+        if bud is not None:
+            cross = float((ps[:, c] * (1.0 if count else s[:, c])).sum())
+            hess[bud, j] += cross
+            hess[j, bud] += cross
+    for j, sel in zip(rows.cov, sels, strict=True):
+        abar[sel, j] = -tot_p[sel]
+        hess[j, j] += float(tot_p[sel].sum())
+        if bud is not None:
+            hess[bud, j] -= float(tot_ps[sel].sum())
+            hess[j, bud] -= float(tot_ps[sel].sum())
+        for jc in rows.cap:
+            c = rows.column[jc]
+            kap = p[sel, c] if rows.kinds[jc] == "cap_count" else ps[sel, c]
+            hess[jc, j] -= float(kap.sum())
+            hess[j, jc] -= float(kap.sum())
+    hess -= (abar.T @ abar).astype(np.float64)
+
+
 def dual_pass(
     problem: AssignmentProblem,
     cons: ConstraintSet,
@@ -90,9 +188,7 @@ def dual_pass(
     usage = np.zeros(nc)
     total = 0.0
     hess = np.zeros((nc, nc)) if hessian else None
-    cov_rows = cons.rows("coverage")
-    cap_rows = [j for j, kd in enumerate(cons.kinds) if kd in ("cap_count", "cap_spend")]
-    bud = 0 if cons.has_budget else None
+    rows = _rows(cons)
     any_nu = bool(np.any(nu))
     for lo in range(0, n_all, CHUNK):
         sl = slice(lo, min(lo + CHUNK, n_all))
@@ -104,66 +200,9 @@ def dual_pass(
         else:
             r = reduced_values(v, s, alpha, beta, shift)
         if tau <= 0:
-            best = r.argmax(axis=1)
-            rb = r[np.arange(len(r)), best]
-            on = rb > 0
-            total += float(rb[on].sum(dtype=np.float64))
-            p = None
-            col = np.where(on, best, -1)
-            sp = np.where(on, s[np.arange(len(r)), best], 0.0)
-            if bud is not None:
-                usage[bud] += float(sp.sum())
-            for j in cap_rows:
-                c = cons.column[j]
-                sel = col == c
-                usage[j] += float(sel.sum()) if cons.kinds[j] == "cap_count" else float(sp[sel].sum())
-            if len(cov_rows):
-                cnt = np.bincount(g[on], minlength=len(labels))
-                for j in cov_rows:
-                    usage[j] -= cnt[cons.group[j]]
-            continue
-        m = np.maximum(r.max(axis=1), 0.0)
-        e = np.exp((r - m[:, None]) / np.float32(tau))
-        z = e.sum(axis=1) + np.exp(-m / np.float32(tau))
-        total += float((m + np.float32(tau) * np.log(z)).sum())
-        p = e / z[:, None]
-        ps = p * s
-        tot_ps = ps.sum(axis=1)
-        tot_p = p.sum(axis=1)
-        if bud is not None:
-            usage[bud] += float(tot_ps.sum())
-        abar = np.zeros((len(r), nc), np.float32) if hessian else None
-        if hessian and bud is not None:
-            abar[:, bud] = tot_ps
-            hess[bud, bud] += float((ps * s).sum())
-        for j in cap_rows:
-            c = cons.column[j]
-            kap = p[:, c] if cons.kinds[j] == "cap_count" else ps[:, c]
-            usage[j] += float(kap.sum())
-            if hessian:
-                abar[:, j] = kap
-                kk = kap if cons.kinds[j] == "cap_count" else kap * s[:, c]
-                hess[j, j] += float(kk.sum())
-                if bud is not None:
-                    cross = float((ps[:, c] * (1.0 if cons.kinds[j] == "cap_count" else s[:, c])).sum())
-                    hess[bud, j] += cross
-                    hess[j, bud] += cross
-        for j in cov_rows:
-            sel = g == cons.group[j]
-            usage[j] -= float(tot_p[sel].sum())
-            if hessian:
-                abar[sel, j] = -tot_p[sel]
-                hess[j, j] += float(tot_p[sel].sum())
-                if bud is not None:
-                    hess[bud, j] -= float(tot_ps[sel].sum())
-                    hess[j, bud] -= float(tot_ps[sel].sum())
-                for jc in cap_rows:
-                    c = cons.column[jc]
-                    kap = p[sel, c] if cons.kinds[jc] == "cap_count" else ps[sel, c]
-                    hess[jc, j] -= float(kap.sum())
-                    hess[j, jc] -= float(kap.sum())
-        if hessian:
-            hess -= (abar.T @ abar).astype(np.float64)
+            total += _hard_chunk(r, s, g, rows, len(labels), usage)
+        else:
+            total += _smooth_chunk(r, s, g, tau, rows, usage, hess)
     rhs = cons.rhs * scale
     out = DualPass(value=total + float(np.dot(theta, rhs)), usage=usage, rhs=rhs, primal_part=total)
     if hessian:
@@ -212,6 +251,54 @@ def _newton(problem, cons, theta, tau, *, scale=1.0, max_iter=30, tol=1e-7, max_
     return theta, passes
 
 
+def _over(problem, cons, probe, j: int) -> bool:
+    """Whether constraint ``j`` is broken at prices ``probe`` (one exact pass)."""
+    return dual_pass(problem, cons, probe)["usage"][j] > cons.rhs[j]
+
+
+def _bracket(problem, cons, theta, j: int):
+    """Prices ``lo < hi`` of coordinate ``j`` with ``j`` broken at ``lo`` (or ``lo = 0``) and met at ``hi``.
+
+    Returns:
+        ``(lo, hi, passes)``.
+    """
+    passes = 0
+    lo, hi = 0.0, max(theta[j] * 2.0, 1e-6)
+    probe = theta.copy()
+    probe[j] = hi
+    while _over(problem, cons, probe, j):
+        passes += 1
+        lo, hi = hi, hi * 4
+        probe[j] = hi
+        if hi > 1e12:
+            raise ParameterError(f"constraint {cons.names[j]!r} cannot be met with the other limits")
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        probe[j] = mid
+        if _over(problem, cons, probe, j):
+            lo = mid
+        else:
+            hi = mid
+        passes += 1
+        if hi - lo <= 1e-10 * max(hi, 1e-9):
+            break
+    return lo, hi, passes
+
+
+def _polish_coordinate(problem, cons, theta, j: int, base: DualPass):
+    """Exact minimisation of the hard dual along coordinate ``j``: ``(theta, passes)``."""
+    lo, hi, passes = _bracket(problem, cons, theta, j)
+    best, best_val = theta.copy(), base["value"]
+    probe = theta.copy()
+    for cand in (lo, hi):
+        probe[j] = cand
+        val = dual_pass(problem, cons, probe)["value"]
+        passes += 1
+        if val < best_val - 1e-12 * abs(best_val):
+            best, best_val = probe.copy(), val
+    return best, passes
+
+
 def _polish(problem, cons, theta, *, max_passes: int):
     """Cyclic exact minimisation of the hard dual along each active coordinate (bisection on its usage)."""
     passes = 0
@@ -224,35 +311,9 @@ def _polish(problem, cons, theta, *, max_passes: int):
             passes += 1
             if theta[j] == 0 and base["usage"][j] <= cons.rhs[j]:
                 continue
-            lo, hi = 0.0, max(theta[j] * 2.0, 1e-6)
-            probe = theta.copy()
-            probe[j] = hi
-            while dual_pass(problem, cons, probe)["usage"][j] > cons.rhs[j]:
-                passes += 1
-                lo, hi = hi, hi * 4
-                probe[j] = hi
-                if hi > 1e12:
-                    raise ParameterError(f"constraint {cons.names[j]!r} cannot be met with the other limits")
-            for _ in range(40):
-                mid = 0.5 * (lo + hi)
-                probe[j] = mid
-                if dual_pass(problem, cons, probe)["usage"][j] > cons.rhs[j]:
-                    lo = mid
-                else:
-                    hi = mid
-                passes += 1
-                if hi - lo <= 1e-10 * max(hi, 1e-9):
-                    break
-            best = theta.copy()
-            best_val = base["value"]
-            for cand in (lo, hi):
-                probe[j] = cand
-                val = dual_pass(problem, cons, probe)["value"]
-                passes += 1
-                if val < best_val - 1e-12 * abs(best_val):
-                    best, best_val = probe.copy(), val
-            if not np.allclose(best, theta):
-                changed = True
+            best, p = _polish_coordinate(problem, cons, theta, j, base)
+            passes += p
+            changed |= not np.allclose(best, theta)
             theta = best
         if not changed:
             break

@@ -5,11 +5,18 @@ One binary ``x_ic`` per user and campaign (control is ``sum_c x_ic = 0``); the c
 value is never worth choosing, so those variables are left out (the optimum is unchanged). Meant for
 problems of up to about 10^5 users; the Lagrangian :func:`~campaignkit.design.assign.assign` is the one that
 scales.
+
+HiGHS's C++ code prints some messages straight to the process's standard output whatever ``disp`` says (e.g.
+``HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();``): the solves run inside
+:func:`_quiet_stdout`, which points file descriptor 1 at the null device for their duration.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from contextlib import contextmanager
 
 import numpy as np
 from scipy import sparse
@@ -19,6 +26,25 @@ from campaignkit.design.problem import AssignmentProblem, constraint_set
 from campaignkit.errors import CampaignkitError
 
 __all__ = ["solve_milp", "solve_lp"]
+
+
+@contextmanager
+def _quiet_stdout():
+    """Send what is written to file descriptor 1 (C and C++ code included) to the null device, then restore it.
+
+    Python's own ``sys.stdout`` is flushed first so that nothing printed before the block is lost. The
+    descriptor belongs to the whole process: another thread's prints during the block are dropped too.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
 
 
 def _model(problem: AssignmentProblem, cons):
@@ -89,13 +115,14 @@ def solve_milp(
     cons = constraint_set(problem, budget, caps, spend_caps, min_coverage)
     c, a, ub, ui, ci = _model(problem, cons)
     t0 = time.perf_counter()
-    res = milp(
-        c,
-        constraints=LinearConstraint(a, -np.inf, ub),
-        integrality=np.ones(len(c)),
-        bounds=Bounds(0, 1),
-        options={"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "disp": False},
-    )
+    with _quiet_stdout():
+        res = milp(
+            c,
+            constraints=LinearConstraint(a, -np.inf, ub),
+            integrality=np.ones(len(c)),
+            bounds=Bounds(0, 1),
+            options={"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "disp": False},
+        )
     if res.x is None:
         raise CampaignkitError(f"HiGHS found no feasible plan: {res.message}")
     dual_bound = getattr(res, "mip_dual_bound", None)
@@ -127,7 +154,8 @@ def solve_lp(
     cons = constraint_set(problem, budget, caps, spend_caps, min_coverage)
     c, a, ub, ui, ci = _model(problem, cons)
     t0 = time.perf_counter()
-    res = linprog(c, A_ub=a, b_ub=ub, bounds=(0, 1), method="highs")
+    with _quiet_stdout():
+        res = linprog(c, A_ub=a, b_ub=ub, bounds=(0, 1), method="highs", options={"disp": False})
     if res.status != 0:
         raise CampaignkitError(f"HiGHS could not solve the LP: {res.message}")
     n = problem.shape[0]

@@ -262,35 +262,49 @@ def constraint_set(
             both kinds of cap, coverage larger than a segment, or coverage that the caps or the budget
             cannot reach.
     """
-    n, k = problem.shape
-    ids = list(problem.campaign_ids)
-    names, kinds, rhs, column, group = [], [], [], [], []
+    rows = []  # (name, kind, rhs, column, group)
     if budget is not None:
-        names.append("budget")
-        kinds.append("budget")
-        rhs.append(_nonneg("budget", budget))
-        column.append(-1)
-        group.append(-1)
+        rows.append(("budget", "budget", _nonneg("budget", budget), -1, -1))
     caps, spend_caps, min_coverage = caps or {}, spend_caps or {}, min_coverage or {}
+    rows += _cap_rows(list(problem.campaign_ids), caps, spend_caps)
+    codes, labels = problem.segment_codes()
+    cover, need = _coverage_rows(problem, min_coverage, codes, labels)
+    rows += cover
+    names, kinds, rhs, column, group = (
+        [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(5)]
+    )
+    out = ConstraintSet(
+        names, kinds, np.array(rhs, float), np.array(column, int), np.array(group, int), budget is not None
+    )
+    if need.sum() > 0:
+        _check_coverage(problem, out, need, codes, caps, spend_caps)
+    return out
+
+
+def _cap_rows(ids: list, caps: dict, spend_caps: dict) -> list:
+    """The rows of the user caps and the spend caps, after checking their campaigns and limits."""
     both = set(caps) & set(spend_caps)
     if both:
         raise ParameterError(f"campaign(s) {sorted(both)} have both a user cap and a spend cap; give one")
+    rows = []
     for kind, table in (("cap_count", caps), ("cap_spend", spend_caps)):
         for cid, limit in table.items():
             if str(cid) not in ids:
                 raise ParameterError(
                     f"cap on unknown campaign {cid!r}; the campaigns are {ids} (control has none)"
                 )
-            names.append(f"{'cap' if kind == 'cap_count' else 'spend_cap'}:{cid}")
-            kinds.append(kind)
-            rhs.append(_nonneg(f"cap of {cid!r}", limit))
-            column.append(ids.index(str(cid)))
-            group.append(-1)
-    codes, labels = problem.segment_codes()
+            name = f"{'cap' if kind == 'cap_count' else 'spend_cap'}:{cid}"
+            rows.append((name, kind, _nonneg(f"cap of {cid!r}", limit), ids.index(str(cid)), -1))
+    return rows
+
+
+def _coverage_rows(problem: AssignmentProblem, min_coverage: dict, codes, labels: list):
+    """The coverage rows, and the users each segment must have contacted (0 where no minimum), after checks."""
     sizes = np.bincount(codes, minlength=len(labels))
     need = np.zeros(len(labels))
     if min_coverage and problem.segment is None:
         raise ParameterError("min_coverage needs segment labels on the problem (segment=...)")
+    rows = []
     for seg, m in min_coverage.items():
         if seg not in labels:
             raise ParameterError(f"min_coverage of unknown segment {seg!r}; the segments are {labels}")
@@ -302,17 +316,8 @@ def constraint_set(
         if count > sizes[g]:
             raise ParameterError(f"min_coverage of {seg!r} asks {count} users but the segment has {sizes[g]}")
         need[g] = count
-        names.append(f"coverage:{seg}")
-        kinds.append("coverage")
-        rhs.append(-float(count))
-        column.append(-1)
-        group.append(g)
-    out = ConstraintSet(
-        names, kinds, np.array(rhs, float), np.array(column, int), np.array(group, int), budget is not None
-    )
-    if need.sum() > 0:
-        _check_coverage(problem, out, need, codes, caps, spend_caps)
-    return out
+        rows.append((f"coverage:{seg}", "coverage", -float(count), -1, g))
+    return rows, need
 
 
 def _check_coverage(problem, cons: ConstraintSet, need, codes, caps, spend_caps) -> None:

@@ -248,42 +248,20 @@ def forecast_plan(
             (:meth:`CalibrationRows.from_log <campaignkit.forecast.calibrate.CalibrationRows.from_log>`), or a
             ``user_fold`` of the wrong shape or with a fold out of range.
     """
-    if not isinstance(holdout, (int, float, np.floating)) or not 0 <= holdout < 1:
-        raise ParameterError(f"holdout must be a number in [0, 1), got {holdout!r}")
-    if not 0 < confidence < 1:
-        raise ParameterError(f"confidence must lie in (0, 1), got {confidence!r}")
+    _check_shares(holdout, confidence)
     data = as_user_data(data)
     ids = cf.prediction.campaign_ids
     k = len(ids)
     choice = plan_choice(plan, data.user_id, ids)
-    preds = cf.predict(data) if predictions is None else list(predictions)
-    if len(preds) != cf.n_folds or any(len(p.user_id) != len(data) for p in preds):
-        raise ParameterError(
-            "predictions must be cf.predict(data): one per fold model, one row per user of data"
-        )
-    seg = None
-    if segment is not None:
-        seg = np.asarray(segment)
-        if seg.shape != (len(data),):
-            raise ParameterError(f"segment must have shape ({len(data)},), got {seg.shape}")
+    preds = _fold_predictions(cf, data, predictions)
+    seg = _segment(segment, len(data))
     rows = np.flatnonzero(choice > 0)
     camp = choice[rows]
-    own = (
-        None
-        if user_fold is None
-        else check_folds(user_fold, len(data), cf.n_folds, name="user_fold", per="one fold per user of data")[
-            rows
-        ]
-    )
-    if calibration_fold is not None and calibration_log is None:
-        raise ParameterError(
-            "calibration_fold says which fold each calibration_log row was held out from; "
-            "pass calibration_log with it"
-        )
-    if calibration_log is None:
-        cal_rows = CalibrationRows.from_crossfit(cf)
-    else:
-        cal_rows = CalibrationRows.from_log(calibration_log, cf.catalogue, data, preds, fold=calibration_fold)
+    own = None
+    if user_fold is not None:
+        own = check_folds(user_fold, len(data), cf.n_folds, name="user_fold", per="one fold per user of data")
+        own = own[rows]
+    cal_rows = _calibration_rows(cf, data, preds, calibration_log, calibration_fold)
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     contact = catalogue_arrays(cf.catalogue)["contact"]
 
@@ -317,11 +295,8 @@ def forecast_plan(
         if holdout > 0:
             per_user = _sampling_var(cal_rows, name, uplift, profit_u, rows, camp, holdout, k, own)
         raw_user = _per_user(np.array([a[rows, camp] for a in u]), own)
-        for level, (cell, n_cells) in cells.items():
-            total, boot = cal.total(u, rows, camp, n_cells, cell, fold=own)
-            samp = np.bincount(cell, weights=per_user[camp], minlength=n_cells)
-            raw = np.bincount(cell, weights=raw_user, minlength=n_cells)
-            out[level][metric] = (total, boot, samp, raw)
+        for level, cell in _cell_totals(cal, u, rows, camp, cells, per_user, raw_user, own).items():
+            out[level][metric] = cell
     for level, (cell, n_cells) in cells.items():
         out[level]["contact_cost"] = _const(
             np.bincount(cell, weights=contact[camp], minlength=n_cells), n_boot
@@ -333,19 +308,71 @@ def forecast_plan(
     by_campaign = by_campaign[by_campaign["reach"] > 0].reset_index(drop=True)
     totals = _cell_table({m: _sum_cells(v) for m, v in out["campaign"].items()}, z, n_boot, random_state)
     table = _long(totals.iloc[0], out["campaign"], n_boot, z)
-    by_segment = None
-    if seg is not None:
-        from campaignkit.privacy import MIN_GROUP_SIZE
-
-        t = tables["segment"]
-        n_seg = len(seg_labels)
-        t.insert(0, "campaign_id", np.tile(np.asarray(ids, dtype=object), n_seg))
-        t.insert(0, "segment", np.repeat(np.asarray(seg_labels, dtype=object), k))
-        t = t[t["reach"] > 0].reset_index(drop=True)
-        small = t["reach"] < MIN_GROUP_SIZE
-        t.loc[small, [c for c in t.columns if c not in ("segment", "campaign_id")]] = np.nan
-        by_segment = t
+    by_segment = None if seg is None else _segment_table(tables["segment"], ids, seg_labels)
     return PlanForecast(table, by_campaign, by_segment, float(confidence), float(holdout))
+
+
+def _check_shares(holdout, confidence) -> None:
+    if not isinstance(holdout, (int, float, np.floating)) or not 0 <= holdout < 1:
+        raise ParameterError(f"holdout must be a number in [0, 1), got {holdout!r}")
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence must lie in (0, 1), got {confidence!r}")
+
+
+def _cell_totals(cal, u, rows, camp, cells: dict, per_user, raw_user, own) -> dict:
+    """Per level of cells: one total's ``(calibrated total, bootstrap totals, sampling variance, raw sum)``."""
+    out = {}
+    for level, (cell, n_cells) in cells.items():
+        total, boot = cal.total(u, rows, camp, n_cells, cell, fold=own)
+        samp = np.bincount(cell, weights=per_user[camp], minlength=n_cells)
+        raw = np.bincount(cell, weights=raw_user, minlength=n_cells)
+        out[level] = (total, boot, samp, raw)
+    return out
+
+
+def _fold_predictions(cf: CrossFit, data, predictions) -> list:
+    """The fold models' predictions of ``data``: ``predictions`` checked, or computed."""
+    preds = cf.predict(data) if predictions is None else list(predictions)
+    if len(preds) != cf.n_folds or any(len(p.user_id) != len(data) for p in preds):
+        raise ParameterError(
+            "predictions must be cf.predict(data): one per fold model, one row per user of data"
+        )
+    return preds
+
+
+def _segment(segment, n_users: int) -> np.ndarray | None:
+    """``segment`` as an array of shape (n_users,), checked (None stays None)."""
+    if segment is None:
+        return None
+    seg = np.asarray(segment)
+    if seg.shape != (n_users,):
+        raise ParameterError(f"segment must have shape ({n_users},), got {seg.shape}")
+    return seg
+
+
+def _calibration_rows(cf: CrossFit, data, preds, calibration_log, calibration_fold) -> CalibrationRows:
+    """The rows the forecast is corrected on: ``calibration_log`` (by ``calibration_fold``), else ``cf``'s folds."""
+    if calibration_fold is not None and calibration_log is None:
+        raise ParameterError(
+            "calibration_fold says which fold each calibration_log row was held out from; "
+            "pass calibration_log with it"
+        )
+    if calibration_log is None:
+        return CalibrationRows.from_crossfit(cf)
+    return CalibrationRows.from_log(calibration_log, cf.catalogue, data, preds, fold=calibration_fold)
+
+
+def _segment_table(t: pd.DataFrame, ids, seg_labels) -> pd.DataFrame:
+    """The per-(segment, campaign) cells with their labels; cells of too few users blanked."""
+    from campaignkit.privacy import MIN_GROUP_SIZE
+
+    n_seg = len(seg_labels)
+    t.insert(0, "campaign_id", np.tile(np.asarray(ids, dtype=object), n_seg))
+    t.insert(0, "segment", np.repeat(np.asarray(seg_labels, dtype=object), len(ids)))
+    t = t[t["reach"] > 0].reset_index(drop=True)
+    small = t["reach"] < MIN_GROUP_SIZE
+    t.loc[small, [c for c in t.columns if c not in ("segment", "campaign_id")]] = np.nan
+    return t
 
 
 def _const(values: np.ndarray, n_boot: int):

@@ -58,57 +58,10 @@ def realised_lift(run: pd.DataFrame, *, confidence: float = 0.9) -> pd.DataFrame
     held = planned["holdout"].to_numpy(dtype=bool)
     recs = []
     for cid, idx in planned.groupby(planned["campaign_id"].astype(str), sort=False).indices.items():
-        n, h = len(idx), held[idx]
         for metric, (col, lift) in REALISED_COLUMNS.items():
-            if col not in planned.columns:
-                continue
-            y = planned[col].to_numpy(dtype=float)[idx]
-            pooled = False
-            if not (~h).any():  # every planned user of the campaign was held out: nothing ran to measure
-                recs.append(
-                    {
-                        "campaign_id": cid,
-                        "metric": metric,
-                        "value": 0.0,
-                        "se": 0.0,
-                        "n_contacted": 0,
-                        "n_holdout": int(h.sum()),
-                        "pooled_holdout": False,
-                    }
-                )
-                continue
-            if lift:
-                if not held.any():
-                    raise ParameterError(
-                        "the run has no held-out user: measuring a lift needs a plan run with holdout > 0"
-                    )
-                if h.all() or not h.any() or min(h.sum(), (~h).sum()) < 2:
-                    # too few of this campaign's own users on one side: compare with every held-out user instead
-                    pooled = True
-                    y_all = planned[col].to_numpy(dtype=float)
-                    d = difference_in_means(
-                        np.r_[y[~h], y_all[held]], np.r_[np.ones((~h).sum()), np.zeros(held.sum())]
-                    )
-                else:
-                    d = difference_in_means(y, (~h).astype(int))
-                value, se = n * d.effect, n * d.se
-                if not np.isfinite(se):
-                    se = 0.0
-            else:
-                yt = y[~h]
-                value = n * float(yt.mean()) if len(yt) else 0.0
-                se = n * float(yt.std(ddof=1) / np.sqrt(len(yt))) if len(yt) > 1 else 0.0
-            recs.append(
-                {
-                    "campaign_id": cid,
-                    "metric": metric,
-                    "value": value,
-                    "se": se,
-                    "n_contacted": int((~h).sum()),
-                    "n_holdout": int(h.sum()),
-                    "pooled_holdout": pooled,
-                }
-            )
+            if col in planned.columns:
+                y_all = planned[col].to_numpy(dtype=float)
+                recs.append({"campaign_id": cid, "metric": metric, **_measure(y_all, held, idx, lift)})
     columns = ["campaign_id", "metric", "value", "se", "n_contacted", "n_holdout", "pooled_holdout"]
     out = pd.DataFrame(recs, columns=columns)
     total = (
@@ -127,6 +80,51 @@ def realised_lift(run: pd.DataFrame, *, confidence: float = 0.9) -> pd.DataFrame
     out["lower"] = out["value"] - z * out["se"]
     out["upper"] = out["value"] + z * out["se"]
     return out
+
+
+def _measure(y_all: np.ndarray, held: np.ndarray, idx: np.ndarray, lift: bool) -> dict:
+    """One campaign's measured total of one outcome (its planned users ``idx`` of the run's planned users).
+
+    Args:
+        y_all: Array of shape (n_planned,): the outcome of every planned user of the run.
+        held: Array of shape (n_planned,) of bool: held out.
+        idx: Positions of the campaign's planned users.
+        lift: Measure a lift against the holdout (else a level among the contacted).
+
+    Returns:
+        ``value, se, n_contacted, n_holdout, pooled_holdout`` of the campaign's row.
+    """
+    n, h, y = len(idx), held[idx], y_all[idx]
+    pooled = False
+    if not (~h).any():  # every planned user of the campaign was held out: nothing ran to measure
+        value, se = 0.0, 0.0
+    elif lift:
+        if not held.any():
+            raise ParameterError(
+                "the run has no held-out user: measuring a lift needs a plan run with holdout > 0"
+            )
+        if h.all() or not h.any() or min(h.sum(), (~h).sum()) < 2:
+            # too few of this campaign's own users on one side: compare with every held-out user instead
+            pooled = True
+            d = difference_in_means(
+                np.r_[y[~h], y_all[held]], np.r_[np.ones((~h).sum()), np.zeros(held.sum())]
+            )
+        else:
+            d = difference_in_means(y, (~h).astype(int))
+        value, se = n * d.effect, n * d.se
+        if not np.isfinite(se):
+            se = 0.0
+    else:
+        yt = y[~h]
+        value = n * float(yt.mean()) if len(yt) else 0.0
+        se = n * float(yt.std(ddof=1) / np.sqrt(len(yt))) if len(yt) > 1 else 0.0
+    return {
+        "value": value,
+        "se": se,
+        "n_contacted": int((~h).sum()),
+        "n_holdout": int(h.sum()),
+        "pooled_holdout": pooled,
+    }
 
 
 def forecast_check(forecast, realised: pd.DataFrame, exact: dict | None = None) -> pd.DataFrame:
