@@ -93,10 +93,7 @@ def true_value_mean(world, user_ids, choice, target_category=None) -> dict:
     """Exact expected value of a per-user campaign choice, as means per user.
 
     Args:
-        world: The synthetic world.
-        user_ids: Array of shape (n,) of users.
-        choice: Array of shape (n,) of catalogue rows (0 = control).
-        target_category: Array of shape (n,) of categories for targeted campaigns (None: world default).
+        world, user_ids, choice, target_category: As in :func:`true_value_per_user`.
 
     Returns:
         Dict: ``profit`` (mean per user), ``incremental_profit`` (vs all-control), ``incremental_conversions``
