@@ -9,11 +9,11 @@ scores the 30% held out against the world's truth. One choice rule for every mod
 outcomes: ``model.choose_from_outcomes(model.predict_outcomes(test, cat))`` - the highest predicted
 profit uplift, contact only if it is positive (the deep ensemble uses its own rule, the lower bound
 mean - 1 sd). Policies (no outcomes predicted) choose by their rule
-(``campaignkit.models.evaluate.choice_and_target``).
+(``campaignkit.evaluation.choice_and_target``).
 
 Per model and world:
 
-- ``share_of_oracle``: true incremental profit of the choice (``true_choice_value(world, test_ids, choice,
+- ``share_of_oracle``: true incremental profit of the choice (``true_value_mean(world, test_ids, choice,
   target)["incremental_profit"]``, the model's own target categories) over the oracle's
   (``oracle_choice``); mean and sd over the worlds of each size;
 - ``spearman``: within-campaign Spearman correlation, over held-out users, of the predicted profit uplift
@@ -155,7 +155,7 @@ def run_world(n_users: int, seed: int, models: list[str], args) -> dict:
     """Build one world, fit ``models`` on 70% of its users and score the other 30%; returns rows + oracle."""
     import torch
 
-    from campaignkit.models.evaluate import choice_and_target, oracle_choice, true_choice_value
+    from campaignkit.evaluation import choice_and_target, oracle_choice, true_value_mean
 
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -174,12 +174,12 @@ def run_world(n_users: int, seed: int, models: list[str], args) -> dict:
             truth = truth[:, 1:]
         truth = np.hstack([np.zeros((len(test_ids), 1)), truth])  # column c = campaign c, as predicted
         oracle, oracle_target = oracle_choice(world, test_ids)
-        oracle_value = true_choice_value(world, test_ids, oracle, oracle_target)
+        oracle_value = true_value_mean(world, test_ids, oracle, oracle_target)
         oracle_shares = _shares(oracle, k)
         # reference without personalisation: the one campaign that earns most when sent to everyone (chosen by
         # the truth; targeted campaigns target the world's default, each user's most-viewed category)
         blanket = [
-            true_choice_value(world, test_ids, np.full(len(test_ids), c))["incremental_profit"]
+            true_value_mean(world, test_ids, np.full(len(test_ids), c))["incremental_profit"]
             for c in range(1, k)
         ]
         best_blanket = int(np.argmax(blanket)) + 1
@@ -199,7 +199,7 @@ def run_world(n_users: int, seed: int, models: list[str], args) -> dict:
                 pred = model.predict_uplift(test, cat, outcome="profit", target_category=default_target)
                 spearman, per_campaign = _spearman(pred, truth)
             pred_s = time.perf_counter() - t2
-            value = true_choice_value(world, test_ids, choice, target)
+            value = true_value_mean(world, test_ids, choice, target)
             shares = _shares(choice, k)
             row = {
                 "model": name,

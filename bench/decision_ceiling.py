@@ -113,8 +113,8 @@ def _mean_corr(a: np.ndarray, b: np.ndarray) -> float:
 
 def run_world(n_users: int, seed: int, draws: int = 1) -> dict:
     """Fit the learner on one world (``draws`` log draws per training user) and score every part-swap."""
+    from campaignkit.evaluation import oracle_choice, true_value_mean
     from campaignkit.models import MediatedLearner, history_top_category
-    from campaignkit.models.evaluate import oracle_choice, true_choice_value
     from campaignkit.models.inputs import as_user_data
     from campaignkit.models.policy import best_campaign
 
@@ -136,12 +136,12 @@ def run_world(n_users: int, seed: int, draws: int = 1) -> dict:
         x_train, exact_parts(world, np.asarray(train_data.user_id), train_target), x_test, seed
     )
     oracle, oracle_target = oracle_choice(world, ids)
-    oracle_value = true_choice_value(world, ids, oracle, oracle_target)["incremental_profit"]
+    oracle_value = true_value_mean(world, ids, oracle, oracle_target)["incremental_profit"]
 
     def share(uplift) -> float:
         u = np.array(uplift, dtype=float, copy=True)
         u[:, 0] = 0.0
-        return true_choice_value(world, ids, best_campaign(u), target)["incremental_profit"] / oracle_value
+        return true_value_mean(world, ids, best_campaign(u), target)["incremental_profit"] / oracle_value
 
     source = {"m": fitted, "f": best, "t": truth}
     row = {

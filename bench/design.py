@@ -8,7 +8,7 @@ Four parts (``--parts``), each in its own process (so each peak memory is its ow
   rule learns its cut-offs there. On the held-out 30%, at budgets of ``--budgets`` times the spend of the
   oracle's unconstrained plan (the oracle = :func:`campaignkit.design.assign` fed the world's exact effects,
   targets = each user's truly most interesting category), every plan is scored by the world's exact expected
-  incremental profit (:func:`campaignkit.design.true_plan_value`):
+  incremental profit (:func:`campaignkit.evaluation.true_value_total`):
   ``model`` (``assign`` on the model's predicted profit uplift and spend, budget only - its *true* spend is
   reported too), ``value_tier_rule`` and ``response_model`` (their own choice, users in their own priority
   order until the budget is spent, each user's *exact* spend given to them), ``blanket`` (the one campaign
@@ -75,11 +75,9 @@ def run_world(n_users: int, seed: int, budgets: list[float], max_iter: int) -> d
         assign,
         blanket_at_budget,
         fit_to_budget,
-        oracle_problem,
         rule_priority,
-        true_plan_value,
-        true_problem,
     )
+    from campaignkit.evaluation import oracle_target, true_problem, true_value_total
     from campaignkit.models import MediatedLearner, ResponseModelTargeting, ValueTierRule
 
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -98,7 +96,7 @@ def run_world(n_users: int, seed: int, budgets: list[float], max_iter: int) -> d
         fit_s = time.perf_counter() - t1
         pred = model.predict_outcomes(w.test, cat)
         problem = AssignmentProblem.from_prediction(pred)
-        oracle = oracle_problem(world, ids)
+        oracle = true_problem(world, ids, oracle_target(world, ids))
         default = true_problem(world, ids)
         free = assign(oracle)
         true_spend = np.hstack([np.zeros((len(ids), 1)), default.spend])
@@ -130,7 +128,7 @@ def run_world(n_users: int, seed: int, budgets: list[float], max_iter: int) -> d
                 "blanket": (blanket, None),
                 "oracle": (best.choice, oracle.target_category),
             }
-            values = {k: true_plan_value(world, ids, ch, tc) for k, (ch, tc) in plans.items()}
+            values = {k: true_value_total(world, ids, ch, tc) for k, (ch, tc) in plans.items()}
             ref = values["oracle"]["incremental_profit"]
             for name, v in values.items():
                 rows.append(

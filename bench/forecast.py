@@ -128,7 +128,7 @@ def information_floor(s, cf, n_plan: int) -> dict:
     world's exact expected outcomes as the DR outcome model (``exact``) only the outcomes' own noise and the
     users' spread are left: no fitted model can do better.
     """
-    from campaignkit.forecast import crossfit_plan_value, plan_values
+    from campaignkit.forecast import crossfit_plan_value, off_policy_values
 
     ids = cf.prediction.campaign_ids
     choice = crossfit_plan_value(cf)["choice"]
@@ -143,7 +143,7 @@ def information_floor(s, cf, n_plan: int) -> dict:
             ("fitted", getattr(cf.prediction, field)),
             ("exact", np.asarray(expected[col], float)),
         ):
-            dr = plan_values(cf.log, {"plan": choice}, ids, q_hat=q, metric=col)
+            dr = off_policy_values(cf.log, {"plan": choice}, ids, q_hat=q, metric=col)
             se[name] = float(dr.loc[dr["method"] == "dr", "diff_se"].iloc[0]) * n_plan
         out[metric] = se
     return out

@@ -38,6 +38,7 @@ import pandas as pd
 import torch
 from worlds import world_split  # noqa: E402 (bench/ is on the path when run)
 
+from campaignkit.evaluation import category_top_k_accuracy, compare_models
 from campaignkit.models import (
     BehaviourUpliftModel,
     ResponseModelTargeting,
@@ -46,7 +47,6 @@ from campaignkit.models import (
     ValueTierRule,
     history_top_category,
 )
-from campaignkit.models.evaluate import category_top_k_accuracy, compare_models
 
 DEEP = ("deep (pre-trained)", "deep (no pre-training)")
 BASELINES = ("t_learner", "s_learner", "response_model", "value_tier_rule")

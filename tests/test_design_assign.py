@@ -14,10 +14,10 @@ from campaignkit.design import (
     random_chunks,
     solve_lp,
     solve_milp,
-    true_problem,
 )
 from campaignkit.design.dual import dual_pass
 from campaignkit.errors import ParameterError
+from campaignkit.evaluation import true_problem
 from campaignkit.models import Prediction, best_campaign
 
 

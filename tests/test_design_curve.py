@@ -13,12 +13,10 @@ from campaignkit.design import (
     curve_dr,
     curve_true_value,
     fit_to_budget,
-    oracle_problem,
     solve_lp,
-    true_plan_value,
-    true_problem,
 )
 from campaignkit.errors import ParameterError
+from campaignkit.evaluation import oracle_target, true_problem, true_value_total
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +83,14 @@ def test_rules_and_blanket_fit_the_budget(world, truth):
     kept = np.flatnonzero(cut > 0)
     assert spend[kept, cut[kept]].sum() <= 30.0 + 1e-9 and kept.tolist() == list(range(len(kept)))
     blanket, cid = blanket_at_budget(truth, 30.0)
-    val = true_plan_value(world, np.arange(n), blanket)
+    val = true_value_total(world, np.arange(n), blanket)
     assert val["spend"] <= 30.0 + 1e-6 and cid in truth.campaign_ids
     # the oracle at the same budget earns at least as much as any of them, on the truth
-    oracle = oracle_problem(world, np.arange(n))
-    best = true_plan_value(world, np.arange(n), assign(oracle, 30.0).choice, oracle.target_category)
+    oracle = true_problem(world, np.arange(n), oracle_target(world, np.arange(n)))
+    best = true_value_total(world, np.arange(n), assign(oracle, 30.0).choice, oracle.target_category)
     assert best["incremental_profit"] >= val["incremental_profit"] - 1e-9
     assert (
-        best["incremental_profit"] >= true_plan_value(world, np.arange(n), cut)["incremental_profit"] - 1e-9
+        best["incremental_profit"] >= true_value_total(world, np.arange(n), cut)["incremental_profit"] - 1e-9
     )
     with pytest.raises(ParameterError, match="budget must be >= 0"):
         fit_to_budget(choice, np.zeros(n), spend, -1.0)

@@ -35,7 +35,7 @@ def test_by_hand_sample_variance():
     assert d.se == pytest.approx(math.sqrt(19 / 12), rel=1e-15)
     assert d.ci_low == pytest.approx(3.5 - Z95 * math.sqrt(19 / 12), rel=1e-15)
     assert d.ci_high == pytest.approx(3.5 + Z95 * math.sqrt(19 / 12), rel=1e-15)
-    d90 = difference_in_means(Y, T, alpha=0.10)
+    d90 = difference_in_means(Y, T, confidence=0.90)
     assert d90.se == d.se and d90.ci_high == pytest.approx(3.5 + Z90 * math.sqrt(19 / 12), rel=1e-15)
 
 
@@ -84,7 +84,7 @@ def test_matches_the_formula_on_random_inputs():
         y = rng.gamma(1.0, 3.0, n) * (rng.uniform(size=n) < 0.4)
         for ddof in (0, 1):
             a, c = y[t == 1], y[t == 0]
-            d = difference_in_means(y, t, ddof=ddof, alpha=0.2)
+            d = difference_in_means(y, t, ddof=ddof, confidence=0.8)
             assert d.effect == a.mean() - c.mean()
             if min(len(a), len(c)) > ddof:
                 assert d.se == np.sqrt(a.var(ddof=ddof) / len(a) + c.var(ddof=ddof) / len(c))
@@ -100,8 +100,8 @@ def test_matches_the_formula_on_random_inputs():
         ([1.0, 2.0], [0, 2], {}, "binary"),
         ([1.0, np.nan], [0, 1], {}, "NaN"),
         ([[1.0, 2.0]], [[0, 1]], {}, "1-d"),
-        (Y, T, {"alpha": 0.0}, "alpha"),
-        (Y, T, {"alpha": 1.0}, "alpha"),
+        (Y, T, {"confidence": 0.0}, "confidence"),
+        (Y, T, {"confidence": 1.0}, "confidence"),
         (Y, T, {"ddof": -1}, "ddof"),
         (Y, T, {"ddof": 0.5}, "ddof"),
     ],
@@ -179,10 +179,10 @@ SMALL_LOG = pd.DataFrame(
 )
 
 
-@pytest.mark.parametrize("alpha", [0.05, 0.1])
-def test_arm_effects_gives_the_old_numbers(alpha):
-    z = {0.05: Z95, 0.1: Z90}[alpha]
-    got = arm_effects(SMALL_LOG, alpha=alpha).set_index(["arm", "outcome"])
+@pytest.mark.parametrize("confidence", [0.95, 0.9])
+def test_arm_effects_gives_the_old_numbers(confidence):
+    z = {0.95: Z95, 0.9: Z90}[confidence]
+    got = arm_effects(SMALL_LOG, confidence=confidence).set_index(["arm", "outcome"])
     assert list(got.columns) == [
         "n_arm",
         "n_control",

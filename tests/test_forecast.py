@@ -19,7 +19,7 @@ from campaignkit.forecast import (
     crossfit_plan_value,
     forecast_check,
     forecast_plan,
-    plan_values,
+    off_policy_values,
     realised_lift,
 )
 from campaignkit.metrics import policy_values
@@ -190,7 +190,7 @@ def test_dr_with_true_outcomes_and_the_paired_difference(setup):
     e = world.expected_outcomes(lg["user_id"].to_numpy())
     q = np.asarray(e["profit"])
     plan = _plan(world, lg["user_id"].to_numpy())
-    choice = plan_values(
+    choice = off_policy_values(
         lg, {"plan": plan, "all_reminder": np.full(len(lg), "cart_reminder")}, world.campaign_ids, q_hat=q
     )
     dr = choice[(choice.plan == "plan") & (choice.method == "dr")].iloc[0]
@@ -291,7 +291,7 @@ def test_bad_inputs_get_clear_errors(setup):
     with pytest.raises(ParameterError, match="holdout"):
         forecast_plan(cf, data_b, _plan(world, b), holdout=1.0)
     with pytest.raises(ParameterError, match="not in the catalogue"):
-        plan_values(sub, {"p": np.full(len(sub), "nope")}, world.campaign_ids)
+        off_policy_values(sub, {"p": np.full(len(sub), "nope")}, world.campaign_ids)
     with pytest.raises(ParameterError, match="n_folds"):
         crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=1)
 

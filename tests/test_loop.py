@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from campaignkit.data import make_world
+from campaignkit.data import make_world, world_user_table
 from campaignkit.data.catalogue import default_catalogue
 from campaignkit.errors import ParameterError
-from campaignkit.forecast.audit import world_user_table
 from campaignkit.loop import (
     ROUND_COLUMNS,
     FeedbackLoop,

@@ -363,20 +363,6 @@ def test_runs_unchanged_on_gpu(toy):
     assert np.isfinite(out["profit"]).all()
 
 
-def test_evaluation_helpers_by_hand():
-    from campaignkit.models.evaluate import category_top_k_accuracy, mean_true_qini
-
-    interest = np.array([[0.1, 0.7, 0.2], [0.5, 0.1, 0.4], [0.2, 0.3, 0.5]])  # truth: 1, 0, 2
-    scores = np.array([[0.2, 0.5, 0.3], [0.1, 0.3, 0.6], [0.5, 0.1, 0.4]])  # top-1: 1, 2, 0
-    assert category_top_k_accuracy(interest, scores, 1) == pytest.approx(1 / 3)
-    assert category_top_k_accuracy(interest, scores, 2) == pytest.approx(2 / 3)  # top-2: {1,2} {2,1} {0,2}
-    assert category_top_k_accuracy(interest, np.array([1, 0, 0])) == pytest.approx(2 / 3)
-    truth = np.array([[0.0, 3.0, 1.0], [0.0, 1.0, 1.0], [0.0, -1.0, 1.0], [0.0, -3.0, 1.0]])
-    # column 1 ranked perfectly; column 2 has no ranking to get right and is skipped
-    assert mean_true_qini(truth, truth) == pytest.approx(1.0)
-    assert mean_true_qini(truth, -truth) == pytest.approx(-1.0)
-
-
 def test_uplift_heads_give_zero_effect_to_a_copy_of_control():
     net = _tiny_net(n_arms=3)
     b = _batch(VOCAB)

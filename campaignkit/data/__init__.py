@@ -17,6 +17,8 @@ from campaignkit.data.world import (
     observed_rfm,
     read_world_parquet,
     response_type_shares,
+    world_user_state,
+    world_user_table,
     write_world_parquet,
 )
 
@@ -36,6 +38,8 @@ __all__ = [
     "read_world_parquet",
     "response_type_shares",
     "validate_catalogue",
+    "world_user_state",
+    "world_user_table",
     "write_world_parquet",
 ]
 

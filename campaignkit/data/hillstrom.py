@@ -34,6 +34,7 @@ __all__ = [
     "HILLSTROM_SHA256",
     "HILLSTROM_FILENAME",
     "HILLSTROM_ARMS",
+    "HILLSTROM_FEATURES",
     "HillstromData",
     "hillstrom_path",
     "download_hillstrom",
@@ -52,6 +53,17 @@ HILLSTROM_ARMS: dict[str, str] = {
     "Womens E-Mail": "womens_email",
 }
 """The file's ``segment`` labels and the campaign ids the kit gives them (control first)."""
+HILLSTROM_FEATURES: tuple[str, ...] = (
+    "recency",
+    "history",
+    "mens",
+    "womens",
+    "newbie",
+    "zip_code",
+    "channel",
+)
+"""The customer features of the case study's protocols: the file's attributes less ``history_segment`` (a binned
+copy of ``history``)."""
 
 _USER_COLS = ["recency", "history_segment", "history", "mens", "womens", "zip_code", "newbie", "channel"]
 _OUTCOME_COLS = ["visit", "conversion", "spend"]
@@ -198,19 +210,19 @@ class HillstromData:
         log.insert(3, "target_category", np.int64(-1))
         return log
 
-    def arm_effects(self, alpha: float = 0.05) -> pd.DataFrame:
+    def arm_effects(self, confidence: float = 0.95) -> pd.DataFrame:
         """Difference in means of each e-mail arm against control (see :func:`arm_effects`)."""
-        return arm_effects(self.campaign_log(), alpha=alpha)
+        return arm_effects(self.campaign_log(), confidence=confidence)
 
 
-def arm_effects(log: pd.DataFrame, *, control: str = "control", alpha: float = 0.05) -> pd.DataFrame:
+def arm_effects(log: pd.DataFrame, *, control: str = "control", confidence: float = 0.95) -> pd.DataFrame:
     """Randomised effect of each arm on each outcome: difference in means with a normal interval.
 
     Args:
         log: Campaign log with ``campaign_id`` and the outcome columns ``participated``, ``converted``,
             ``revenue``.
         control: The control arm's id.
-        alpha: 1 - confidence of the intervals.
+        confidence: Nominal coverage of the intervals.
 
     Returns:
         One row per (arm, outcome): ``arm, outcome, n_arm, n_control, mean_arm, mean_control, effect, se,
@@ -219,7 +231,7 @@ def arm_effects(log: pd.DataFrame, *, control: str = "control", alpha: float = 0
 
     Raises:
         SchemaError: The log has no ``control`` arm.
-        ParameterError: An outcome is missing or infinite, or ``alpha`` is outside (0, 1).
+        ParameterError: An outcome is missing or infinite, or ``confidence`` is outside (0, 1).
     """
     campaign = log["campaign_id"].to_numpy()
     is_ctl = campaign == control
@@ -230,7 +242,9 @@ def arm_effects(log: pd.DataFrame, *, control: str = "control", alpha: float = 0
         is_arm = campaign == arm
         both = is_arm | is_ctl
         for outcome in ("participated", "converted", "revenue"):
-            d = difference_in_means(log[outcome].to_numpy(float)[both], is_arm[both], alpha=alpha, ddof=1)
+            d = difference_in_means(
+                log[outcome].to_numpy(float)[both], is_arm[both], confidence=confidence, ddof=1
+            )
             rows.append(
                 {
                     "arm": arm,

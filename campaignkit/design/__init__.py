@@ -9,22 +9,16 @@
 - :mod:`~campaignkit.design.curve` - the profit-versus-budget curve (multi-arm Qini), its truth and DR estimate
 - :mod:`~campaignkit.design.segments` - value tiers (RFM), churn-risk tiers, personas, segment profiles
 - :mod:`~campaignkit.design.parameters` - discount depth / threshold per segment from a grid, unseen ones too
-- :mod:`~campaignkit.design.compare` - plans at the same budget on the world's truth (oracle, rules, blanket)
+- :mod:`~campaignkit.design.compare` - rule and blanket baselines at a budget (scored on the truth by
+  :mod:`campaignkit.evaluation`)
 - :mod:`~campaignkit.design.retention` - churn risk and retention by uplift: customer value, the retention
   objective, the seed's tiered rule, target-by-risk, sleeping dogs, policies side by side on the truth
 - :mod:`~campaignkit.design.synthetic` - random problems of any size in chunks, for scale runs
 - :mod:`~campaignkit.design.plots` - plots of the above (compute stays apart)
 """
 
-from campaignkit.design.assign import Assignment, assign, constraint_usage, plan_value
-from campaignkit.design.compare import (
-    blanket_at_budget,
-    fit_to_budget,
-    oracle_problem,
-    rule_priority,
-    true_plan_value,
-    true_problem,
-)
+from campaignkit.design.assign import Assignment, assign, constraint_usage, objective_and_spend
+from campaignkit.design.compare import blanket_at_budget, fit_to_budget, rule_priority
 from campaignkit.design.curve import BudgetCurve, budget_curve, curve_dr, curve_true_value
 from campaignkit.design.milp import solve_lp, solve_milp
 from campaignkit.design.parameters import (
@@ -70,7 +64,7 @@ __all__ = [
     "problem_arrays",
     "Assignment",
     "assign",
-    "plan_value",
+    "objective_and_spend",
     "constraint_usage",
     "solve_milp",
     "solve_lp",
@@ -90,9 +84,6 @@ __all__ = [
     "unseen_config_regret",
     "plot_budget_curves",
     "plot_segment_uplift",
-    "true_problem",
-    "oracle_problem",
-    "true_plan_value",
     "fit_to_budget",
     "rule_priority",
     "blanket_at_budget",

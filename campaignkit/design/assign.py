@@ -27,7 +27,7 @@ from campaignkit.design.dual import CHUNK, _prices, dual_pass, reduced_values, s
 from campaignkit.design.problem import AssignmentProblem, ConstraintSet, constraint_set
 from campaignkit.errors import ParameterError
 
-__all__ = ["Assignment", "assign", "plan_value", "constraint_usage"]
+__all__ = ["Assignment", "assign", "objective_and_spend", "constraint_usage"]
 
 
 @dataclass
@@ -86,7 +86,7 @@ class Assignment:
         }
 
 
-def plan_value(problem: AssignmentProblem, choice) -> tuple[float, float]:
+def objective_and_spend(problem: AssignmentProblem, choice) -> tuple[float, float]:
     """``(objective, spend)`` of a choice (catalogue rows, 0 = control) on a problem."""
     choice = np.asarray(choice)
     on = np.flatnonzero(choice > 0)
@@ -458,7 +458,7 @@ def assign(
     info["fill_moves"] = _fill(state, margin)
     info["repair_moves"] += _repair(state, theta, margin)
     state.refresh()
-    objective, spend = plan_value(problem, state.choice)
+    objective, spend = objective_and_spend(problem, state.choice)
     bound = dual_pass(problem, cons, theta, exact=True)["value"]
     info["passes"] += 1
     bound = max(bound, objective)

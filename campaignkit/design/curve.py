@@ -8,9 +8,10 @@ given budgets when there are caps), recording at each point the spend, the incre
 the *marginal campaign* (the one that took the largest share of the extra spend since the previous point)
 with the marginal return (extra profit per extra unit of spend).
 
-Fed the world's exact effects (:func:`~campaignkit.design.compare.oracle_problem`) the same function gives the
-true curve; :func:`curve_true_value` scores a model's curve points on the truth, and :func:`curve_dr`
-estimates them from a randomised log (doubly robust, with standard errors).
+Fed the world's exact effects (:func:`~campaignkit.evaluation.true_problem` with the oracle's targets,
+:func:`~campaignkit.evaluation.oracle_target`) the same function gives the true curve; :func:`curve_true_value`
+scores a model's curve points on the truth, and :func:`curve_dr` estimates them from a randomised log (doubly
+robust, with standard errors).
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def curve_true_value(curve: BudgetCurve, truth: AssignmentProblem) -> pd.DataFra
 
     Args:
         curve: A model's :class:`BudgetCurve`.
-        truth: :func:`~campaignkit.design.compare.true_problem` of the same users in the same order, with the
+        truth: :func:`~campaignkit.evaluation.true_problem` of the same users in the same order, with the
             model's target categories.
 
     Returns:

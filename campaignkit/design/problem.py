@@ -5,7 +5,7 @@ catalogue *after* control (catalogue rows 1..): ``value`` (the expected incremen
 over control, or its lower bound) and ``spend`` (its expected discount paid plus contact cost), in float32 so
 that ten million users fit in memory. It is built from a model's
 :class:`~campaignkit.models.prediction.Prediction`, from chunks of them streamed by ``iter_outcomes``, from the
-world's truth (:func:`campaignkit.design.truth.true_problem`) or from plain arrays.
+world's truth (:func:`campaignkit.evaluation.true_problem`) or from plain arrays.
 
 :func:`constraint_set` turns the limits - a total budget, per-campaign caps on users or on spend, a minimum
 coverage per segment - into the linear constraints the solvers read, and refuses, before any work, limits

@@ -6,13 +6,13 @@
   sampling noise of what the run will measure;
 - :func:`realised_lift`: what a run measured against its random holdout (and :func:`forecast_check` to put
   forecast, realised and - on the world - exact expectation side by side);
-- :func:`plan_values` / :func:`compare_plans`: IPS, SNIPS and doubly robust values of plans on a log with
+- :func:`off_policy_values` / :func:`compare_plans`: IPS, SNIPS and doubly robust values of plans on a log with
   standard errors and effective sample sizes, and the paired standard error of the difference of two plans.
 """
 
 from campaignkit.forecast.calibrate import Calibration, calibrate, like_rows, pseudo_outcomes
 from campaignkit.forecast.crossfit import CrossFit, check_propensity, crossfit
-from campaignkit.forecast.ope import compare_plans, crossfit_plan_value, log_choice, plan_values
+from campaignkit.forecast.ope import compare_plans, crossfit_plan_value, log_choice, off_policy_values
 from campaignkit.forecast.plan import FORECAST_METRICS, PlanForecast, forecast_plan, plan_choice
 from campaignkit.forecast.realised import REALISED_COLUMNS, forecast_check, realised_lift
 
@@ -29,7 +29,7 @@ __all__ = [
     "plan_choice",
     "FORECAST_METRICS",
     "log_choice",
-    "plan_values",
+    "off_policy_values",
     "compare_plans",
     "crossfit_plan_value",
     "realised_lift",

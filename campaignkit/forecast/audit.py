@@ -15,41 +15,24 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from campaignkit.data import make_world
-from campaignkit.data.world.plans import observed_cart, observed_rfm
+from campaignkit.data import make_world, world_user_table
+from campaignkit.evaluation import true_value_mean
 from campaignkit.forecast.crossfit import crossfit
-from campaignkit.forecast.ope import plan_values
+from campaignkit.forecast.ope import off_policy_values
 from campaignkit.forecast.plan import forecast_plan
 from campaignkit.forecast.realised import realised_lift
 from campaignkit.models.policy import best_campaign
 
-__all__ = ["world_user_table", "world_user_state", "audit_run", "coverage_summary", "coverage_curve"]
+__all__ = ["audit_run", "coverage_summary", "coverage_curve"]
 
 AUDITED = ("incremental_profit", "incremental_revenue", "participants")
 """Totals whose interval coverage :func:`audit_run` records."""
-
-
-def world_user_table(world) -> pd.DataFrame:
-    """A cheap model input for audits: the world's observed user attributes and RFM history, one row per user."""
-    users = world.users.drop(columns=["signup_ts"]).reset_index(drop=True)
-    return pd.concat([users, observed_rfm(world).reset_index(drop=True)], axis=1)
-
-
-def world_user_state(world) -> pd.DataFrame:
-    """:func:`world_user_table` plus the observed cart state (:func:`~campaignkit.data.world.plans.observed_cart`):
-    the feedback loop's default input, since a round of cart reminders changes who has an open cart."""
-    return pd.concat([world_user_table(world), observed_cart(world).reset_index(drop=True)], axis=1)
 
 
 def _choice(preds) -> np.ndarray:
     """The fold models' plan: highest mean predicted profit uplift, contact only when positive."""
     up = np.mean([p.profit - p.profit[:, :1] for p in preds], axis=0)
     return best_campaign(up)
-
-
-def _exact_value(world, user_id, choice) -> np.ndarray:
-    e = world.expected_outcomes(user_id)["profit"]
-    return e[np.arange(len(user_id)), choice] - e[:, 0]
 
 
 def audit_run(
@@ -141,30 +124,30 @@ def audit_run(
     # off-policy: the held-out plan on the held-out users' own log rows (a log the plan was not chosen on)
     q_b = np.mean([p.profit for p in preds], axis=0)
     rows_b = pd.Index(b).get_indexer(log_b["user_id"].to_numpy())
-    other = plan_values(
+    other = off_policy_values(
         log_b, {"plan": choice[rows_b]}, world.campaign_ids, q_hat=q_b[rows_b], confidence=dr_confidence
     )
-    truth_b = _exact_value(world, log_b["user_id"].to_numpy(), choice[rows_b]).mean()
+    truth_b = true_value_mean(world, log_b["user_id"].to_numpy(), choice[rows_b])["incremental_profit"]
     out.update(_dr_fields("dr_other", other, truth_b))
     # the plan chosen on the same log, valued with cross-fitted predictions
     same_choice = best_campaign(cf.prediction.profit - cf.prediction.profit[:, :1])
-    same = plan_values(
+    same = off_policy_values(
         cf.log,
         {"plan": same_choice},
         world.campaign_ids,
         q_hat=cf.prediction.profit,
         confidence=dr_confidence,
     )
-    truth_a = _exact_value(world, cf.log["user_id"].to_numpy(), same_choice).mean()
+    truth_a = true_value_mean(world, cf.log["user_id"].to_numpy(), same_choice)["incremental_profit"]
     out.update(_dr_fields("dr_same", same, truth_a))
     if in_sample:
         full = clone(model).fit(data_a, log_a, world.catalogue)
         pa = full.predict_outcomes(data_a.iloc[pd.Index(a).get_indexer(log_a["user_id"].to_numpy())])
         naive_choice = best_campaign(pa.profit - pa.profit[:, :1])
-        naive = plan_values(
+        naive = off_policy_values(
             log_a, {"plan": naive_choice}, world.campaign_ids, q_hat=pa.profit, confidence=dr_confidence
         )
-        truth_n = _exact_value(world, log_a["user_id"].to_numpy(), naive_choice).mean()
+        truth_n = true_value_mean(world, log_a["user_id"].to_numpy(), naive_choice)["incremental_profit"]
         out.update(_dr_fields("dr_naive", naive, truth_n))
     return out
 

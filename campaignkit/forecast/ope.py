@@ -21,7 +21,7 @@ from campaignkit.forecast.plan import plan_campaigns
 from campaignkit.metrics.policy import policy_difference, policy_values
 from campaignkit.models.outcomes import outcome
 
-__all__ = ["log_choice", "plan_values", "compare_plans", "crossfit_plan_value"]
+__all__ = ["log_choice", "off_policy_values", "compare_plans", "crossfit_plan_value"]
 
 
 def log_choice(plan, log: pd.DataFrame, campaign_ids) -> np.ndarray:
@@ -79,7 +79,7 @@ def _interval(value: float, se: float, confidence: float) -> tuple[float, float]
     return value - z * se, value + z * se
 
 
-def plan_values(
+def off_policy_values(
     log: pd.DataFrame,
     plans: dict,
     campaign_ids,
@@ -165,7 +165,7 @@ def compare_plans(
         plan_b: The plan it is compared with.
         campaign_ids: Catalogue ids (column order of ``q_hat``).
         q_hat: Array (n_rows, n_campaigns) of predicted ``metric``.
-        metric: As in :func:`plan_values`.
+        metric: As in :func:`off_policy_values`.
         confidence: Nominal coverage.
 
     Returns:
@@ -204,7 +204,7 @@ def crossfit_plan_value(
         confidence: Nominal coverage.
 
     Returns:
-        Dict with ``choice`` (catalogue row per log row), ``values`` (:func:`plan_values` with reference
+        Dict with ``choice`` (catalogue row per log row), ``values`` (:func:`off_policy_values` with reference
         control) and ``dr`` (the DR row as a dict).
     """
     choose = cf.models[0].choose_from_outcomes if choose is None else choose
@@ -213,7 +213,7 @@ def crossfit_plan_value(
     if q is None:
         raise ParameterError(f"the cross-fitted models predict no {metric!r}")
     col = outcome(metric).column
-    values = plan_values(
+    values = off_policy_values(
         cf.log, {"plan": choice}, cf.prediction.campaign_ids, q_hat=q, metric=col, confidence=confidence
     )
     return {"choice": choice, "values": values, "dr": values[values["method"] == "dr"].iloc[0].to_dict()}

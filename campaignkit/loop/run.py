@@ -3,7 +3,7 @@
 Round ``t`` of :meth:`FeedbackLoop.run`, on the world of period ``t - 1``, one method each:
 
 1. **Plan** (:meth:`FeedbackLoop._plan`): features as of the world's cutoff (``features(world)``; by default
-   :func:`~campaignkit.forecast.audit.world_user_state`: user attributes, the observed purchase / view history and
+   :func:`~campaignkit.data.world_user_state`: user attributes, the observed purchase / view history and
    the cart state - an unbought recent cart, which a round of reminders clears - cheap at any number of rounds),
    plus the loop's own contact history (:func:`~campaignkit.loop.history.contact_history`: a contact ignored
    leaves fatigue, which no purchase history shows); every user scored by the current fold models (cross-fitted
@@ -40,11 +40,11 @@ import numpy as np
 import pandas as pd
 
 from campaignkit.config import resolve_seed
+from campaignkit.data import world_user_state
 from campaignkit.design import AssignmentProblem, assign
-from campaignkit.design.compare import oracle_problem
 from campaignkit.errors import ParameterError
+from campaignkit.evaluation import oracle_target, true_problem
 from campaignkit.forecast import crossfit, forecast_plan, realised_lift
-from campaignkit.forecast.audit import world_user_state
 from campaignkit.loop.design import draw_design, holdout_needed
 from campaignkit.loop.history import BOOKKEEPING, KEY_STRIDE, calibration_rows, contact_history, keyed
 from campaignkit.loop.round import RoundPlan, RoundRecord, round_table
@@ -369,7 +369,9 @@ class FeedbackLoop:
             "lost_share": float(world.lost.mean()),
             "exact": world.evaluate_plan(rp.executed_plan)["incremental_profit"],
             "designed_profit": world.evaluate_plan(rp.designed)["incremental_profit"],
-            "oracle_profit": assign(oracle_problem(world, uid), budget=rp.budget).objective,
+            "oracle_profit": assign(
+                true_problem(world, uid, oracle_target(world, uid)), budget=rp.budget
+            ).objective,
         }
         realised, next_world = world.step(rp.sent, holdout=0.0, random_state=seed)
         return truth, realised.set_index("user_id").loc[uid].reset_index(), next_world

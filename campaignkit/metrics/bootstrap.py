@@ -1,7 +1,8 @@
 """Bootstrap confidence intervals for any metric of the one signature ``metric(y_true, score, treatment, ...)``.
 
 Qini, AUUC and uplift@k have no closed-form standard error: :func:`bootstrap_interval` resamples the rows
-(within each treatment arm, so every replicate keeps the arms' sizes), recomputes the metric and reports the
+(within each treatment arm by default, so every replicate keeps the arms' sizes; or all rows together, as the
+Qini protocol of :mod:`campaignkit.evaluation.randomised` does), recomputes the metric and reports the
 percentile interval, the bootstrap standard error and how many replicates were undefined (e.g. a top-k that
 holds a single arm), which are left out rather than failing the whole interval.
 """
@@ -9,6 +10,7 @@ holds a single arm), which are left out rather than failing the whole interval.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -55,12 +57,14 @@ def bootstrap_interval(
     n_boot: int = 200,
     confidence: float = 0.95,
     random_state=None,
+    stratify: bool = True,
     **kwargs,
 ) -> BootstrapInterval:
     """Percentile bootstrap interval of ``metric(y_true, score, treatment, **kwargs)``.
 
-    Rows are resampled with replacement within each arm of ``treatment`` (stratified), so the treated and
-    control sizes are those of the data in every replicate.
+    Rows are resampled with replacement within each arm of ``treatment`` (``stratify``), so the treated and
+    control sizes are those of the data in every replicate, or among all rows (the arms' sizes vary). The
+    percentiles are those of the level as written: 0.95 gives exactly 2.5% and 97.5%.
 
     Args:
         metric: A function of the kit's signature, e.g. :func:`~campaignkit.metrics.qini_coefficient`,
@@ -71,6 +75,7 @@ def bootstrap_interval(
         n_boot: Replicates, at least 20.
         confidence: Nominal coverage in (0, 1).
         random_state: Seed (None: the kit's default seed).
+        stratify: Resample within each arm (True) or among all rows (False).
         **kwargs: Passed to ``metric`` (e.g. ``k=0.2``).
 
     Returns:
@@ -92,7 +97,7 @@ def bootstrap_interval(
     n = same_length(y_true=y, score=s, treatment=t)
     value = float(metric(y, s, t, **kwargs))
     rng = np.random.default_rng(resolve_seed(random_state, bits=63))
-    groups = [np.flatnonzero(t == g) for g in np.unique(t)]
+    groups = [np.flatnonzero(t == g) for g in np.unique(t)] if stratify else [np.arange(n)]
     reps, failed = [], 0
     for _ in range(int(n_boot)):
         idx = np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups])
@@ -106,7 +111,7 @@ def bootstrap_interval(
             f"of {n} rows: too few rows for an interval"
         )
     reps = np.asarray(reps)
-    tail = (1.0 - confidence) / 2.0
+    tail = float((1 - Fraction(repr(float(confidence)))) / 2)
     lo, hi = np.quantile(reps, [tail, 1.0 - tail])
     return BootstrapInterval(
         value=value,

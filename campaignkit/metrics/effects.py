@@ -1,8 +1,8 @@
 """Average effect of a randomised treatment: difference in means with a normal interval.
 
-Signature ``difference_in_means(y_true, treatment, *, alpha, ddof)`` (the metric order with no score):
+Signature ``difference_in_means(y_true, treatment, *, confidence, ddof)`` (the metric order with no score):
 ``effect = mean(y | treated) - mean(y | control)``, ``se = sqrt(var_t / n_t + var_c / n_c)`` (Neyman's
-conservative standard error), interval ``effect -/+ z * se`` with ``z`` the normal ``1 - alpha / 2`` quantile.
+conservative standard error), interval ``effect -/+ z * se`` with ``z`` the normal ``1 - (1 - confidence) / 2`` quantile.
 Every estimate of an arm's effect in the kit (score bins, world logs, the Hillstrom arms, a plan's holdout)
 goes through it.
 """
@@ -27,7 +27,7 @@ class DifferenceInMeans:
     Attributes:
         effect: ``mean_treated - mean_control``.
         se: Standard error of ``effect``; NaN when an arm has ``n <= ddof`` rows (its variance is undefined).
-        ci_low: Lower end of the two-sided ``1 - alpha`` normal interval (NaN with ``se``).
+        ci_low: Lower end of the two-sided normal interval of level ``confidence`` (NaN with ``se``).
         ci_high: Upper end of the interval (NaN with ``se``).
         n_treated: Rows with ``treatment == 1``.
         n_control: Rows with ``treatment == 0``.
@@ -45,13 +45,13 @@ class DifferenceInMeans:
     mean_control: float
 
 
-def difference_in_means(y_true, treatment, *, alpha: float = 0.05, ddof: int = 1) -> DifferenceInMeans:
+def difference_in_means(y_true, treatment, *, confidence: float = 0.95, ddof: int = 1) -> DifferenceInMeans:
     """Difference in mean outcome between treated and control rows, with its standard error and interval.
 
     Args:
         y_true: Array of shape (n,) of outcomes (0/1 or continuous), finite.
         treatment: Array of shape (n,) of 0/1 (or boolean) treatment flags.
-        alpha: 1 - confidence of the two-sided interval, in (0, 1).
+        confidence: Nominal coverage of the two-sided interval, in (0, 1).
         ddof: Delta degrees of freedom of each arm's variance: 1 for the unbiased sample variance, 0 for
             the plug-in ``p(1-p)`` of a 0/1 outcome (the scikit-uplift convention).
 
@@ -60,13 +60,13 @@ def difference_in_means(y_true, treatment, *, alpha: float = 0.05, ddof: int = 1
 
     Raises:
         ParameterError: Inputs not 1-d, of unequal or zero length, non-finite, a non-binary treatment, an
-            arm with no row, ``alpha`` outside (0, 1), or a negative ``ddof``.
+            arm with no row, ``confidence`` outside (0, 1), or a negative ``ddof``.
     """
     y = as_1d("y_true", y_true)
     t = binary("treatment", as_1d("treatment", treatment))
     same_length(y_true=y, treatment=t)
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha must lie in (0, 1), got {alpha}")
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence must lie in (0, 1), got {confidence}")
     if int(ddof) != ddof or ddof < 0:
         raise ParameterError(f"ddof must be a non-negative integer, got {ddof}")
     yt, yc = y[t == 1], y[t == 0]
@@ -82,7 +82,7 @@ def difference_in_means(y_true, treatment, *, alpha: float = 0.05, ddof: int = 1
         se = float(np.sqrt(yt.var(ddof=ddof) / n_t + yc.var(ddof=ddof) / n_c))
     else:
         se = float("nan")
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = stats.norm.ppf(1 - (1 - confidence) / 2)
     return DifferenceInMeans(
         effect=effect,
         se=se,

@@ -244,7 +244,7 @@ def uplift_by_decile(y_true, score, treatment, *, bins: int = 10, confidence: fl
         n_t = int(tb.sum())
         n_c = len(tb) - n_t
         if n_t and n_c:
-            d = difference_in_means(yb, tb, alpha=1 - confidence, ddof=0)
+            d = difference_in_means(yb, tb, confidence=confidence, ddof=0)
             rt, rc, uplift, se, lo, hi = d.mean_treated, d.mean_control, d.effect, d.se, d.ci_low, d.ci_high
         else:
             rt = yb.mean() if n_t else np.nan

@@ -18,16 +18,12 @@ The contract (:mod:`~campaignkit.models.base`): ``fit(data, log, catalogue)`` on
 - :mod:`~campaignkit.models.offer` - a structural model of price offers (threshold reach, pull-up), for choosing
   discount depth and threshold among configurations the log never tried
 - :mod:`~campaignkit.models.rules` - policies that predict no effect: value tiers, response targeting
-- :mod:`~campaignkit.models.evaluate` - score any of them against the synthetic world's truth
-- :mod:`~campaignkit.models.hillstrom_eval` - score them on a randomised log without truth (Qini protocol,
-  off-policy plan value)
 - :mod:`~campaignkit.models.toy` - a tiny problem with known effects for tests and examples
 """
 
 from campaignkit.models.base import UpliftModel
 from campaignkit.models.baselines import SLearner, TLearner, history_top_category
 from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
-from campaignkit.models.evaluate import compare_models, oracle_choice, true_choice_value
 from campaignkit.models.facade import BehaviourUpliftModel
 from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data
 from campaignkit.models.lightning import BehaviourLightningModule
@@ -74,7 +70,4 @@ __all__ = [
     "ResponseModelTargeting",
     "ValueTierRule",
     "history_top_category",
-    "compare_models",
-    "oracle_choice",
-    "true_choice_value",
 ]

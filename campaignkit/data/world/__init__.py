@@ -66,6 +66,7 @@ from campaignkit.data.world.summary import (
     sequence_signal,
     uplift_summary,
 )
+from campaignkit.data.world.tables import world_user_state, world_user_table
 
 __all__ = [
     "OUTCOME_METRICS",
@@ -75,6 +76,8 @@ __all__ = [
     "read_world_parquet",
     "observed_cart",
     "observed_rfm",
+    "world_user_table",
+    "world_user_state",
     "event_stats",
     "events_by_weekday",
     "funnel",

@@ -268,7 +268,7 @@ def compare_log_to_truth(world, log: pd.DataFrame, metric: str = "convert") -> p
         if not is_arm.any():
             continue
         both = is_arm | is_ctrl
-        d = difference_in_means(y[both], is_arm[both], alpha=0.05, ddof=1)
+        d = difference_in_means(y[both], is_arm[both], confidence=0.95, ddof=1)
         truth = exact[j] - exact[0]
         rows.append(
             {

@@ -1,5 +1,6 @@
-"""Hillstrom evaluation: the paired DR difference by hand, the Qini protocol and the plan value on synthetic
-randomised logs with known effects, and every kit model fitted on the real file in a few lines."""
+"""Scoring on a randomised log: the paired DR difference by hand, the Qini protocol and the held-out plan value
+on synthetic randomised logs with known effects, and every kit model fitted on the real Hillstrom file in a few
+lines."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from sklearn.base import BaseEstimator
 
 from campaignkit.config import data_home
 from campaignkit.errors import ParameterError
+from campaignkit.evaluation import heldout_plan_value, make_model, plot_qini_protocol, qini_protocol
 from campaignkit.metrics import dr_scores, policy_difference, policy_value
 from campaignkit.models import Prediction, SLearner, TLearner
-from campaignkit.models.hillstrom_eval import make_model, plan_value, plot_qini_protocol, qini_protocol
 
 REAL = data_home() / "hillstrom.csv"
 needs_real = pytest.mark.skipif(
@@ -155,9 +156,9 @@ def test_qini_protocol_true_ranking_beats_random_on_a_known_effect():
         qini_protocol(users, log, models, arm="mail_z", catalogue=catalogue, features=None)
 
 
-def test_plan_value_beats_sending_everyone_one_mail_on_a_known_effect():
+def test_heldout_plan_value_beats_sending_everyone_one_mail_on_a_known_effect():
     users, log, catalogue = _synthetic(3000, 3, seed=1)
-    res = plan_value(
+    res = heldout_plan_value(
         users, log, TLearner(max_iter=30), seed=0, reference="mail_a", catalogue=catalogue, features=None
     )
     est = res.estimates

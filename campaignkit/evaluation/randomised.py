@@ -1,23 +1,26 @@
-"""Evaluation on a randomised campaign log with no known truth (Hillstrom's e-mail RCT), computed only.
+"""Scoring against a randomised campaign log with no known truth (e.g. Hillstrom's e-mail RCT), computed only.
 
-Real data has no true individual effect to score against, so two protocols use held-out customers of the
+Real data has no true individual effect to score against, so two protocols use held-out customers of a
 randomised log instead:
 
-- :func:`qini_protocol` - *who responds?* One e-mail arm against control (the other arm's rows dropped),
-  a fixed feature set, a 70/30 customer split stratified by arm x outcome per seed; every model is fitted
-  on the train rows and ranks the test rows by its predicted uplift of that arm; the score is the
-  normalised Qini coefficient with a bootstrap interval over test rows, and mean +/- sd over seeds.
-- :func:`plan_value` - *what would a per-customer choice earn?* A model fitted on train customers over
-  every arm chooses a campaign (or none) per held-out customer; the plan is valued off-policy on the
-  held-out log (doubly robust, with its standard error), and compared with sending everyone one campaign
-  by the DR difference with a *paired* standard error (:func:`~campaignkit.metrics.policy_difference`).
-  :func:`evaluate_plan` is its second half, for a model already fitted on the train customers of
+- :func:`qini_protocol` - *who responds?* One arm against control (the other arms' rows dropped), a 70/30
+  customer split stratified by arm x outcome per seed; every model is fitted on the train rows and ranks the
+  test rows by its predicted uplift of that arm; the score is the normalised Qini coefficient with a bootstrap
+  interval over test rows (:func:`~campaignkit.metrics.bootstrap_interval`, rows resampled together), and
+  mean +/- sd over seeds.
+- :func:`heldout_plan_value` - *what would a per-customer choice earn?* A model fitted on train customers over
+  every arm chooses a campaign (or none) per held-out customer; the plan is valued off-policy on the held-out
+  log (doubly robust, with its standard error), and compared with sending everyone one reference campaign by
+  the DR difference with a *paired* standard error (:func:`~campaignkit.metrics.policy_difference`).
+  :func:`dr_plan_value` is its second half, for a model already fitted on the train customers of
   :func:`split_log`.
-- :func:`plot_qini_protocol` - the protocol's scores per seed with their intervals (``ax=None``, returns
-  the Axes).
+
+The plot of the protocol's scores is :func:`campaignkit.evaluation.plots.plot_qini_protocol`.
 
 Models come in as estimators (cloned per seed, ``random_state`` set to the seed when they have one) or as
 factories ``seed -> unfitted model``; both must keep the model contract (:mod:`campaignkit.models.base`).
+The protocols see every feature column of the model input unless told which (``features``); Hillstrom's
+case study passes :data:`campaignkit.data.hillstrom.HILLSTROM_FEATURES`.
 """
 
 from __future__ import annotations
@@ -34,46 +37,30 @@ from tqdm.auto import tqdm
 from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.features import split_users
-from campaignkit.metrics import policy_difference, qini_coefficient
+from campaignkit.metrics import bootstrap_interval, policy_difference, qini_coefficient
 from campaignkit.models.inputs import UserData, as_user_data
+from campaignkit.models.outcomes import outcome as _outcome
 from campaignkit.models.policy import plan_frame
 from campaignkit.models.profit import realised_profit
 
 __all__ = [
-    "HILLSTROM_FEATURES",
     "PREDICTION_OF",
     "PLAN_STRATA",
     "QiniProtocolResult",
-    "PlanValue",
+    "DRPlanValue",
     "protocol_users",
     "make_model",
     "split_log",
-    "bootstrap_qini",
     "qini_protocol",
-    "evaluate_plan",
-    "plan_value",
-    "plot_qini_protocol",
+    "dr_plan_value",
+    "heldout_plan_value",
 ]
 
-HILLSTROM_FEATURES: tuple[str, ...] = (
-    "recency",
-    "history",
-    "mens",
-    "womens",
-    "newbie",
-    "zip_code",
-    "channel",
-)
-"""The protocol's customer features: Hillstrom's attributes less ``history_segment`` (a binned copy of
-``history``)."""
-
 PREDICTION_OF: dict[str, str] = {
-    "profit": "profit",
-    "participated": "participate",
-    "converted": "convert",
-    "revenue": "revenue",
+    _outcome(k).column: k for k in ("profit", "participate", "convert", "revenue")
 }
-"""Logged outcome column -> the :class:`~campaignkit.models.prediction.Prediction` field that predicts it."""
+"""Logged outcome column -> the :class:`~campaignkit.models.prediction.Prediction` field that predicts it
+(read from :data:`~campaignkit.models.outcomes.OUTCOMES`), in the order the plan's estimates list them."""
 
 PLAN_STRATA: tuple[str, ...] = ("campaign_id", "participated", "converted")
 """Log columns whose combinations keep their shares in the plan's train/test split."""
@@ -94,8 +81,8 @@ class QiniProtocolResult(NamedTuple):
 
 
 @dataclass
-class PlanValue:
-    """What :func:`plan_value` returns.
+class DRPlanValue:
+    """What :func:`dr_plan_value` and :func:`heldout_plan_value` return.
 
     Attributes:
         estimates: Indexed by logged outcome (``profit``, ``participated``, ``converted``, ``revenue``):
@@ -117,12 +104,13 @@ class PlanValue:
     model: object
 
 
-def protocol_users(data, features=HILLSTROM_FEATURES) -> UserData:
+def protocol_users(data, features=None) -> UserData:
     """The model input restricted to the protocol's feature columns.
 
     Args:
         data: Any model input (:func:`~campaignkit.models.inputs.as_user_data`), e.g. ``HillstromData``.
-        features: Columns kept (None: every column).
+        features: Columns kept (None: every column), e.g.
+            :data:`~campaignkit.data.hillstrom.HILLSTROM_FEATURES`.
 
     Returns:
         A :class:`~campaignkit.models.inputs.UserData` (sequences kept when there are any).
@@ -192,32 +180,21 @@ def split_log(log: pd.DataFrame, strata, *, seed: int, test_size: float = 0.3):
     return log[~is_test].reset_index(drop=True), log[is_test].reset_index(drop=True)
 
 
-def bootstrap_qini(
-    y_true, score, treatment, *, n_boot: int = 200, alpha: float = 0.05, random_state=0
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of the normalised Qini coefficient, resampling rows.
-
-    Args:
-        y_true: Array of shape (n,) of outcomes.
-        score: Array of shape (n,) of predicted uplift.
-        treatment: Array of shape (n,) of 0/1 flags.
-        n_boot: Bootstrap resamples (0: no interval, NaNs).
-        alpha: 1 - confidence.
-        random_state: Seed of the resampling.
-
-    Returns:
-        ``(low, high)``.
-    """
+def _qini_interval(y, score, treated, n_boot: int, confidence: float, seed: int) -> tuple[float, float]:
+    """The protocol's bootstrap interval of the Qini coefficient: rows resampled together (NaNs for none)."""
     if n_boot <= 0:
         return float("nan"), float("nan")
-    y, s, t = (np.asarray(v) for v in (y_true, score, treatment))
-    rng = np.random.default_rng(random_state)
-    stats = np.empty(int(n_boot))
-    for b in range(int(n_boot)):
-        idx = rng.integers(0, len(y), len(y))
-        stats[b] = qini_coefficient(y[idx], s[idx], t[idx])
-    low, high = np.nanquantile(stats, [alpha / 2, 1 - alpha / 2])
-    return float(low), float(high)
+    ci = bootstrap_interval(
+        qini_coefficient,
+        y,
+        score,
+        treated,
+        n_boot=n_boot,
+        confidence=confidence,
+        random_state=seed,
+        stratify=False,
+    )
+    return ci.lower, ci.upper
 
 
 def _as_tuple(value) -> tuple:
@@ -236,8 +213,8 @@ def qini_protocol(
     bootstrap: int = 200,
     catalogue=None,
     control: str = "control",
-    features=HILLSTROM_FEATURES,
-    alpha: float = 0.05,
+    features=None,
+    confidence: float = 0.95,
     progress: bool | None = None,
 ) -> QiniProtocolResult:
     """Qini coefficient of each model's uplift ranking of one arm against control, on held-out customers.
@@ -246,7 +223,8 @@ def qini_protocol(
     stratified by arm x outcome (x every outcome asked for, so one fit serves all of them); fit each model
     on the train rows (users: the train customers, ``features`` only); rank the test customers by the
     model's predicted uplift of the arm on each outcome; score the normalised Qini
-    (:func:`~campaignkit.metrics.qini_coefficient`) with a bootstrap interval over test rows.
+    (:func:`~campaignkit.metrics.qini_coefficient`) with a bootstrap interval over test rows
+    (:func:`~campaignkit.metrics.bootstrap_interval`, the rows resampled together, seeded by the seed).
 
     Args:
         data: Model input holding every log user (e.g. ``HillstromData``).
@@ -256,11 +234,11 @@ def qini_protocol(
         outcome: Logged outcome column(s): ``participated`` (visit), ``converted``, ``revenue``.
         seeds: Seeds of the splits and models.
         test_size: Share of customers held out.
-        bootstrap: Resamples of the test rows for the interval (0: none).
+        bootstrap: Resamples of the test rows for the interval (0: none, NaN bounds; else at least 20).
         catalogue: The campaigns (default ``data.campaigns``); only control's and the arm's rows are used.
         control: The control arm's id.
-        features: User columns the models see (default :data:`HILLSTROM_FEATURES`; None: all).
-        alpha: 1 - confidence of the bootstrap interval.
+        features: User columns the models see (None: every column of ``data``).
+        confidence: Nominal coverage of the bootstrap interval.
         progress: tqdm bar over the fits (None: only in a terminal or notebook).
 
     Returns:
@@ -304,9 +282,7 @@ def qini_protocol(
                 for o in outcomes:
                     score = pred.uplift(PREDICTION_OF[o])[:, col]
                     y = test[o].to_numpy(dtype=float)
-                    low, high = bootstrap_qini(
-                        y, score, treated, n_boot=bootstrap, alpha=alpha, random_state=seed
-                    )
+                    low, high = _qini_interval(y, score, treated, bootstrap, confidence, seed)
                     rows.append(
                         {
                             "model": name,
@@ -338,9 +314,7 @@ def qini_protocol(
     return QiniProtocolResult(scores, summary)
 
 
-def evaluate_plan(
-    model, data, test_log: pd.DataFrame, *, reference: str = "mens_email", catalogue=None
-) -> PlanValue:
+def dr_plan_value(model, data, test_log: pd.DataFrame, *, reference: str, catalogue=None) -> DRPlanValue:
     """Value a fitted model's per-customer choice off-policy on held-out customers of a randomised log.
 
     The model picks one campaign per held-out customer by its own rule (``choose_from_outcomes``: the
@@ -360,7 +334,7 @@ def evaluate_plan(
             define the logged profit.
 
     Returns:
-        A :class:`PlanValue`.
+        A :class:`DRPlanValue`.
 
     Raises:
         ParameterError: ``reference`` is not in the catalogue, or the model predicts no outcomes.
@@ -396,38 +370,38 @@ def evaluate_plan(
     estimates = pd.DataFrame(rows).T.loc[list(PREDICTION_OF)]
     shares = pd.Series(np.bincount(choice, minlength=len(ids)) / len(choice), index=ids, name="share")
     plan = plan_frame(test_users.user_id, choice, cat, pred.target_category)
-    return PlanValue(estimates, shares, plan, reference, len(test_log), model)
+    return DRPlanValue(estimates, shares, plan, reference, len(test_log), model)
 
 
-def plan_value(
+def heldout_plan_value(
     data,
     log: pd.DataFrame,
     model,
     *,
     seed: int,
+    reference: str,
     test_size: float = 0.3,
-    reference: str = "mens_email",
     catalogue=None,
-    features=HILLSTROM_FEATURES,
-) -> PlanValue:
+    features=None,
+) -> DRPlanValue:
     """Fit on train customers over every arm, choose per held-out customer, value the plan off-policy.
 
     The customers are split by :func:`split_log` (stratified by :data:`PLAN_STRATA`, arm x visit x
-    conversion); the model is fitted on the train customers and its plan valued by :func:`evaluate_plan`.
+    conversion); the model is fitted on the train customers and its plan valued by :func:`dr_plan_value`.
 
     Args:
         data: Model input holding every log user (e.g. ``HillstromData``).
         log: Randomised campaign log with ``propensity``, one row per customer.
         model: An estimator or factory ``seed -> model`` that predicts outcomes (not a rule-only policy).
         seed: Seed of the split and the model.
-        test_size: Share of customers held out.
         reference: The campaign of the "everyone gets one campaign" policy.
+        test_size: Share of customers held out.
         catalogue: The campaigns (default ``data.campaigns``); its contact costs and margins define the
             logged profit.
-        features: User columns the model sees (None: all).
+        features: User columns the model sees (None: every column of ``data``).
 
     Returns:
-        A :class:`PlanValue` (its ``model`` the fitted model).
+        A :class:`DRPlanValue` (its ``model`` the fitted model).
 
     Raises:
         ParameterError: ``reference`` is not in the catalogue, or the model predicts no outcomes.
@@ -439,37 +413,8 @@ def plan_value(
     train, test = split_log(log, PLAN_STRATA, seed=seed, test_size=test_size)
     est = make_model(model, seed)
     if not hasattr(est, "predict_outcomes"):
-        raise ParameterError(f"{type(est).__name__} predicts no outcomes: plan_value needs an uplift model")
+        raise ParameterError(
+            f"{type(est).__name__} predicts no outcomes: heldout_plan_value needs an uplift model"
+        )
     est.fit(users.subset(train["user_id"]), train, cat)
-    return evaluate_plan(est, users, test, reference=reference, catalogue=cat)
-
-
-def plot_qini_protocol(scores: pd.DataFrame, *, outcome: str = "participated", ax=None):
-    """Each seed's Qini with its bootstrap interval, per arm and model, and the mean over seeds.
-
-    Args:
-        scores: The ``scores`` of :func:`qini_protocol`.
-        outcome: Which outcome's rows to draw.
-        ax: Matplotlib Axes (None: a new figure).
-
-    Returns:
-        The Axes.
-    """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(7, 4))
-    sel = scores[scores["outcome"] == outcome]
-    groups = list(sel.groupby(["arm", "model"], sort=False))
-    colour = {m: f"C{k % 10}" for k, m in enumerate(pd.unique(sel["model"]))}
-    for i, ((_, model), g) in enumerate(groups):
-        x = i + np.linspace(-0.25, 0.25, len(g)) if len(g) > 1 else np.array([float(i)])
-        q = g["qini"].to_numpy()
-        err = np.vstack([q - g["ci_low"].to_numpy(), g["ci_high"].to_numpy() - q])
-        ax.errorbar(x, q, yerr=err, fmt="o", ms=4, capsize=2, color=colour[model])
-        ax.hlines(q.mean(), i - 0.35, i + 0.35, color="k", lw=1.5)
-    ax.axhline(0.0, color="grey", lw=0.8, ls="--")
-    ax.set_xticks(range(len(groups)), [f"{arm}\n{model}" for (arm, model), _ in groups], fontsize=8)
-    ax.set_ylabel(f"Qini coefficient ({outcome})")
-    ax.set_title("per seed: bootstrap 95% interval; bar: mean over seeds")
-    return ax
+    return dr_plan_value(est, users, test, reference=reference, catalogue=cat)

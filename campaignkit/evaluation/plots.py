@@ -1,0 +1,39 @@
+"""Plots of the evaluation results (computed by :mod:`campaignkit.evaluation`; ``ax=None``, return the Axes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_qini_protocol"]
+
+
+def plot_qini_protocol(scores: pd.DataFrame, *, outcome: str = "participated", ax=None):
+    """Each seed's Qini with its bootstrap interval, per arm and model, and the mean over seeds.
+
+    Args:
+        scores: The ``scores`` of :func:`~campaignkit.evaluation.qini_protocol`.
+        outcome: Which outcome's rows to draw.
+        ax: Matplotlib Axes (None: a new figure).
+
+    Returns:
+        The Axes.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4))
+    sel = scores[scores["outcome"] == outcome]
+    groups = list(sel.groupby(["arm", "model"], sort=False))
+    colour = {m: f"C{k % 10}" for k, m in enumerate(pd.unique(sel["model"]))}
+    for i, ((_, model), g) in enumerate(groups):
+        x = i + np.linspace(-0.25, 0.25, len(g)) if len(g) > 1 else np.array([float(i)])
+        q = g["qini"].to_numpy()
+        err = np.vstack([q - g["ci_low"].to_numpy(), g["ci_high"].to_numpy() - q])
+        ax.errorbar(x, q, yerr=err, fmt="o", ms=4, capsize=2, color=colour[model])
+        ax.hlines(q.mean(), i - 0.35, i + 0.35, color="k", lw=1.5)
+    ax.axhline(0.0, color="grey", lw=0.8, ls="--")
+    ax.set_xticks(range(len(groups)), [f"{arm}\n{model}" for (arm, model), _ in groups], fontsize=8)
+    ax.set_ylabel(f"Qini coefficient ({outcome})")
+    ax.set_title("per seed: bootstrap 95% interval; bar: mean over seeds")
+    return ax
