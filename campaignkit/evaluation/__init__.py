@@ -11,12 +11,15 @@ Two referees, one module each; the plots apart:
   the Qini protocol per seed with bootstrap intervals (:func:`qini_protocol`), a plan valued by DR on
   held-out customers with its paired difference to a reference plan (:func:`heldout_plan_value`,
   :func:`dr_plan_value`), and their parts (:func:`split_log`, :func:`protocol_users`, :func:`make_model`)
+- :mod:`~campaignkit.evaluation.experiment` - the set-up every world experiment shares: world, feature store,
+  randomised log and user split in one call (:func:`world_experiment`, :class:`WorldExperiment`)
 - :mod:`~campaignkit.evaluation.plots` - :func:`plot_qini_protocol`
 
 The world keeps the physics (``World.expected_outcomes``, ``World.evaluate_plan``); this package reads it.
 Imports run ``models, design -> evaluation -> forecast``.
 """
 
+from campaignkit.evaluation.experiment import WorldExperiment, world_experiment
 from campaignkit.evaluation.plots import plot_qini_protocol
 from campaignkit.evaluation.randomised import (
     PLAN_STRATA,
@@ -44,6 +47,8 @@ from campaignkit.evaluation.truth import (
 )
 
 __all__ = [
+    "WorldExperiment",
+    "world_experiment",
     "true_value_per_user",
     "true_value_mean",
     "true_value_total",
