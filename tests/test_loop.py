@@ -19,7 +19,7 @@ from campaignkit.loop import (
     plot_regret,
     plot_rounds,
 )
-from campaignkit.models import MediatedLearner
+from campaignkit.models import Boosting, MediatedLearner
 
 N_ROUNDS = 2
 ARMS = ["control", "member_exclusive_15", "cart_reminder"]
@@ -32,7 +32,7 @@ def _few_features(world):
 
 def _loop(**kw):
     model = MediatedLearner(
-        max_iter=10, nonparticipants="observed", weight_by_propensity=True, random_state=0
+        boosting=Boosting(max_iter=10), nonparticipants="observed", weight_by_propensity=True, random_state=0
     )
     # the tests of the forecast's corrections compare against "plan_log" (every user's rows fit the models)
     kw = {
