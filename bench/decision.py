@@ -26,7 +26,7 @@ Per model and world:
 - ``fit_seconds`` and ``predict_seconds``.
 
 Models (``--models``): ``mediated`` (``MediatedLearner``, the kit's defaults), ``recipe`` (issue 12's recipe:
-``MediatedLearner(learning_rate=0.05, participant_profit="pooled", nonparticipants="control")``, the reference every kit model is measured
+``MediatedLearner(boosting=Boosting(learning_rate=0.05), participant_profit="pooled", nonparticipants="control")``, the reference every kit model is measured
 against: ``vs_recipe`` = a model's mean share / the recipe's at the same N, and the number of worlds where it
 earns at least the recipe), ``t_learner``, ``s_learner``, ``deep``
 (``BehaviourUpliftModel``: 8 epochs, ``--pretrain-epochs`` 3, ``--n-ensemble`` 3, d_model 64, batch 256,
@@ -88,6 +88,7 @@ FLAG_MODEL_SHARE, FLAG_ORACLE_SHARE = 0.8, 0.4
 def _make_model(name: str, seed: int, args):
     from campaignkit.models import (
         BehaviourUpliftModel,
+        Boosting,
         MediatedLearner,
         ResponseModelTargeting,
         SLearner,
@@ -95,12 +96,13 @@ def _make_model(name: str, seed: int, args):
         ValueTierRule,
     )
 
-    gb = dict(max_iter=args.max_iter, n_threads=1, random_state=seed)
+    gb = dict(boosting=Boosting(max_iter=args.max_iter), n_threads=1, random_state=seed)
     if name == "mediated":
         return MediatedLearner(**gb)
     if name == "recipe":
+        recipe = Boosting(max_iter=args.max_iter, learning_rate=0.05)
         return MediatedLearner(
-            **gb, learning_rate=0.05, participant_profit="pooled", nonparticipants="control"
+            **{**gb, "boosting": recipe}, participant_profit="pooled", nonparticipants="control"
         )
     if name == "t_learner":
         return TLearner(**gb)

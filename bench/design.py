@@ -78,7 +78,7 @@ def run_world(n_users: int, seed: int, budgets: list[float], max_iter: int) -> d
         rule_priority,
     )
     from campaignkit.evaluation import oracle_target, true_problem, true_value_total
-    from campaignkit.models import MediatedLearner, ResponseModelTargeting, ValueTierRule
+    from campaignkit.models import Boosting, MediatedLearner, ResponseModelTargeting, ValueTierRule
 
     warnings.filterwarnings("ignore", category=UserWarning)
     t0 = time.perf_counter()
@@ -86,12 +86,12 @@ def run_world(n_users: int, seed: int, budgets: list[float], max_iter: int) -> d
         w = world_split(n_users, seed, root, name="bench_design", max_len=32)
         world, ids, cat = w.world, w.test_ids, w.world.catalogue
         t1 = time.perf_counter()
-        model = MediatedLearner(max_iter=max_iter, n_threads=1, random_state=seed).fit(
+        model = MediatedLearner(boosting=Boosting(max_iter=max_iter), n_threads=1, random_state=seed).fit(
             w.train, w.train_log, cat
         )
-        response = ResponseModelTargeting(max_iter=max_iter, n_threads=1, random_state=seed).fit(
-            w.train, w.train_log, cat
-        )
+        response = ResponseModelTargeting(
+            boosting=Boosting(max_iter=max_iter), n_threads=1, random_state=seed
+        ).fit(w.train, w.train_log, cat)
         rule = ValueTierRule().fit(w.train)
         fit_s = time.perf_counter() - t1
         pred = model.predict_outcomes(w.test, cat)
@@ -187,7 +187,7 @@ the same on ``mean - 1 sd`` of its bootstrap, and the S-learner (attributes as i
 def run_parameters(n_users: int, seed: int, max_iter: int) -> dict:
     """One world: each method picks the 满减 threshold and depth per value tier from a grid; regret on the truth."""
     from campaignkit.design import choose_parameters, parameter_regret, threshold_grid, value_tiers
-    from campaignkit.models import PriceOfferModel, SLearner
+    from campaignkit.models import Boosting, PriceOfferModel, SLearner
 
     warnings.filterwarnings("ignore", category=UserWarning)
     t0 = time.perf_counter()
@@ -198,8 +198,10 @@ def run_parameters(n_users: int, seed: int, max_iter: int) -> dict:
         grid = threshold_grid()
         seg = value_tiers(w.test[0])
         models = {
-            "price_offer": PriceOfferModel(n_bootstrap=20, max_iter=max_iter, n_threads=1, random_state=seed),
-            "s_learner": SLearner(max_iter=max_iter, n_threads=1, random_state=seed),
+            "price_offer": PriceOfferModel(
+                n_bootstrap=20, boosting=Boosting(max_iter=max_iter), n_threads=1, random_state=seed
+            ),
+            "s_learner": SLearner(boosting=Boosting(max_iter=max_iter), n_threads=1, random_state=seed),
         }
         fits = {}
         for name, model in models.items():

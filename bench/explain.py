@@ -48,7 +48,7 @@ def run(args) -> dict:
         top_driver_recall,
     )
     from campaignkit.features import FeatureStore, split_users
-    from campaignkit.models import BehaviourUpliftModel, MediatedLearner
+    from campaignkit.models import BehaviourUpliftModel, Boosting, MediatedLearner
 
     t0 = time.perf_counter()
     world = make_world(args.users, random_state=args.seed)
@@ -68,7 +68,9 @@ def run(args) -> dict:
         n_threads=args.threads,
         random_state=args.seed,
     ).fit(train, train_log, cat)
-    mediated = MediatedLearner(max_iter=args.boost_iter, random_state=args.seed).fit(train, train_log, cat)
+    mediated = MediatedLearner(boosting=Boosting(max_iter=args.boost_iter), random_state=args.seed).fit(
+        train, train_log, cat
+    )
     setup_seconds = time.perf_counter() - t0
     ids = split["test"]
     kw = dict(n_background=args.background, n_permutations=args.permutations, background=train)

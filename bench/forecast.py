@@ -13,8 +13,8 @@ Parts (``--parts``, all by default):
   interval, the models' uncalibrated sum, exact and realised for incremental revenue and profit and
   participants, and the relative error of forecast and raw sum against the exact expectation.
 - ``coverage``: ``--runs`` seeded runs of ``campaignkit.forecast.audit.audit_run`` (each a new world of
-  ``--coverage-users`` users, ``--folds`` cross-fitting folds, a new fit of a fast ``MediatedLearner(max_iter=30, learning_rate=0.15,
-  max_leaf_nodes=7, nonparticipants="observed")`` on the world's observed user table - attributes and RFM history - a new draw): share of
+  ``--coverage-users`` users, ``--folds`` cross-fitting folds, a new fit of a fast ``MediatedLearner(boosting=Boosting(max_iter=30,
+  learning_rate=0.15, max_leaf_nodes=7), nonparticipants="observed")`` on the world's observed user table - attributes and RFM history - a new draw): share of
   runs whose realised total lies in the 90% forecast interval, the mean interval width beside the width an
   oracle that knew the exact expectation would need for the measurement noise alone; share of runs whose DR 95%
   interval of the plan's incremental profit per user covers the truth, for the plan chosen on a different log
@@ -151,9 +151,11 @@ def information_floor(s, cf, n_plan: int) -> dict:
 
 def fast_model():
     """The audit's fast model."""
-    from campaignkit.models import MediatedLearner
+    from campaignkit.models import Boosting, MediatedLearner
 
-    return MediatedLearner(max_iter=30, learning_rate=0.15, max_leaf_nodes=7, nonparticipants="observed")
+    return MediatedLearner(
+        boosting=Boosting(max_iter=30, learning_rate=0.15, max_leaf_nodes=7), nonparticipants="observed"
+    )
 
 
 def coverage_run(task) -> dict:

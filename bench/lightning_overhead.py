@@ -24,10 +24,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from campaignkit.models import make_trainer, realised_discount
-from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
-from campaignkit.models.lightning import BehaviourLightningModule
-from campaignkit.models.networks import BehaviourNet
+from campaignkit.models import realised_discount
+from campaignkit.models.deep import make_trainer
+from campaignkit.models.deep.datamodule import BehaviourDataModule, LogTensors, UserTensors
+from campaignkit.models.deep.lightning import BehaviourLightningModule
+from campaignkit.models.deep.networks import BehaviourNet
 from campaignkit.models.profit import catalogue_arrays, realised_profit
 from campaignkit.models.toy import toy_problem
 

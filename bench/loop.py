@@ -41,12 +41,12 @@ def run_seed(seed: int, args) -> list[dict]:
     """One world, one loop: the result table's rows, with the seed."""
     from campaignkit.data import make_world
     from campaignkit.loop import FeedbackLoop
-    from campaignkit.models import MediatedLearner
+    from campaignkit.models import Boosting, MediatedLearner
 
     warnings.filterwarnings("ignore", category=UserWarning)
     world = make_world(args.users, random_state=seed)
     model = MediatedLearner(
-        max_iter=args.max_iter,
+        boosting=Boosting(max_iter=args.max_iter),
         nonparticipants=args.nonparticipants,
         weight_by_propensity=not args.unweighted,
         random_state=seed,
@@ -157,7 +157,7 @@ def readme_section(result: dict, others=()) -> str:
         "",
         f"`python bench/loop.py{flags}` (commit {m['commit']}): worlds of {m['users']:,} users, seeds "
         f"{', '.join(map(str, m['seeds']))}, {m['rounds']} rounds; features `{m.get('features', 'world_user_table')}` "
-        f"and the loop's contact history; `MediatedLearner(max_iter={m['max_iter']}, "
+        f"and the loop's contact history; `MediatedLearner(boosting=Boosting(max_iter={m['max_iter']}), "
         f'nonparticipants="{m["nonparticipants"]}", weight_by_propensity={not m["unweighted"]})` cross-fitted '
         f"({m['n_folds']} folds) on a randomised log of {m['initial_users']:.0%} of the users and every round's log; "
         f"risk={m['risk']}, budget {m['budget_per_user']} per user on predicted spend, {m['explore']:.0%} exploration, "

@@ -52,7 +52,7 @@ def run_seed(n_users: int, seed: int, args) -> dict:
         sleeping_dogs,
         true_retention_problem,
     )
-    from campaignkit.models import MediatedLearner
+    from campaignkit.models import Boosting, MediatedLearner
 
     warnings.filterwarnings("ignore", category=UserWarning)
     t0 = time.perf_counter()
@@ -62,7 +62,7 @@ def run_seed(n_users: int, seed: int, args) -> dict:
         target = world.default_target[test_ids]
         t1 = time.perf_counter()
         model = MediatedLearner(
-            max_iter=args.max_iter, nonparticipants=args.nonparticipants, random_state=seed
+            boosting=Boosting(max_iter=args.max_iter), nonparticipants=args.nonparticipants, random_state=seed
         )
         model.fit(w.train, w.train_log, world.catalogue)
         pred = model.predict_outcomes(w.test, target_category=target)

@@ -269,7 +269,7 @@ def fit_models(args, folder: Path) -> dict:
 
     from campaignkit.data import make_world
     from campaignkit.features import FeatureStore
-    from campaignkit.models import BehaviourUpliftModel, SLearner, TLearner
+    from campaignkit.models import BehaviourUpliftModel, Boosting, SLearner, TLearner
 
     world = make_world(args.fit_users, random_state=args.seed)
     store = FeatureStore.build(
@@ -298,7 +298,7 @@ def fit_models(args, folder: Path) -> dict:
                 path = model.save(folder / "deep.pt")
             else:
                 cls = TLearner if name == "t_learner" else SLearner
-                model = cls(max_iter=args.max_iter, n_threads=1, random_state=args.seed)
+                model = cls(boosting=Boosting(max_iter=args.max_iter), n_threads=1, random_state=args.seed)
                 model.fit((features, sequences), log, world.catalogue)
                 path = folder / f"{name}.joblib"
                 joblib.dump(model, path)

@@ -8,6 +8,7 @@ import pytest
 
 from campaignkit.errors import ParameterError
 from campaignkit.models import (
+    Boosting,
     MediatedLearner,
     ResponseModelTargeting,
     SLearner,
@@ -19,7 +20,7 @@ from campaignkit.models.inputs import as_user_data
 from campaignkit.models.profit import realised_profit
 from campaignkit.models.toy import toy_problem
 
-FAST = dict(max_iter=60, learning_rate=0.1, random_state=0)
+FAST = dict(boosting=Boosting(max_iter=60, learning_rate=0.1), random_state=0)
 
 
 @pytest.fixture(scope="module")

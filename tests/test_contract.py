@@ -13,8 +13,10 @@ from sklearn.base import clone
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models import (
     BehaviourUpliftModel,
+    Boosting,
     MediatedLearner,
     Prediction,
+    PriceOfferModel,
     ResponseModelTargeting,
     SLearner,
     TabularEncoder,
@@ -26,7 +28,7 @@ from campaignkit.models import (
 )
 from campaignkit.models.toy import toy_problem, twin_campaign_problem
 
-FAST = dict(max_iter=60, learning_rate=0.1, random_state=0)
+FAST = dict(boosting=Boosting(max_iter=60, learning_rate=0.1), random_state=0)
 DEEP = dict(
     max_epochs=6,
     pretrain_epochs=0,
@@ -63,7 +65,12 @@ def fitted_twin(twin):
 
 @pytest.mark.parametrize(
     "model",
-    [*_models().values(), ResponseModelTargeting(**FAST), ValueTierRule(value_column="x0")],
+    [
+        *_models().values(),
+        PriceOfferModel(**FAST),
+        ResponseModelTargeting(**FAST),
+        ValueTierRule(value_column="x0"),
+    ],
     ids=lambda m: type(m).__name__,
 )
 def test_every_model_keeps_the_estimator_contract(model, twin):
@@ -72,7 +79,11 @@ def test_every_model_keeps_the_estimator_contract(model, twin):
     assert copy is not model and copy.get_params() == params
     copy.set_params(random_state=3) if "random_state" in params else copy.set_params(**params)
     assert not [k for k in vars(model) if k.endswith("_")]  # nothing fitted before fit
-    fitted = model.fit(twin["users"], twin["log"], twin["catalogue"])
+    if isinstance(model, PriceOfferModel):  # it models price offers: the twins' reminders are none
+        toy = toy_problem(n_users=1500, random_state=0)
+        fitted = model.fit(toy["features"], toy["log"], toy["catalogue"])
+    else:
+        fitted = model.fit(twin["users"], twin["log"], twin["catalogue"])
     assert fitted is model
     learned = [k for k in vars(model) if k not in params]
     assert learned and all(k.endswith("_") for k in learned), learned
@@ -81,7 +92,7 @@ def test_every_model_keeps_the_estimator_contract(model, twin):
 
 @pytest.mark.parametrize(
     "cls",
-    [TLearner, SLearner, MediatedLearner, ResponseModelTargeting, BehaviourUpliftModel],
+    [TLearner, SLearner, MediatedLearner, PriceOfferModel, ResponseModelTargeting, BehaviourUpliftModel],
     ids=lambda c: c.__name__,
 )
 def test_thread_count_defaults_to_one_and_survives_clone(cls):
@@ -206,3 +217,35 @@ def test_user_data_from_every_input(twin):
         as_user_data(42)
     with pytest.raises(SchemaError, match="duplicate"):
         UserData(pd.DataFrame({"a": [1, 2]}, index=pd.Index([1, 1], name="user_id")))
+
+
+def test_boosting_settings_fill_unset_fields_from_the_learners_default():
+    from campaignkit.models.boosting import BOOSTING_DEFAULTS, boosting_params
+
+    assert boosting_params(TLearner()) == boosting_params(ResponseModelTargeting()) == vars(BOOSTING_DEFAULTS)
+    mediated = boosting_params(MediatedLearner(boosting=Boosting(max_iter=5)))
+    assert mediated == {**vars(BOOSTING_DEFAULTS), "max_iter": 5, "learning_rate": 0.02}  # it learns slower
+    assert boosting_params(PriceOfferModel(boosting=Boosting(learning_rate=0.2)))["learning_rate"] == 0.2
+    model = SLearner(boosting=Boosting(max_iter=5))
+    assert clone(model).boosting == model.boosting and clone(model).get_params() == model.get_params()
+    toy = toy_problem(n_users=300, random_state=0)
+    with pytest.raises(ParameterError, match="Boosting"):
+        TLearner(boosting={"max_iter": 5}).fit(toy["features"], toy["log"], toy["catalogue"])
+
+
+def test_average_of_predictions_keeps_the_spread_with_its_ddof():
+    def pred(v):
+        full = np.full((2, 3), v)
+        return Prediction(np.arange(2), ("control", "a", "b"), *(full for _ in range(6)), extra={"e": full})
+
+    with pytest.raises(ParameterError, match="no predictions"):
+        Prediction.average([])
+    mean = Prediction.average([pred(1.0), pred(3.0)])
+    np.testing.assert_allclose(mean.profit, 2.0)
+    np.testing.assert_allclose(mean.extra["e"], 2.0)
+    np.testing.assert_allclose(mean.std["profit"], 1.0)  # the members' own spread
+    np.testing.assert_allclose(mean.std["e"], 1.0)
+    np.testing.assert_allclose(mean.std["profit_uplift"], 0.0)  # every campaign moved with control
+    np.testing.assert_allclose(Prediction.average([pred(1.0), pred(3.0)], ddof=1).std["profit"], np.sqrt(2.0))
+    assert Prediction.average([pred(1.0)], ddof=1).std == {}  # no sample spread from one prediction
+    assert mean.retain is None

@@ -31,7 +31,7 @@ from campaignkit.explain import (
     top_driver_recall,
 )
 from campaignkit.features import FeatureStore
-from campaignkit.models import BehaviourUpliftModel, MediatedLearner, SLearner, TLearner
+from campaignkit.models import BehaviourUpliftModel, Boosting, MediatedLearner, SLearner, TLearner
 from campaignkit.privacy import MIN_GROUP_SIZE
 
 N_USERS = 1_500
@@ -56,7 +56,7 @@ def world_data(tmp_path_factory):
 @pytest.fixture(scope="module")
 def mediated(world_data):
     world, data, log = world_data
-    return MediatedLearner(max_iter=40, random_state=0).fit(data, log, world.catalogue)
+    return MediatedLearner(boosting=Boosting(max_iter=40), random_state=0).fit(data, log, world.catalogue)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def deep(world_data):
 
 def test_slearner_profit_is_exact_and_additive(world_data):
     world, data, log = world_data
-    model = SLearner(max_iter=20, random_state=0).fit(data, log, world.catalogue)
+    model = SLearner(boosting=Boosting(max_iter=20), random_state=0).fit(data, log, world.catalogue)
     e = explain_uplift(model, data, "threshold_200_40", user_ids=np.arange(200))
     assert e.exact and "exact" in e.method
     assert additivity_error(e) < 1e-6
@@ -92,7 +92,7 @@ def test_mediated_participation_exact_and_choice_is_a_difference(world_data, med
 
 def test_tlearner_profit_adds_up_exact_or_not(world_data):
     world, data, log = world_data
-    model = TLearner(max_iter=15, random_state=0).fit(data, log, world.catalogue)
+    model = TLearner(boosting=Boosting(max_iter=15), random_state=0).fit(data, log, world.catalogue)
     e = explain_uplift(model, data, "member_exclusive_15", user_ids=np.arange(40), n_background=10)
     # exact where no clip of the learner binds, else a permutation estimate: additive either way
     assert additivity_error(e) < 1e-6
@@ -182,7 +182,9 @@ def test_true_drivers_rank_on_top_full():
     world = make_world(20_000, random_state=0)
     store = FeatureStore.build("test_explain_20k", world.events, world.users, world.cutoff, max_len=32)
     data, cat = store.subset(store.user_ids), world.catalogue
-    model = MediatedLearner(max_iter=100, random_state=0).fit(data, world.log_randomised(random_state=1), cat)
+    model = MediatedLearner(boosting=Boosting(max_iter=100), random_state=0).fit(
+        data, world.log_randomised(random_state=1), cat
+    )
     ex = {
         c: explain_uplift(model, data, c, outcome="participate", user_ids=np.arange(400))
         for c in cat["campaign_id"][1:]

@@ -21,7 +21,7 @@ from campaignkit.loop import (
     plot_regret,
     plot_rounds,
 )
-from campaignkit.models import MediatedLearner
+from campaignkit.models import Boosting, MediatedLearner
 
 N_ROUNDS = 2
 ARMS = ["control", "member_exclusive_15", "cart_reminder"]
@@ -34,7 +34,7 @@ def _few_features(world):
 
 def _loop(**kw):
     model = MediatedLearner(
-        max_iter=10, nonparticipants="observed", weight_by_propensity=True, random_state=0
+        boosting=Boosting(max_iter=10), nonparticipants="observed", weight_by_propensity=True, random_state=0
     )
     kw = {"initial_users": 0.5, "n_boot": 20, "random_state": 3, "features": _few_features, **kw}
     return FeedbackLoop(model, **kw)

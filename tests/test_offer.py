@@ -12,11 +12,11 @@ from sklearn.base import clone
 
 from campaignkit.design import choose_parameters, threshold_grid
 from campaignkit.errors import ParameterError
-from campaignkit.models import PriceOfferModel
+from campaignkit.models import Boosting, PriceOfferModel
 from campaignkit.models.offer import threshold_reach
 
 KAPPA, MU, PULL_UP = 2.0, np.log(100.0), 1.3
-FAST = {"max_iter": 30, "random_state": 0}
+FAST = {"boosting": Boosting(max_iter=30), "random_state": 0}
 
 
 def _catalogue():

@@ -15,8 +15,8 @@ from sklearn.base import clone
 
 from campaignkit.data import make_world
 from campaignkit.errors import ParameterError
-from campaignkit.models import MediatedLearner, TLearner
-from campaignkit.models.baselines import propensity_weights
+from campaignkit.models import Boosting, MediatedLearner, TLearner
+from campaignkit.models.boosting import propensity_weights
 
 ARMS = ["control", "member_exclusive_15", "cart_reminder"]
 
@@ -62,7 +62,9 @@ def test_ignoring_propensities_biases_the_effect_and_weighting_does_not(setup, l
     world, log, catalogue, users, truth = setup
     est = {}
     for weighted in (False, True):
-        model = learner(max_iter=30, random_state=0, weight_by_propensity=weighted).fit(users, log, catalogue)
+        model = learner(boosting=Boosting(max_iter=30), random_state=0, weight_by_propensity=weighted).fit(
+            users, log, catalogue
+        )
         est[weighted] = model.predict_uplift(users, outcome="participate")[:, 1:].mean(0)
     se = np.array([_snips_se(log, a) for a in ARMS[1:]])
     reminder = ARMS.index("cart_reminder") - 1

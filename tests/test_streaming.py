@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from campaignkit.errors import ParameterError
-from campaignkit.models import BehaviourUpliftModel, Prediction, SLearner, TLearner
+from campaignkit.models import BehaviourUpliftModel, Boosting, Prediction, SLearner, TLearner
 from campaignkit.models.prediction import PREDICTION_FIELDS
 from campaignkit.models.toy import toy_problem
 
@@ -44,7 +44,9 @@ def model(request, toy, data):
             random_state=0,
         )
     else:
-        model = (TLearner if request.param == "t_learner" else SLearner)(max_iter=10, random_state=0)
+        model = (TLearner if request.param == "t_learner" else SLearner)(
+            boosting=Boosting(max_iter=10), random_state=0
+        )
     return model.fit(data, toy["log"], toy["catalogue"])
 
 

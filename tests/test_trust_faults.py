@@ -30,7 +30,7 @@ from campaignkit.data.world import make_world
 from campaignkit.data.world.parquet import read_world_parquet, write_world_parquet
 from campaignkit.errors import CampaignkitError
 from campaignkit.features.store import FeatureStore
-from campaignkit.models.trainer import AtomicCheckpointIO
+from campaignkit.models.deep.trainer import AtomicCheckpointIO
 
 KILLS_FAST, KILLS_SLOW = 3, 20
 KILLS_DONE: dict[str, int] = {}
@@ -40,7 +40,12 @@ KILLS_DONE: dict[str, int] = {}
 def ctx():
     c = mp.get_context("forkserver")
     c.set_forkserver_preload(
-        ["campaignkit.data", "campaignkit.features.store", "campaignkit.models.trainer", "test_trust_faults"]
+        [
+            "campaignkit.data",
+            "campaignkit.features.store",
+            "campaignkit.models.deep.trainer",
+            "test_trust_faults",
+        ]
     )
     yield c
     print(f"\nwriter kills: {KILLS_DONE}")
@@ -228,7 +233,7 @@ def fit(root: str, resume: bool = False) -> dict:
     """Train the small module for EPOCHS epochs with the kit's trainer; resume from last.ckpt if asked."""
     import pytorch_lightning as pl
 
-    from campaignkit.models.trainer import make_trainer
+    from campaignkit.models.deep.trainer import make_trainer
 
     pl.seed_everything(7, verbose=False)
     module, train, val = _module_and_data()

@@ -32,8 +32,7 @@ from campaignkit.metrics import (
     qini_coefficient_true,
     roc_auc,
 )
-from campaignkit.models.baselines import history_top_category
-from campaignkit.models.inputs import as_user_data
+from campaignkit.models.inputs import as_user_data, history_top_category
 
 __all__ = [
     "true_value_per_user",

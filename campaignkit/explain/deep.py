@@ -31,9 +31,8 @@ import torch
 
 from campaignkit.errors import ParameterError
 from campaignkit.explain._core import Explanation, check_fitted, resolve_campaign, resolve_users
-from campaignkit.models.datamodule import category_to_id
-from campaignkit.models.inputs import as_user_data
-from campaignkit.models.networks import outputs_to_dict
+from campaignkit.models.deep.networks import outputs_to_dict
+from campaignkit.models.inputs import as_user_data, category_to_id
 from campaignkit.models.outcomes import LEARNED_OUTCOMES
 from campaignkit.models.profit import catalogue_arrays, identity_index, mediated_profit
 

@@ -33,7 +33,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from campaignkit.errors import ParameterError
 from campaignkit.explain._core import Explanation, check_fitted, resolve_campaign, resolve_users
-from campaignkit.models.baselines import SLearner, TLearner, _predict_one
+from campaignkit.models.baselines import SLearner, TLearner
+from campaignkit.models.boosting import predict_boosting
 from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data
 from campaignkit.models.mediated import MediatedLearner
 from campaignkit.models.profit import campaign_matrix, catalogue_arrays
@@ -65,7 +66,7 @@ def _is_exact(terms, z: np.ndarray) -> bool:
     for _, est, design, floor in terms:
         if isinstance(est, HistGradientBoostingClassifier):
             return False
-        if floor is not None and np.any(_predict_one(est, design(z)) < floor):
+        if floor is not None and np.any(predict_boosting(est, design(z)) < floor):
             return False
     return True
 
@@ -98,7 +99,9 @@ def _terms_function(terms, const: float):
 
     def f(z):
         z = np.asarray(z, dtype=np.float64)
-        return sum(w * clip(_predict_one(est, design(z)), floor) for w, est, design, floor in terms) + const
+        return (
+            sum(w * clip(predict_boosting(est, design(z)), floor) for w, est, design, floor in terms) + const
+        )
 
     return f
 
@@ -125,7 +128,7 @@ def _linear_terms(model, outcome: str, c: int, a: int, design_of):
             if name == "discount" and no_discount[k]:
                 continue
             est = model.models_[k, name] if isinstance(model, TLearner) else model.models_[name]
-            floor = 0.0 if name in ("revenue", "discount") else None  # baselines._finish clips these
+            floor = 0.0 if name in ("revenue", "discount") else None  # BoostingLearner._finish clips these
             terms.append((sign * w, est, design_of(k), floor))
         if outcome == "profit":
             const -= sign * cat["contact"][k]

@@ -48,7 +48,7 @@ from campaignkit.forecast import crossfit, forecast_plan, realised_lift
 from campaignkit.loop.design import draw_design, holdout_needed
 from campaignkit.loop.history import BOOKKEEPING, KEY_STRIDE, calibration_rows, contact_history, keyed
 from campaignkit.loop.round import RoundPlan, RoundRecord, round_table
-from campaignkit.models.prediction import PREDICTION_FIELDS, Prediction
+from campaignkit.models.prediction import Prediction
 
 __all__ = ["FeedbackLoop", "LoopResult", "mean_prediction"]
 
@@ -77,28 +77,11 @@ def mean_prediction(preds: list[Prediction]) -> Prediction:
 
     Returns:
         A :class:`~campaignkit.models.prediction.Prediction` whose fields are the means, with the spread across
-        the predictions in ``std`` (``profit_uplift`` included, for a risk-averse plan); the first prediction's
-        target categories.
+        the predictions in ``std`` (``profit_uplift`` included, for a risk-averse plan; the sample sd,
+        :meth:`~campaignkit.models.prediction.Prediction.average` with ``ddof=1``: the fold models are a sample of
+        the models the log could have given); the first prediction's target categories.
     """
-    if not preds:
-        raise ParameterError("mean_prediction needs at least one prediction")
-    first = preds[0]
-    fields = {
-        f: np.mean([getattr(p, f) for p in preds], axis=0)
-        for f in PREDICTION_FIELDS
-        if getattr(first, f) is not None
-    }
-    std = {}
-    if len(preds) > 1:
-        std = {f: np.std([getattr(p, f) for p in preds], axis=0, ddof=1) for f in fields}
-        std["profit_uplift"] = np.std([p.profit - p.profit[:, :1] for p in preds], axis=0, ddof=1)
-    return Prediction(
-        user_id=first.user_id,
-        campaign_ids=first.campaign_ids,
-        std=std,
-        target_category=first.target_category,
-        **fields,
-    )
+    return Prediction.average(preds, ddof=1)
 
 
 @dataclass

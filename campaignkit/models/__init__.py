@@ -4,15 +4,17 @@ The contract (:mod:`~campaignkit.models.base`): ``fit(data, log, catalogue)`` on
 ``predict_outcomes`` -> :class:`Prediction`, ``iter_outcomes`` (streaming), ``predict_uplift``, ``choose``,
 ``plan``; scikit-learn's ``clone``/``get_params``/``set_params`` work on every model.
 
-- :mod:`~campaignkit.models.inputs` - :class:`UserData` (table + optional sequences), :class:`TabularEncoder`
+- :mod:`~campaignkit.models.inputs` - :class:`UserData` (table + optional sequences), :class:`TabularEncoder`,
+  sequence category ids and :func:`history_top_category`
 - :mod:`~campaignkit.models.outcomes` - the outcome channels, defined once (optional ones allowed)
 - :mod:`~campaignkit.models.prediction` - :class:`Prediction`, the typed prediction object
 - :mod:`~campaignkit.models.profit` - campaign economics and encoding (profit identity, mediated profit,
   identities of campaigns that share attributes)
 - :mod:`~campaignkit.models.policy` - the decision rule (:func:`best_campaign`), plans, the policy base
-- deep model: :mod:`~campaignkit.models.networks` (plain ``nn.Module``s), :mod:`~campaignkit.models.lightning`
-  (losses), :mod:`~campaignkit.models.datamodule` (tensors), :mod:`~campaignkit.models.trainer` (the one
-  trainer factory), :mod:`~campaignkit.models.facade` (:class:`BehaviourUpliftModel`)
+- :mod:`~campaignkit.models.deep` - the deep behaviour model (:class:`BehaviourUpliftModel`); its networks,
+  Lightning module, tensors and trainer factory are exported by that subpackage
+- :mod:`~campaignkit.models.boosting` - gradient boosting once: the settings (:class:`Boosting`), fitting and
+  the base of the tree learners
 - :mod:`~campaignkit.models.baselines` - T-/S-learners on gradient boosting
 - :mod:`~campaignkit.models.mediated` - the participation-mediated X-learner on gradient boosting
 - :mod:`~campaignkit.models.offer` - a structural model of price offers (threshold reach, pull-up), for choosing
@@ -22,20 +24,17 @@ The contract (:mod:`~campaignkit.models.base`): ``fit(data, log, catalogue)`` on
 """
 
 from campaignkit.models.base import UpliftModel
-from campaignkit.models.baselines import SLearner, TLearner, history_top_category
-from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
-from campaignkit.models.facade import BehaviourUpliftModel
-from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data
-from campaignkit.models.lightning import BehaviourLightningModule
+from campaignkit.models.baselines import SLearner, TLearner
+from campaignkit.models.boosting import Boosting
+from campaignkit.models.deep import BehaviourUpliftModel
+from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data, history_top_category
 from campaignkit.models.mediated import MediatedLearner
-from campaignkit.models.networks import BehaviourNet, CampaignEncoder, SequenceEncoder, UserEncoder
 from campaignkit.models.offer import PRICE_OFFER_TYPES, PriceOfferModel
 from campaignkit.models.outcomes import OUTCOMES, Outcome, check_outcomes
 from campaignkit.models.policy import Policy, best_campaign, plan_frame
 from campaignkit.models.prediction import Prediction
 from campaignkit.models.profit import mediated_profit, realised_discount, realised_profit
 from campaignkit.models.rules import ResponseModelTargeting, ValueTierRule
-from campaignkit.models.trainer import make_trainer
 
 __all__ = [
     "UpliftModel",
@@ -53,15 +52,7 @@ __all__ = [
     "realised_discount",
     "realised_profit",
     "mediated_profit",
-    "BehaviourNet",
-    "SequenceEncoder",
-    "UserEncoder",
-    "CampaignEncoder",
-    "BehaviourLightningModule",
-    "BehaviourDataModule",
-    "UserTensors",
-    "LogTensors",
-    "make_trainer",
+    "Boosting",
     "TLearner",
     "SLearner",
     "MediatedLearner",

@@ -24,7 +24,16 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from campaignkit.errors import ParameterError, SchemaError
 
-__all__ = ["UserData", "as_user_data", "TabularEncoder", "ID_COLUMNS", "empty_sequences"]
+__all__ = [
+    "UserData",
+    "as_user_data",
+    "TabularEncoder",
+    "ID_COLUMNS",
+    "empty_sequences",
+    "category_to_id",
+    "id_to_category",
+    "history_top_category",
+]
 
 ID_COLUMNS: tuple[str, ...] = ("user_id", "customer_id", "item_id", "campaign_id")
 """Columns that identify rather than describe (also any column ending in ``_id``): never features."""
@@ -181,6 +190,72 @@ def empty_sequences(user_ids):
         category_vocab=[],
         meta={"empty": True},
     )
+
+
+def _vocab(sequences) -> dict | None:
+    vocab = getattr(sequences, "category_vocab", None)
+    if vocab is None:
+        return None
+    if isinstance(vocab, dict):
+        return dict(vocab)
+    return {raw: i + 1 for i, raw in enumerate(list(vocab))}  # category_vocab[i] -> id i + 1
+
+
+def category_to_id(raw, sequences) -> np.ndarray:
+    """Map raw categories to sequence ids (``category_vocab[i]`` -> ``i + 1``; -1 or unknown -> 0 = none).
+
+    Args:
+        raw: Array of shape (n,) of raw categories (-1 = not targeted).
+        sequences: The SequenceArrays whose ``category_vocab`` defines the ids (raw ``c`` -> ``c + 1``
+            when it has none).
+
+    Returns:
+        Array of shape (n,) of int64 ids.
+    """
+    raw = np.asarray(raw)
+    vocab = _vocab(sequences)
+    if vocab is not None:
+        return np.array([vocab.get(r, 0) for r in raw.tolist()], dtype=np.int64)
+    out = raw.astype(np.int64) + 1
+    out[raw.astype(np.int64) < 0] = 0
+    return out
+
+
+def id_to_category(ids, sequences) -> np.ndarray:
+    """Inverse of :func:`category_to_id` (id 0 or an unknown id -> -1)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    vocab = _vocab(sequences)
+    if vocab is not None:
+        inv = {v: k for k, v in vocab.items()}
+        return np.array([inv.get(i, -1) for i in ids.tolist()])
+    return ids - 1
+
+
+def history_top_category(sequences, last: int | None = None, *, n: int | None = None) -> np.ndarray:
+    """Each user's most frequent category among the last ``last`` events (all when None).
+
+    Args:
+        sequences: SequenceArrays, or None (tabular data: nobody has a category).
+        last: Number of most recent events to count.
+        n: Number of users when ``sequences`` is None.
+
+    Returns:
+        Array of shape (n_users,) of raw categories (the first category for users with no events; -1 for
+        every user when there are no sequences).
+    """
+    if sequences is None or sequences.meta.get("empty"):  # tabular data (see inputs.empty_sequences)
+        return np.full(int(n if n is not None else len(sequences.user_id)), -1)
+    cats = np.asarray(sequences.category)
+    mask = np.asarray(sequences.mask)
+    if last is not None:
+        cats, mask = cats[:, -last:], mask[:, -last:]
+    n_ids = int(sequences.vocab_sizes["category"])
+    counts = np.zeros((len(cats), n_ids))
+    np.add.at(counts, (np.repeat(np.arange(len(cats)), cats.shape[1]), cats.ravel()), mask.ravel())
+    counts[:, 0] = -1  # padding
+    if n_ids > 2:
+        counts[:, -1] = np.where(counts[:, -1] > 0, counts[:, -1], -0.5)  # 'unknown' only if nothing else
+    return id_to_category(counts.argmax(axis=1).clip(min=1), sequences)
 
 
 class TabularEncoder(TransformerMixin, BaseEstimator):

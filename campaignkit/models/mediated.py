@@ -37,7 +37,13 @@ import pandas as pd
 
 from campaignkit.config import resolve_seed
 from campaignkit.errors import ParameterError
-from campaignkit.models.baselines import _finish, _fit_one, _LearnerBase, _predict_one
+from campaignkit.models.boosting import (
+    BOOSTING_DEFAULTS,
+    Boosting,
+    BoostingLearner,
+    fit_boosting,
+    predict_boosting,
+)
 from campaignkit.models.inputs import UserData
 from campaignkit.models.outcomes import outcome
 from campaignkit.models.prediction import Prediction
@@ -61,21 +67,20 @@ PARTICIPANT_PROFIT = ("by_campaign", "pooled")
 """How :class:`MediatedLearner` models a participant's profit (see the module docstring)."""
 
 
-class MediatedLearner(_LearnerBase):
+class MediatedLearner(BoostingLearner):
     """Participation-mediated X-learner on gradient boosting (see the module docstring).
 
     Args:
-        max_iter: Boosting iterations of every model.
-        learning_rate: Shrinkage.
-        max_leaf_nodes: Leaves per tree.
-        min_samples_leaf: Minimum rows per leaf.
+        boosting: Gradient-boosting settings of every model (:class:`~campaignkit.models.boosting.Boosting`); a
+            field left None takes ``default_boosting``, which learns slower (``learning_rate`` 0.02) than the
+            other learners.
         n_threads: OpenMP threads while fitting and predicting (None: the library default).
         random_state: Seed.
         participant_profit: ``"by_campaign"`` (campaign means + one deviation model over features + arm
             one-hot) or ``"pooled"`` (one regressor of the profit itself over the same columns).
         weight_by_propensity: Weight each log row by ``1 / propensity`` (normalised per arm) in every model,
             campaign mean and discount calibration: for targeted logs
-            (:func:`~campaignkit.models.baselines.propensity_weights`).
+            (:func:`~campaignkit.models.boosting.propensity_weights`).
         nonparticipants: What a campaign's non-participants earn: ``"control"`` (default) - what non-participants
             earn under control, unscaled (which counts a participant's whole spend as the campaign's effect even
             when they would have bought anyway, so predicted *levels* of incremental revenue and profit run high);
@@ -89,31 +94,22 @@ class MediatedLearner(_LearnerBase):
             loop's contact history, for one (:class:`~campaignkit.loop.FeedbackLoop`).
     """
 
+    default_boosting = Boosting(learning_rate=0.02).over(BOOSTING_DEFAULTS)
+
     def __init__(
         self,
-        max_iter: int = 200,
-        learning_rate: float = 0.02,
-        max_leaf_nodes: int = 15,
-        min_samples_leaf: int = 40,
+        boosting: Boosting | None = None,
         n_threads: int | None = 1,
         random_state=None,
         participant_profit: str = "by_campaign",
         weight_by_propensity: bool = False,
         nonparticipants: str = "control",
     ):
-        super().__init__(
-            max_iter,
-            learning_rate,
-            max_leaf_nodes,
-            min_samples_leaf,
-            n_threads,
-            random_state,
-            weight_by_propensity,
-        )
+        super().__init__(boosting, n_threads, random_state, weight_by_propensity)
         self.participant_profit = participant_profit
         self.nonparticipants = nonparticipants
 
-    def _fit(self, data: UserData, log: pd.DataFrame, rows, arms) -> None:
+    def _validate_params(self) -> None:
         if self.participant_profit not in PARTICIPANT_PROFIT:
             raise ParameterError(
                 f"participant_profit must be one of {PARTICIPANT_PROFIT}, got {self.participant_profit!r}"
@@ -122,40 +118,59 @@ class MediatedLearner(_LearnerBase):
             raise ParameterError(
                 f"nonparticipants must be one of {NONPARTICIPANTS}, got {self.nonparticipants!r}"
             )
+
+    def _fit(self, data: UserData, log: pd.DataFrame, rows, arms) -> None:
+        """Participation, then every outcome through participants, non-participants, and the discount's scale."""
         seed = resolve_seed(self.random_state, bits=31)
-        params = self._params()
         x = self._features(data)[rows]
         k = len(self.catalogue_)
         self.campaign_ids_ = self.catalogue_["campaign_id"].astype(str).tolist()
         y = log["participated"].to_numpy(dtype=float)
-        ctl = arms == 0
         w = self._row_weights(log, arms)
-        ws = (lambda sel: None) if w is None else (lambda sel: w[sel])  # noqa: E731
+        self._fit_participation(x, y, arms, seed, w)
+        took_part = y > 0
+        self._fit_outcomes(_arm_design(x, arms, k), log, arms, took_part, seed, w)
+        self.nonparticipant_scale_ = {name: np.ones(k) for name in (*self.outcome_models_, "profit")}
+        self.nonparticipant_models_ = {}
+        if self.nonparticipants == "observed":
+            self._fit_nonparticipant_scale(x, log, arms, took_part, w)
+        elif self.nonparticipants == "modelled":
+            self._fit_nonparticipant_models(x, log, arms, took_part, w, seed)
+        self._fit_discount_scale(data, log, rows, arms, w)
+
+    def _fit_participation(self, x, y, arms, seed: int, w) -> None:
+        """Participation under control (``mu0_``) and each campaign's X-learner against it (``arm_models_``)."""
+        params, ctl = self._params(), arms == 0
         if ctl.sum() < 2:
             raise ParameterError("the mediated learner needs control rows in the log (fewer than 2 found)")
+        ws = (lambda sel: None) if w is None else (lambda sel: w[sel])  # noqa: E731
         self.control_participation_ = float(y[ctl].mean())
-        self.mu0_ = _fit_one("binary", x[ctl], y[ctl], seed, params, ws(ctl))
+        self.mu0_ = fit_boosting("binary", x[ctl], y[ctl], seed, params, ws(ctl))
         self.arm_models_ = {}
-        for c in range(1, k):
+        for c in range(1, len(self.catalogue_)):
             sel = arms == c
             if sel.sum() < 2:
                 raise ParameterError(f"campaign {self.campaign_ids_[c]!r} has fewer than 2 logged rows")
-            mu_c = _fit_one("binary", x[sel], y[sel], seed, params, ws(sel))
-            tau1 = _fit_one("reg", x[sel], y[sel] - _predict_one(self.mu0_, x[sel]), seed, params, ws(sel))
-            tau0 = _fit_one("reg", x[ctl], _predict_one(mu_c, x[ctl]) - y[ctl], seed, params, ws(ctl))
+            mu_c = fit_boosting("binary", x[sel], y[sel], seed, params, ws(sel))
+            tau1 = fit_boosting(
+                "reg", x[sel], y[sel] - predict_boosting(self.mu0_, x[sel]), seed, params, ws(sel)
+            )
+            tau0 = fit_boosting("reg", x[ctl], predict_boosting(mu_c, x[ctl]) - y[ctl], seed, params, ws(ctl))
             share = sel.sum() / (sel.sum() + ctl.sum())  # the arm's share of the (arm, control) rows
             self.arm_models_[c] = (tau1, tau0, float(share))
-        design = _arm_design(x, arms, k)
+
+    def _fit_outcomes(self, design, log: pd.DataFrame, arms, took_part, seed: int, w) -> None:
+        """Per outcome (profit first): the value over all rows (read at control) and a participant's value by
+        campaign (``control_profit_model_``, ``engaged_*``, ``outcome_models_``, ``engaged_outcome_models_``)."""
+        params, k = self._params(), len(self.catalogue_)
         profit = log["profit"].to_numpy(dtype=float)
-        took_part = y > 0
-        self.control_profit_model_ = _fit_one("reg", design, profit, seed, params, w)
+        self.control_profit_model_ = fit_boosting("reg", design, profit, seed, params, w)
         if took_part.sum() < 2:
             raise ParameterError("the mediated learner needs participants in the log (fewer than 2 found)")
-        arm_t = arms[took_part]
+        arm_t, w_t = arms[took_part], None if w is None else w[took_part]
         self.engaged_means_, self.engaged_profit_model_ = self._participant_model(
-            design[took_part], profit[took_part], arm_t, k, seed, ws(took_part)
+            design[took_part], profit[took_part], arm_t, k, seed, w_t
         )
-        # every other outcome the same way: a participant's value by campaign, the control value over all rows
         self.outcome_models_, self.engaged_outcome_models_ = {}, {}
         for name in self._modelled():
             if name == "participate":
@@ -163,39 +178,37 @@ class MediatedLearner(_LearnerBase):
             o = outcome(name)
             kind = "binary" if o.kind == "binary" else "reg"
             values = log[o.column].to_numpy(dtype=float)
-            self.outcome_models_[name] = _fit_one(kind, design, values, seed, params, w)
+            self.outcome_models_[name] = fit_boosting(kind, design, values, seed, params, w)
             self.engaged_outcome_models_[name] = self._participant_model(
-                design[took_part], values[took_part], arm_t, k, seed, ws(took_part)
+                design[took_part], values[took_part], arm_t, k, seed, w_t
             )
-        self.nonparticipant_scale_ = {name: np.ones(k) for name in (*self.outcome_models_, "profit")}
-        self.nonparticipant_models_ = {}
-        if self.nonparticipants == "observed":
-            self._fit_nonparticipant_scale(x, log, arms, took_part, w)
-        elif self.nonparticipants == "modelled":
-            self._fit_nonparticipant_models(x, log, arms, took_part, w, seed)
-        # the expected discount (what a budget is spent on) is calibrated per campaign to the log: the predicted
-        # discount of each logged row at its own campaign sums to what that campaign's rows were paid
+
+    def _fit_discount_scale(self, data: UserData, log: pd.DataFrame, rows, arms, w) -> None:
+        """The expected discount (what a budget is spent on), calibrated per campaign to the log: the predicted
+        discount of each logged row at its own campaign sums to what that campaign's rows were paid."""
+        k = len(self.catalogue_)
         self.discount_scale_ = np.ones(k)
-        if "discount" in self.outcome_models_:
-            fitted = self._predict(data, self.catalogue_, None).discount[rows, arms]
-            paid = log[outcome("discount").column].to_numpy(dtype=float)
-            wt = np.ones(len(arms)) if w is None else w
-            pred_sum = np.bincount(arms, weights=fitted * wt, minlength=k)
-            paid_sum = np.bincount(arms, weights=paid * wt, minlength=k)
-            self.discount_scale_ = np.where(pred_sum > 0, paid_sum / np.maximum(pred_sum, 1e-12), 1.0)
+        if "discount" not in self.outcome_models_:
+            return
+        fitted = self._predict(data, self.catalogue_, None).discount[rows, arms]
+        paid = log[outcome("discount").column].to_numpy(dtype=float)
+        wt = np.ones(len(arms)) if w is None else w
+        pred_sum = np.bincount(arms, weights=fitted * wt, minlength=k)
+        paid_sum = np.bincount(arms, weights=paid * wt, minlength=k)
+        self.discount_scale_ = np.where(pred_sum > 0, paid_sum / np.maximum(pred_sum, 1e-12), 1.0)
 
     def _nonparticipant_base(self, x: np.ndarray) -> dict:
         """What non-participants earn under control, ``n0 = (b - p0 v0) / (1 - p0)``, per outcome, shape (n,)."""
         n, k = len(x), len(self.campaign_ids_)
         control = _arm_design(x, np.zeros(n, int), k)
-        p0 = _predict_one(self.mu0_, x) if self.control_participation_ > 0 else np.zeros(n)
+        p0 = predict_boosting(self.mu0_, x) if self.control_participation_ > 0 else np.zeros(n)
         parts = {"profit": (self.engaged_means_, self.engaged_profit_model_), **self.engaged_outcome_models_}
         bases = {"profit": self.control_profit_model_, **self.outcome_models_}
         out = {}
         for name, model in bases.items():
             means, dev = parts[name]
-            v0 = means[0] + _predict_one(dev, control)
-            out[name] = (_predict_one(model, control) - p0 * v0) / np.maximum(1.0 - p0, 1e-6)
+            v0 = means[0] + predict_boosting(dev, control)
+            out[name] = (predict_boosting(model, control) - p0 * v0) / np.maximum(1.0 - p0, 1e-6)
         return out
 
     def _fit_nonparticipant_scale(self, x, log: pd.DataFrame, arms, took_part, weight) -> None:
@@ -227,7 +240,9 @@ class MediatedLearner(_LearnerBase):
         wt = None if weight is None else weight[rest]
         for name, base in self._nonparticipant_base(x[rest]).items():
             y = self._before_contact(log, name, arms)[rest]
-            self.nonparticipant_models_[name] = _fit_one("reg", design, y - base, seed, self._params(), wt)
+            self.nonparticipant_models_[name] = fit_boosting(
+                "reg", design, y - base, seed, self._params(), wt
+            )
 
     def _before_contact(self, log: pd.DataFrame, name: str, arms) -> np.ndarray:
         """Each log row's ``name`` outcome, profit counted before the contact cost of its campaign."""
@@ -244,7 +259,7 @@ class MediatedLearner(_LearnerBase):
         shift = np.zeros((n, len(cols)))
         for j, c in enumerate(cols):
             if c > 0:
-                shift[:, j] = _predict_one(model, _arm_design(x, np.full(n, c), k))
+                shift[:, j] = predict_boosting(model, _arm_design(x, np.full(n, c), k))
         return shift
 
     def _participant_model(self, design, target, arm, k: int, seed: int, weight=None):
@@ -258,15 +273,15 @@ class MediatedLearner(_LearnerBase):
             means = np.where(
                 counts > 0, sums / np.where(counts > 0, counts, 1), np.average(target, weights=wt)
             )
-        return means, _fit_one("reg", design, target - means[arm], seed, self._params(), weight)
+        return means, fit_boosting("reg", design, target - means[arm], seed, self._params(), weight)
 
     def _participation(self, x: np.ndarray) -> np.ndarray:
         """Probability of taking part in each fitted campaign (column 0: control), shape (n, k), in [0, 1]."""
-        mu0 = _predict_one(self.mu0_, x)
+        mu0 = predict_boosting(self.mu0_, x)
         p = np.zeros((len(x), len(self.campaign_ids_)))
         p[:, 0] = mu0
         for c, (tau1, tau0, share) in self.arm_models_.items():
-            p[:, c] = mu0 + share * _predict_one(tau0, x) + (1.0 - share) * _predict_one(tau1, x)
+            p[:, c] = mu0 + share * predict_boosting(tau0, x) + (1.0 - share) * predict_boosting(tau1, x)
         return np.clip(p, 0.0, 1.0)
 
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
@@ -284,7 +299,7 @@ class MediatedLearner(_LearnerBase):
         for c in range(k_fit):  # one design at a time: bounded memory
             design = _arm_design(x, np.full(n, c), k_fit)
             for name, (means, model) in parts.items():
-                engaged[name][:, c] = means[c] + _predict_one(model, design)
+                engaged[name][:, c] = means[c] + predict_boosting(model, design)
 
         def through_participation(name, base, contact=0.0):
             return mediated_profit(
@@ -301,13 +316,15 @@ class MediatedLearner(_LearnerBase):
 
         out = {"participate": p[:, cols]}
         for name, model in self.outcome_models_.items():
-            value = through_participation(name, _predict_one(model, control))
+            value = through_participation(name, predict_boosting(model, control))
             out[name] = np.clip(value, 0.0, 1.0) if outcome(name).kind == "binary" else value
         if "discount" in out:
             out["discount"] = out["discount"] * self.discount_scale_[cols][None, :]
-        pred = _finish(out, catalogue, data.user_id, self._targets(data, target_category))
+        pred = self._finish(out, catalogue, data, target_category)
         contact = np.broadcast_to(catalogue_arrays(catalogue)["contact"][None, :], (n, len(cols)))
-        profit = through_participation("profit", _predict_one(self.control_profit_model_, control), contact)
+        profit = through_participation(
+            "profit", predict_boosting(self.control_profit_model_, control), contact
+        )
         engaged_profit = engaged["profit"][:, cols]
         pred.extra = {"profit_components": pred.profit, "engaged_profit": engaged_profit}
         pred.profit = profit

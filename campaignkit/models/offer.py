@@ -39,7 +39,7 @@ from scipy.special import expit, logit
 
 from campaignkit.config import resolve_seed
 from campaignkit.errors import ParameterError
-from campaignkit.models.baselines import _finish, _fit_one, _LearnerBase, _predict_one
+from campaignkit.models.boosting import Boosting, BoostingLearner, fit_boosting, predict_boosting
 from campaignkit.models.inputs import UserData
 from campaignkit.models.prediction import Prediction
 
@@ -106,17 +106,15 @@ def _participation(theta, design, threshold):
     )
 
 
-class PriceOfferModel(_LearnerBase):
+class PriceOfferModel(BoostingLearner):
     """Structural model of price offers: participation with a threshold-reach curve, a participant's order pulled
     up to the threshold, the catalogue's discount (see the module docstring).
 
     Args:
         c: Inverse strength of the L2 penalty of the participation model (features are standardised).
         n_bootstrap: Bootstrap refits of the participation model (0: none, no ``std`` in predictions).
-        max_iter: Boosting iterations of the gradient-boosting parts.
-        learning_rate: Their shrinkage.
-        max_leaf_nodes: Their leaves per tree.
-        min_samples_leaf: Their minimum rows per leaf.
+        boosting: Gradient-boosting settings of the gradient-boosting parts
+            (:class:`~campaignkit.models.boosting.Boosting`).
         n_threads: OpenMP threads while fitting and predicting (see :class:`~campaignkit.models.SLearner`).
         random_state: Seed.
         weight_by_propensity: Weight each log row by ``1 / propensity`` (normalised per arm).
@@ -126,23 +124,12 @@ class PriceOfferModel(_LearnerBase):
         self,
         c: float = 1.0,
         n_bootstrap: int = 0,
-        max_iter: int = 200,
-        learning_rate: float = 0.05,
-        max_leaf_nodes: int = 15,
-        min_samples_leaf: int = 40,
+        boosting: Boosting | None = None,
         n_threads: int | None = 1,
         random_state=None,
         weight_by_propensity: bool = False,
     ):
-        super().__init__(
-            max_iter=max_iter,
-            learning_rate=learning_rate,
-            max_leaf_nodes=max_leaf_nodes,
-            min_samples_leaf=min_samples_leaf,
-            n_threads=n_threads,
-            random_state=random_state,
-            weight_by_propensity=weight_by_propensity,
-        )
+        super().__init__(boosting, n_threads, random_state, weight_by_propensity)
         self.c, self.n_bootstrap = c, n_bootstrap
 
     def _validate_params(self) -> None:
@@ -205,13 +192,15 @@ class PriceOfferModel(_LearnerBase):
         buyers = ctrl & (conv > 0)
         if buyers.sum() < _MIN_ROWS:
             raise ParameterError(f"PriceOfferModel needs at least {_MIN_ROWS} buyers under control")
-        self.buy_ = _fit_one("binary", x[ctrl], conv[ctrl], seed, params, w[ctrl])
-        self.order_ = _fit_one("reg", x[buyers], rev[buyers], seed, {**params, "loss": "gamma"}, w[buyers])
+        self.buy_ = fit_boosting("binary", x[ctrl], conv[ctrl], seed, params, w[ctrl])
+        self.order_ = fit_boosting(
+            "reg", x[buyers], rev[buyers], seed, {**params, "loss": "gamma"}, w[buyers]
+        )
         # contacted, not taking part: by channel
         xc = np.hstack([x, self._onehot(channel)])
         ignored = offer & (y_part == 0)
-        self.ignored_buy_ = _fit_one("binary", xc[ignored], conv[ignored], seed, params, w[ignored])
-        self.ignored_revenue_ = _fit_one("reg", xc[ignored], rev[ignored], seed, params, w[ignored])
+        self.ignored_buy_ = fit_boosting("binary", xc[ignored], conv[ignored], seed, params, w[ignored])
+        self.ignored_revenue_ = fit_boosting("reg", xc[ignored], rev[ignored], seed, params, w[ignored])
 
         # participation, with the threshold-reach curve
         xs = (x[offer] - self.mean_) / self.scale_
@@ -233,7 +222,7 @@ class PriceOfferModel(_LearnerBase):
 
         # a participant's purchase: a lift on the control log-odds, growing with depth
         part = offer & (y_part > 0)
-        base = logit(np.clip(_predict_one(self.buy_, x[part]), 1e-6, 1 - 1e-6))
+        base = logit(np.clip(predict_boosting(self.buy_, x[part]), 1e-6, 1 - 1e-6))
 
         def nll(ab):
             z = base + ab[0] + ab[1] * depth[part]
@@ -243,7 +232,7 @@ class PriceOfferModel(_LearnerBase):
             minimize(nll, np.zeros(2), method="L-BFGS-B").x if part.sum() >= _MIN_ROWS else np.zeros(2)
         )
         # a participant's order: pulled up to the threshold, or raised by a proportional discount
-        order_all = _predict_one(self.order_, x)
+        order_all = predict_boosting(self.order_, x)
         pb = part & (conv > 0)
         at_t, prop = pb & (thr > 0), pb & (thr <= 0) & (amount <= 0)
         self.pull_up_ = 1.0
@@ -294,8 +283,8 @@ class PriceOfferModel(_LearnerBase):
         n, m = len(data), len(catalogue)
         x = self._features(data)
         xs = (x - self.mean_) / self.scale_
-        buy0 = np.clip(_predict_one(self.buy_, x), 1e-6, 1 - 1e-6)
-        order0 = _predict_one(self.order_, x)
+        buy0 = np.clip(predict_boosting(self.buy_, x), 1e-6, 1 - 1e-6)
+        order0 = predict_boosting(self.order_, x)
         thetas = [self.participation_, *self.participation_boot_]
         out = {f: np.zeros((n, m)) for f in ("participate", "convert", "revenue", "discount")}
         boot_profit = np.zeros((len(thetas) - 1, n, m))
@@ -304,7 +293,10 @@ class PriceOfferModel(_LearnerBase):
         others = {}  # per channel: buying and revenue of those contacted who do not take part
         for ch in sorted(set(catalogue["channel"].astype(str)[offers])):
             xc = np.hstack([x, self._onehot(np.full(n, ch))])
-            others[ch] = (_predict_one(self.ignored_buy_, xc), _predict_one(self.ignored_revenue_, xc))
+            others[ch] = (
+                predict_boosting(self.ignored_buy_, xc),
+                predict_boosting(self.ignored_revenue_, xc),
+            )
         for j in np.flatnonzero(offers):
             row = catalogue.iloc[j]
             d, t, amt, ch = (
@@ -328,8 +320,14 @@ class PriceOfferModel(_LearnerBase):
                 boot_profit[b, :, j] = (
                     pb * (margin[j] * buy * order - buy * paid) + (1 - pb) * margin[j] * other_rev
                 )
-        pred = _finish(out, catalogue, data.user_id, self._targets(data, target_category))
+        pred = self._finish(out, catalogue, data, target_category)
         if len(thetas) > 1:
             boot_profit[:, :, 0] = margin[0] * out["revenue"][:, 0]
-            pred.std["profit_uplift"] = (boot_profit - boot_profit[:, :, :1]).std(0)
+            # the refits differ in participation only: each bootstrap member predicts profit (before contact,
+            # which cancels in the uplift), the other fields stay unset
+            members = [
+                Prediction(pred.user_id, pred.campaign_ids, None, None, None, None, profit, None)
+                for profit in boot_profit
+            ]
+            pred.std["profit_uplift"] = Prediction.average(members, ddof=0).std["profit_uplift"]
         return pred

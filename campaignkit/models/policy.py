@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from campaignkit.errors import ParameterError
+from campaignkit.models.inputs import as_user_data, history_top_category
 
 __all__ = ["best_campaign", "plan_frame", "DecisionMixin", "Policy"]
 
@@ -106,9 +107,6 @@ class Policy(BaseEstimator):
 
     def plan(self, data, catalogue) -> pd.DataFrame:
         """The rule's choice as a plan (see :func:`plan_frame`)."""
-        from campaignkit.models.baselines import history_top_category
-        from campaignkit.models.inputs import as_user_data
-
         data = as_user_data(data)
         return plan_frame(
             data.user_id,

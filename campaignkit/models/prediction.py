@@ -3,7 +3,7 @@
 Each field means the same in every model: the *expected* outcome of each user under each campaign of the
 catalogue (column 0 is control). ``retain`` is None when the training log did not record retention.
 Ensemble models also fill ``std`` (standard deviations across members, same keys as the fields, plus
-``profit_uplift``); model-specific diagnostics (the deep model's alternative profit estimates) go to
+``profit_uplift``), all through :meth:`Prediction.average`; model-specific diagnostics (the deep model's alternative profit estimates) go to
 ``extra``. ``prediction["profit"]`` reads a field too, and ``prediction["profit_std"]`` its ``std``.
 """
 
@@ -127,6 +127,54 @@ class Prediction:
             std={k: v[rows] for k, v in self.std.items()},
             target_category=np.asarray(self.target_category)[rows],
             extra={k: v[rows] for k, v in self.extra.items()},
+        )
+
+    @classmethod
+    def average(cls, predictions, *, ddof: int = 0) -> Prediction:
+        """The mean of several predictions of the same users and campaigns, with their spread in ``std``.
+
+        The one ensemble average of the kit: the deep model's members (``ddof=0``), the bootstrap refits of
+        :class:`~campaignkit.models.offer.PriceOfferModel` (``ddof=0``) and the loop's fold models
+        (``ddof=1``) all go through it.
+
+        Args:
+            predictions: Predictions of the same users under the same catalogue. The fields and ``extra``
+                keys of the first are averaged (a field None in the first stays None).
+            ddof: Delta degrees of freedom of the standard deviations (0: the members' own spread; 1: the
+                sample estimate of a population of models).
+
+        Returns:
+            A :class:`Prediction` of the means, with the first prediction's user ids, campaign ids and target
+            categories, and ``std`` holding the standard deviation of every averaged field and ``extra`` key plus
+            ``profit_uplift`` (the sd of profit minus control profit); ``std`` is empty with ``ddof`` or fewer
+            predictions.
+
+        Raises:
+            ParameterError: When ``predictions`` is empty.
+        """
+        predictions = list(predictions)
+        if not predictions:
+            raise ParameterError("no predictions to average")
+        first = predictions[0]
+        fields = [k for k in PREDICTION_FIELDS if getattr(first, k) is not None]
+        spread = len(predictions) > ddof
+        mean, std = {}, {}
+        for k in (*fields, *first.extra):  # one stack at a time: bounded memory
+            stack = np.stack([getattr(p, k) if k in fields else p.extra[k] for p in predictions])
+            mean[k] = stack.mean(0)
+            if spread:
+                std[k] = stack.std(0, ddof=ddof)
+        if spread:
+            std["profit_uplift"] = np.stack([p.profit - p.profit[:, :1] for p in predictions]).std(
+                0, ddof=ddof
+            )
+        return cls(
+            user_id=first.user_id,
+            campaign_ids=first.campaign_ids,
+            **{k: mean.get(k) for k in PREDICTION_FIELDS},
+            std=std,
+            target_category=first.target_category,
+            extra={k: mean[k] for k in first.extra},
         )
 
     @classmethod

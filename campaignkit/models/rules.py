@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from campaignkit.config import resolve_seed
 from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.errors import ParameterError
 from campaignkit.models.base import prepare_log
-from campaignkit.models.baselines import _fit_one, _predict_one, boosting_params
+from campaignkit.models.boosting import Boosting, BoostingMixin, fit_boosting, predict_boosting
 from campaignkit.models.inputs import TabularEncoder, as_user_data
 from campaignkit.models.outcomes import check_outcomes
 from campaignkit.models.policy import Policy
@@ -29,15 +28,13 @@ from campaignkit.models.profit import campaign_matrix, shared_attribute_ids
 __all__ = ["ValueTierRule", "ResponseModelTargeting"]
 
 
-class ResponseModelTargeting(Policy):
+class ResponseModelTargeting(BoostingMixin, Policy):
     """Response modelling: P(convert | contacted with campaign c), fitted on contacted rows only.
 
     Args:
         target_share: Share of users contacted.
-        max_iter: Boosting iterations.
-        learning_rate: Shrinkage.
-        max_leaf_nodes: Leaves per tree.
-        min_samples_leaf: Minimum rows per leaf.
+        boosting: Gradient-boosting settings of the response classifier
+            (:class:`~campaignkit.models.boosting.Boosting`).
         n_threads: OpenMP threads while fitting and predicting (default 1: more oversubscribe shared
             cores and ran 5-15x slower on 2 busy ones; None: the library default, one per core).
         random_state: Seed.
@@ -46,16 +43,11 @@ class ResponseModelTargeting(Policy):
     def __init__(
         self,
         target_share: float = 0.5,
-        max_iter: int = 200,
-        learning_rate: float = 0.05,
-        max_leaf_nodes: int = 15,
-        min_samples_leaf: int = 40,
+        boosting: Boosting | None = None,
         n_threads: int | None = 1,
         random_state=None,
     ):
-        self.target_share = target_share
-        self.max_iter, self.learning_rate = max_iter, learning_rate
-        self.max_leaf_nodes, self.min_samples_leaf = max_leaf_nodes, min_samples_leaf
+        self.target_share, self.boosting = target_share, boosting
         self.n_threads, self.random_state = n_threads, random_state
 
     def fit(self, data, log: pd.DataFrame, catalogue: pd.DataFrame):
@@ -71,9 +63,9 @@ class ResponseModelTargeting(Policy):
         camp = campaign_matrix(self.catalogue_, self.identity_ids_)
         x = self.encoder_.transform(data.features).to_numpy(dtype=np.float64)[rows]
         sel = arms > 0
-        params = boosting_params(self)
-        with threadpool_limits(limits=self.n_threads):
-            self.model_ = _fit_one(
+        params = self._params()
+        with self._context():
+            self.model_ = fit_boosting(
                 "binary",
                 np.hstack([x[sel], camp[arms[sel]]]),
                 log["converted"].to_numpy()[sel],
@@ -90,9 +82,9 @@ class ResponseModelTargeting(Policy):
         camp = campaign_matrix(cat, self.identity_ids_)
         n = len(data)
         resp = np.full((n, len(cat)), np.nan)
-        with threadpool_limits(limits=self.n_threads):
+        with self._context():
             for k in range(1, len(cat)):
-                resp[:, k] = _predict_one(self.model_, np.hstack([x, np.repeat(camp[k : k + 1], n, 0)]))
+                resp[:, k] = predict_boosting(self.model_, np.hstack([x, np.repeat(camp[k : k + 1], n, 0)]))
         return resp
 
     def choose(self, data, catalogue=None) -> np.ndarray:

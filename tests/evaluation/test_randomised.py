@@ -13,7 +13,7 @@ from campaignkit.config import data_home
 from campaignkit.errors import ParameterError
 from campaignkit.evaluation import heldout_plan_value, make_model, plot_qini_protocol, qini_protocol
 from campaignkit.metrics import dr_scores, policy_difference, policy_value
-from campaignkit.models import Prediction, SLearner, TLearner
+from campaignkit.models import Boosting, Prediction, SLearner, TLearner
 
 REAL = data_home() / "hillstrom.csv"
 needs_real = pytest.mark.skipif(
@@ -116,9 +116,9 @@ def test_dr_difference_and_its_paired_se_by_hand():
 
 
 def test_make_model_clones_and_seeds():
-    base = TLearner(max_iter=7)
+    base = TLearner(boosting=Boosting(max_iter=7))
     a = make_model(base, 3)
-    assert a is not base and a.random_state == 3 and a.max_iter == 7 and base.random_state is None
+    assert a is not base and a.random_state == 3 and a.boosting.max_iter == 7 and base.random_state is None
     assert make_model(lambda seed: SLearner(random_state=seed + 1), 3).random_state == 4
     with pytest.raises(ParameterError):
         make_model("t_learner", 0)
@@ -129,7 +129,7 @@ def test_qini_protocol_true_ranking_beats_random_on_a_known_effect():
     models = {
         "truth": _FixedUplift("truth"),
         "random": _FixedUplift("random"),
-        "t_learner": lambda seed: TLearner(max_iter=20, random_state=seed),
+        "t_learner": lambda seed: TLearner(boosting=Boosting(max_iter=20), random_state=seed),
     }
     scores, summary = qini_protocol(
         users,
@@ -159,7 +159,13 @@ def test_qini_protocol_true_ranking_beats_random_on_a_known_effect():
 def test_heldout_plan_value_beats_sending_everyone_one_mail_on_a_known_effect():
     users, log, catalogue = _synthetic(3000, 3, seed=1)
     res = heldout_plan_value(
-        users, log, TLearner(max_iter=30), seed=0, reference="mail_a", catalogue=catalogue, features=None
+        users,
+        log,
+        TLearner(boosting=Boosting(max_iter=30)),
+        seed=0,
+        reference="mail_a",
+        catalogue=catalogue,
+        features=None,
     )
     est = res.estimates
     assert (
@@ -183,11 +189,11 @@ def test_every_kit_model_fits_the_real_file_in_a_few_lines():
     log = hill.campaign_log().sample(4000, random_state=0)
     users = as_user_data(hill).subset(log["user_id"])
     cat = hill.campaigns
-    t = TLearner(max_iter=30, random_state=0).fit(hill, log, cat)
-    s = SLearner(max_iter=30, random_state=0).fit(hill, log, cat)
+    t = TLearner(boosting=Boosting(max_iter=30), random_state=0).fit(hill, log, cat)
+    s = SLearner(boosting=Boosting(max_iter=30), random_state=0).fit(hill, log, cat)
     deep = BehaviourUpliftModel(quick=True, pretrain_epochs=0, n_ensemble=2, n_threads=1, random_state=0)
     deep.fit(hill, log, cat)
-    resp = ResponseModelTargeting(max_iter=30, random_state=0).fit(hill, log, cat)
+    resp = ResponseModelTargeting(boosting=Boosting(max_iter=30), random_state=0).fit(hill, log, cat)
     tier = ValueTierRule(value_column="history").fit(hill)
     for model in (t, s, deep):
         pred = model.predict_outcomes(users)

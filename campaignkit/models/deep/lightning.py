@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from campaignkit.errors import ParameterError
-from campaignkit.models.networks import (
+from campaignkit.models.deep.networks import (
     CHANNEL,
     SEQ_FIELDS,
     BehaviourNet,

@@ -18,57 +18,17 @@ from torch.utils.data import DataLoader, Dataset
 
 from campaignkit.data.schema import CAMPAIGN_LOG_COLUMNS
 from campaignkit.errors import ParameterError, SchemaError
-from campaignkit.models.networks import SEQ_FIELDS
+from campaignkit.models.deep.networks import SEQ_FIELDS
+from campaignkit.models.inputs import category_to_id
 from campaignkit.models.outcomes import OUTCOMES
 
 __all__ = [
     "UserTensors",
     "LogTensors",
     "BehaviourDataModule",
-    "category_to_id",
-    "id_to_category",
 ]
 
 LOG_COLUMNS = CAMPAIGN_LOG_COLUMNS
-
-
-def _vocab(sequences) -> dict | None:
-    vocab = getattr(sequences, "category_vocab", None)
-    if vocab is None:
-        return None
-    if isinstance(vocab, dict):
-        return dict(vocab)
-    return {raw: i + 1 for i, raw in enumerate(list(vocab))}  # category_vocab[i] -> id i + 1
-
-
-def category_to_id(raw, sequences) -> np.ndarray:
-    """Map raw categories to sequence ids (``category_vocab[i]`` -> ``i + 1``; -1 or unknown -> 0 = none).
-
-    Args:
-        raw: Array of shape (n,) of raw categories (-1 = not targeted).
-        sequences: The SequenceArrays whose ``category_vocab`` defines the ids (raw ``c`` -> ``c + 1``
-            when it has none).
-
-    Returns:
-        Array of shape (n,) of int64 ids.
-    """
-    raw = np.asarray(raw)
-    vocab = _vocab(sequences)
-    if vocab is not None:
-        return np.array([vocab.get(r, 0) for r in raw.tolist()], dtype=np.int64)
-    out = raw.astype(np.int64) + 1
-    out[raw.astype(np.int64) < 0] = 0
-    return out
-
-
-def id_to_category(ids, sequences) -> np.ndarray:
-    """Inverse of :func:`category_to_id` (id 0 or an unknown id -> -1)."""
-    ids = np.asarray(ids, dtype=np.int64)
-    vocab = _vocab(sequences)
-    if vocab is not None:
-        inv = {v: k for k, v in vocab.items()}
-        return np.array([inv.get(i, -1) for i in ids.tolist()])
-    return ids - 1
 
 
 @dataclass

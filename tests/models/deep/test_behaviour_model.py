@@ -1,4 +1,4 @@
-"""The behaviour model: networks, Lightning module, trainer factory and the facade, on a toy problem
+"""The behaviour model: networks, Lightning module, trainer factory and the estimator, on a toy problem
 with known conversion probabilities (campaignkit.models.toy)."""
 
 from __future__ import annotations
@@ -11,23 +11,17 @@ import pytest
 import torch
 
 from campaignkit.errors import ParameterError, SchemaError
-from campaignkit.models import (
-    BehaviourNet,
-    BehaviourUpliftModel,
-    Prediction,
-    best_campaign,
-    make_trainer,
-    realised_discount,
-)
-from campaignkit.models.datamodule import BehaviourDataModule, LogTensors, UserTensors
-from campaignkit.models.lightning import (
+from campaignkit.models import BehaviourUpliftModel, Prediction, best_campaign, realised_discount
+from campaignkit.models.deep import BehaviourNet, make_trainer
+from campaignkit.models.deep.datamodule import BehaviourDataModule, LogTensors, UserTensors
+from campaignkit.models.deep.lightning import (
     DEFAULT_LOSS_WEIGHTS,
     SELECTION_PARTS,
     BehaviourLightningModule,
     _masked_mse,
     next_category_targets,
 )
-from campaignkit.models.networks import NextCategoryHead, ziln_loss, ziln_mean
+from campaignkit.models.deep.networks import NextCategoryHead, ziln_loss, ziln_mean
 from campaignkit.models.profit import mediated_profit, realised_profit
 from campaignkit.models.toy import toy_problem
 
@@ -231,7 +225,7 @@ def test_pretraining_learns_the_favourite_category(toy):
     np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
 
 
-def test_facade_recovers_the_known_effect(fitted, toy):
+def test_estimator_recovers_the_known_effect(fitted, toy):
     store = (toy["features"], toy["sequences"])
     out = fitted.predict_outcomes(store, toy["catalogue"])
     for k in ("participate", "convert", "revenue", "profit", "retain"):

@@ -33,20 +33,19 @@ from campaignkit._atomic import atomic_path
 from campaignkit.config import resolve_seed
 from campaignkit.errors import CampaignkitError, ParameterError
 from campaignkit.models.base import UpliftModel
-from campaignkit.models.datamodule import (
+from campaignkit.models.deep.datamodule import (
     BehaviourDataModule,
     GatherCollate,
     LogTensors,
     UserTensors,
-    category_to_id,
 )
-from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data, empty_sequences
-from campaignkit.models.lightning import BehaviourLightningModule
-from campaignkit.models.networks import BehaviourNet, category_counts
+from campaignkit.models.deep.lightning import BehaviourLightningModule
+from campaignkit.models.deep.networks import BehaviourNet, category_counts
+from campaignkit.models.deep.trainer import make_trainer
+from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data, category_to_id, empty_sequences
 from campaignkit.models.outcomes import LEARNED_OUTCOMES
 from campaignkit.models.prediction import PREDICTION_FIELDS, Prediction
 from campaignkit.models.profit import catalogue_arrays, identity_index, mediated_profit, shared_attribute_ids
-from campaignkit.models.trainer import make_trainer
 
 __all__ = ["BehaviourUpliftModel"]
 
@@ -118,10 +117,10 @@ class BehaviourUpliftModel(UpliftModel):
             or ``"head"``, the direct profit head.
         monitor: The validation figure early stopping and the best-epoch choice watch: ``"val/loss"`` (the
             whole fine-tuning loss) or ``"val/select"`` (its likelihood parts only,
-            :data:`~campaignkit.models.lightning.SELECTION_PARTS`: the squared errors of a heavy-tailed profit
+            :data:`~campaignkit.models.deep.lightning.SELECTION_PARTS`: the squared errors of a heavy-tailed profit
             can dominate the loss and pick an epoch before the participation effect is learned).
         isolate_profit: Give the profit heads their own effect network on detached representations, so their
-            squared errors do not train the shared encoders (:class:`~campaignkit.models.networks.BehaviourNet`).
+            squared errors do not train the shared encoders (:class:`~campaignkit.models.deep.networks.BehaviourNet`).
         loss_weights: Fine-tuning loss weights (see ``DEFAULT_LOSS_WEIGHTS``).
         accelerator: ``"auto"``, ``"cpu"`` or ``"gpu"``.
         devices: Devices per node.
@@ -423,18 +422,19 @@ class BehaviourUpliftModel(UpliftModel):
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
         """Ensemble mean and sd of every outcome (see :meth:`predict_outcomes`)."""
         members, tc = self._member_outcomes(data, catalogue, target_category)
-        mean, std = {}, {}
-        for k in members[0]:
-            stack = np.stack([m[k] for m in members])
-            mean[k], std[k] = stack.mean(0), stack.std(0)
-        std["profit_uplift"] = np.stack([m["profit"] - m["profit"][:, :1] for m in members]).std(0)
-        return Prediction(
-            user_id=data.user_id,
-            campaign_ids=catalogue["campaign_id"].astype(str).tolist(),
-            **{k: mean.get(k) for k in PREDICTION_FIELDS},
-            std=std,
-            target_category=tc,
-            extra={k: mean[k] for k in _EXTRA_KEYS},
+        ids = catalogue["campaign_id"].astype(str).tolist()
+        return Prediction.average(
+            [
+                Prediction(
+                    user_id=data.user_id,
+                    campaign_ids=ids,
+                    **{k: m.get(k) for k in PREDICTION_FIELDS},
+                    target_category=tc,
+                    extra={k: m[k] for k in _EXTRA_KEYS},
+                )
+                for m in members
+            ],
+            ddof=0,
         )
 
     def predict_outcomes(self, data, catalogue=None, *, target_category=None, batch_users: int | None = None):
