@@ -12,7 +12,6 @@ rows_quarantined`` holds, always. Checks run in this order: ``field_count`` (the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from campaignkit._atomic import atomic_path, clean_leftovers
+from campaignkit._helpers import sha256_file
 from campaignkit.data.schema import ROW_RULES, RULES, TableSchema, campaign_types, get_schema
 from campaignkit.errors import CampaignkitError, DataNotFoundError, ParameterError, SchemaError
 
@@ -153,7 +153,7 @@ class ValidationResult:
                 "rows_in": self.rows_in,
                 "counts": self.counts,
                 "sources": list(self.sources),
-                "sha256": {k: _sha256(tmp / v) for k, v in _SAVED.items() if k != "manifest"},
+                "sha256": {k: sha256_file(tmp / v) for k, v in _SAVED.items() if k != "manifest"},
             }
             (tmp / _SAVED["manifest"]).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         return {k: out / v for k, v in _SAVED.items()}
@@ -178,7 +178,7 @@ class ValidationResult:
         manifest = json.loads(mfile.read_text(encoding="utf-8"))
         for key, digest in manifest["sha256"].items():
             f = folder / _SAVED[key]
-            if not f.is_file() or _sha256(f) != digest:
+            if not f.is_file() or sha256_file(f) != digest:
                 raise CampaignkitError(
                     f"saved validation result {str(folder)!r}: {f.name} is missing or changed"
                 )
@@ -687,14 +687,6 @@ def validate(
         if files is not None
         else ([source_file] if source_file else []),
     )
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _duplicated(frame: pd.DataFrame) -> np.ndarray:

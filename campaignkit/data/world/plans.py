@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from campaignkit.config import resolve_rng
 from campaignkit.data.schema import CAMPAIGN_LOG_COLUMNS
 from campaignkit.data.world.response import N_UNIFORMS, expected, sample
 from campaignkit.errors import ParameterError
@@ -34,17 +35,7 @@ def _rng(world, random_state, stream: int) -> np.random.Generator:
         period = getattr(world, "period", 0)  # a later period draws numbers of its own (round 0 unchanged)
         key = (100 + stream,) if not period else (100 + stream, period)
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(world.seed, spawn_key=key)))
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if (
-        isinstance(random_state, (int, np.integer))
-        and not isinstance(random_state, bool)
-        and random_state >= 0
-    ):
-        return np.random.default_rng(int(random_state))
-    raise ParameterError(
-        f"random_state must be None, a non-negative int or a Generator, got {random_state!r}"
-    )
+    return resolve_rng(random_state)
 
 
 def _outcome_frame(world, idx, cidx, targets, uniforms) -> pd.DataFrame:
