@@ -16,11 +16,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from campaignkit.data.schema import EVENT_TYPES
 from campaignkit.errors import DataNotFoundError, ParameterError, SchemaError
 
 __all__ = [
     "EVENT_COLUMNS",
-    "EVENT_TYPES",
     "connect",
     "register_source",
     "source_columns",
@@ -33,9 +33,6 @@ __all__ = [
 
 EVENT_COLUMNS = ("user_id", "ts", "event_type", "item_id", "category", "price", "quantity")
 """Columns every canonical event log carries (CONTRIBUTING.md, "Stage contracts")."""
-
-EVENT_TYPES = ("view", "cart", "fav", "purchase")
-"""Allowed ``event_type`` values, in funnel order (their sequence ids are 1..4)."""
 
 US_PER_DAY = 86_400_000_000
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from campaignkit.data.schema import EVENT_TYPES
 from campaignkit.errors import DataNotFoundError, ParameterError
 from campaignkit.features import _duck
 
@@ -31,7 +32,7 @@ __all__ = [
     "CHANNELS",
 ]
 
-EVENT_TYPE_IDS = {et: i + 1 for i, et in enumerate(_duck.EVENT_TYPES)}
+EVENT_TYPE_IDS = {et: i + 1 for i, et in enumerate(EVENT_TYPES)}
 """``{"view": 1, "cart": 2, "fav": 3, "purchase": 4}``; 0 is padding."""
 
 DEFAULT_PRICE_EDGES: tuple[float, ...] = (

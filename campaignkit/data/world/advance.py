@@ -40,9 +40,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from campaignkit.data.schema import EVENT_TYPES
 from campaignkit.data.world.generate import _ts_utc
 from campaignkit.data.world.history import (
-    EVENT_TYPES,
     ITEMS_PER_CATEGORY,
     MEAN_VIEWS_PER_SESSION,
     block_events,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from campaignkit.config import resolve_rng
-from campaignkit.data.schema import CAMPAIGN_LOG_COLUMNS
+from campaignkit.data.schema import WORLD_LOG_COLUMNS
 from campaignkit.data.world.response import N_UNIFORMS, expected, sample
 from campaignkit.errors import ParameterError
 
@@ -25,9 +25,6 @@ __all__ = [
     "observed_rfm",
     "observed_cart",
 ]
-
-LOG_COLUMNS = [*CAMPAIGN_LOG_COLUMNS, "discount_cost", "contact_cost", "profit", "assigned_ts"]
-"""The contract's log columns plus the world's exact cost accounting and assignment time."""
 
 
 def _rng(world, random_state, stream: int) -> np.random.Generator:
@@ -115,7 +112,7 @@ def log_randomised(world, shares=None, n_users=None, random_state=None) -> pd.Da
     log = _outcome_frame(world, idx, arm, world.default_target[idx], uniforms)
     log["propensity"] = p[arm]
     log["assigned_ts"] = world.cutoff
-    return log[LOG_COLUMNS]
+    return log[list(WORLD_LOG_COLUMNS)]
 
 
 def observed_rfm(world) -> pd.DataFrame:
@@ -241,7 +238,7 @@ def log_targeted(world, random_state=None) -> pd.DataFrame:
     log = _outcome_frame(world, idx, arm, world.default_target, uniforms)
     log["propensity"] = prop[idx, arm]
     log["assigned_ts"] = world.cutoff
-    return log[LOG_COLUMNS]
+    return log[list(WORLD_LOG_COLUMNS)]
 
 
 def _plan_arrays(world, plan: pd.DataFrame):
