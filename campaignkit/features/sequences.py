@@ -3,7 +3,7 @@
 Each user's events strictly before the cutoff are ordered by time (ties broken by event type, item,
 category and price, so the order never depends on how rows are stored); the last ``max_len`` are kept
 and RIGHT-aligned: the most recent event sits in column ``L - 1``, padding (id 0) on the left.
-Channels and ids are described in :data:`campaignkit.features.catalog.SEQUENCE_CHANNELS`.
+Channels and ids are described in :data:`campaignkit.features.descriptions.SEQUENCE_CHANNELS`.
 
 With ``out_dir`` the arrays are ``.npy`` files filled chunk by chunk through ``np.lib.format.open_memmap``,
 so 10M users never sit in memory at once; only one chunk's rows come back from DuckDB at a time.
