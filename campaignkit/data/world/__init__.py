@@ -52,20 +52,12 @@ Sequence-only signal: the current interest ``τ_new`` shows in recent views, rem
 open cart, churn in a slowing rhythm; lifetime aggregates blur all three.
 """
 
+from campaignkit.data.world import summary
 from campaignkit.data.world.core import OUTCOME_METRICS, World, make_world
 from campaignkit.data.world.drivers import DRIVER_TRAITS, campaign_drivers
 from campaignkit.data.world.parquet import read_world_parquet, write_world_parquet
 from campaignkit.data.world.plans import observed_cart, observed_rfm
-from campaignkit.data.world.summary import (
-    compare_log_to_truth,
-    event_stats,
-    events_by_weekday,
-    funnel,
-    response_type_shares,
-    sequence_features,
-    sequence_signal,
-    uplift_summary,
-)
+from campaignkit.data.world.summary import *  # noqa: F403
 
 __all__ = [
     "OUTCOME_METRICS",
@@ -75,14 +67,7 @@ __all__ = [
     "read_world_parquet",
     "observed_cart",
     "observed_rfm",
-    "event_stats",
-    "events_by_weekday",
-    "funnel",
-    "uplift_summary",
-    "response_type_shares",
-    "sequence_features",
-    "sequence_signal",
-    "compare_log_to_truth",
+    *summary.__all__,
     "DRIVER_TRAITS",
     "campaign_drivers",
 ]
