@@ -55,6 +55,26 @@ def resolve_seed(random_state, *, bits: int = 63) -> int:
     )
 
 
+def resolve_rng(random_state):
+    """Turn a ``random_state`` into a :class:`numpy.random.Generator`.
+
+    Args:
+        random_state: ``None`` (seeded with :data:`DEFAULT_SEED`), a non-negative int, or a Generator
+            (returned as it is, so the caller's stream goes on).
+
+    Returns:
+        A Generator.
+
+    Raises:
+        ParameterError: For a negative int or another type (see :func:`resolve_seed`).
+    """
+    import numpy as np
+
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    return np.random.default_rng(resolve_seed(random_state))
+
+
 KERNEL_NAME: str = "campaignkit"
 """The Jupyter kernelspec that ``make`` registers and the report runner uses."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import datetime as _dt
-import hashlib
 import json
 import os
 import platform
@@ -30,6 +29,7 @@ from tqdm.auto import tqdm
 
 from campaignkit import __version__, config, nbparams
 from campaignkit._atomic import atomic_path, write_text
+from campaignkit._helpers import sha256_file
 from campaignkit.errors import NotebookError, ParameterError
 from campaignkit.notebook import Glued, read_glued_records
 from campaignkit.privacy import KEY_ENV
@@ -231,14 +231,6 @@ def _check_writable(out: Path) -> None:
         raise ParameterError(f"--out {str(out)!r} is not writable: {exc.strerror or exc}") from None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _git_revision() -> str | None:
     try:
         rev = subprocess.run(
@@ -269,11 +261,11 @@ def _versions() -> dict[str, str | None]:
 
 
 def _input_checksums(notebooks: list[Path]) -> dict[str, str]:
-    sums = {f"notebooks/{p.name}": _sha256(p) for p in notebooks}
+    sums = {f"notebooks/{p.name}": sha256_file(p) for p in notebooks}
     home = config.data_home()
     if home.is_dir():
         for p in sorted(home.glob("*.csv")) + sorted(home.glob("*.parquet")):
-            sums[f"data_home/{p.name}"] = _sha256(p)
+            sums[f"data_home/{p.name}"] = sha256_file(p)
     return sums
 
 

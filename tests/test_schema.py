@@ -161,7 +161,7 @@ def test_campaign_catalogue_types_are_checked():
 
 
 def test_hashed_duplicate_search_matches_pandas_on_large_frames():
-    from campaignkit.data.validate import _duplicated
+    from campaignkit.data._checks import _duplicated
 
     rng = np.random.default_rng(1)
     n = 150_000  # above the size where the hashed path takes over

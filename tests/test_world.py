@@ -326,13 +326,23 @@ def test_summaries_and_plots(world):
     assert len(check) == len(world.campaign_ids) - 1 and (check["se"] > 0).all()
     summ = uplift_summary(world, "convert")
     assert np.allclose(summ["ate"], world.true_uplift("convert", campaign_ids=world.campaign_ids[1:]).mean(0))
-    axes = [
-        plots.plot_events_per_user(world.events, world.n_users),
-        plots.plot_weekday(events_by_weekday(world.events)),
-        plots.plot_funnel(funnel(world.events)),
-        plots.plot_uplift_distribution(np.zeros((10, 2)) + [0.1, -0.1], ["a", "b"]),
-        plots.plot_response_types(response_type_shares(world)),
-        plots.plot_log_vs_truth(check),
-    ]
-    assert all(isinstance(a, matplotlib.axes.Axes) for a in axes)
+
+    def bars(ax, size="height"):
+        return np.array([getattr(b, f"get_{size}")() for b in ax.patches])
+
+    ax = plots.plot_events_per_user(world.events, world.n_users)
+    assert isinstance(ax, matplotlib.axes.Axes)
+    assert bars(ax).sum() == world.events["user_id"].nunique()  # every active user in one bin
+    week = events_by_weekday(world.events)
+    np.testing.assert_allclose(bars(plots.plot_weekday(week)), week.to_numpy())
+    table = funnel(world.events)
+    np.testing.assert_allclose(bars(plots.plot_funnel(table), "width"), table["users"].to_numpy()[::-1])
+    up = np.zeros((10, 2)) + [0.1, -0.1]
+    ax = plots.plot_uplift_distribution(up, ["a", "b"])
+    np.testing.assert_allclose(ax.collections[-1].get_offsets()[:, 0], up.mean(0))
+    shares = response_type_shares(world)
+    ax = plots.plot_response_types(shares)
+    np.testing.assert_allclose(bars(ax, "width")[: len(shares)], shares["sure_thing"].to_numpy())
+    ax = plots.plot_log_vs_truth(check)
+    np.testing.assert_allclose(ax.collections[-1].get_offsets()[:, 0], check["truth"].to_numpy())
     plt.close("all")

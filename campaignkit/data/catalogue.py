@@ -121,6 +121,20 @@ def validate_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
         ParameterError: On a missing column, unknown type or channel, duplicate id, negative cost, a
             depth outside [0, 1), or when row 0 is not a ``control`` row.
     """
+    cat = _complete(catalogue)
+    _check_vocabularies(cat)
+    _check_ids(cat)
+    _check_numbers(cat)
+    _check_control(cat)
+    cat["campaign_id"] = cat["campaign_id"].astype(str)
+    cat["type"] = cat["type"].astype(str)
+    cat["channel"] = cat["channel"].astype(str)
+    cat["targets_category"] = cat["targets_category"].astype(bool)
+    return cat[list(CATALOGUE_COLUMNS)]
+
+
+def _complete(catalogue) -> pd.DataFrame:
+    """A copy with ``amount`` and ``margin_rate`` filled in when omitted; every column there, two rows at least."""
     if not isinstance(catalogue, pd.DataFrame):
         raise ParameterError(f"catalogue must be a pandas DataFrame, got {type(catalogue).__name__}")
     cat = catalogue.copy().reset_index(drop=True)
@@ -133,6 +147,10 @@ def validate_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
         raise ParameterError(f"catalogue is missing column(s) {missing}; expected {list(CATALOGUE_COLUMNS)}")
     if len(cat) < 2:
         raise ParameterError("catalogue needs a control row and at least one campaign")
+    return cat
+
+
+def _check_vocabularies(cat: pd.DataFrame) -> None:
     for i, t in enumerate(cat["type"]):
         if t not in CAMPAIGN_TYPES:
             raise ParameterError(
@@ -141,6 +159,10 @@ def validate_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
     for i, ch in enumerate(cat["channel"]):
         if ch not in CHANNELS:
             raise ParameterError(f"catalogue row {i}: unknown channel {ch!r}; allowed are {list(CHANNELS)}")
+
+
+def _check_ids(cat: pd.DataFrame) -> None:
+    """Row 0 and only row 0 is control; no campaign id twice."""
     if cat.loc[0, "type"] != "control" or cat.loc[0, "campaign_id"] != "control":
         raise ParameterError(
             "catalogue row 0 must be the 'control' row (campaign_id 'control', type 'control')"
@@ -150,6 +172,10 @@ def validate_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
     if cat["campaign_id"].duplicated().any():
         dup = cat.loc[cat["campaign_id"].duplicated(), "campaign_id"].tolist()
         raise ParameterError(f"catalogue has duplicate campaign_id(s) {dup}")
+
+
+def _check_numbers(cat: pd.DataFrame) -> None:
+    """Numeric columns to float64 in place: finite and >= 0, depth < 1, margin_rate <= 1."""
     for col in ("depth", "threshold", "amount", "contact_cost", "margin_rate"):
         cat[col] = pd.to_numeric(cat[col], errors="raise").astype("float64")
         bad = np.flatnonzero(~np.isfinite(cat[col].to_numpy()) | (cat[col].to_numpy() < 0))
@@ -159,6 +185,10 @@ def validate_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
         raise ParameterError(f"catalogue row {int(np.argmax(cat['depth'] >= 1))}: depth must be < 1")
     if (cat["margin_rate"] > 1).any():
         raise ParameterError("catalogue: margin_rate must be <= 1")
+
+
+def _check_control(cat: pd.DataFrame) -> None:
+    """The control row contacts nobody and costs nothing; only it has channel ``none``."""
     ctrl = cat.loc[0]
     if ctrl["channel"] != "none" or ctrl["contact_cost"] != 0 or ctrl["depth"] != 0 or ctrl["amount"] != 0:
         raise ParameterError(
@@ -168,11 +198,6 @@ def validate_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
         raise ParameterError("catalogue: only the control row may have channel 'none'")
     if cat.loc[0, "targets_category"]:
         raise ParameterError("catalogue row 0 (control) cannot target a category")
-    cat["campaign_id"] = cat["campaign_id"].astype(str)
-    cat["type"] = cat["type"].astype(str)
-    cat["channel"] = cat["channel"].astype(str)
-    cat["targets_category"] = cat["targets_category"].astype(bool)
-    return cat[list(CATALOGUE_COLUMNS)]
 
 
 def campaign_feature_names() -> list[str]:

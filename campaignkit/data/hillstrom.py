@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from campaignkit._helpers import sha256_file
 from campaignkit.config import data_home
 from campaignkit.data.loaders import read_table
 from campaignkit.data.schema import Column, TableSchema
@@ -40,7 +41,6 @@ __all__ = [
     "download_hillstrom",
     "load_hillstrom",
     "arm_effects",
-    "sha256_of",
 ]
 
 HILLSTROM_URL = "http://www.minethatdata.com/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv"
@@ -68,15 +68,6 @@ copy of ``history``)."""
 _USER_COLS = ["recency", "history_segment", "history", "mens", "womens", "zip_code", "newbie", "channel"]
 _OUTCOME_COLS = ["visit", "conversion", "spend"]
 _REQUIRED = _USER_COLS + ["segment"] + _OUTCOME_COLS
-
-
-def sha256_of(path) -> str:
-    """Return the hex SHA-256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def download_hillstrom(
@@ -381,4 +372,4 @@ def load_hillstrom(path=None, *, download: bool = True) -> HillstromData:
     outcomes["spend"] = outcomes["revenue"]
     if len(kept) + len(res.quarantine) != n + len(raw.rejected):  # pragma: no cover - guarded by validate
         raise CampaignkitError("Hillstrom load lost rows")
-    return HillstromData(users, _campaigns(), exposures, outcomes, res, p, sha256_of(p))
+    return HillstromData(users, _campaigns(), exposures, outcomes, res, p, sha256_file(p))

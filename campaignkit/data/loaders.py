@@ -153,14 +153,25 @@ def _fmt_of(path: Path, fmt: str | None, strict: bool = True) -> str | None:
 
 def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     file = str(path)
+    if sep is None:
+        sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
+    text = _decode(path, encoding)
+    text, sep = _excel_sep_line(_BLANK_LINE.sub("", text), sep)
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    names = _header_names(first, sep, file)
+    frame, bad = _parse_csv(text, names, sep, file)
+    return _with_provenance(frame, bad, file)
+
+
+def _decode(path: Path, encoding: str) -> str:
+    """The file's text (gunzipped when ``.gz``); empty files, bytes that do not decode and NULs raise."""
+    file = str(path)
     raw = path.read_bytes()
     if path.suffix.lower() == ".gz":
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
             raise SchemaError("encoding", f"not a readable gzip file: {exc}", file=file) from None
-    if sep is None:
-        sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
     if not raw.strip():
         raise SchemaError("empty_file", "the file is empty: expected a header line and data rows", file=file)
     enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
@@ -176,31 +187,39 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
             row=max(lines_before - 1, 0) if lines_before else None,
         ) from None
     if "\x00" in text:
-        nul = text.count("\x00")
-        if nul > len(text) // 10:
-            raise SchemaError(
-                "encoding",
-                f"{nul} NUL characters: the file is probably UTF-16, not {encoding}; pass encoding='utf-16'",
-                file=file,
-            )
-        line = text[: text.index("\x00")].count("\n")
+        _raise_nul(text, encoding, file)
+    return text
+
+
+def _raise_nul(text: str, encoding: str, file: str) -> None:
+    nul = text.count("\x00")
+    if nul > len(text) // 10:
         raise SchemaError(
             "encoding",
-            "a NUL character inside the text (a binary or corrupted file)",
+            f"{nul} NUL characters: the file is probably UTF-16, not {encoding}; pass encoding='utf-16'",
             file=file,
-            row=max(line - 1, 0),
         )
-    # A line of only spaces or tabs is a blank line, wherever it stands (before the header too): no record.
-    text = _BLANK_LINE.sub("", text)
+    line = text[: text.index("\x00")].count("\n")
+    raise SchemaError(
+        "encoding",
+        "a NUL character inside the text (a binary or corrupted file)",
+        file=file,
+        row=max(line - 1, 0),
+    )
+
+
+def _excel_sep_line(text: str, sep: str) -> tuple[str, str]:
+    """Drop Excel's ``sep=;`` hint line (blank lines already emptied), taking the delimiter it names."""
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    if first.startswith("sep=") and len(first.strip()) == 5:  # Excel's delimiter hint line
+    if first.startswith("sep=") and len(first.strip()) == 5:
         sep = first.strip()[4]
         text = text[text.index(first) + len(first) :].lstrip("\r\n")
-        # A line of only spaces or tabs is a blank line, wherever it stands (before the header too): no record.
-    text = _BLANK_LINE.sub("", text)
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    header = next(csv.reader([first], delimiter=sep))
-    header = [h.strip() for h in header]
+    return text, sep
+
+
+def _header_names(first: str, sep: str, file: str) -> list[str]:
+    """Column names from the header line (``_unnamed_<i>`` for blanks); a wrong delimiter or a repeat raises."""
+    header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
     if len(header) == 1:
         others = [d for d in _OTHER_DELIMITERS if d != sep and d in first]
         if others:
@@ -216,17 +235,20 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
         raise SchemaError(
             "duplicate_column", f"the header names {dupes} more than once", file=file, column=dupes[0]
         )
-    names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header)]
+    return [h if h else f"_unnamed_{i}" for i, h in enumerate(header)]
+
+
+def _parse_csv(text: str, names: list[str], sep: str, file: str) -> tuple[pd.DataFrame, list]:
+    """All fields as text, and the records with a wrong field count (number, text, expected, actual)."""
     bad: list[tuple[int | None, str, int, int]] = []
 
     def handler(row):
         bad.append((row.number, row.text, row.expected_columns, row.actual_columns))
         return "skip"
 
-    data = text.encode("utf-8")
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            io.BytesIO(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(use_threads=False, column_names=names, skip_rows=0),
             parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=handler),
             convert_options=pacsv.ConvertOptions(
@@ -235,9 +257,12 @@ def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame,
         )
     except pa.ArrowInvalid as exc:
         raise SchemaError("field_count", f"the CSV reader gave up: {exc}", file=file) from None
-    frame = table.to_pandas()
     # skip_rows=0 with explicit names reads the header as row 0: drop it, numbers stay 1-based with header=1
-    frame = frame.iloc[1:].reset_index(drop=True)
+    return table.to_pandas().iloc[1:].reset_index(drop=True), bad
+
+
+def _with_provenance(frame: pd.DataFrame, bad: list, file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Attach file and row to the kept records; the rejected ones become ``field_count`` quarantine rows."""
     n_records = len(frame) + len(bad)
     bad_idx = np.array([b[0] - 2 for b in bad if b[0] is not None], dtype="int64")
     kept_idx = np.setdiff1d(np.arange(n_records, dtype="int64"), bad_idx)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaignkit.config import DEFAULT_SEED
+from campaignkit._helpers import axes
+from campaignkit.config import resolve_rng
 from campaignkit.data.validate import ValidationResult
 from campaignkit.errors import ParameterError
 
@@ -31,12 +32,6 @@ DIRT_KINDS: dict[str, str | None] = {
 handles it)."""
 
 _BROKEN_TS = ["2024-13-45T25:61:00Z", "not a date", "2024-02-30T10:00:00Z", "00/00/0000", "1e12"]
-
-
-def _rng(random_state) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    return np.random.default_rng(DEFAULT_SEED if random_state is None else random_state)
 
 
 def inject_dirt(
@@ -64,7 +59,7 @@ def inject_dirt(
     """
     if not 0.0 < rate <= 0.1:
         raise ParameterError(f"inject_dirt: rate must be in (0, 0.1], got {rate}")
-    rng = _rng(random_state)
+    rng = resolve_rng(random_state)
     df = events.reset_index(drop=True).copy()
     n = len(df)
     k = int(round(rate * n))
@@ -136,10 +131,7 @@ def plot_validation_report(result: ValidationResult, ax=None, truth: dict | None
     Returns:
         The Axes.
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.2))
+    ax = axes(ax, (7, 3.2))
     rep = result.report()
     rep = rep[(rep["rule"] != "kept") & ((rep["rows"] > 0) | rep["rule"].isin(list(truth or {})))]
     y = np.arange(len(rep))
@@ -173,10 +165,7 @@ def plot_before_after(
     Returns:
         The Axes.
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+    ax = axes(ax, (6, 3))
     b = pd.to_numeric(pd.Series(before), errors="coerce").dropna().to_numpy(float)
     a = pd.to_numeric(pd.Series(after), errors="coerce").dropna().to_numpy(float)
     if log_x:

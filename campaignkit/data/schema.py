@@ -30,10 +30,13 @@ __all__ = [
     "get_schema",
     "campaign_types",
     "CAMPAIGN_LOG_COLUMNS",
+    "WORLD_COST_COLUMNS",
+    "WORLD_LOG_COLUMNS",
 ]
 
 EVENT_TYPES: tuple[str, ...] = ("view", "cart", "fav", "purchase")
-"""The event vocabulary of canonical events, in funnel order."""
+"""The event vocabulary of canonical events, in funnel order (the world's int8 codes 0..3 and the sequence
+ids 1..4 follow it)."""
 
 CAMPAIGN_LOG_COLUMNS: tuple[str, ...] = (
     "user_id",
@@ -46,6 +49,12 @@ CAMPAIGN_LOG_COLUMNS: tuple[str, ...] = (
     "retained",
 )
 """Columns every campaign log (randomised or targeted) carries: the stage contract in CONTRIBUTING.md."""
+
+WORLD_COST_COLUMNS: tuple[str, ...] = ("discount_cost", "contact_cost", "profit")
+"""The synthetic world's exact cost accounting, logged after :data:`CAMPAIGN_LOG_COLUMNS`."""
+
+WORLD_LOG_COLUMNS: tuple[str, ...] = (*CAMPAIGN_LOG_COLUMNS, *WORLD_COST_COLUMNS, "assigned_ts")
+"""Columns of a log the synthetic world writes: the contract's, the costs, and when the campaign was sent."""
 
 RULES: dict[str, str] = {
     # file-level rules (raise SchemaError)

@@ -7,24 +7,32 @@ under the *first* rule it breaks, so the per-rule counts add up and ``rows_in ==
 rows_quarantined`` holds, always. Checks run in this order: ``field_count`` (the reader),
 ``repeated_header``, ``missing_value``, then column by column in schema order the conversions (``dtype``,
 ``timestamp``, ``timezone``, and ``range`` for a literal NaN), then ``vocabulary``, ``range``,
-``unknown_user``, ``unknown_campaign``, ``window`` and last ``duplicate`` (among rows still kept).
+``unknown_user``, ``unknown_campaign``, ``window`` and last ``duplicate`` (among rows still kept). The rule
+steps live in :mod:`campaignkit.data._checks`; this module holds the result and runs the steps in order.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from campaignkit._atomic import atomic_path, clean_leftovers
-from campaignkit.data.schema import ROW_RULES, RULES, TableSchema, campaign_types, get_schema
+from campaignkit._helpers import sha256_file
+from campaignkit.data._checks import (
+    Flags,
+    convert_columns,
+    flag_duplicates,
+    flag_missing,
+    flag_references,
+    flag_repeated_header,
+    flag_values,
+)
+from campaignkit.data.schema import ROW_RULES, RULES, TableSchema, get_schema
 from campaignkit.errors import CampaignkitError, DataNotFoundError, ParameterError, SchemaError
 
 __all__ = ["ValidationResult", "validate", "SOURCE_FILE", "SOURCE_ROW"]
@@ -42,16 +50,6 @@ _SAVED = {
     "manifest": "validation.json",
 }
 """The files :meth:`ValidationResult.save` writes (the manifest, with their checksums, last)."""
-_TZ_RE = re.compile(r"[Tt ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
-"""An offset after a time of day; a date alone (``2024-01-15``) carries none, whatever its last digits."""
-_INT_TEXT = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
-"""Whole numbers as text, ASCII digits only (``\\d`` would take Arabic-Indic and other digits too)."""
-_POINT_ZEROS = re.compile(r"\.0*$")
-_LABEL_INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
-"""Labels read as integers: canonical form only, so ``007`` or ``+5`` stay the text they are."""
-_INT64_MAX = np.iinfo(np.int64).max
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f"}
 
 
 @dataclass
@@ -153,7 +151,7 @@ class ValidationResult:
                 "rows_in": self.rows_in,
                 "counts": self.counts,
                 "sources": list(self.sources),
-                "sha256": {k: _sha256(tmp / v) for k, v in _SAVED.items() if k != "manifest"},
+                "sha256": {k: sha256_file(tmp / v) for k, v in _SAVED.items() if k != "manifest"},
             }
             (tmp / _SAVED["manifest"]).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         return {k: out / v for k, v in _SAVED.items()}
@@ -178,7 +176,7 @@ class ValidationResult:
         manifest = json.loads(mfile.read_text(encoding="utf-8"))
         for key, digest in manifest["sha256"].items():
             f = folder / _SAVED[key]
-            if not f.is_file() or _sha256(f) != digest:
+            if not f.is_file() or sha256_file(f) != digest:
                 raise CampaignkitError(
                     f"saved validation result {str(folder)!r}: {f.name} is missing or changed"
                 )
@@ -217,201 +215,6 @@ class ValidationResult:
             results[0].table,
             [s for r in results for s in r.sources],
         )
-
-
-class _Flags:
-    """First-rule-wins bookkeeping of row faults."""
-
-    def __init__(self, n: int):
-        self.rule = np.full(n, None, dtype=object)
-        self.reason = np.full(n, None, dtype=object)
-        self._ok = np.ones(n, dtype=bool)
-
-    @property
-    def ok(self) -> np.ndarray:
-        return self._ok.copy()
-
-    def flag(self, mask, rule: str, reasons) -> None:
-        """Mark rows in ``mask`` (not flagged yet) with ``rule``; ``reasons`` is a str or a callable(idx)."""
-        mask = np.asarray(mask, dtype=bool) & self.ok
-        if not mask.any():
-            return
-        idx = np.flatnonzero(mask)
-        self._ok[idx] = False
-        self.rule[idx] = rule
-        self.reason[idx] = reasons(idx) if callable(reasons) else reasons
-
-
-def _is_text(s: pd.Series) -> bool:
-    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
-
-
-def _cat_map(s: pd.Series, func) -> pd.Series:
-    """Apply a text function to a categorical's categories (not its rows); equal results share a category."""
-    cats = func(pd.Series(s.cat.categories.astype("string")))
-    uniq, inverse = np.unique(cats.fillna("\x00").to_numpy(dtype=object), return_inverse=True)
-    codes = s.cat.codes.to_numpy()
-    valid = uniq != "\x00"
-    remap = np.where(valid[inverse], np.cumsum(valid)[inverse] - 1, -1)
-    new = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1).astype(codes.dtype)
-    return pd.Series(pd.Categorical.from_codes(new, categories=uniq[valid].astype(str)), index=s.index)
-
-
-def _is_missing(s: pd.Series) -> np.ndarray:
-    miss = s.isna().to_numpy()
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        blank = pd.Series(s.cat.categories.astype("string")).str.strip().eq("").to_numpy(dtype=bool)
-        codes = s.cat.codes.to_numpy()
-        return miss | ((codes >= 0) & blank[np.maximum(codes, 0)])
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        stripped = s.astype("string").str.strip()
-        miss = miss | (stripped == "").fillna(True).to_numpy(dtype=bool)
-    return miss
-
-
-def _is_nan_text(s: pd.Series) -> np.ndarray:
-    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        return s.isna().to_numpy() & False
-    low = s.astype("string").str.strip().str.lower()
-    return low.isin(["nan", "-nan", "+nan"]).fillna(False).to_numpy(dtype=bool)
-
-
-def _exact_int(s: pd.Series, num: pd.Series) -> pd.Series:
-    """Integers without a float round trip where the input allows it (Int64; NA where not exact).
-
-    NA comes back for values that are not whole numbers, beyond int64 (unsigned 64-bit input too), or given
-    as floats at or beyond 2**53, where a float no longer holds every integer: the caller quarantines those.
-    """
-    if pd.api.types.is_integer_dtype(s.dtype):
-        if pd.api.types.is_unsigned_integer_dtype(s.dtype):
-            wide = s.astype("UInt64")
-            return wide.mask((wide > _INT64_MAX).fillna(False)).astype("Int64")
-        return s if s.dtype == np.int64 else s.astype("Int64")  # plain int64 has no gap: as it is
-    out = pd.Series(pd.NA, index=s.index, dtype="Int64")
-    v = num.to_numpy()
-    with np.errstate(invalid="ignore"):
-        safe = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
-    if not _is_text(s):
-        out[safe] = v[safe].astype("int64")
-        return out
-    text = s.astype("string").str.strip()
-    digits = text.str.fullmatch(_INT_TEXT).fillna(False).to_numpy(dtype=bool)
-    if digits.any():
-        whole = text[digits].str.replace(_POINT_ZEROS, "", regex=True)
-        body = whole.str.lstrip("+-").str.lstrip("0")
-        fits = ((body.str.len() < 19) | ((body.str.len() == 19) & (body <= str(_INT64_MAX)))).to_numpy(
-            dtype=bool
-        )
-        idx = np.flatnonzero(digits)[fits]
-        out.iloc[idx] = pd.to_numeric(whole[fits]).astype("int64").to_numpy()
-    # other spellings ("1e3") only when the text is exactly a whole number: "5000000000000000.5" is not
-    with np.errstate(invalid="ignore"):
-        other = np.flatnonzero(np.isfinite(v) & (v == np.round(v)) & ~digits)
-    if len(other):
-        exact = [_whole(t) for t in text.iloc[other]]
-        got = np.array([e is not None for e in exact], dtype=bool)
-        out.iloc[other[got]] = np.array([e for e in exact if e is not None], dtype="int64")
-    return out
-
-
-def _whole(text: str) -> int | None:
-    """The exact int64 a numeric text denotes, or None (a fraction, beyond int64, not a number)."""
-    try:
-        d = Decimal(text)
-    except (InvalidOperation, ValueError):
-        return None
-    if not d.is_finite() or d != d.to_integral_value() or abs(d) > _INT64_MAX:
-        return None
-    return int(d)
-
-
-def _flag_inexact(flags: _Flags, exact: pd.Series, miss: np.ndarray, raw: pd.Series, name: str) -> None:
-    """Quarantine whole numbers that do not survive as int64 (beyond int64, or floats at or past 2**53)."""
-    flags.flag(
-        ~miss & exact.isna().to_numpy(),
-        "range",
-        lambda i: [
-            f"column {name!r}: {v!r} is not exactly representable as a 64-bit integer"
-            for v in _values(raw, i)
-        ],
-    )
-
-
-def _all_integers(s: pd.Series, miss: np.ndarray) -> bool:
-    if pd.api.types.is_integer_dtype(s.dtype):
-        return True
-    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):
-        return False
-    text = s.astype("string").str.strip()[~miss]
-    return bool(len(text)) and bool(text.str.fullmatch(_LABEL_INT).all())
-
-
-def _values(s: pd.Series, idx: np.ndarray) -> list:
-    return s.iloc[idx].tolist()
-
-
-def _convert_number(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("float64")
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return s.astype("float64")
-    return pd.to_numeric(s.astype("string").str.strip(), errors="coerce").astype("float64")
-
-
-def _convert_ts(s: pd.Series, name: str, miss: np.ndarray, flags: _Flags, *, naive_tz, ts_unit, file):
-    """Parse a timestamp column to UTC, flagging unparseable and ambiguous rows."""
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return s.dt.tz_convert("UTC")
-    if pd.api.types.is_datetime64_dtype(s.dtype):
-        if naive_tz is None:
-            flags.flag(~miss, "timezone", f"column {name!r}: timestamp without time zone and naive_tz=None")
-            return s.dt.tz_localize("UTC")
-        return s.dt.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        if ts_unit is None:
-            raise SchemaError(
-                "dtype",
-                f"timestamp column {name!r} is numeric; pass ts_unit ('s', 'ms'...)",
-                file=file,
-                column=name,
-            )
-        num = s.astype("float64")
-        out = pd.to_datetime(num.where(np.isfinite(num)), unit=ts_unit, utc=True, errors="coerce")
-        return out
-    text = s.astype("string").str.strip()
-    has_tz = text.str.contains(_TZ_RE, na=False).to_numpy(dtype=bool)
-    naive = ~has_tz & ~miss
-    out = pd.to_datetime(text.where(has_tz), utc=True, errors="coerce", format="ISO8601")
-    local = pd.to_datetime(text.where(naive), errors="coerce", format="ISO8601")
-    if isinstance(local.dtype, pd.DatetimeTZDtype):  # pragma: no cover - naive strings stay naive
-        local = local.dt.tz_convert(None)
-    unparsed = (has_tz & out.isna().to_numpy()) | (naive & local.isna().to_numpy())
-    flags.flag(
-        unparsed,
-        "timestamp",
-        lambda i: [f"column {name!r}: {v!r} is not an ISO 8601 timestamp" for v in _values(s, i)],
-    )
-    zoned = has_tz & out.notna().to_numpy()  # only a time that parses sets the file's convention
-    if naive.any():
-        if zoned.any() or naive_tz is None:
-            why = "while other rows carry one" if zoned.any() else "and naive_tz=None"
-            flags.flag(
-                naive,
-                "timezone",
-                lambda i: [f"column {name!r}: {v!r} has no time-zone offset {why}" for v in _values(text, i)],
-            )
-        else:
-            local = local.dt.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-            flags.flag(
-                naive & local.isna().to_numpy(),
-                "timestamp",
-                lambda i: [
-                    f"column {name!r}: {v!r} does not exist or is ambiguous in {naive_tz}"
-                    for v in _values(s, i)
-                ],
-            )
-            out = out.where(~pd.Series(naive, index=out.index), local.dt.as_unit(out.dt.unit))
-    return out
 
 
 def validate(
@@ -458,13 +261,37 @@ def validate(
     Raises:
         SchemaError: A required column is missing, or a file-level fault makes the rows unreadable.
     """
-    schema = get_schema(table)
-    if nullable:
-        schema = schema.with_nullable(nullable)
+    schema = get_schema(table).with_nullable(nullable) if nullable else get_schema(table)
     if not isinstance(df, pd.DataFrame):
         raise SchemaError("dtype", f"expected a pandas DataFrame, got {type(df).__name__}", file=source_file)
     files = df[SOURCE_FILE] if SOURCE_FILE in df else None
     file_label = source_file or (str(files.iloc[0]) if files is not None and len(files) else None)
+    _check_columns(df, schema, file_label)
+    n = len(df)
+    df = df.reset_index(drop=True)
+    flags = Flags(n)
+    present = [c for c in schema.columns if c.name in df.columns]
+    flag_repeated_header(df, present, flags)
+    miss = flag_missing(df, present, flags)
+    out, checks = convert_columns(
+        df, present, miss, flags, naive_tz=naive_tz, ts_unit=ts_unit, file=file_label
+    )
+    flag_values(out, checks, miss, present, schema, flags)
+    flag_references(out, schema, flags, users=users, campaigns=campaigns, window=window)
+    if check_duplicates and n:
+        flag_duplicates(out, present, schema, flags)
+    kept = _kept(df, out, present, schema, flags.ok, keep_extra)
+    quarantine = _quarantine(df, flags, files, source_file, prior_quarantine)
+    counts = {r: int((quarantine["rule"] == r).sum()) for r in ROW_RULES}
+    rows_in = n + (len(prior_quarantine) if prior_quarantine is not None else 0)
+    sources = (
+        sorted(set(map(str, files.unique()))) if files is not None else ([source_file] if source_file else [])
+    )
+    return ValidationResult(kept, quarantine, counts, rows_in, schema.name, sources)
+
+
+def _check_columns(df: pd.DataFrame, schema: TableSchema, file_label: str | None) -> None:
+    """File-level rules: ``duplicate_column`` and ``required_column`` raise."""
     dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
     if dupes:
         raise SchemaError(
@@ -478,176 +305,10 @@ def validate(
             file=file_label,
             column=missing_cols[0],
         )
-    n = len(df)
-    df = df.reset_index(drop=True)
-    flags = _Flags(n)
-    present = [c for c in schema.columns if c.name in df.columns]
 
-    # repeated header: every canonical value equals its own column name (only possible in all-text input)
-    if n and all(_is_text(df[c.name]) for c in present):
-        rep = np.ones(n, dtype=bool)
-        for c in present:
-            rep &= (df[c.name].astype("string").str.strip() == c.name).fillna(False).to_numpy(dtype=bool)
-        flags.flag(rep, "repeated_header", "the row repeats the header")
 
-    miss = {c.name: _is_missing(df[c.name]) for c in present}
-    for c in present:
-        if not c.nullable:
-            flags.flag(miss[c.name], "missing_value", f"column {c.name!r}: required value is empty")
-
-    out: dict[str, pd.Series] = {}
-    checks: dict[str, pd.Series] = {}  # float views of integer columns, for the range rules
-    for c in present:
-        s, m = df[c.name], miss[c.name]
-        if c.kind in ("int", "float"):
-            num = _convert_number(s)
-            nan_text = ~m & _is_nan_text(s)
-            flags.flag(nan_text, "range", f"column {c.name!r}: NaN is not finite")
-            flags.flag(
-                ~m & num.isna().to_numpy(),
-                "dtype",
-                lambda i, s=s, c=c: [f"column {c.name!r}: {v!r} is not a number" for v in _values(s, i)],
-            )
-            if c.kind == "int":
-                frac = (
-                    np.zeros(n, dtype=bool)
-                    if pd.api.types.is_integer_dtype(s.dtype)
-                    else np.isfinite(num.to_numpy()) & (num.to_numpy() != np.round(num.to_numpy()))
-                )
-                flags.flag(
-                    frac,
-                    "dtype",
-                    lambda i, s=s, c=c: [
-                        f"column {c.name!r}: {v!r} is not an integer" for v in _values(s, i)
-                    ],
-                )
-                checks[c.name] = num
-                out[c.name] = _exact_int(s, num)  # float64 would round ids above 2**53
-                _flag_inexact(flags, out[c.name], m, s, c.name)
-            else:
-                out[c.name] = num
-        elif c.kind == "ts":
-            out[c.name] = _convert_ts(
-                s, c.name, m, flags, naive_tz=naive_tz, ts_unit=ts_unit, file=file_label
-            )
-            # whatever the path (numbers out of range or infinite, a local time that does not exist): a
-            # value that was there and did not become a time is never kept as a silent NaT
-            flags.flag(
-                ~m & out[c.name].isna().to_numpy(),
-                "timestamp",
-                lambda i, s=s, c=c: [
-                    f"column {c.name!r}: {v!r} is not a finite timestamp in range" for v in _values(s, i)
-                ],
-            )
-        elif c.kind == "bool":
-            if pd.api.types.is_bool_dtype(s.dtype):
-                out[c.name] = s.astype("boolean")
-            else:
-                low = s.astype("string").str.strip().str.lower()
-                val = pd.Series(pd.NA, index=s.index, dtype="boolean")
-                val[low.isin(_TRUE).fillna(False)] = True
-                val[low.isin(_FALSE).fillna(False)] = False
-                flags.flag(
-                    ~m & val.isna().to_numpy(),
-                    "dtype",
-                    lambda i, s=s, c=c: [f"column {c.name!r}: {v!r} is not a boolean" for v in _values(s, i)],
-                )
-                out[c.name] = val
-        elif c.kind == "label" and _all_integers(s, m):
-            out[c.name] = _exact_int(s, _convert_number(s))
-            _flag_inexact(flags, out[c.name], m, s, c.name)
-        elif isinstance(s.dtype, pd.CategoricalDtype):  # few distinct values: work on the categories only
-            out[c.name] = _cat_map(s, lambda t: t.str.strip().replace("", pd.NA))
-        else:  # str, or a label with non-integer values
-            text = s.astype("string").str.strip()
-            text = text.where(~pd.Series(m, index=text.index))
-            out[c.name] = text
-
-    for c in present:
-        vocab = campaign_types() if (schema.name == "campaigns" and c.name == "type") else c.vocabulary
-        if vocab is not None:
-            col = out[c.name]
-            low = (
-                _cat_map(col, lambda t: t.str.lower())
-                if isinstance(col.dtype, pd.CategoricalDtype)
-                else col.str.lower()
-            )
-            bad = ~miss[c.name] & ~low.isin(vocab).fillna(False).to_numpy(dtype=bool)
-            flags.flag(
-                bad,
-                "vocabulary",
-                lambda i, c=c, vocab=vocab: [
-                    f"column {c.name!r}: {v!r} is not one of {list(vocab)}" for v in _values(out[c.name], i)
-                ],
-            )
-            out[c.name] = low
-        if c.kind in ("int", "float"):
-            v = checks.get(c.name, out[c.name]).to_numpy(dtype=float)
-            has = ~miss[c.name] & ~np.isnan(v)
-            bad = has & ~np.isfinite(v)
-            flags.flag(
-                bad,
-                "range",
-                lambda i, c=c: [f"column {c.name!r}: {x!r} is not finite" for x in _values(out[c.name], i)],
-            )
-            with np.errstate(invalid="ignore"):
-                if c.min_value is not None:
-                    flags.flag(
-                        has & (v < c.min_value),
-                        "range",
-                        lambda i, c=c: [
-                            f"column {c.name!r}: {x!r} is below the minimum {c.min_value}"
-                            for x in _values(out[c.name], i)
-                        ],
-                    )
-                if c.max_value is not None:
-                    flags.flag(
-                        has & (v > c.max_value),
-                        "range",
-                        lambda i, c=c: [
-                            f"column {c.name!r}: {x!r} is above the maximum {c.max_value}"
-                            for x in _values(out[c.name], i)
-                        ],
-                    )
-            if c.kind == "int":
-                with np.errstate(invalid="ignore"):
-                    flags.flag(has & (np.abs(v) > 2**62), "range", f"column {c.name!r}: integer too large")
-
-    if users is not None and schema.user_col in out:
-        known = users["user_id"] if isinstance(users, pd.DataFrame) else pd.Series(np.asarray(users))
-        known = pd.to_numeric(pd.Series(known), errors="coerce").dropna()
-        known = known.astype("int64").unique() if pd.api.types.is_float_dtype(known.dtype) else known.unique()
-        bad = ~out[schema.user_col].isin(known).to_numpy()
-        flags.flag(bad, "unknown_user", "user id not in the users table")
-    if campaigns is not None and schema.campaign_col in out:
-        known = (
-            campaigns["campaign_id"] if isinstance(campaigns, pd.DataFrame) else pd.Series(list(campaigns))
-        )
-        known = set(known.astype(str))
-        bad = ~out[schema.campaign_col].isin(known).fillna(False).to_numpy(dtype=bool)
-        flags.flag(
-            bad,
-            "unknown_campaign",
-            lambda i: [f"campaign {v!r} not in the catalogue" for v in _values(out[schema.campaign_col], i)],
-        )
-    if window is not None and schema.time_col in out:
-        start, end = (pd.Timestamp(w) for w in window)
-        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
-        end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
-        t = out[schema.time_col]
-        bad = t.notna().to_numpy() & ~((t >= start) & (t <= end)).fillna(False).to_numpy(dtype=bool)
-        flags.flag(bad, "window", f"{schema.time_col} outside the window [{start}, {end}]")
-
-    if check_duplicates and n:
-        key = list(schema.key) if schema.key else [c.name for c in present]
-        key = [k for k in key if k in out]
-        ok = flags.ok
-        frame = pd.DataFrame({k: out[k] for k in key})[ok]
-        dup = np.zeros(n, dtype=bool)
-        dup[np.flatnonzero(ok)[_duplicated(frame)]] = True
-        flags.flag(dup, "duplicate", f"repeats an earlier row on {key}")
-
-    ok = flags.ok
+def _kept(df: pd.DataFrame, out: dict, present: list, schema: TableSchema, ok: np.ndarray, keep_extra: bool):
+    """The rows that passed, canonical columns in schema order (then the extra ones when kept)."""
     every = bool(ok.all())  # the usual case: no row to drop, no copy to take
     kept = pd.DataFrame(
         {c.name: _final(out[c.name] if every else out[c.name][ok], c) for c in present}, copy=False
@@ -660,9 +321,12 @@ def validate(
         extra = [c for c in df.columns if c not in kept.columns and not c.startswith("_")]
         for c in extra:
             kept[c] = (df[c] if every else df[c][ok]).to_numpy()
-    kept = kept.reset_index(drop=True)
+    return kept.reset_index(drop=True)
 
-    bad = ~ok
+
+def _quarantine(df: pd.DataFrame, flags: Flags, files, source_file, prior_quarantine) -> pd.DataFrame:
+    """The rejected rows with rule, reason and provenance in front, after any a reader rejected before."""
+    bad = ~flags.ok
     quarantine = df[bad].copy()
     quarantine.insert(0, "rule", flags.rule[bad])
     quarantine.insert(1, "reason", flags.reason[bad])
@@ -671,42 +335,9 @@ def validate(
     quarantine = quarantine.drop(columns=[c for c in (SOURCE_FILE, SOURCE_ROW) if c in quarantine])
     quarantine.insert(2, "source_file", src_file)
     quarantine.insert(3, "source_row", np.asarray(src_row, dtype="int64"))
-    rows_in = n
     if prior_quarantine is not None and len(prior_quarantine):
         quarantine = pd.concat([prior_quarantine, quarantine], ignore_index=True)
-        rows_in += len(prior_quarantine)
-    quarantine = quarantine.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
-    counts = {r: int((quarantine["rule"] == r).sum()) for r in ROW_RULES}
-    return ValidationResult(
-        kept,
-        quarantine,
-        counts,
-        rows_in,
-        schema.name,
-        sorted(set(map(str, files.unique())))
-        if files is not None
-        else ([source_file] if source_file else []),
-    )
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _duplicated(frame: pd.DataFrame) -> np.ndarray:
-    """Exact ``frame.duplicated(keep="first")``: a 64-bit row hash finds candidates, a full compare decides."""
-    if len(frame) < 100_000:
-        return frame.duplicated(keep="first").to_numpy()
-    h = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    cand = pd.Series(h).duplicated(keep=False).to_numpy()
-    out = np.zeros(len(frame), dtype=bool)
-    if cand.any():
-        out[np.flatnonzero(cand)] = frame[cand].duplicated(keep="first").to_numpy()
-    return out
+    return quarantine.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
 
 
 def _final(s: pd.Series, c) -> pd.Series:

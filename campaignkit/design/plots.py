@@ -5,15 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from campaignkit._helpers import axes
+
 __all__ = ["plot_budget_curves", "plot_segment_uplift"]
-
-
-def _axes(ax, figsize=(7, 4)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def plot_budget_curves(curves: dict, *, budget: float | None = None, ax=None, label_marginal: bool = False):
@@ -29,7 +23,7 @@ def plot_budget_curves(curves: dict, *, budget: float | None = None, ax=None, la
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     for i, (name, df) in enumerate(curves.items()):
         x = np.r_[0.0, df["spend"].to_numpy(float)]
         y = np.r_[0.0, df["incremental_profit"].to_numpy(float)]
@@ -64,7 +58,7 @@ def plot_segment_uplift(profile: pd.DataFrame, *, ax=None):
     """
     cols = [c for c in profile.columns if c.startswith("profit_uplift:")]
     data = profile[cols].to_numpy(float)
-    ax = _axes(ax, figsize=(1 + 0.6 * len(cols), 1 + 0.4 * len(profile)))
+    ax = axes(ax, figsize=(1 + 0.6 * len(cols), 1 + 0.4 * len(profile)))
     lim = np.nanmax(np.abs(data)) if np.isfinite(data).any() else 1.0
     im = ax.imshow(data, cmap="RdBu", vmin=-lim, vmax=lim, aspect="auto")
     ax.set_xticks(range(len(cols)), [c.split(":", 1)[1] for c in cols], rotation=60, ha="right", fontsize=8)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaignkit.design.plots import _axes
+from campaignkit._helpers import axes
 
 __all__ = ["plot_risk_vs_uplift", "plot_retention_policies", "plot_sleeping_dogs"]
 
@@ -23,7 +23,7 @@ def plot_risk_vs_uplift(table: pd.DataFrame, *, ax=None, max_points: int = 4000,
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     if len(table) > max_points:
         table = table.sample(max_points, random_state=random_state)
     dog = table["sleeping_dog"].to_numpy(bool)
@@ -54,7 +54,7 @@ def plot_retention_policies(table: pd.DataFrame, value: str = "true_profit", *, 
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     for name, df in table.groupby("policy", sort=False):
         x = np.r_[0.0, df["budget"].to_numpy(float)]
         y = np.r_[0.0, df[value].to_numpy(float)]
@@ -77,7 +77,7 @@ def plot_sleeping_dogs(table: pd.DataFrame, budget: float | None = None, *, ax=N
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     b = table["budget"].max() if budget is None else budget
     df = table[np.isclose(table["budget"], b)]
     x = np.arange(len(df))

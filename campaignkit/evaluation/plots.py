@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from campaignkit._helpers import axes
+
 __all__ = ["plot_qini_protocol"]
 
 
@@ -19,10 +21,7 @@ def plot_qini_protocol(scores: pd.DataFrame, *, outcome: str = "participated", a
     Returns:
         The Axes.
     """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(7, 4))
+    ax = axes(ax)
     sel = scores[scores["outcome"] == outcome]
     groups = list(sel.groupby(["arm", "model"], sort=False))
     colour = {m: f"C{k % 10}" for k, m in enumerate(pd.unique(sel["model"]))}

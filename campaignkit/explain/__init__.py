@@ -10,17 +10,11 @@
 - :mod:`~campaignkit.explain.plots` - bar, beeswarm, waterfall, side by side (``ax=None``, return the Axes)
 """
 
+from campaignkit.explain import faithfulness, plots
 from campaignkit.explain._core import RECENCY_BUCKETS, Explanation
 from campaignkit.explain.deep import explain_deep
-from campaignkit.explain.faithfulness import (
-    TRAIT_PROXIES,
-    additivity_error,
-    driver_table,
-    proxy_features,
-    reason_code_stability,
-    top_driver_recall,
-)
-from campaignkit.explain.plots import plot_beeswarm, plot_importance, plot_side_by_side, plot_waterfall
+from campaignkit.explain.faithfulness import *  # noqa: F403
+from campaignkit.explain.plots import *  # noqa: F403
 from campaignkit.explain.reasons import describe, reason_codes, segment_reasons
 from campaignkit.explain.trees import MATCH_FEATURE, explain_trees
 from campaignkit.explain.uplift import explain_choice, explain_uplift
@@ -36,14 +30,6 @@ __all__ = [
     "describe",
     "reason_codes",
     "segment_reasons",
-    "TRAIT_PROXIES",
-    "additivity_error",
-    "proxy_features",
-    "driver_table",
-    "top_driver_recall",
-    "reason_code_stability",
-    "plot_importance",
-    "plot_beeswarm",
-    "plot_waterfall",
-    "plot_side_by_side",
+    *faithfulness.__all__,
+    *plots.__all__,
 ]

@@ -3,18 +3,12 @@ the Axes; nothing here computes SHAP values or calls ``plt.show()``."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
+from campaignkit._helpers import axes
 from campaignkit.explain._core import Explanation
 
 __all__ = ["plot_importance", "plot_beeswarm", "plot_waterfall", "plot_side_by_side"]
-
-
-def _ax(ax, size=(7, 4.5)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def _title(expl: Explanation) -> str:
@@ -35,7 +29,7 @@ def plot_importance(explanation: Explanation, max_features: int = 12, ax=None):
     Returns:
         The Axes.
     """
-    ax = _ax(ax)
+    ax = axes(ax, (7, 4.5))
     imp = explanation.importance().head(max_features)[::-1]
     ax.barh(imp.index.astype(str), imp.to_numpy(), color="tab:blue")
     ax.set_xlabel("mean |SHAP value|")
@@ -55,7 +49,7 @@ def plot_beeswarm(explanation: Explanation, max_features: int = 12, ax=None, ran
     Returns:
         The Axes.
     """
-    ax = _ax(ax, (7, 5))
+    ax = axes(ax, (7, 5))
     rng = np.random.default_rng(random_state)
     names = list(explanation.importance().head(max_features).index)[::-1]
     pos = {f: i for i, f in enumerate(explanation.feature_names)}
@@ -85,7 +79,7 @@ def plot_waterfall(explanation: Explanation, row: int = 0, max_features: int = 8
     Returns:
         The Axes.
     """
-    ax = _ax(ax, (7, 4.5))
+    ax = axes(ax, (7, 4.5))
     vals = explanation.values[row]
     order = np.argsort(-np.abs(vals), kind="stable")
     top, rest = order[:max_features], order[max_features:]
@@ -118,7 +112,7 @@ def plot_side_by_side(explanations: dict, max_features: int = 10, ax=None):
     Returns:
         The Axes.
     """
-    ax = _ax(ax, (8, 5))
+    ax = axes(ax, (8, 5))
     imps = {k: e.importance() for k, e in explanations.items()}
     names = list(dict.fromkeys(f for imp in imps.values() for f in imp.head(max_features).index))
     width = 0.8 / max(len(imps), 1)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from campaignkit.errors import ParameterError
 from campaignkit.explain._core import Explanation
-from campaignkit.features.catalog import FEATURE_DESCRIPTIONS
+from campaignkit.features.descriptions import FEATURE_DESCRIPTIONS
 from campaignkit.privacy import MIN_GROUP_SIZE, pseudonymise, suppress_small
 
 __all__ = ["describe", "reason_codes", "segment_reasons"]

@@ -9,7 +9,7 @@
   (plots in :mod:`campaignkit.features.plots`)
 """
 
-from campaignkit.features.catalog import FEATURE_DESCRIPTIONS, SEQUENCE_CHANNELS, feature_group
+from campaignkit.features.descriptions import FEATURE_DESCRIPTIONS, SEQUENCE_CHANNELS, feature_group
 from campaignkit.features.sequences import SequenceArrays, build_sequences
 from campaignkit.features.splits import split_users
 from campaignkit.features.store import FeatureStore

@@ -16,11 +16,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from campaignkit.data.schema import EVENT_TYPES
 from campaignkit.errors import DataNotFoundError, ParameterError, SchemaError
 
 __all__ = [
     "EVENT_COLUMNS",
-    "EVENT_TYPES",
     "connect",
     "register_source",
     "source_columns",
@@ -33,9 +33,6 @@ __all__ = [
 
 EVENT_COLUMNS = ("user_id", "ts", "event_type", "item_id", "category", "price", "quantity")
 """Columns every canonical event log carries (CONTRIBUTING.md, "Stage contracts")."""
-
-EVENT_TYPES = ("view", "cart", "fav", "purchase")
-"""Allowed ``event_type`` values, in funnel order (their sequence ids are 1..4)."""
 
 US_PER_DAY = 86_400_000_000
 
@@ -202,35 +199,7 @@ def check_events(con: duckdb.DuckDBPyConnection, cutoff_us: int, label: str = "e
             ``event_type`` is unknown, or a ``user_id`` / ``ts`` is null.
         ParameterError: no event lies before the cutoff.
     """
-    cols = source_columns(con, "events_src")
-    for col in EVENT_COLUMNS:
-        if col not in cols:
-            raise SchemaError(
-                "required_column",
-                f"the event log has no column {col!r} (canonical events need {', '.join(EVENT_COLUMNS)})",
-                file=label,
-                column=col,
-            )
-    if not _is_timestamp(cols["ts"]):
-        raise SchemaError(
-            "timestamp_type", f"ts must be a timestamp (UTC), found {cols['ts']}", file=label, column="ts"
-        )
-    if cols["ts"] != "TIMESTAMP WITH TIME ZONE":
-        # nanosecond (TIMESTAMPTZ_NS, from pandas/Arrow/Parquet) or naive timestamps: one microsecond
-        # UTC type downstream, so that epoch_us(ts) works everywhere
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW events_src AS "
-            "SELECT * REPLACE (CAST(ts AS TIMESTAMPTZ) AS ts) FROM events_src__raw"
-        )
-    for col in ("user_id", "item_id", "quantity"):
-        if "INT" not in cols[col]:
-            raise SchemaError(
-                "integer_type", f"{col} must be an integer, found {cols[col]}", file=label, column=col
-            )
-    if not any(t in cols["price"] for t in ("DOUBLE", "FLOAT", "DECIMAL", "INT", "REAL")):
-        raise SchemaError(
-            "numeric_type", f"price must be numeric, found {cols['price']}", file=label, column="price"
-        )
+    _check_event_columns(con, source_columns(con, "events_src"), label)
     allowed = ", ".join(sql_literal(t) for t in EVENT_TYPES)
     n, n_before, lo, hi, n_bad_type, bad_type, n_null = con.execute(f"""
         SELECT count(*),
@@ -263,6 +232,38 @@ def check_events(con: duckdb.DuckDBPyConnection, cutoff_us: int, label: str = "e
             "the cutoff, so every feature would be empty"
         )
     return {"n_events": int(n), "n_before_cutoff": int(n_before), "min_ts_us": int(lo), "max_ts_us": int(hi)}
+
+
+def _check_event_columns(con: duckdb.DuckDBPyConnection, cols: dict[str, str], label: str) -> None:
+    """Every canonical column there with a usable type; ``ts`` recast to microsecond UTC when it is not."""
+    for col in EVENT_COLUMNS:
+        if col not in cols:
+            raise SchemaError(
+                "required_column",
+                f"the event log has no column {col!r} (canonical events need {', '.join(EVENT_COLUMNS)})",
+                file=label,
+                column=col,
+            )
+    if not _is_timestamp(cols["ts"]):
+        raise SchemaError(
+            "timestamp_type", f"ts must be a timestamp (UTC), found {cols['ts']}", file=label, column="ts"
+        )
+    if cols["ts"] != "TIMESTAMP WITH TIME ZONE":
+        # nanosecond (TIMESTAMPTZ_NS, from pandas/Arrow/Parquet) or naive timestamps: one microsecond
+        # UTC type downstream, so that epoch_us(ts) works everywhere
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW events_src AS "
+            "SELECT * REPLACE (CAST(ts AS TIMESTAMPTZ) AS ts) FROM events_src__raw"
+        )
+    for col in ("user_id", "item_id", "quantity"):
+        if "INT" not in cols[col]:
+            raise SchemaError(
+                "integer_type", f"{col} must be an integer, found {cols[col]}", file=label, column=col
+            )
+    if not any(t in cols["price"] for t in ("DOUBLE", "FLOAT", "DECIMAL", "INT", "REAL")):
+        raise SchemaError(
+            "numeric_type", f"price must be numeric, found {cols['price']}", file=label, column="price"
+        )
 
 
 def check_users(con: duckdb.DuckDBPyConnection, label: str = "users") -> dict[str, str]:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
 
+from campaignkit._helpers import axes
 from campaignkit.features.sequences import EVENT_TYPE_IDS, SequenceArrays
 from campaignkit.privacy import pseudonymise
 
 __all__ = ["plot_feature_distributions", "plot_uplift_correlations", "plot_rfm_segments", "plot_sequences"]
-
-
-def _ax(ax, figsize):
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def plot_feature_distributions(features: pd.DataFrame, columns=None, log1p: bool = True, ax=None):
@@ -39,7 +33,7 @@ def plot_feature_distributions(features: pd.DataFrame, columns=None, log1p: bool
         use_log = log1p and x.min() >= 0
         data.append(np.log1p(x) if use_log else x)
         labels.append(f"log1p({c})" if use_log else c)
-    ax = _ax(ax, (7, 0.35 * len(columns) + 1))
+    ax = axes(ax, (7, 0.35 * len(columns) + 1))
     ax.boxplot(data, orientation="horizontal", showfliers=False, tick_labels=labels)
     ax.invert_yaxis()
     ax.set_xlabel("value")
@@ -61,7 +55,7 @@ def plot_uplift_correlations(corr: pd.DataFrame, column: str, top: int = 15, ax=
     """
     s = corr[column].astype(float)
     s = s.loc[s.abs().sort_values(ascending=False).index[:top]][::-1]
-    ax = _ax(ax, (6, 0.3 * len(s) + 1))
+    ax = axes(ax, (6, 0.3 * len(s) + 1))
     ax.barh(s.index, s.to_numpy(), color=np.where(s.to_numpy() >= 0, "tab:blue", "tab:red"))
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("rank correlation with true uplift")
@@ -80,7 +74,7 @@ def plot_rfm_segments(table: pd.DataFrame, value: str = "n_users", ax=None):
     Returns:
         The Axes.
     """
-    ax = _ax(ax, (6, 3))
+    ax = axes(ax, (6, 3))
     vals = table[value].astype(float)
     ax.bar(table.index.astype(str), vals.fillna(0).to_numpy(), color="tab:green")
     ax.set_ylabel(value)
@@ -107,7 +101,7 @@ def plot_sequences(seqs: SequenceArrays, rows=None, n: int = 12, channel: str = 
     rows = np.asarray(rows)
     arr = np.asarray(getattr(seqs, channel)[rows]).astype(float)
     arr[~np.asarray(seqs.mask[rows])] = np.nan
-    ax = _ax(ax, (9, 0.3 * len(rows) + 1.2))
+    ax = axes(ax, (9, 0.3 * len(rows) + 1.2))
     if channel == "event_type":
         cmap = ListedColormap(["#9ecae1", "#fdae6b", "#c994c7", "#d62728"])
         im = ax.imshow(arr, aspect="auto", cmap=cmap, vmin=0.5, vmax=4.5, interpolation="nearest")

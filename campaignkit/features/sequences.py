@@ -3,7 +3,7 @@
 Each user's events strictly before the cutoff are ordered by time (ties broken by event type, item,
 category and price, so the order never depends on how rows are stored); the last ``max_len`` are kept
 and RIGHT-aligned: the most recent event sits in column ``L - 1``, padding (id 0) on the left.
-Channels and ids are described in :data:`campaignkit.features.catalog.SEQUENCE_CHANNELS`.
+Channels and ids are described in :data:`campaignkit.features.descriptions.SEQUENCE_CHANNELS`.
 
 With ``out_dir`` the arrays are ``.npy`` files filled chunk by chunk through ``np.lib.format.open_memmap``,
 so 10M users never sit in memory at once; only one chunk's rows come back from DuckDB at a time.
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from campaignkit.data.schema import EVENT_TYPES
 from campaignkit.errors import DataNotFoundError, ParameterError
 from campaignkit.features import _duck
 
@@ -31,7 +32,7 @@ __all__ = [
     "CHANNELS",
 ]
 
-EVENT_TYPE_IDS = {et: i + 1 for i, et in enumerate(_duck.EVENT_TYPES)}
+EVENT_TYPE_IDS = {et: i + 1 for i, et in enumerate(EVENT_TYPES)}
 """``{"view": 1, "cart": 2, "fav": 3, "purchase": 4}``; 0 is padding."""
 
 DEFAULT_PRICE_EDGES: tuple[float, ...] = (
@@ -289,48 +290,15 @@ def build_sequences(
         SchemaError: bad event log (see :func:`build_features`).
         ParameterError: bad arguments, a cutoff before every event, duplicate user ids.
     """
-    if int(max_len) < 1:
-        raise ParameterError(f"max_len must be >= 1, got {max_len}")
-    if int(chunk_users) < 1:
-        raise ParameterError(f"chunk_users must be >= 1, got {chunk_users}")
-    for name, edges in (("price_edges", price_edges), ("gap_edges_s", gap_edges_s)):
-        if len(edges) == 0 or np.any(np.diff(np.asarray(edges, float)) <= 0):
-            raise ParameterError(f"{name} must be a non-empty strictly increasing sequence")
+    _check_arguments(max_len, chunk_users, price_edges, gap_edges_s)
     max_len, chunk_users = int(max_len), int(chunk_users)
     cutoff_us = _duck.to_cutoff_us(cutoff)
     con = _duck.connect(threads=threads, memory_limit=memory_limit)
     try:
         _duck.register_source(con, "events_src", events)
         stats = _duck.check_events(con, cutoff_us, label=_duck.source_label(events))
-        if user_ids is None:
-            ids = con.execute(
-                f"SELECT DISTINCT user_id FROM events_src WHERE epoch_us(ts) < {cutoff_us}"
-            ).fetchnumpy()["user_id"]
-            ids = np.sort(np.asarray(ids, dtype=np.int64))
-        else:
-            ids = np.sort(np.asarray(user_ids, dtype=np.int64).ravel())
-            if ids.size and np.any(ids[1:] == ids[:-1]):
-                raise ParameterError("user_ids contains duplicates")
-        if category_vocab is None:
-            category_vocab = [
-                r[0]
-                for r in con.execute(
-                    f"SELECT DISTINCT category FROM events_src WHERE epoch_us(ts) < {cutoff_us} "
-                    "AND category IS NOT NULL ORDER BY 1"
-                ).fetchall()
-            ]
-        category_vocab = [_jsonable(c) for c in category_vocab]
-        vocab_df = pd.DataFrame(
-            {
-                "category": pd.Series(category_vocab),
-                "cat_id": np.arange(1, len(category_vocab) + 1, dtype=np.int64),
-            }
-        )
-        if vocab_df["category"].dtype.kind in "iub" or not category_vocab:
-            vocab_df["category"] = vocab_df["category"].astype("int64")
-            con.register("cat_vocab", vocab_df)
-        else:
-            con.register("cat_vocab", vocab_df.astype({"category": object}))
+        ids = _user_ids(con, user_ids, cutoff_us)
+        category_vocab = _register_vocab(con, category_vocab, cutoff_us)
         vocab_sizes = {
             "event_type": len(EVENT_TYPE_IDS) + 1,
             "category": len(category_vocab) + 2,
@@ -348,19 +316,9 @@ def build_sequences(
             disable=None if progress is None else not progress,
         ):
             block = ids[start : start + chunk_users]
-            con.register("chunk_ids", pd.DataFrame({"user_id": block}))
             sql = _sequence_sql(cutoff_us, max_len, price_edges, gap_edges_s, int(block[0]), int(block[-1]))
-            res = con.execute(sql.replace("{unknown_id}", str(len(category_vocab) + 1))).fetchnumpy()
-            rows = np.searchsorted(block, np.asarray(res["user_id"], dtype=np.int64))
-            cols = np.asarray(res["pos"], dtype=np.int64)
-            chunk = {"user_id": block, "mask": np.zeros((len(block), max_len), dtype=np.bool_)}
-            chunk["mask"][rows, cols] = True
-            for ch in CHANNELS:
-                chunk[ch] = np.zeros((len(block), max_len), dtype=np.int64)
-                chunk[ch][rows, cols] = np.asarray(res[ch], dtype=np.int64)
-            _write_chunk(arrays, out_path, start, chunk)
-            del res, chunk
-            con.unregister("chunk_ids")
+            sql = sql.replace("{unknown_id}", str(len(category_vocab) + 1))
+            _write_chunk(arrays, out_path, start, _query_chunk(con, block, sql, max_len))
     finally:
         con.close()
     meta = {
@@ -374,3 +332,66 @@ def build_sequences(
         return SequenceArrays(**arrays, vocab_sizes=vocab_sizes, category_vocab=category_vocab, meta=meta)
     _write_meta(out_path, vocab_sizes, category_vocab, meta)
     return SequenceArrays.load(out_path, mmap_mode="r")
+
+
+def _check_arguments(max_len, chunk_users, price_edges, gap_edges_s) -> None:
+    if int(max_len) < 1:
+        raise ParameterError(f"max_len must be >= 1, got {max_len}")
+    if int(chunk_users) < 1:
+        raise ParameterError(f"chunk_users must be >= 1, got {chunk_users}")
+    for name, edges in (("price_edges", price_edges), ("gap_edges_s", gap_edges_s)):
+        if len(edges) == 0 or np.any(np.diff(np.asarray(edges, float)) <= 0):
+            raise ParameterError(f"{name} must be a non-empty strictly increasing sequence")
+
+
+def _user_ids(con, user_ids, cutoff_us: int) -> np.ndarray:
+    """The users to build for, sorted: the given ones (no repeats) or every user with an event before the cutoff."""
+    if user_ids is None:
+        ids = con.execute(
+            f"SELECT DISTINCT user_id FROM events_src WHERE epoch_us(ts) < {cutoff_us}"
+        ).fetchnumpy()["user_id"]
+        return np.sort(np.asarray(ids, dtype=np.int64))
+    ids = np.sort(np.asarray(user_ids, dtype=np.int64).ravel())
+    if ids.size and np.any(ids[1:] == ids[:-1]):
+        raise ParameterError("user_ids contains duplicates")
+    return ids
+
+
+def _register_vocab(con, category_vocab, cutoff_us: int) -> list:
+    """Register ``cat_vocab`` (category -> id from 1); returns the vocabulary (default: categories seen)."""
+    if category_vocab is None:
+        category_vocab = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT category FROM events_src WHERE epoch_us(ts) < {cutoff_us} "
+                "AND category IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        ]
+    category_vocab = [_jsonable(c) for c in category_vocab]
+    vocab_df = pd.DataFrame(
+        {
+            "category": pd.Series(category_vocab),
+            "cat_id": np.arange(1, len(category_vocab) + 1, dtype=np.int64),
+        }
+    )
+    if vocab_df["category"].dtype.kind in "iub" or not category_vocab:
+        vocab_df["category"] = vocab_df["category"].astype("int64")
+        con.register("cat_vocab", vocab_df)
+    else:
+        con.register("cat_vocab", vocab_df.astype({"category": object}))
+    return category_vocab
+
+
+def _query_chunk(con, block: np.ndarray, sql: str, max_len: int) -> dict[str, np.ndarray]:
+    """Run one chunk's sequence query and scatter its rows into right-aligned arrays."""
+    con.register("chunk_ids", pd.DataFrame({"user_id": block}))
+    res = con.execute(sql).fetchnumpy()
+    rows = np.searchsorted(block, np.asarray(res["user_id"], dtype=np.int64))
+    cols = np.asarray(res["pos"], dtype=np.int64)
+    chunk = {"user_id": block, "mask": np.zeros((len(block), max_len), dtype=np.bool_)}
+    chunk["mask"][rows, cols] = True
+    for ch in CHANNELS:
+        chunk[ch] = np.zeros((len(block), max_len), dtype=np.int64)
+        chunk[ch][rows, cols] = np.asarray(res[ch], dtype=np.int64)
+    con.unregister("chunk_ids")
+    return chunk

@@ -5,16 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaignkit.config import DEFAULT_SEED
+from campaignkit.config import resolve_rng
 from campaignkit.errors import ParameterError
 
 __all__ = ["split_users"]
-
-
-def _rng(random_state) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    return np.random.default_rng(DEFAULT_SEED if random_state is None else random_state)
 
 
 def _strata_codes(strata, n: int) -> np.ndarray:
@@ -64,7 +58,7 @@ def split_users(
     if pd.Index(ids).has_duplicates:
         raise ParameterError("user_ids contains duplicates")
     codes = np.zeros(n, dtype=np.int64) if strata is None else _strata_codes(strata, n)
-    rng = _rng(random_state)
+    rng = resolve_rng(random_state)
     assign = np.zeros(n, dtype=np.int8)  # 0 train, 1 val, 2 test
     order = np.argsort(ids, kind="stable")  # shuffle from a canonical order: input order does not matter
     for code in np.unique(codes):

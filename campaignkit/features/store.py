@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from campaignkit import __version__
 from campaignkit._atomic import atomic_path, clean_leftovers
+from campaignkit._helpers import sha256_file
 from campaignkit.config import PROCESSED_DATA_DIR
 from campaignkit.errors import CampaignkitError, DataNotFoundError, ParameterError
 from campaignkit.features import _duck
@@ -43,14 +44,6 @@ from campaignkit.features.tabular import DEFAULT_RECENCY_CAP_DAYS, plan_features
 __all__ = ["FeatureStore", "input_fingerprint"]
 
 MANIFEST = "manifest.json"
-
-
-def _sha256(path: Path, block: int = 1 << 22) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(block), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def input_fingerprint(obj) -> str:
@@ -131,7 +124,7 @@ class FeatureStore:
         """
         for rel, digest in self.manifest["checksums"].items():
             f = self.path / rel
-            if not f.is_file() or _sha256(f) != digest:
+            if not f.is_file() or sha256_file(f) != digest:
                 raise CampaignkitError(f"feature store {str(self.path)!r}: {rel} is missing or changed")
         return True
 
@@ -306,7 +299,7 @@ def _build_into(
     vocab_sizes, category_vocab = dict(seqs.vocab_sizes), list(seqs.category_vocab)
     del seqs
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    checksums = {str(p.relative_to(folder)): _sha256(p) for p in files}
+    checksums = {str(p.relative_to(folder)): sha256_file(p) for p in files}
     return {
         "parameters": params,
         "row_counts": {

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from campaignkit.errors import ParameterError
-from campaignkit.features.catalog import feature_group
+from campaignkit.features.descriptions import feature_group
 from campaignkit.privacy import MIN_GROUP_SIZE, suppress_small
 
 __all__ = ["rfm_scores", "rfm_segment_table", "uplift_correlations", "feature_summary", "RFM_SEGMENTS"]

@@ -2,7 +2,7 @@
 
 The SQL lives in ``sql/user_features.sql``; this module fills in the parts that depend on the data
 (which categories get a share column, how user attributes are encoded), runs it over pandas frames or
-Parquet, optionally in user chunks, and returns one row per user. Meanings: :mod:`.catalog`.
+Parquet, optionally in user chunks, and returns one row per user. Meanings: :mod:`.descriptions`.
 
 Leak guard: the only place events enter is the ``ev`` CTE, filtered by ``ts < cutoff``.
 Independence: every value of a user is computed from that user's own events and attributes; only the

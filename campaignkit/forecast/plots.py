@@ -5,15 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from campaignkit._helpers import axes
+
 __all__ = ["plot_forecast_check", "plot_coverage", "plot_plan_values"]
-
-
-def _axes(ax, figsize=(7, 4)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def plot_forecast_check(check: pd.DataFrame, *, ax=None):
@@ -26,7 +20,7 @@ def plot_forecast_check(check: pd.DataFrame, *, ax=None):
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     y = np.arange(len(check))[::-1]
     scale = np.maximum(np.abs(check[["lower", "upper", "realised"]]).max(axis=1).to_numpy(), 1e-12)
     lo, hi = check["lower"] / scale, check["upper"] / scale
@@ -59,7 +53,7 @@ def plot_coverage(curves: dict, *, ax=None):
     Returns:
         The Axes.
     """
-    ax = _axes(ax, figsize=(5, 5))
+    ax = axes(ax, figsize=(5, 5))
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
     for label, df in curves.items():
         ax.plot(df["nominal"], df["empirical"], marker="o", label=f"{label} ({int(df['runs'].iloc[0])} runs)")
@@ -82,7 +76,7 @@ def plot_plan_values(table: pd.DataFrame, *, truth: dict | None = None, ax=None)
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     y = np.arange(len(table))[::-1]
     v = table["value"].to_numpy(float)
     ax.errorbar(

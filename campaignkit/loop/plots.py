@@ -5,15 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from campaignkit._helpers import axes
+
 __all__ = ["plot_rounds", "plot_regret"]
-
-
-def _axes(ax, figsize=(7, 4)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def plot_rounds(table: pd.DataFrame, *, z: float = 1.645, ax=None):
@@ -28,7 +22,7 @@ def plot_rounds(table: pd.DataFrame, *, z: float = 1.645, ax=None):
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     r = table["round"].to_numpy()
     ax.vlines(
         r - 0.08,
@@ -69,7 +63,7 @@ def plot_regret(tables: dict, *, share: bool = False, ax=None):
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     col = "regret_share" if share else "regret"
     for label, t in tables.items():
         ax.plot(t["round"], t[col], "o-", label=label)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from campaignkit._helpers import axes
 from campaignkit.metrics.classification import calibration_curve
 from campaignkit.metrics.uplift import (
     perfect_qini_curve,
@@ -24,14 +25,6 @@ __all__ = [
 ]
 
 
-def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(5.5, 4))
-    return ax
-
-
 def plot_qini(y_true, score, treatment, *, ax=None, label: str = "model", perfect: bool = True):
     """Qini curve of one model with the random diagonal (and the perfect curve).
 
@@ -46,7 +39,7 @@ def plot_qini(y_true, score, treatment, *, ax=None, label: str = "model", perfec
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax, (5.5, 4))
     x, v = qini_curve(y_true, score, treatment)
     ax.plot(x, v, label=label)
     ax.plot([0, x[-1]], [0, v[-1]], "k--", lw=1, label="random")
@@ -72,7 +65,7 @@ def plot_uplift_curve(y_true, score, treatment, *, ax=None, label: str = "model"
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax, (5.5, 4))
     x, v = uplift_curve(y_true, score, treatment)
     ax.plot(x, v, label=label)
     ax.plot([0, x[-1]], [0, v[-1]], "k--", lw=1, label="random")
@@ -93,7 +86,7 @@ def plot_true_qini(true_uplift, scores: dict, *, ax=None):
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax, (5.5, 4))
     for label, s in scores.items():
         x, v = true_qini_curve(true_uplift, s)
         ax.plot(x, v, label=label)
@@ -118,7 +111,7 @@ def plot_calibration(y_true, scores: dict, *, n_bins: int = 10, ax=None):
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax, (5.5, 4))
     for label, s in scores.items():
         cc = calibration_curve(y_true, s, n_bins=n_bins)
         ax.plot(cc["mean_predicted"], cc["fraction_positive"], "o-", label=label)
@@ -143,7 +136,7 @@ def plot_uplift_by_decile(y_true, score, treatment, *, bins: int = 10, ax=None, 
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax, (5.5, 4))
     table = uplift_by_decile(y_true, score, treatment, bins=bins)
     err = np.vstack([table["uplift"] - table["ci_low"], table["ci_high"] - table["uplift"]])
     ax.errorbar(table.index, table["uplift"], yerr=err, fmt="o-", capsize=3, label=label)
@@ -166,7 +159,7 @@ def plot_training_curves(history, keys=("train/loss", "val/loss"), *, x: str = "
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax, (5.5, 4))
     for k in keys:
         if k in history.columns:
             d = history[[x, k]].dropna().groupby(x)[k].mean()
@@ -188,7 +181,7 @@ def plot_policy_values(values: dict, *, ax=None, oracle: float | None = None):
     Returns:
         The Axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax, (5.5, 4))
     labels = list(values)
     v = [values[k]["value"] if isinstance(values[k], dict) else values[k] for k in labels]
     se = [values[k].get("se", 0.0) if isinstance(values[k], dict) else 0.0 for k in labels]

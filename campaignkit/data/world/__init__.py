@@ -52,20 +52,12 @@ Sequence-only signal: the current interest ``τ_new`` shows in recent views, rem
 open cart, churn in a slowing rhythm; lifetime aggregates blur all three.
 """
 
+from campaignkit.data.world import summary
 from campaignkit.data.world.core import OUTCOME_METRICS, World, make_world
 from campaignkit.data.world.drivers import DRIVER_TRAITS, campaign_drivers
 from campaignkit.data.world.parquet import read_world_parquet, write_world_parquet
 from campaignkit.data.world.plans import observed_cart, observed_rfm
-from campaignkit.data.world.summary import (
-    compare_log_to_truth,
-    event_stats,
-    events_by_weekday,
-    funnel,
-    response_type_shares,
-    sequence_features,
-    sequence_signal,
-    uplift_summary,
-)
+from campaignkit.data.world.summary import *  # noqa: F403
 from campaignkit.data.world.tables import world_user_state, world_user_table
 
 __all__ = [
@@ -78,14 +70,7 @@ __all__ = [
     "observed_rfm",
     "world_user_table",
     "world_user_state",
-    "event_stats",
-    "events_by_weekday",
-    "funnel",
-    "uplift_summary",
-    "response_type_shares",
-    "sequence_features",
-    "sequence_signal",
-    "compare_log_to_truth",
+    *summary.__all__,
     "DRIVER_TRAITS",
     "campaign_drivers",
 ]

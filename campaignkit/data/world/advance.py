@@ -40,9 +40,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from campaignkit.data.schema import EVENT_TYPES
 from campaignkit.data.world.generate import _ts_utc
 from campaignkit.data.world.history import (
-    EVENT_TYPES,
     ITEMS_PER_CATEGORY,
     MEAN_VIEWS_PER_SESSION,
     block_events,
@@ -169,8 +169,6 @@ def advance(world, realised: pd.DataFrame | None = None, random_state=None):
     Raises:
         ParameterError: When ``realised`` is not one row per user of the world with the needed columns.
     """
-    from campaignkit.data.world.core import World
-
     if realised is None:
         realised = world.run_plan(
             pd.DataFrame({"user_id": [], "campaign_id": []}), holdout=0.0, random_state=random_state
@@ -296,7 +294,7 @@ def advance(world, realised: pd.DataFrame | None = None, random_state=None):
     tr["lost"] = lost
     users = world.users.copy()
     users["tenure_days"] = tenure
-    return World(
+    return type(world)(  # the World class, without importing data.world.core (which imports this module)
         users=users,
         events=events,
         traits=tr,

@@ -8,6 +8,7 @@ from tqdm.auto import tqdm
 
 from campaignkit.data.catalogue import CAMPAIGN_TYPES, CHANNELS, default_catalogue, validate_catalogue
 from campaignkit.data.world import plans as _plans
+from campaignkit.data.world.advance import advance
 from campaignkit.data.world.generate import check_int, generate_range
 from campaignkit.data.world.response import branches, expected
 from campaignkit.data.world.traits import BLOCK, DEFAULT_CUTOFF, make_items, resolve_seed
@@ -320,8 +321,6 @@ class World:
         Returns:
             A new :class:`World` (this one is unchanged).
         """
-        from campaignkit.data.world.advance import advance
-
         return advance(self, realised, random_state=random_state)
 
     def step(self, plan: pd.DataFrame, holdout: float = 0.1, random_state=None) -> tuple[pd.DataFrame, World]:

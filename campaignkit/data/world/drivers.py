@@ -70,25 +70,25 @@ def campaign_drivers(catalogue: pd.DataFrame, outcome: str = "profit") -> pd.Dat
     cat = validate_catalogue(catalogue)
     rows = []
     for c in cat.itertuples(index=False):
-        if c.type == "control":
-            continue
-        found = []
-        if c.depth > 0:
-            found.append(("value_sensitivity", "specific"))
-        if c.threshold > 0:
-            found.append(("basket", "specific"))
-        if c.type == "flash_sale":
-            found.append(("deal_seeking", "specific"))
-        if c.type in ("member_exclusive", "points_bonus"):
-            found.append(("tier", "specific"))
-        if c.type == "reminder":
-            found.append(("open_cart", "specific"))
-        if bool(c.targets_category):
-            found.append(("category_interest", "specific"))
-        found.append(("channel_affinity", "contact"))
-        if outcome == "profit":
-            found.append(("fatigue", "contact"))
-            if c.depth > 0 or getattr(c, "amount", 0.0) > 0:
-                found.append(("spend_level", "cost"))
-        rows += [(c.campaign_id, d, role, DRIVER_TRAITS[d]) for d, role in found]
+        if c.type != "control":
+            rows += [(c.campaign_id, d, role, DRIVER_TRAITS[d]) for d, role in _drivers_of(c, outcome)]
     return pd.DataFrame(rows, columns=["campaign_id", "driver", "role", "term"])
+
+
+def _drivers_of(c, outcome: str) -> list[tuple[str, str]]:
+    """``(driver, role)`` of one campaign row: its specific terms, then contact and cost."""
+    specific = [
+        ("value_sensitivity", c.depth > 0),
+        ("basket", c.threshold > 0),
+        ("deal_seeking", c.type == "flash_sale"),
+        ("tier", c.type in ("member_exclusive", "points_bonus")),
+        ("open_cart", c.type == "reminder"),
+        ("category_interest", bool(c.targets_category)),
+    ]
+    found = [(d, "specific") for d, applies in specific if applies]
+    found.append(("channel_affinity", "contact"))
+    if outcome == "profit":
+        found.append(("fatigue", "contact"))
+        if c.depth > 0 or getattr(c, "amount", 0.0) > 0:
+            found.append(("spend_level", "cost"))
+    return found

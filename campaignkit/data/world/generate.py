@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaignkit.data.world.history import EVENT_TYPES, MEAN_VIEWS_PER_SESSION, block_events
+from campaignkit.data.schema import EVENT_TYPES
+from campaignkit.data.world.history import MEAN_VIEWS_PER_SESSION, block_events
 from campaignkit.data.world.response import baseline
 from campaignkit.data.world.traits import (
     AGE_BANDS,

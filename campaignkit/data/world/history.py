@@ -16,10 +16,7 @@ import pandas as pd
 
 from campaignkit.data.world.traits import _STREAM_HISTORY, ITEMS_PER_CATEGORY, block_rng
 
-__all__ = ["EVENT_TYPES", "block_events", "promo_days", "MEAN_VIEWS_PER_SESSION"]
-
-EVENT_TYPES = ("view", "cart", "fav", "purchase")
-"""Event type codes 0..3 (the order of the canonical ``event_type`` categories)."""
+__all__ = ["block_events", "promo_days", "MEAN_VIEWS_PER_SESSION"]
 
 MEAN_VIEWS_PER_SESSION = 2.3
 DAY = 86_400
@@ -71,7 +68,7 @@ def block_events(seed: int, block: int, tr: dict, items: dict, history_days: int
     Returns:
         ``(events, state)``: ``events`` a dict of arrays sorted by (user, ts) with keys ``user`` (local
         index), ``ts`` (int64 seconds from the window start), ``etype`` (int8 code of
-        :data:`EVENT_TYPES`), ``item``, ``category``, ``price``, ``quantity``; ``state`` a dict of
+        :data:`~campaignkit.data.schema.EVENT_TYPES`), ``item``, ``category``, ``price``, ``quantity``; ``state`` a dict of
         per-user arrays derived from the history (``open_cart``, ``open_cart_value``, ``most_viewed``,
         ``n_views``).
     """

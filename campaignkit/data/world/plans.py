@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaignkit.data.schema import CAMPAIGN_LOG_COLUMNS
+from campaignkit.config import resolve_rng
+from campaignkit.data.schema import WORLD_LOG_COLUMNS
 from campaignkit.data.world.response import N_UNIFORMS, expected, sample
 from campaignkit.errors import ParameterError
 
@@ -25,26 +26,13 @@ __all__ = [
     "observed_cart",
 ]
 
-LOG_COLUMNS = [*CAMPAIGN_LOG_COLUMNS, "discount_cost", "contact_cost", "profit", "assigned_ts"]
-"""The contract's log columns plus the world's exact cost accounting and assignment time."""
-
 
 def _rng(world, random_state, stream: int) -> np.random.Generator:
     if random_state is None:
         period = getattr(world, "period", 0)  # a later period draws numbers of its own (round 0 unchanged)
         key = (100 + stream,) if not period else (100 + stream, period)
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(world.seed, spawn_key=key)))
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if (
-        isinstance(random_state, (int, np.integer))
-        and not isinstance(random_state, bool)
-        and random_state >= 0
-    ):
-        return np.random.default_rng(int(random_state))
-    raise ParameterError(
-        f"random_state must be None, a non-negative int or a Generator, got {random_state!r}"
-    )
+    return resolve_rng(random_state)
 
 
 def _outcome_frame(world, idx, cidx, targets, uniforms) -> pd.DataFrame:
@@ -124,7 +112,7 @@ def log_randomised(world, shares=None, n_users=None, random_state=None) -> pd.Da
     log = _outcome_frame(world, idx, arm, world.default_target[idx], uniforms)
     log["propensity"] = p[arm]
     log["assigned_ts"] = world.cutoff
-    return log[LOG_COLUMNS]
+    return log[list(WORLD_LOG_COLUMNS)]
 
 
 def observed_rfm(world) -> pd.DataFrame:
@@ -250,7 +238,7 @@ def log_targeted(world, random_state=None) -> pd.DataFrame:
     log = _outcome_frame(world, idx, arm, world.default_target, uniforms)
     log["propensity"] = prop[idx, arm]
     log["assigned_ts"] = world.cutoff
-    return log[LOG_COLUMNS]
+    return log[list(WORLD_LOG_COLUMNS)]
 
 
 def _plan_arrays(world, plan: pd.DataFrame):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from campaignkit._helpers import axes
+
 __all__ = [
     "plot_events_per_user",
     "plot_weekday",
@@ -17,14 +19,6 @@ __all__ = [
     "plot_response_types",
     "plot_log_vs_truth",
 ]
-
-
-def _ax(ax, figsize=(6, 3.5)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def plot_events_per_user(events: pd.DataFrame, n_users: int | None = None, ax=None):
@@ -38,7 +32,7 @@ def plot_events_per_user(events: pd.DataFrame, n_users: int | None = None, ax=No
     Returns:
         The Axes.
     """
-    ax = _ax(ax)
+    ax = axes(ax, (6, 3.5))
     counts = np.bincount(events["user_id"].to_numpy(), minlength=n_users or 0)
     counts = counts[counts > 0]
     bins = np.unique(np.logspace(0, np.log10(max(counts.max(), 2)) + 0.01, 40).astype(int))
@@ -61,7 +55,7 @@ def plot_weekday(shares: pd.Series, ax=None):
     Returns:
         The Axes.
     """
-    ax = _ax(ax, (5, 3))
+    ax = axes(ax, (5, 3))
     ax.bar(shares.index, shares.to_numpy(), color="#55A868")
     ax.axhline(1 / 7, color="grey", lw=1, ls="--", label="flat week")
     ax.set_ylabel("share of events")
@@ -80,7 +74,7 @@ def plot_funnel(table: pd.DataFrame, ax=None):
     Returns:
         The Axes.
     """
-    ax = _ax(ax, (5, 3))
+    ax = axes(ax, (5, 3))
     ax.barh(table.index[::-1], table["users"].to_numpy()[::-1], color="#8172B2")
     for i, (stage, row) in enumerate(table.iloc[::-1].iterrows()):
         if stage != table.index[0]:
@@ -102,7 +96,7 @@ def plot_uplift_distribution(uplift: np.ndarray, campaign_ids, metric: str = "co
     Returns:
         The Axes.
     """
-    ax = _ax(ax, (7, 4))
+    ax = axes(ax, (7, 4))
     import matplotlib
 
     major, minor = (int(v) for v in matplotlib.__version__.split(".")[:2])
@@ -126,7 +120,7 @@ def plot_response_types(shares: pd.DataFrame, ax=None):
     Returns:
         The Axes.
     """
-    ax = _ax(ax, (7, 4))
+    ax = axes(ax, (7, 4))
     cols = ["sure_thing", "persuadable", "sleeping_dog", "lost_cause"]
     colours = ["#4C72B0", "#55A868", "#C44E52", "#BBBBBB"]
     left = np.zeros(len(shares))
@@ -149,7 +143,7 @@ def plot_log_vs_truth(table: pd.DataFrame, ax=None):
     Returns:
         The Axes.
     """
-    ax = _ax(ax, (6, 4))
+    ax = axes(ax, (6, 4))
     y = np.arange(len(table))
     ax.errorbar(table["estimate"], y, xerr=1.96 * table["se"], fmt="o", color="#4C72B0", label="log estimate")
     ax.scatter(table["truth"], y, marker="x", color="#C44E52", zorder=3, label="exact effect")

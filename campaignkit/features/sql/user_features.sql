@@ -11,7 +11,7 @@
 --   category_join     many categories: the join of that CTE (else empty)
 --   category_select   n_categories, category_entropy, top_category_share and cat_share_<c> columns
 --   attributes        encoded user attributes (one-hot / ordinal / numeric), with a leading comma
--- Every meaning is listed in campaignkit/features/catalog.py.
+-- Every meaning is listed in campaignkit/features/descriptions.py.
 -- Speed notes: aggregation runs in two stages (per user x event type, then per user) with a small
 -- integer event-type key, and active days are bit sets, not count(DISTINCT ...).
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from campaignkit.data.schema import EVENT_TYPES
+
 __all__ = ["FEATURE_DESCRIPTIONS", "SEQUENCE_CHANNELS", "FEATURE_GROUPS", "feature_group"]
 
 _D = "days (24 h steps counted back from the cutoff)"
@@ -16,7 +18,7 @@ _D = "days (24 h steps counted back from the cutoff)"
 
 def _window_counts() -> dict[str, str]:
     out = {}
-    for et in ("view", "cart", "fav", "purchase"):
+    for et in EVENT_TYPES:
         out[f"n_{et}"] = f"number of '{et}' events before the cutoff"
         for w in (7, 30, 90):
             out[f"n_{et}_{w}d"] = f"number of '{et}' events in the {w} days before the cutoff"
