@@ -1,4 +1,18 @@
-"""Data stage: the synthetic world with known truth, loaders, validation with quarantine, preprocessing."""
+"""Data stage: the synthetic world with known truth, loaders, validation with quarantine, preprocessing.
+
+- :mod:`~campaignkit.data.world` - the synthetic world (a subpackage: :func:`make_world`, :class:`World`)
+- :mod:`~campaignkit.data.catalogue` - the campaign catalogue: attributes, cost model, checks
+- :mod:`~campaignkit.data.schema` - the canonical schema of every table, the log columns and ``EVENT_TYPES``
+- :mod:`~campaignkit.data.validate` - :func:`validate`: rows checked against the schema, bad ones quarantined
+  (its rule families in the private ``_checks``)
+- :mod:`~campaignkit.data.loaders` - CSV and Parquet files, folders and globs into validated tables
+- :mod:`~campaignkit.data.stream` - Parquet validated chunk by chunk, in bounded memory
+- :mod:`~campaignkit.data.hillstrom` - the Hillstrom e-mail RCT: find, verify, load, map to the canonical tables
+- :mod:`~campaignkit.data.retailrocket` - an adapter for RetailRocket-style event logs
+- :mod:`~campaignkit.data.clean` - preprocessing as scikit-learn transformers (duplicates, outliers, missing
+  values, normalisation)
+- :mod:`~campaignkit.data.quality` - teaching aids: known dirt injected into a clean log, and plots of validation
+"""
 
 from campaignkit.data.catalogue import (
     CAMPAIGN_TYPES,

@@ -14,7 +14,8 @@
 - :mod:`~campaignkit.design.retention` - churn risk and retention by uplift: customer value, the retention
   objective, the seed's tiered rule, target-by-risk, sleeping dogs, policies side by side on the truth
 - :mod:`~campaignkit.design.synthetic` - random problems of any size in chunks, for scale runs
-- :mod:`~campaignkit.design.plots` - plots of the above (compute stays apart)
+- :mod:`~campaignkit.design.plots` / :mod:`~campaignkit.design.retention_plots` - plots of the above (compute
+  stays apart)
 """
 
 from campaignkit.design.assign import Assignment, assign, constraint_usage, objective_and_spend

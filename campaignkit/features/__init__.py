@@ -1,12 +1,17 @@
 """Features at scale: per-user RFM / behaviour aggregates and event sequences, computed by DuckDB.
 
-- :func:`build_features` - one row per user as of a cutoff (SQL in ``sql/user_features.sql``)
-- :func:`build_sequences` - last-L events per user, right-aligned, chunked into memmaps
-- :class:`FeatureStore` - ``data/processed/<name>/`` with features, sequences and a manifest
-- :func:`split_users` - seeded (stratified) train / val / test split by user
-- :data:`FEATURE_DESCRIPTIONS` - every feature name and its meaning
-- :func:`rfm_scores`, :func:`rfm_segment_table`, :func:`uplift_correlations` - numbers for reports
-  (plots in :mod:`campaignkit.features.plots`)
+- :mod:`~campaignkit.features.tabular` - :func:`build_features`: one row per user as of a cutoff (SQL in
+  ``sql/user_features.sql``; the DuckDB plumbing in the private ``_duck``)
+- :mod:`~campaignkit.features.sequences` - :func:`build_sequences`: last-L events per user, right-aligned,
+  chunked into memmaps
+- :mod:`~campaignkit.features.store` - :class:`FeatureStore`: ``data/processed/<name>/`` with features,
+  sequences and a manifest
+- :mod:`~campaignkit.features.splits` - :func:`split_users`: seeded (stratified) train / val / test split by user
+- :mod:`~campaignkit.features.descriptions` - :data:`FEATURE_DESCRIPTIONS`: every feature name and its meaning
+- :mod:`~campaignkit.features.summary` - :func:`rfm_scores`, :func:`rfm_segment_table`,
+  :func:`uplift_correlations`: numbers for reports
+- :mod:`~campaignkit.features.reference` - a plain pandas version of the behaviour features, to check DuckDB's
+- :mod:`~campaignkit.features.plots` - plots of features and sequences
 """
 
 from campaignkit.features.descriptions import FEATURE_DESCRIPTIONS, SEQUENCE_CHANNELS, feature_group

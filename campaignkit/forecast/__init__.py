@@ -1,13 +1,21 @@
 """Effect prediction: forecast a plan's totals with intervals, and value plans off-policy on a log.
 
-- :func:`crossfit`: fold models, each scoring the log users it never saw (honest predictions of a log);
-- :func:`forecast_plan`: a plan's reach, participants, incremental conversions / revenue / profit, discount and
-  contact cost and ROI, per campaign and segment, each with an interval combining model uncertainty and the
-  sampling noise of what the run will measure;
-- :func:`realised_lift`: what a run measured against its random holdout (and :func:`forecast_check` to put
-  forecast, realised and - on the world - exact expectation side by side);
-- :func:`off_policy_values` / :func:`compare_plans`: IPS, SNIPS and doubly robust values of plans on a log with
-  standard errors and effective sample sizes, and the paired standard error of the difference of two plans.
+- :mod:`~campaignkit.forecast.crossfit` - :func:`crossfit`: fold models, each scoring the log users it never
+  saw (honest predictions of a log);
+- :mod:`~campaignkit.forecast.plan` - :func:`forecast_plan`: a plan's reach, participants, incremental
+  conversions / revenue / profit, discount and contact cost and ROI, per campaign and segment, each with an
+  interval combining model uncertainty and the sampling noise of what the run will measure;
+- :mod:`~campaignkit.forecast.calibrate` - the predicted effects corrected on a randomised log, with bootstrap
+  replicates (what :func:`forecast_plan` adds back);
+- :mod:`~campaignkit.forecast.realised` - :func:`realised_lift`: what a run measured against its random holdout
+  (and :func:`forecast_check` to put forecast, realised and - on the world - exact expectation side by side);
+- :mod:`~campaignkit.forecast.ope` - :func:`off_policy_values` / :func:`compare_plans` /
+  :func:`crossfit_plan_value`: IPS, SNIPS and doubly robust values of plans on a log with standard errors and
+  effective sample sizes, the paired standard error of the difference of two plans, and the value of a plan
+  chosen on a log on that same log;
+- :mod:`~campaignkit.forecast.audit` - the world as referee: one seeded forecast-and-check run, for coverage
+  audits;
+- :mod:`~campaignkit.forecast.plots` - plots of forecasts and their checks.
 """
 
 from campaignkit.forecast.calibrate import Calibration, calibrate, like_rows, pseudo_outcomes

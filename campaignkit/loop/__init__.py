@@ -2,9 +2,10 @@
 
 - :class:`FeedbackLoop` (``.run(world, n_rounds)`` -> :class:`LoopResult`, ``table`` one row per round:
   forecast with interval, realised lift, exact profit, regret to the oracle, holdout needed for 80% power);
-  its steps in :mod:`campaignkit.loop.run`, each round leaving a :class:`RoundRecord` (:data:`ROUND_COLUMNS`);
-- :func:`draw_design` / :func:`design_propensity`: the round's mixture of plan, holdout and exploration, and the
-  probability it gave each user what they got (the logged ``propensity``);
+  its steps in :mod:`campaignkit.loop.run`, each round leaving a :class:`RoundRecord` (:data:`ROUND_COLUMNS`,
+  in :mod:`campaignkit.loop.round`);
+- :func:`draw_design` / :func:`design_propensity` (:mod:`campaignkit.loop.design`): the round's mixture of plan,
+  holdout and exploration, and the probability it gave each user what they got (the logged ``propensity``);
 - :func:`contact_history` / :func:`calibration_rows` (:mod:`campaignkit.loop.history`): what the loop reads back
   from its log - the contacts it sent each user, and the logged rows a round's forecast is corrected on;
 - :func:`holdout_needed`: held-out users a test of the plan's lift needs;

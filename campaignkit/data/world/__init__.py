@@ -2,6 +2,18 @@ r"""The synthetic e-commerce world: a structural causal model with known campaig
 
 Build one with :func:`make_world`; write a large one to Parquet with :func:`write_world_parquet`.
 
+- :mod:`.core` - the :class:`World` object and :func:`make_world`
+- :mod:`.traits` - latent traits, observable user attributes and the item table
+- :mod:`.history` - event histories: sessions, funnels, drift, weekly rhythm, promo days
+- :mod:`.generate` - block-wise generation of users, traits and events for any range of user ids
+- :mod:`.response` - the response equations: exact expectations and coupled sampling of outcomes
+- :mod:`.plans` - campaign logs (randomised, targeted), exact plan evaluation, sampled plan execution
+- :mod:`.advance` - the world one period on, after a plan has run
+- :mod:`.tables` - the users as a model input, as a marketer observes them at the cutoff
+- :mod:`.drivers` - which latent traits drive each campaign's effect
+- :mod:`.parquet` - a world of any size to partitioned Parquet, chunk by chunk, and back
+- :mod:`.summary` / :mod:`.plots` - numbers and plots that describe a world
+
 Structural equations
 --------------------
 Notation: ``σ`` is the logistic function, ``logit`` its inverse, ``W`` the campaign window in days,
