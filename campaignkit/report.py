@@ -355,12 +355,12 @@ def run_report(
     }
     show_bar = interactive() if progress is None else progress
     bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=not show_bar)
-    say = tqdm.write if show_bar else step_line  # one line per notebook: in a terminal and in a log
+    # one line per notebook, when it is done: in a terminal the bar names the one running, in a log
+    # `progress.log` in the report folder does
+    say = tqdm.write if show_bar else step_line
     with _run_pseudonym_key(), _report_env():
         for i, src in enumerate(bar, 1):
             bar.set_postfix_str(src.stem)
-            if progress is not False:
-                say(f"report [{i}/{len(notebooks)}] {src.name}: running")
             _execute(src, specs[src], parameters, explicit, quick, kernel, out_dir, html_output, result)
             if progress is not False:
                 say(f"report [{i}/{len(notebooks)}] {src.name}: {_summary(result.notebooks[-1])}")
