@@ -73,10 +73,11 @@ def test_select_unknown_number(nbdir):
 def test_run_report_writes_everything(nbdir, tmp_path, capfd):
     out = tmp_path / "rep"
     res = run_report(out=out, quick=True, parameters={"N": 4}, notebooks_dir=nbdir, kernel_name="python3")
-    err = capfd.readouterr().err
+    captured = capfd.readouterr()
+    err = captured.err
     assert "without encryption" not in err and "KeyboardInterrupt" not in err  # the kernels' log is here
     assert "report [1/2] 00_first.ipynb: done in" in err and "1/2 targets met" in err
-    out_lines = capfd.readouterr().out.splitlines() + err.splitlines()
+    out_lines = captured.out.splitlines() + err.splitlines()
     report_lines = [line for line in out_lines if line.startswith("report [")]
     assert len(report_lines) == 2, report_lines  # one line per notebook, nothing else from the runner
     assert res.metrics == {"00_first": {"n": 40, "ratio": 2 / 3}, "01_second": {"scale": 1.0}}
