@@ -28,6 +28,7 @@ __all__ = [
     "BehaviourDataModule",
 ]
 
+
 @dataclass
 class UserTensors:
     """Model inputs for a set of users, aligned with ``user_id``.
