@@ -18,89 +18,41 @@
   stays apart)
 """
 
-from campaignkit.design.assign import Assignment, assign, constraint_usage, objective_and_spend
-from campaignkit.design.compare import blanket_at_budget, fit_to_budget, rule_priority
-from campaignkit.design.curve import BudgetCurve, budget_curve, curve_dr, curve_true_value
-from campaignkit.design.milp import solve_lp, solve_milp
-from campaignkit.design.parameters import (
-    choose_parameters,
-    parameter_regret,
-    threshold_grid,
-    unseen_config_regret,
-    world_with_catalogue,
+from campaignkit.design import assign as _assign_module  # the name `assign` is the function
+from campaignkit.design import (
+    compare,
+    curve,
+    milp,
+    parameters,
+    plots,
+    problem,
+    retention,
+    retention_plots,
+    segments,
+    synthetic,
 )
-from campaignkit.design.plots import plot_budget_curves, plot_segment_uplift
-from campaignkit.design.problem import AssignmentProblem, ConstraintSet, constraint_set, problem_arrays
-from campaignkit.design.retention import (
-    compare_retention_policies,
-    customer_value,
-    retention_policy_value,
-    retention_problem,
-    risk_tiers,
-    risk_uplift_table,
-    sleeping_dogs,
-    target_by_risk,
-    tiered_rule,
-    true_customer_value,
-    true_retention_problem,
-)
-from campaignkit.design.retention_plots import (
-    plot_retention_policies,
-    plot_risk_vs_uplift,
-    plot_sleeping_dogs,
-)
-from campaignkit.design.segments import (
-    Personas,
-    churn_risk_tiers,
-    plan_by_segment,
-    segment_profile,
-    value_tiers,
-)
-from campaignkit.design.synthetic import random_chunks
+from campaignkit.design.assign import *  # noqa: F403
+from campaignkit.design.compare import *  # noqa: F403
+from campaignkit.design.curve import *  # noqa: F403
+from campaignkit.design.milp import *  # noqa: F403
+from campaignkit.design.parameters import *  # noqa: F403
+from campaignkit.design.plots import *  # noqa: F403
+from campaignkit.design.problem import *  # noqa: F403
+from campaignkit.design.retention import *  # noqa: F403
+from campaignkit.design.retention_plots import *  # noqa: F403
+from campaignkit.design.segments import *  # noqa: F403
+from campaignkit.design.synthetic import *  # noqa: F403
 
 __all__ = [
-    "AssignmentProblem",
-    "ConstraintSet",
-    "constraint_set",
-    "problem_arrays",
-    "Assignment",
-    "assign",
-    "objective_and_spend",
-    "constraint_usage",
-    "solve_milp",
-    "solve_lp",
-    "BudgetCurve",
-    "budget_curve",
-    "curve_true_value",
-    "curve_dr",
-    "value_tiers",
-    "churn_risk_tiers",
-    "Personas",
-    "segment_profile",
-    "plan_by_segment",
-    "threshold_grid",
-    "choose_parameters",
-    "world_with_catalogue",
-    "parameter_regret",
-    "unseen_config_regret",
-    "plot_budget_curves",
-    "plot_segment_uplift",
-    "fit_to_budget",
-    "rule_priority",
-    "blanket_at_budget",
-    "random_chunks",
-    "customer_value",
-    "true_customer_value",
-    "retention_problem",
-    "true_retention_problem",
-    "risk_tiers",
-    "tiered_rule",
-    "target_by_risk",
-    "sleeping_dogs",
-    "retention_policy_value",
-    "compare_retention_policies",
-    "risk_uplift_table",
-    "plot_risk_vs_uplift",
-    "plot_retention_policies",
-    "plot_sleeping_dogs",
+    *problem.__all__,
+    *_assign_module.__all__,
+    *milp.__all__,
+    *curve.__all__,
+    *segments.__all__,
+    *parameters.__all__,
+    *plots.__all__,
+    *compare.__all__,
+    *synthetic.__all__,
+    *retention.__all__,
+    *retention_plots.__all__,
 ]

@@ -146,23 +146,7 @@ def choose_parameters(
 def world_with_catalogue(world, catalogue: pd.DataFrame):
     """The same world (users, histories, traits, period) offered another catalogue; its truth scores any
     configuration."""
-    from campaignkit.data.world import World
-
-    return World(
-        users=world.users,
-        events=world.events,
-        traits=world.traits,
-        interest=world.interest,
-        past_interest=world.past_interest,
-        catalogue=validate_catalogue(catalogue),
-        cutoff=world.cutoff,
-        history_days=world.history_days,
-        campaign_days=world.campaign_days,
-        seed=world.seed,
-        items=world.items,
-        period=world.period,
-        base_history_days=world.base_history_days,
-    )
+    return world.replace(catalogue=validate_catalogue(catalogue))
 
 
 def parameter_regret(world, user_ids, segment, grid: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:

@@ -19,55 +19,15 @@ The world keeps the physics (``World.expected_outcomes``, ``World.evaluate_plan`
 Imports run ``models, design -> evaluation -> forecast``.
 """
 
-from campaignkit.evaluation.experiment import WorldExperiment, world_experiment
-from campaignkit.evaluation.plots import plot_qini_protocol
-from campaignkit.evaluation.randomised import (
-    PLAN_STRATA,
-    PREDICTION_OF,
-    DRPlanValue,
-    QiniProtocolResult,
-    dr_plan_value,
-    heldout_plan_value,
-    make_model,
-    protocol_users,
-    qini_protocol,
-    split_log,
-)
-from campaignkit.evaluation.truth import (
-    category_top_k_accuracy,
-    choice_and_target,
-    compare_models,
-    mean_true_qini,
-    oracle_choice,
-    oracle_target,
-    true_problem,
-    true_value_mean,
-    true_value_per_user,
-    true_value_total,
-)
+from campaignkit.evaluation import experiment, plots, randomised, truth
+from campaignkit.evaluation.experiment import *  # noqa: F403
+from campaignkit.evaluation.plots import *  # noqa: F403
+from campaignkit.evaluation.randomised import *  # noqa: F403
+from campaignkit.evaluation.truth import *  # noqa: F403
 
 __all__ = [
-    "WorldExperiment",
-    "world_experiment",
-    "true_value_per_user",
-    "true_value_mean",
-    "true_value_total",
-    "true_problem",
-    "oracle_target",
-    "oracle_choice",
-    "compare_models",
-    "mean_true_qini",
-    "category_top_k_accuracy",
-    "choice_and_target",
-    "PREDICTION_OF",
-    "PLAN_STRATA",
-    "QiniProtocolResult",
-    "DRPlanValue",
-    "protocol_users",
-    "make_model",
-    "split_log",
-    "qini_protocol",
-    "dr_plan_value",
-    "heldout_plan_value",
-    "plot_qini_protocol",
+    *experiment.__all__,
+    *truth.__all__,
+    *randomised.__all__,
+    *plots.__all__,
 ]

@@ -10,15 +10,27 @@ category, recency bucket), which keeps the sum.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import shap
 
 from campaignkit.errors import ParameterError
-from campaignkit.models.inputs import as_user_data
+from campaignkit.models.inputs import UserData, as_user_data
 
-__all__ = ["Explanation", "RECENCY_BUCKETS", "EVENT_NAMES", "resolve_campaign", "resolve_users"]
+__all__ = [
+    "Explanation",
+    "RECENCY_BUCKETS",
+    "EVENT_NAMES",
+    "resolve_campaign",
+    "resolve_pair",
+    "resolve_users",
+    "background_sample",
+    "permutation_explainer",
+    "Target",
+]
 
 RECENCY_BUCKETS: tuple[tuple[int, int, str], ...] = (
     (1, 1, "latest event"),
@@ -190,6 +202,39 @@ def resolve_campaign(catalogue: pd.DataFrame, campaign, *, what: str = "campaign
     raise ParameterError(f"unknown {what} {campaign!r}: the model's catalogue has {ids}")
 
 
+def resolve_pair(catalogue: pd.DataFrame, campaign, against) -> tuple[int, int]:
+    """Rows of the explained ``campaign`` and of what it is compared with (``"control"`` or None: row 0).
+
+    Raises:
+        ParameterError: A campaign is not in the catalogue, ``campaign`` is control, or it equals ``against``.
+    """
+    c = resolve_campaign(catalogue, campaign)
+    a = (
+        0
+        if against in (None, "control")
+        else resolve_campaign(catalogue, against, what="comparison campaign")
+    )
+    if c == 0 or c == a:
+        raise ParameterError(f"campaign {campaign!r} must differ from what it is compared with ({against!r})")
+    return c, a
+
+
+def background_sample(data: UserData, background, n_background: int, random_state) -> UserData:
+    """``n_background`` users (all when fewer) drawn without replacement from ``background`` (default ``data``),
+    in their original order."""
+    bg = as_user_data(data if background is None else background)
+    rng = np.random.default_rng(random_state)
+    return bg.take(np.sort(rng.choice(len(bg), size=min(int(n_background), len(bg)), replace=False)))
+
+
+def permutation_explainer(f, background: np.ndarray, random_state) -> shap.PermutationExplainer:
+    """shap's permutation explainer of ``f`` with the background rows as an independent masker, its seed drawn
+    from ``random_state`` (None: unseeded)."""
+    masker = shap.maskers.Independent(background, max_samples=len(background))
+    seed = None if random_state is None else int(np.random.default_rng(random_state).integers(2**31))
+    return shap.PermutationExplainer(f, masker, seed=seed)
+
+
 def resolve_users(data, user_ids=None):
     """The model input restricted to ``user_ids`` (all users when None).
 
@@ -200,6 +245,60 @@ def resolve_users(data, user_ids=None):
     if user_ids is None:
         return data
     return data.subset(np.asarray(user_ids))
+
+
+@dataclass
+class Target:
+    """What one explanation explains: a fitted model's ``outcome`` for catalogue row ``campaign`` against row
+    ``against`` (0: control) at the users ``data``, with the ``background`` sample; timed from ``started``.
+
+    :meth:`resolve` builds it from an explainer's arguments; :meth:`explanation` fills the fields every
+    :class:`Explanation` takes from it.
+    """
+
+    model: object
+    outcome: str
+    campaign: int
+    against: int
+    data: UserData
+    background: UserData
+    started: float
+
+    @classmethod
+    def resolve(
+        cls,
+        model,
+        data,
+        campaign,
+        against,
+        outcome: str,
+        background,
+        n_background: int,
+        user_ids,
+        random_state,
+    ) -> Target:
+        """The rows of the campaigns (:func:`resolve_pair`), the users (:func:`resolve_users`) and the
+        background sample (:func:`background_sample`); the clock starts once the campaigns resolve."""
+        c, a = resolve_pair(model.catalogue_, campaign, against)
+        started = time.perf_counter()
+        data = resolve_users(data, user_ids)
+        bg = background_sample(data, background, n_background, random_state)
+        return cls(model, outcome, c, a, data, bg, started)
+
+    def explanation(self, pred, **fields) -> Explanation:
+        """The :class:`Explanation` with ``fields`` (values, base values, data, names, method...), its output
+        the model's prediction ``pred`` of the explained difference."""
+        col, ids = pred[self.outcome], self.model.catalogue_["campaign_id"]
+        return Explanation(
+            output=np.asarray(col[:, self.campaign] - col[:, self.against], dtype=np.float64),
+            user_id=np.asarray(self.data.user_id),
+            campaign=str(ids.iloc[self.campaign]),
+            against=str(ids.iloc[self.against]),
+            outcome=self.outcome,
+            model=type(self.model).__name__,
+            seconds=time.perf_counter() - self.started,
+            **fields,
+        )
 
 
 def check_fitted(model) -> None:

@@ -23,16 +23,13 @@ integrate along), and shap's DeepExplainer does not support LayerNorm/GELU Trans
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-import shap
 import torch
 
 from campaignkit.errors import ParameterError
-from campaignkit.explain._core import Explanation, check_fitted, resolve_campaign, resolve_users
+from campaignkit.explain._core import Explanation, Target, check_fitted, permutation_explainer
 from campaignkit.models.deep.networks import outputs_to_dict
-from campaignkit.models.inputs import as_user_data, category_to_id
+from campaignkit.models.inputs import category_to_id
 from campaignkit.models.outcomes import LEARNED_OUTCOMES
 from campaignkit.models.profit import catalogue_arrays, identity_index, mediated_profit
 
@@ -132,11 +129,6 @@ class DeepGame:
         )
 
 
-def _sample_rows(n: int, size: int, random_state) -> np.ndarray:
-    rng = np.random.default_rng(random_state)
-    return np.sort(rng.choice(n, size=min(int(size), n), replace=False))
-
-
 def explain_deep(
     model,
     data,
@@ -182,22 +174,16 @@ def explain_deep(
     valid = deep_outcomes(model)
     if outcome not in valid:
         raise ParameterError(f"outcome must be one of {valid}, got {outcome!r}")
-    cat = model.catalogue_
-    c = resolve_campaign(cat, campaign)
-    a = 0 if against in (None, "control") else resolve_campaign(cat, against, what="comparison campaign")
-    if c == 0 or c == a:
-        raise ParameterError(f"campaign {campaign!r} must differ from what it is compared with ({against!r})")
     if n_background < 1 or n_permutations < 1:
         raise ParameterError("n_background and n_permutations must be >= 1")
-    t0 = time.perf_counter()
-    data = resolve_users(data, user_ids)
-    bg = as_user_data(data if background is None else background)
-    bg = bg.take(_sample_rows(len(bg), n_background, random_state))
+    target = Target.resolve(
+        model, data, campaign, against, outcome, background, n_background, user_ids, random_state
+    )
+    data, c, a = target.data, target.campaign, target.against
     with model._context():
         pred = model.predict_outcomes(data)
         users, seq = model._users(data)
-        bg_tab = model._users(bg)[0].tensors["tabular"].numpy().astype(np.float64)
-    output = pred[outcome][:, c] - pred[outcome][:, a]
+        bg_tab = model._users(target.background)[0].tensors["tabular"].numpy().astype(np.float64)
     n_seq = int(np.asarray(seq.mask).shape[1]) if model.has_sequences_ else 0
     tab = users.tensors["tabular"].numpy().astype(np.float64)
     mask = np.asarray(seq.mask, dtype=bool)
@@ -206,9 +192,7 @@ def explain_deep(
     columns = [0, c] if a == 0 else [0, c, a]
     game = DeepGame(model, columns, outcome, reference=0 if a == 0 else 2)
     tid = category_to_id(np.asarray(pred.target_category), seq)
-    masker = shap.maskers.Independent(z_bg, max_samples=len(z_bg))
-    seed = None if random_state is None else int(np.random.default_rng(random_state).integers(2**31))
-    explainer = shap.PermutationExplainer(game, masker, seed=seed)
+    explainer = permutation_explainer(game, z_bg, random_state)
     values, base = np.zeros_like(z), np.zeros(len(z))
     fields = {
         f: np.asarray(getattr(seq, f)) for f in ("event_type", "category", "price_bucket", "gap_bucket")
@@ -228,20 +212,14 @@ def explain_deep(
             "category": fields["category"] * mask,
             "category_vocab": list(getattr(seq, "category_vocab", []) or []),
         }
-    return Explanation(
+    return target.explanation(
+        pred,
         values=values,
         base_values=base,
-        output=np.asarray(output, dtype=np.float64),
         data=np.hstack([raw, mask[:, :n_seq].astype(np.float64)]),
         feature_names=names,
-        user_id=np.asarray(data.user_id),
-        campaign=str(cat["campaign_id"].iloc[c]),
-        against=str(cat["campaign_id"].iloc[a]),
-        outcome=outcome,
-        model=type(model).__name__,
         method=f"PermutationExplainer ({n_permutations} antithetic permutation(s), {len(z_bg)} background users; "
         "hidden events removed), additive, Shapley values estimated",
         exact=False,
-        seconds=time.perf_counter() - t0,
         sequence=sequence,
     )

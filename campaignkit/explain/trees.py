@@ -24,7 +24,6 @@ one a result is.
 from __future__ import annotations
 
 import copy
-import time
 
 import numpy as np
 import pandas as pd
@@ -32,10 +31,10 @@ import shap
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from campaignkit.errors import ParameterError
-from campaignkit.explain._core import Explanation, check_fitted, resolve_campaign, resolve_users
+from campaignkit.explain._core import Explanation, Target, check_fitted, permutation_explainer
 from campaignkit.models.baselines import SLearner, TLearner
 from campaignkit.models.boosting import predict_boosting
-from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data
+from campaignkit.models.inputs import TabularEncoder, UserData
 from campaignkit.models.mediated import MediatedLearner
 from campaignkit.models.profit import campaign_matrix, catalogue_arrays
 
@@ -108,9 +107,7 @@ def _terms_function(terms, const: float):
 
 def _permutation_values(f, z: np.ndarray, bg: np.ndarray, n_permutations: int, random_state):
     """Permutation SHAP of ``f`` at the rows ``z`` against the background rows ``bg``."""
-    masker = shap.maskers.Independent(bg, max_samples=len(bg))
-    seed = None if random_state is None else int(np.random.default_rng(random_state).integers(2**31))
-    explainer = shap.PermutationExplainer(f, masker, seed=seed)
+    explainer = permutation_explainer(f, bg, random_state)
     res = explainer(z, max_evals=n_permutations * (2 * z.shape[1] + 1), silent=True)
     return np.asarray(res.values, dtype=np.float64), np.asarray(res.base_values, dtype=np.float64).ravel()
 
@@ -180,22 +177,13 @@ def explain_trees(
     valid = (*model._modelled(), "profit")
     if outcome not in valid:
         raise ParameterError(f"outcome must be one of {tuple(dict.fromkeys(valid))}, got {outcome!r}")
-    cat = model.catalogue_
-    c = resolve_campaign(cat, campaign)
-    a = 0 if against in (None, "control") else resolve_campaign(cat, against, what="comparison campaign")
-    if c == 0 or c == a:
-        raise ParameterError(f"campaign {campaign!r} must differ from what it is compared with ({against!r})")
-    t0 = time.perf_counter()
-    data = resolve_users(data, user_ids)
-    bg_data = as_user_data(data if background is None else background)
-    rng = np.random.default_rng(random_state)
-    bg_data = bg_data.take(
-        np.sort(rng.choice(len(bg_data), size=min(n_background, len(bg_data)), replace=False))
+    target = Target.resolve(
+        model, data, campaign, against, outcome, background, n_background, user_ids, random_state
     )
+    data, bg_data, c, a = target.data, target.background, target.campaign, target.against
     with model._context():
         pred = model.predict_outcomes(data)
         x, bg = model._features(data), model._features(bg_data)
-    output = pred[outcome][:, c] - pred[outcome][:, a]
     names, z, z_bg = list(model.feature_names_), x, bg
     if isinstance(model, SLearner):  # players: the user's features and their share of the target category
         match = model._match(data.sequences, np.arange(len(data)), np.asarray(pred.target_category))
@@ -226,20 +214,14 @@ def explain_trees(
                 "on the model's non-linear composition, additive, Shapley values estimated"
             )
             exact = False
-    return Explanation(
+    return target.explanation(
+        pred,
         values=values,
         base_values=np.broadcast_to(np.asarray(base, dtype=np.float64), (len(x),)).copy(),
-        output=np.asarray(output, dtype=np.float64),
         data=z,
         feature_names=names,
-        user_id=np.asarray(data.user_id),
-        campaign=str(cat["campaign_id"].iloc[c]),
-        against=str(cat["campaign_id"].iloc[a]),
-        outcome=outcome,
-        model=type(model).__name__,
         method=method,
         exact=exact,
-        seconds=time.perf_counter() - t0,
     )
 
 

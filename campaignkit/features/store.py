@@ -39,7 +39,7 @@ from campaignkit.features.sequences import (
     SequenceArrays,
     build_sequences,
 )
-from campaignkit.features.tabular import DEFAULT_RECENCY_CAP_DAYS, plan_features
+from campaignkit.features.tabular import DEFAULT_RECENCY_CAP_DAYS, FeaturePlan, plan_features
 
 __all__ = ["FeatureStore", "input_fingerprint"]
 
@@ -205,20 +205,17 @@ class FeatureStore:
         # built under a hidden sibling and swapped in whole: a kill leaves the old store or the new one,
         # and the next build removes what a killed one left behind
         with atomic_path(final, folder=True) as tmp:
-            manifest = _build_into(
-                tmp,
+            duck = {"threads": threads, "memory_limit": memory_limit}
+            plan = plan_features(
                 events,
                 users,
                 cutoff,
-                params,
-                chunk_users,
-                categories,
-                max_categories,
-                recency_cap_days,
-                threads,
-                memory_limit,
-                progress,
+                categories=categories,
+                max_categories=max_categories,
+                recency_cap_days=recency_cap_days,
+                **duck,
             )
+            manifest = _build_into(tmp, plan, events, cutoff, params, chunk_users, duck, progress)
             manifest["name"] = str(name)
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str), "utf-8")
         return cls(final)
@@ -242,30 +239,12 @@ def _jsonable(v):
 
 
 def _build_into(
-    folder: Path,
-    events,
-    users,
-    cutoff,
-    params,
-    chunk_users,
-    categories,
-    max_categories,
-    recency_cap_days,
-    threads,
-    memory_limit,
-    progress,
+    folder: Path, plan: FeaturePlan, events, cutoff, params: dict, chunk_users, duck: dict, progress
 ) -> dict:
-    """Write features.parquet and sequences/ into ``folder`` and return the manifest."""
-    plan = plan_features(
-        events,
-        users,
-        cutoff,
-        categories=categories,
-        max_categories=max_categories,
-        recency_cap_days=recency_cap_days,
-        threads=threads,
-        memory_limit=memory_limit,
-    )
+    """Write the features ``plan`` computes and the event sequences into ``folder``; return the manifest.
+
+    ``duck`` holds DuckDB's ``threads`` and ``memory_limit``; the plan's connection is closed on return.
+    """
     writer = None
     n_rows = 0
     try:
@@ -291,9 +270,8 @@ def _build_into(
         max_len=params["max_len"],
         out_dir=folder / "sequences",
         chunk_users=chunk_users,
-        threads=threads,
-        memory_limit=memory_limit,
         progress=progress,
+        **duck,
     )
     n_nonempty = int(np.count_nonzero(np.asarray(seqs.mask[:, -1]))) if len(seqs) else 0
     vocab_sizes, category_vocab = dict(seqs.vocab_sizes), list(seqs.category_vocab)

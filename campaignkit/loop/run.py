@@ -41,6 +41,7 @@ import pandas as pd
 
 from campaignkit.config import resolve_seed
 from campaignkit.data import world_user_state
+from campaignkit.data.schema import CAMPAIGN_LOG_COLUMNS, WORLD_COST_COLUMNS
 from campaignkit.design import AssignmentProblem, assign
 from campaignkit.errors import ParameterError
 from campaignkit.evaluation import oracle_target, true_problem
@@ -52,21 +53,12 @@ from campaignkit.models.prediction import Prediction
 
 __all__ = ["FeedbackLoop", "LoopResult", "mean_prediction"]
 
-LOG_COLUMNS = (
-    "user_id",
-    "campaign_id",
-    "propensity",
-    "target_category",
-    "participated",
-    "converted",
-    "revenue",
-    "retained",
-    "discount_cost",
-    "contact_cost",
-    "profit",
-)
+LOG_COLUMNS: tuple[str, ...] = (*CAMPAIGN_LOG_COLUMNS, *WORLD_COST_COLUMNS)
 """Columns of the accumulated log the model learns from (``round``, ``world_user_id`` and
 ``planned_campaign_id`` are added, and dropped before fitting)."""
+
+RUN_COLUMNS: tuple[str, ...] = LOG_COLUMNS[LOG_COLUMNS.index("target_category") :]
+"""The columns of :data:`LOG_COLUMNS` a round's run gives (after what was sent and with which propensity)."""
 
 
 def mean_prediction(preds: list[Prediction]) -> Prediction:
@@ -382,7 +374,7 @@ class FeedbackLoop:
     @staticmethod
     def _log(state: _State, rp: RoundPlan, run: pd.DataFrame, rnd: int) -> None:
         """Append the round's rows (what was sent, with the design's propensity, keyed by round and user)."""
-        new = run[["user_id", *LOG_COLUMNS[3:]]].copy()
+        new = run[["user_id", *RUN_COLUMNS]].copy()
         new.insert(1, "campaign_id", rp.sent["campaign_id"].to_numpy())
         new.insert(2, "propensity", rp.design.propensity)
         new["world_user_id"] = new["user_id"].to_numpy()

@@ -39,14 +39,10 @@ def plot_qini(y_true, score, treatment, *, ax=None, label: str = "model", perfec
     Returns:
         The Axes.
     """
-    ax = axes(ax, (5.5, 4))
-    x, v = qini_curve(y_true, score, treatment)
-    ax.plot(x, v, label=label)
-    ax.plot([0, x[-1]], [0, v[-1]], "k--", lw=1, label="random")
+    ax = _plot_ranked_curve(ax, qini_curve(y_true, score, treatment), label)
     if perfect:
         xb, vb = perfect_qini_curve(y_true, treatment)
         ax.plot(xb, vb, ":", color="grey", label="perfect")
-    ax.set_xlabel("users targeted (by score)")
     ax.set_ylabel("incremental responders (Qini)")
     ax.legend()
     return ax
@@ -65,13 +61,20 @@ def plot_uplift_curve(y_true, score, treatment, *, ax=None, label: str = "model"
     Returns:
         The Axes.
     """
+    ax = _plot_ranked_curve(ax, uplift_curve(y_true, score, treatment), label)
+    ax.set_ylabel("uplift x n")
+    ax.legend()
+    return ax
+
+
+def _plot_ranked_curve(ax, curve, label: str):
+    """A curve over users targeted by score (``(x, v)`` of :func:`qini_curve` or :func:`uplift_curve`) and its
+    random diagonal, on a new Axes when ``ax`` is None."""
     ax = axes(ax, (5.5, 4))
-    x, v = uplift_curve(y_true, score, treatment)
+    x, v = curve
     ax.plot(x, v, label=label)
     ax.plot([0, x[-1]], [0, v[-1]], "k--", lw=1, label="random")
     ax.set_xlabel("users targeted (by score)")
-    ax.set_ylabel("uplift x n")
-    ax.legend()
     return ax
 
 

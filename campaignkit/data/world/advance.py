@@ -294,18 +294,15 @@ def advance(world, realised: pd.DataFrame | None = None, random_state=None):
     tr["lost"] = lost
     users = world.users.copy()
     users["tenure_days"] = tenure
-    return type(world)(  # the World class, without importing data.world.core (which imports this module)
+    return world.replace(
         users=users,
         events=events,
         traits=tr,
         interest=taste_new,
         past_interest=taste_old,
-        catalogue=world.catalogue,
         cutoff=cutoff,
         history_days=world.history_days + W,
         campaign_days=W,
-        seed=world.seed,
-        items=world.items,
         period=period,
         base_history_days=D0,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
@@ -304,6 +306,12 @@ class World:
         if "lost" in self.traits:
             return self.traits["lost"].to_numpy(bool)
         return np.zeros(self.n_users, bool)
+
+    def replace(self, **changes) -> World:
+        """A world like this one with ``changes`` to its constructor arguments (e.g. ``catalogue=``); this one
+        is unchanged and the rest is shared, not copied."""
+        names = [name for name in inspect.signature(World.__init__).parameters if name != "self"]
+        return World(**{name: getattr(self, name) for name in names} | changes)
 
     def advance(self, realised: pd.DataFrame | None = None, random_state=None) -> World:
         """The world one campaign window later, after a period's realised outcomes; see

@@ -28,8 +28,6 @@ __all__ = [
     "BehaviourDataModule",
 ]
 
-LOG_COLUMNS = CAMPAIGN_LOG_COLUMNS
-
 
 @dataclass
 class UserTensors:
@@ -92,7 +90,7 @@ class LogTensors:
     def build(cls, log: pd.DataFrame, users: UserTensors, campaign_ids, sequences):
         """Check a campaign log and turn it into tensors aligned with ``users`` and ``campaign_ids``."""
         optional = {o.column for o in OUTCOMES if not o.required}
-        missing = [c for c in LOG_COLUMNS if c not in log.columns and c not in optional]
+        missing = [c for c in CAMPAIGN_LOG_COLUMNS if c not in log.columns and c not in optional]
         if missing:
             raise SchemaError("required_column", f"campaign log lacks {missing}", column=missing[0])
         arm_index = pd.Index(list(campaign_ids))

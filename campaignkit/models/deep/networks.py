@@ -104,7 +104,8 @@ def history_shares(
 
 
 class SequenceEncoder(nn.Module):
-    """Transformer encoder over right-aligned, 0-padded event sequences.
+    """Transformer encoder over right-aligned, 0-padded event sequences; :class:`BehaviourNet` builds it and
+    holds the default sizes.
 
     Args:
         vocab_sizes: ``{field: size}`` for ``event_type, category, price_bucket, gap_bucket`` (sizes
@@ -120,10 +121,10 @@ class SequenceEncoder(nn.Module):
         self,
         vocab_sizes: dict,
         max_len: int,
-        d_model: int = 64,
-        n_heads: int = 4,
-        n_layers: int = 2,
-        dropout: float = 0.1,
+        d_model: int,
+        n_heads: int,
+        n_layers: int,
+        dropout: float,
     ):
         super().__init__()
         self.fields = SEQ_FIELDS
