@@ -44,7 +44,7 @@ def ctx():
             "campaignkit.data",
             "campaignkit.features.store",
             "campaignkit.models.deep.trainer",
-            "test_trust_faults",
+            "tests.test_atomic",
         ]
     )
     yield c
