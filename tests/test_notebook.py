@@ -1,4 +1,4 @@
-"""glue / read_glued round trip, through a real executed notebook and through hand-made JSON."""
+"""glue / read_glued round trip, through a real executed notebook and through hand-made JSON; format_value."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import nbformat
 import numpy as np
 import pytest
 
-from campaignkit.notebook import GLUE_MIMETYPE, _to_jsonable, read_glued
+from campaignkit.notebook import (
+    GLUE_MIMETYPE,
+    Glued,
+    _to_jsonable,
+    format_value,
+    glue,
+    read_glued,
+    read_glued_records,
+)
 
 
 def test_to_jsonable_converts_numpy_and_dicts():
@@ -54,3 +62,43 @@ def test_glue_through_a_kernel(tmp_path):
         str(src), str(out), parameters={"X": 21}, progress_bar=False, kernel_name="python3"
     )
     assert read_glued(out) == {"x": 42, "f": 0.25, "d": {"k": 1}}
+
+
+def test_glue_keywords_round_trip(tmp_path):
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={GLUE_MIMETYPE: {"name": "a", "value": 0.5}},
+            metadata={GLUE_MIMETYPE: {"description": "d", "unit": "share", "target": [0.6, None]}},
+        ),
+        nbformat.v4.new_output("display_data", data={GLUE_MIMETYPE: {"name": "b", "value": 3}}),
+    ]
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(cell)
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, str(path))
+    recs = read_glued_records(path)
+    assert recs["a"] == Glued("a", 0.5, "d", "share", (0.6, None)) and recs["a"].passed is False
+    assert recs["b"] == Glued("b", 3) and recs["b"].passed is None
+    assert read_glued(path) == {"a": 0.5, "b": 3}
+    with pytest.raises(ValueError, match="target"):
+        glue("x", 1.0, target=(2, 1))
+
+
+@pytest.mark.parametrize(
+    "value, unit, text",
+    [
+        (12345, None, "12,345"),
+        (0.81234, None, "0.812"),
+        (0.278, "share", "27.8 %"),
+        (4567.8, "$", "4,568"),
+        (123.456, None, "123.5"),
+        (1.2e-5, None, "1.2e-05"),
+        (0.0, None, "0"),
+        (True, None, "yes"),
+        (7.0, None, "7"),
+    ],
+)
+def test_format_value(value, unit, text):
+    assert format_value(value, unit) == text

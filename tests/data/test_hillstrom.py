@@ -7,6 +7,7 @@ The real file is read from ``$CAMPAIGNKIT_DATA_HOME/hillstrom.csv`` (``tests/con
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,11 @@ import pytest
 
 from campaignkit.config import data_home
 from campaignkit.data import hillstrom as hs
+from campaignkit.data.hillstrom import arm_effects
 from campaignkit.errors import CampaignkitError, DataNotFoundError, SchemaError
+
+Z95 = 1.959963984540054  # normal 0.975 quantile
+Z90 = 1.6448536269514722  # normal 0.95 quantile
 
 REAL = data_home() / "hillstrom.csv"
 needs_real = pytest.mark.skipif(
@@ -154,3 +159,55 @@ def test_no_network_says_where_to_put_the_file(tmp_path, monkeypatch):
         hs.load_hillstrom()
     msg = str(err.value)
     assert str(tmp_path / "hillstrom.csv") in msg and hs.HILLSTROM_SHA256 in msg
+
+
+SMALL_LOG = pd.DataFrame(
+    {
+        "campaign_id": ["control", "a", "a", "control", "b", "a", "control", "a"],
+        "participated": [0, 1, 1, 1, 0, 0, 0, 1],
+        "converted": [0, 1, 0, 0, 1, 0, 0, 1],
+        "revenue": [0.0, 3.5, 0.0, 0.0, 7.0, 0.0, 0.0, 12.25],
+    }
+)
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.9])
+def test_arm_effects_gives_the_old_numbers(confidence):
+    z = {0.95: Z95, 0.9: Z90}[confidence]
+    got = arm_effects(SMALL_LOG, confidence=confidence).set_index(["arm", "outcome"])
+    assert list(got.columns) == [
+        "n_arm",
+        "n_control",
+        "mean_arm",
+        "mean_control",
+        "effect",
+        "se",
+        "ci_low",
+        "ci_high",
+    ]
+    ctl = SMALL_LOG[SMALL_LOG["campaign_id"] == "control"]
+    for arm in ("a", "b"):
+        grp = SMALL_LOG[SMALL_LOG["campaign_id"] == arm]
+        for outcome in ("participated", "converted", "revenue"):
+            # the formula arm_effects had inline before it called difference_in_means
+            a, c = grp[outcome].to_numpy(float), ctl[outcome].to_numpy(float)
+            eff = a.mean() - c.mean()
+            se = (
+                float(np.sqrt(a.var(ddof=1) / len(a) + c.var(ddof=1) / len(c)))
+                if min(len(a), len(c)) > 1
+                else float("nan")
+            )
+            row = got.loc[(arm, outcome)]
+            assert (row["n_arm"], row["n_control"]) == (len(a), len(c))
+            assert (row["mean_arm"], row["mean_control"], row["effect"]) == (a.mean(), c.mean(), eff)
+            np.testing.assert_array_equal(
+                row[["se", "ci_low", "ci_high"]].to_numpy(float), [se, eff - z * se, eff + z * se]
+            )
+    assert math.isnan(got.loc[("b", "revenue"), "se"])  # one row in arm b
+    # by hand: arm a revenue 3.5, 0, 0, 12.25 (mean 3.9375) vs control all 0
+    assert got.loc[("a", "revenue"), "effect"] == 3.9375
+
+
+def test_arm_effects_without_control_is_a_schema_error():
+    with pytest.raises(SchemaError, match="no 'control' arm"):
+        arm_effects(SMALL_LOG[SMALL_LOG["campaign_id"] != "control"])

@@ -1,4 +1,4 @@
-"""Tabular features: hand-computed truth, pandas cross-check, leak guard, independence, errors, splits."""
+"""Tabular features: hand-computed truth, pandas cross-check, leak guard, independence, errors."""
 
 from __future__ import annotations
 
@@ -9,54 +9,11 @@ import pytest
 from campaignkit.errors import DataNotFoundError, ParameterError, SchemaError
 from campaignkit.features import (
     FEATURE_DESCRIPTIONS,
-    RFM_SEGMENTS,
     build_features,
     feature_group,
-    rfm_scores,
-    rfm_segment_table,
-    split_users,
-    uplift_correlations,
 )
 from campaignkit.features.reference import pandas_features, random_events
-
-CUT = pd.Timestamp("2024-06-01", tz="UTC")
-DAY = pd.Timedelta(days=1)
-
-
-def ev(rows):
-    """Canonical events from (user, days_before_cutoff, type, item, category, price, qty) tuples."""
-    df = pd.DataFrame(
-        rows, columns=["user_id", "days", "event_type", "item_id", "category", "price", "quantity"]
-    )
-    df["ts"] = CUT - pd.to_timedelta(df.pop("days"), unit="D")
-    return df.astype(
-        {"user_id": "int64", "item_id": "int64", "category": "int64", "price": "float64", "quantity": "int64"}
-    )[["user_id", "ts", "event_type", "item_id", "category", "price", "quantity"]]
-
-
-@pytest.fixture
-def tiny():
-    events = ev(
-        [
-            # user 1: views, a cart, a purchase of the carted item (2 units at 10), one abandoned cart
-            (1, 40.0, "view", 100, 1, 10.0, 1),
-            (1, 10.0, "view", 101, 2, 30.0, 1),
-            (1, 5.0, "cart", 100, 1, 10.0, 1),
-            (1, 4.0, "cart", 101, 2, 30.0, 1),
-            (1, 2.0, "purchase", 100, 1, 10.0, 2),
-            # user 2: two orders 20 days apart, no views
-            (2, 25.0, "purchase", 200, 3, 5.0, 1),
-            (2, 5.0, "purchase", 201, 3, 7.0, 3),
-        ]
-    )
-    users = pd.DataFrame(
-        {
-            "user_id": np.array([3, 2, 1], dtype="int64"),  # unsorted on purpose
-            "region": ["north", "south", "north"],
-            "signup_ts": [CUT - 100 * DAY, CUT + 5 * DAY, CUT - 10 * DAY],
-        }
-    )
-    return events, users
+from tests.features._helpers import CUT, DAY, ev
 
 
 def test_hand_computed_values(tiny):
@@ -209,44 +166,6 @@ def test_bad_input_errors(tiny, tmp_path):
         build_features(events, users, CUT, chunk_users=0)
 
 
-# ---------------------------------------------------------------------------------------------- splits
-
-
-def test_split_users_partition_sizes_and_seed():
-    ids = np.arange(1000, 3000, dtype=np.int64)
-    s = split_users(ids, random_state=1)
-    allv = np.concatenate([s["train"], s["val"], s["test"]])
-    assert np.array_equal(np.sort(allv), ids)
-    assert len(s["test"]) == 300 and len(s["val"]) == 300
-    s2 = split_users(ids[::-1], random_state=1)  # input order does not matter
-    assert all(np.array_equal(s[k], s2[k]) for k in s)
-    s3 = split_users(ids, random_state=2)
-    assert not np.array_equal(s["test"], s3["test"])
-
-
-def test_split_users_stratified_keeps_cell_shares():
-    rng = np.random.default_rng(0)
-    n = 4000
-    ids = rng.permutation(n).astype(np.int64)
-    strata = pd.DataFrame(
-        {"arm": rng.choice(["control", "coupon", "reminder"], n), "converted": rng.random(n) < 0.1}
-    )
-    s = split_users(ids, strata=strata, val_size=0.2, test_size=0.2, random_state=7)
-    cell = strata.astype(str).agg("|".join, axis=1).set_axis(ids)
-    for part in ("val", "test"):
-        share = cell.loc[s[part]].value_counts() / cell.value_counts()
-        assert np.allclose(share.to_numpy(), 0.2, atol=0.01), share
-
-
-def test_split_users_errors():
-    with pytest.raises(ParameterError):
-        split_users([1, 2, 3], val_size=0.6, test_size=0.5)
-    with pytest.raises(ParameterError):
-        split_users([1, 1, 2])
-    with pytest.raises(ParameterError):
-        split_users([1, 2, 3], strata=[0, 1])
-
-
 def test_many_category_path_equals_few_category_path():
     events, users = random_events(150, events_per_user=20, random_state=12)
     cut = pd.Timestamp("2024-07-15", tz="UTC")
@@ -263,75 +182,6 @@ def test_active_days_counted_by_day_before_cutoff():
     f = build_features(events, pd.DataFrame({"user_id": np.array([5], dtype="int64")}), CUT)
     # days 0 (twice), 1, 29 | 30, 89 | 200, 364, 400 are outside both windows
     assert (f.loc[5, "n_active_days_30d"], f.loc[5, "n_active_days_90d"]) == (3, 5)
-
-
-# ---------------------------------------------------------------------------------------------- summaries
-
-
-def test_rfm_scores_and_segments():
-    idx = pd.Index(np.arange(8, dtype=np.int64), name="user_id")
-    f = pd.DataFrame(
-        {
-            "recency_purchase_days": [1, 2, 80, 90, 3, 70, 365, 365],
-            "frequency": [9, 8, 7, 6, 1, 1, 0, 0],
-            "monetary": [900, 800, 700, 600, 10, 10, 0, 0],
-        },
-        index=idx,
-        dtype=float,
-    )
-    s = rfm_scores(f, n_bins=3)
-    assert s.loc[6:7, ["R", "F", "M"]].eq(0).all().all() and (s.loc[6:7, "segment"] == "never bought").all()
-    assert s.loc[0, "R"] == 3 and s.loc[3, "R"] == 1  # most recent buyer best, oldest worst
-    assert s.loc[4, "F"] == s.loc[5, "F"] == 1  # equal values, equal scores
-    assert s.loc[0, "segment"] == "champions" and s.loc[3, "segment"] == "at risk"
-    table = rfm_segment_table(f, s, extra=pd.DataFrame({"u": np.arange(8.0)}, index=idx), min_size=2)
-    assert table["n_users"].sum() == 8 and set(table.index) <= set(RFM_SEGMENTS)
-    assert table.loc["never bought", "u"] == pytest.approx(6.5)
-    assert bool(table.loc["champions", "suppressed"]) == (table.loc["champions", "n_users"] < 2)
-
-
-def test_uplift_correlations_recover_a_planted_signal():
-    rng = np.random.default_rng(0)
-    n = 500
-    f = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "const": np.zeros(n)})
-    uplift = np.column_stack([2 * f["a"] + 0.1 * rng.normal(size=n), -np.exp(f["b"])])
-    c = uplift_correlations(f, uplift)
-    assert c.loc["a", "c0"] > 0.95 and c.loc["b", "c1"] == pytest.approx(-1.0)
-    assert c.loc["const", "c0"] == 0.0 and abs(c.loc["b", "c0"]) < 0.15
-    with pytest.raises(ParameterError):
-        uplift_correlations(f, uplift[:10])
-
-
-def test_plots_return_axes(tiny):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from campaignkit.features import build_sequences
-    from campaignkit.features.plots import (
-        plot_feature_distributions,
-        plot_rfm_segments,
-        plot_sequences,
-        plot_uplift_correlations,
-    )
-
-    events, users = tiny
-    f = build_features(events, users, CUT)
-    corr = uplift_correlations(f, np.arange(len(f), dtype=float))
-    assert plot_feature_distributions(f).has_data()
-    s = corr["c0"].astype(float)
-    top = s.loc[s.abs().sort_values(ascending=False).index[:15]][::-1]
-    ax = plot_uplift_correlations(corr, "c0")
-    np.testing.assert_allclose([b.get_width() for b in ax.patches], top.to_numpy())
-    table = rfm_segment_table(f, min_size=1)
-    ax = plot_rfm_segments(table)
-    np.testing.assert_allclose([b.get_height() for b in ax.patches], table["n_users"].astype(float).fillna(0))
-    seqs = build_sequences(events, CUT, max_len=6)
-    rows = np.flatnonzero(np.asarray(seqs.mask[:, -1]))[:12]
-    drawn = plot_sequences(seqs).images[0].get_array()
-    np.testing.assert_array_equal(np.ma.filled(drawn, 0), np.where(seqs.mask[rows], seqs.event_type[rows], 0))
-    plt.close("all")
 
 
 def test_nanosecond_and_naive_timestamps_from_arrow_and_parquet(tmp_path):

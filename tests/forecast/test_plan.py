@@ -1,7 +1,7 @@
-"""Effect prediction: cross-fitting, calibrated plan forecasts, realised lift and off-policy values.
+"""Plan forecasts: a true model's forecast, calibration folds, segments, user folds and clear errors.
 
-Most checks use a model that predicts the world's exact expectations (or a distorted copy of them), so the
-forecast's arithmetic can be asserted against the truth without fitting anything slow.
+Most forecast checks use a model that predicts the world's exact expectations (or a distorted copy of them,
+``_helpers.py``), so the forecast's arithmetic can be asserted against the truth without fitting anything slow.
 """
 
 from __future__ import annotations
@@ -9,75 +9,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator
 
 from campaignkit.data import make_world
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.forecast import (
-    compare_plans,
     crossfit,
-    crossfit_plan_value,
-    forecast_check,
     forecast_plan,
     off_policy_values,
-    realised_lift,
 )
-from campaignkit.metrics import policy_values
 from campaignkit.models.inputs import as_user_data
-from campaignkit.models.policy import DecisionMixin
-from campaignkit.models.prediction import Prediction
-
-WORLD_FIELDS = {
-    "participate": "participate",
-    "convert": "convert",
-    "revenue": "revenue",
-    "discount": "discount_cost",
-    "profit": "profit",
-    "contact": "contact_cost",
-    "retain": "retain",
-}
-
-
-class WorldModel(DecisionMixin, BaseEstimator):
-    """Predicts the world's exact expectations; ``inflate`` multiplies every campaign's effect."""
-
-    def __init__(self, world=None, inflate: float = 1.0):
-        self.world, self.inflate = world, inflate
-
-    def fit(self, data, log, catalogue):
-        self.catalogue_ = catalogue
-        return self
-
-    def predict_outcomes(self, data, catalogue=None, *, target_category=None, batch_users=None):
-        ids = as_user_data(data).user_id
-        e = self.world.expected_outcomes(ids)
-        out = {}
-        for field, key in WORLD_FIELDS.items():
-            a = np.asarray(e[key], dtype=float)
-            out[field] = a[:, :1] + self.inflate * (a - a[:, :1])
-        return Prediction(
-            user_id=ids,
-            campaign_ids=self.world.campaign_ids,
-            target_category=self.world.default_target[self.world._user_index(ids)],
-            **out,
-        )
-
-
-@pytest.fixture(scope="module")
-def setup():
-    world = make_world(3000, random_state=3)
-    users = pd.DataFrame({"user_id": world.users["user_id"].to_numpy(), "x": 0.0})
-    log = world.log_randomised(random_state=4)
-    ids = users["user_id"].to_numpy()
-    half = np.random.default_rng(0).random(len(ids)) < 0.5
-    return world, users, log, ids[half], ids[~half]
-
-
-def _plan(world, ids, inflate=1.0):
-    up = world.true_uplift("profit", ids) * inflate  # column 0 is control (zero)
-    best = up.argmax(axis=1)
-    keep = up.max(axis=1) > 0
-    return pd.DataFrame({"user_id": ids[keep], "campaign_id": np.array(world.campaign_ids)[best[keep]]})
+from tests.forecast._helpers import InSampleModel, WorldModel, _plan
 
 
 def test_forecast_of_a_true_model_matches_the_exact_expectation(setup):
@@ -168,108 +109,6 @@ def test_segments_sum_to_campaigns_and_small_ones_are_blanked(setup):
     assert checked >= 3
 
 
-def test_realised_lift_measures_the_exact_effect_within_its_interval(setup):
-    world, users, log, a, b = setup
-    plan = _plan(world, b)
-    exact = world.evaluate_plan(plan)
-    run = world.run_plan(plan, holdout=0.3, random_state=11)
-    real = realised_lift(run, confidence=0.99)
-    total = real[real["campaign_id"] == "all"].set_index("metric")
-    for metric in ("incremental_profit", "incremental_revenue", "participants"):
-        assert total.loc[metric, "lower"] < exact[metric] < total.loc[metric, "upper"], metric
-    with pytest.raises(ParameterError, match="holdout"):
-        realised_lift(world.run_plan(plan, holdout=0.0, random_state=1))
-    cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], log[log.user_id.isin(a)], world.catalogue)
-    check = forecast_check(forecast_plan(cf, users[users.user_id.isin(b)], plan, holdout=0.3), real, exact)
-    assert set(check.columns) >= {"forecast", "realised", "exact", "rel_error", "inside"}
-
-
-def test_dr_with_true_outcomes_and_the_paired_difference(setup):
-    world, users, log, a, b = setup
-    lg = log.reset_index(drop=True)
-    e = world.expected_outcomes(lg["user_id"].to_numpy())
-    q = np.asarray(e["profit"])
-    plan = _plan(world, lg["user_id"].to_numpy())
-    choice = off_policy_values(
-        lg, {"plan": plan, "all_reminder": np.full(len(lg), "cart_reminder")}, world.campaign_ids, q_hat=q
-    )
-    dr = choice[(choice.plan == "plan") & (choice.method == "dr")].iloc[0]
-    truth = world.evaluate_plan(plan)
-    truth_per_user = (truth["profit"]) / world.n_users
-    assert dr["lower"] < truth_per_user < dr["upper"]
-    exact_diff = (truth["profit"] - truth["profit_control"]) / world.n_users
-    assert dr["diff_lower"] < exact_diff < dr["diff_upper"]
-    cmp = compare_plans(lg, plan, np.full(len(lg), "cart_reminder"), world.campaign_ids, q_hat=q)
-    assert cmp["se"] < np.hypot(cmp["a_se"], cmp["b_se"])  # pairing removes the shared noise
-    assert set(choice["method"]) == {"ips", "snips", "dr"}
-
-
-def test_fast_label_policy_equals_the_probability_matrix():
-    rng = np.random.default_rng(0)
-    n, k = 5000, 4
-    a = rng.integers(0, k, n)
-    y = rng.normal(size=n) + a
-    q = rng.normal(size=(n, k))
-    pol = rng.integers(0, k, n)
-    p = np.full(n, 1 / k)
-    labels = policy_values(y, pol, a, propensity=p, q_hat=q, arms=range(k))
-    matrix = policy_values(y, np.eye(k)[pol], a, propensity=p, q_hat=q, arms=range(k))
-    for m in ("ips", "snips", "dr"):
-        assert labels[m]["value"] == pytest.approx(matrix[m]["value"])
-        assert labels[m]["se"] == pytest.approx(matrix[m]["se"])
-
-
-def test_crossfit_plan_value_has_no_in_sample_optimism_with_a_true_model(setup):
-    world, users, log, a, _ = setup
-    sub = log[log.user_id.isin(a)].reset_index(drop=True)
-    cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], sub, world.catalogue, n_folds=2)
-    out = crossfit_plan_value(cf)
-    truth = world.expected_outcomes(sub["user_id"].to_numpy())["profit"][
-        np.arange(len(sub)), out["choice"]
-    ].mean()
-    assert out["dr"]["lower"] < truth < out["dr"]["upper"]
-    assert (cf.fold >= 0).all() and set(np.unique(cf.fold)) == {0, 1}
-
-
-def test_crossfit_groups_keep_a_groups_rows_in_one_fold(setup):
-    world, users, log, a, _ = setup
-    sub = log[log.user_id.isin(a)].reset_index(drop=True)
-    sub_users = users[users.user_id.isin(a)]
-    group = sub["user_id"].to_numpy() // 4  # users 4g..4g+3 are one person
-    cf = crossfit(
-        InSampleModel(world), sub_users, sub, world.catalogue, n_folds=3, groups=group, random_state=1
-    )
-    by_group = pd.Series(cf.fold).groupby(group).nunique()
-    assert (by_group == 1).all() and set(np.unique(cf.fold)) == {
-        0,
-        1,
-        2,
-    }  # one fold per group, every fold used
-    for f, m in enumerate(cf.models):  # no fold model saw a row of a group its fold holds
-        assert not set(m.seen_) & set(sub["user_id"][cf.fold == f])
-    # a user's own id as the group is the default split
-    plain = crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=3, random_state=1)
-    same = crossfit(
-        WorldModel(world),
-        sub_users,
-        sub,
-        world.catalogue,
-        n_folds=3,
-        random_state=1,
-        groups=sub["user_id"].to_numpy(),
-    )
-    np.testing.assert_array_equal(plain.fold, same.fold)
-    assert not (pd.Series(plain.fold).groupby(group).nunique() == 1).all()  # without groups a person is split
-    with pytest.raises(ParameterError, match=rf"one label per log row, shape \({len(sub)},\)"):
-        crossfit(WorldModel(world), sub_users, sub, world.catalogue, groups=group[:-1])
-    holes = group.astype(float)
-    holes[7] = np.nan
-    with pytest.raises(ParameterError, match="groups row 7: missing"):
-        crossfit(WorldModel(world), sub_users, sub, world.catalogue, groups=holes)
-    with pytest.raises(ParameterError, match=r"1 group\(s\), fewer than n_folds=2"):
-        crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=2, groups=np.zeros(len(sub)))
-
-
 def test_bad_inputs_get_clear_errors(setup):
     world, users, log, a, b = setup
     sub_users, sub = users[users.user_id.isin(a)], log[log.user_id.isin(a)].reset_index(drop=True)
@@ -294,100 +133,6 @@ def test_bad_inputs_get_clear_errors(setup):
         off_policy_values(sub, {"p": np.full(len(sub), "nope")}, world.campaign_ids)
     with pytest.raises(ParameterError, match="n_folds"):
         crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=1)
-
-
-def test_coverage_curve_of_calibrated_runs_follows_the_diagonal():
-    from campaignkit.forecast.audit import coverage_curve
-
-    rng = np.random.default_rng(0)
-    n = 4000
-    model_sd, sampling_sd = rng.uniform(1, 3, n), rng.uniform(1, 3, n)
-    forecast = rng.normal(size=n) * 10
-    realised = forecast + rng.normal(size=n) * np.hypot(model_sd, sampling_sd)
-    runs = pd.DataFrame(
-        {
-            "incremental_profit_forecast": forecast,
-            "incremental_profit_realised": realised,
-            "incremental_profit_model_sd": model_sd,
-            "incremental_profit_sampling_sd": sampling_sd,
-        }
-    )
-    curve = coverage_curve(runs)
-    assert np.allclose(curve["empirical"], curve["nominal"], atol=0.03)
-    runs["incremental_profit_model_sd"] /= 3  # over-confident intervals cover less than they say
-    assert (coverage_curve(runs)["empirical"] < curve["nominal"] - 0.05).all()
-
-
-def test_strata_match_the_plan_users_distribution():
-    from campaignkit.forecast.calibrate import MIN_LIKE_ROWS, strata
-
-    rng = np.random.default_rng(1)
-    u_log, u_plan = rng.normal(size=5000), rng.normal(loc=1.5, size=400)
-    share, members = strata(u_log, u_plan)
-    assert len(share) == 5 and np.isclose(share.sum(), 1.0)
-    assert np.logical_or.reduce(members).all() and sum(m.sum() for m in members) == len(u_log)
-    # a plan far in the tail leaves too few logged rows per stratum: fewer strata
-    share, members = strata(u_log, rng.normal(loc=3.5, size=400))
-    assert len(share) < 5 and min(m.sum() for m in members) >= MIN_LIKE_ROWS
-
-
-def test_forecast_plots_draw(setup):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from campaignkit.forecast.audit import coverage_curve
-    from campaignkit.forecast.plots import plot_coverage, plot_forecast_check, plot_plan_values
-
-    world, users, log, a, b = setup
-    cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], log[log.user_id.isin(a)], world.catalogue)
-    plan = _plan(world, b)
-    fc = forecast_plan(cf, users[users.user_id.isin(b)], plan, holdout=0.3)
-    real = realised_lift(world.run_plan(plan, holdout=0.3, random_state=1))
-    ax = plot_forecast_check(forecast_check(fc, real, world.evaluate_plan(plan)))
-    assert len(ax.get_yticklabels()) == 5
-    runs = pd.DataFrame(
-        {f"incremental_profit_{k}": [1.0, 2.0] for k in ("forecast", "realised", "model_sd", "sampling_sd")}
-    )
-    assert plot_coverage({"x": coverage_curve(runs)}).get_xlabel() == "nominal coverage"
-    table = pd.DataFrame({"label": ["a"], "value": [1.0], "lower": [0.0], "upper": [2.0]})
-    assert plot_plan_values(table, truth={"a": 1.0}).get_xlabel().startswith("incremental")
-
-
-def test_realised_lift_copes_with_tiny_campaigns():
-    run = pd.DataFrame(
-        {
-            "campaign_id": ["a"] * 6 + ["b"] * 2 + ["c"],
-            "holdout": [False, False, False, True, True, True, False, True, True],
-            "profit": [3.0, 4.0, 5.0, 1.0, 2.0, 0.0, 7.0, 1.0, 9.0],
-        }
-    )
-    real = realised_lift(run).set_index(["campaign_id", "metric"])
-    assert real.loc[("a", "incremental_profit"), "value"] == pytest.approx(6 * (4.0 - 1.0))
-    assert bool(real.loc[("b", "incremental_profit"), "pooled_holdout"])  # one held-out user: pooled holdout
-    assert real.loc[("c", "incremental_profit"), "value"] == 0.0  # all held out: nothing measured
-
-
-class InSampleModel(WorldModel):
-    """The world's expectations, but every effect ``inflate`` times too large for the users it was fitted on: a
-    fold model's in-sample optimism, so the fold models differ and a correction on fitted rows shows."""
-
-    def fit(self, data, log, catalogue):
-        self.seen_ = pd.unique(log["user_id"].to_numpy())
-        return super().fit(data, log, catalogue)
-
-    def predict_outcomes(self, data, catalogue=None, *, target_category=None, batch_users=None):
-        truth = WorldModel(self.world).predict_outcomes(data)
-        seen = np.isin(truth.user_id, self.seen_)[:, None]
-        out = {}
-        for f in WORLD_FIELDS:
-            a = getattr(truth, f)
-            out[f] = np.where(seen, a[:, :1] + self.inflate * (a - a[:, :1]), a)
-        return Prediction(
-            user_id=truth.user_id,
-            campaign_ids=truth.campaign_ids,
-            target_category=truth.target_category,
-            **out,
-        )
 
 
 def test_calibration_fold_corrects_each_model_only_on_rows_it_never_saw(setup):

@@ -1,4 +1,4 @@
-"""difference_in_means: hand-computed cases, edge cases, and its callers giving the numbers of the old formulas."""
+"""difference_in_means: hand-computed cases and edge cases; metrics imports neither data nor models."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ import math
 import subprocess
 import sys
 import warnings
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from campaignkit.data.hillstrom import arm_effects
-from campaignkit.data.world import compare_log_to_truth
-from campaignkit.errors import ParameterError, SchemaError
-from campaignkit.metrics import DifferenceInMeans, difference_in_means, uplift_by_decile
+from campaignkit.errors import ParameterError
+from campaignkit.metrics import DifferenceInMeans, difference_in_means
 
 Z95 = 1.959963984540054  # normal 0.975 quantile
 Z90 = 1.6448536269514722  # normal 0.95 quantile
@@ -129,122 +126,3 @@ def test_metrics_depends_on_neither_data_nor_models():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-# ---- callers -----------------------------------------------------------------------------------------------
-
-
-def test_uplift_by_decile_uses_plugin_variance_and_keeps_one_arm_bins():
-    y = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 1.0])
-    score = np.array([5.0, 4.0, 3.0, 2.0, 1.0, 0.0])
-    t = np.array([1, 1, 0, 1, 0, 0])  # bins (top first): treated only; one of each; control only
-    table = uplift_by_decile(y, score, t, bins=3)
-    assert table["n_treatment"].tolist() == [2, 1, 0] and table["n_control"].tolist() == [0, 1, 2]
-    assert table.loc[1, "response_rate_treatment"] == 0.5 and math.isnan(
-        table.loc[1, "response_rate_control"]
-    )
-    assert table.loc[3, "response_rate_control"] == 1.0 and math.isnan(
-        table.loc[3, "response_rate_treatment"]
-    )
-    for b in (1, 3):
-        assert table.loc[b, ["uplift", "se", "ci_low", "ci_high"]].isna().all()
-    # bin 2: treated 0, control 1 -> uplift -1; one row each and ddof=0 -> se 0, a zero-width interval
-    assert table.loc[2, ["uplift", "se", "ci_low", "ci_high"]].tolist() == [-1.0, 0.0, -1.0, -1.0]
-    with pytest.raises(ParameterError, match="confidence"):
-        uplift_by_decile(y, score, t, bins=3, confidence=1.5)
-
-
-def test_uplift_by_decile_matches_the_old_inline_formula():
-    rng = np.random.default_rng(1)
-    n = 400
-    t, s = rng.integers(0, 2, n), rng.normal(size=n).round(1)
-    y = (rng.uniform(size=n) < 0.3 + 0.1 * t).astype(float)
-    table = uplift_by_decile(y, s, t, bins=8, confidence=0.9)
-    order = np.argsort(s, kind="mergesort")[::-1]
-    for b, part in enumerate(np.array_split(order, 8), start=1):
-        yt, yc = y[part][t[part] == 1], y[part][t[part] == 0]
-        se = np.sqrt(yt.var() / len(yt) + yc.var() / len(yc))
-        assert table.loc[b, "uplift"] == yt.mean() - yc.mean()
-        assert table.loc[b, "se"] == se
-        assert table.loc[b, "ci_low"] == yt.mean() - yc.mean() - Z90 * se
-
-
-SMALL_LOG = pd.DataFrame(
-    {
-        "campaign_id": ["control", "a", "a", "control", "b", "a", "control", "a"],
-        "participated": [0, 1, 1, 1, 0, 0, 0, 1],
-        "converted": [0, 1, 0, 0, 1, 0, 0, 1],
-        "revenue": [0.0, 3.5, 0.0, 0.0, 7.0, 0.0, 0.0, 12.25],
-    }
-)
-
-
-@pytest.mark.parametrize("confidence", [0.95, 0.9])
-def test_arm_effects_gives_the_old_numbers(confidence):
-    z = {0.95: Z95, 0.9: Z90}[confidence]
-    got = arm_effects(SMALL_LOG, confidence=confidence).set_index(["arm", "outcome"])
-    assert list(got.columns) == [
-        "n_arm",
-        "n_control",
-        "mean_arm",
-        "mean_control",
-        "effect",
-        "se",
-        "ci_low",
-        "ci_high",
-    ]
-    ctl = SMALL_LOG[SMALL_LOG["campaign_id"] == "control"]
-    for arm in ("a", "b"):
-        grp = SMALL_LOG[SMALL_LOG["campaign_id"] == arm]
-        for outcome in ("participated", "converted", "revenue"):
-            # the formula arm_effects had inline before it called difference_in_means
-            a, c = grp[outcome].to_numpy(float), ctl[outcome].to_numpy(float)
-            eff = a.mean() - c.mean()
-            se = (
-                float(np.sqrt(a.var(ddof=1) / len(a) + c.var(ddof=1) / len(c)))
-                if min(len(a), len(c)) > 1
-                else float("nan")
-            )
-            row = got.loc[(arm, outcome)]
-            assert (row["n_arm"], row["n_control"]) == (len(a), len(c))
-            assert (row["mean_arm"], row["mean_control"], row["effect"]) == (a.mean(), c.mean(), eff)
-            np.testing.assert_array_equal(
-                row[["se", "ci_low", "ci_high"]].to_numpy(float), [se, eff - z * se, eff + z * se]
-            )
-    assert math.isnan(got.loc[("b", "revenue"), "se"])  # one row in arm b
-    # by hand: arm a revenue 3.5, 0, 0, 12.25 (mean 3.9375) vs control all 0
-    assert got.loc[("a", "revenue"), "effect"] == 3.9375
-
-
-def test_arm_effects_without_control_is_a_schema_error():
-    with pytest.raises(SchemaError, match="no 'control' arm"):
-        arm_effects(SMALL_LOG[SMALL_LOG["campaign_id"] != "control"])
-
-
-def _stub_world(campaign_ids, exact):
-    """Just what compare_log_to_truth reads: the campaign ids and each arm's expected outcome."""
-    return SimpleNamespace(
-        campaign_ids=campaign_ids, expected_outcomes=lambda: {"convert": np.array([exact])}
-    )
-
-
-def test_compare_log_to_truth_by_hand():
-    world = _stub_world(["control", "a", "b", "c"], [0.25, 0.5, 0.25, 0.0])
-    log = pd.DataFrame(
-        {"campaign_id": ["control"] * 4 + ["a"] * 4 + ["b"], "converted": [0, 1, 0, 0, 1, 1, 0, 1, 1]}
-    )
-    table = compare_log_to_truth(world, log, "convert")
-    assert table.index.tolist() == ["a", "b"]  # c has no row
-    a = table.loc["a"]
-    # treated 3 of 4, control 1 of 4; ddof=1 variances 0.25 each -> se^2 = 0.25/4 + 0.25/4
-    se = math.sqrt(0.125)
-    assert (a["n"], a["estimate"], a["truth"]) == (4, 0.5, 0.25)
-    assert a["se"] == pytest.approx(se, rel=1e-15)
-    assert a["ci_low"] == pytest.approx(0.5 - Z95 * se, rel=1e-15) and a["covered"]
-    assert (
-        table.loc["b", "estimate"] == 0.75
-        and math.isnan(table.loc["b", "se"])
-        and not table.loc["b", "covered"]
-    )
-    with pytest.raises(ParameterError, match="no 'control' row"):
-        compare_log_to_truth(world, log[log["campaign_id"] != "control"], "convert")

@@ -1,22 +1,32 @@
-"""Retraining on a targeted log: the boosting learners' ``weight_by_propensity`` option (issue 16, part 3).
+"""Gradient boosting once: the ``Boosting`` settings, and the learners' ``weight_by_propensity`` option.
 
-A targeted log sends each arm to the users its rule picked (reminders to open carts, member offers to high
-tiers), so an arm's rows are not a sample of the population. A model whose features do not hold what the
-targeting looked at learns the picked users' response: ignoring the logged propensities biases the average
-effect; weighting each row by ``1 / propensity`` does not. The tolerances are the standard error of the
-self-normalised IPS estimate of the same effects from the same log.
+Retraining on a targeted log (issue 16, part 3): a targeted log sends each arm to the users its rule
+picked (reminders to open carts, member offers to high tiers), so an arm's rows are not a sample of the
+population. A model whose features do not hold what the targeting looked at learns the picked users'
+response: ignoring the logged propensities biases the average effect; weighting each row by
+``1 / propensity`` does not. The tolerances are the standard error of the self-normalised IPS estimate of
+the same effects from the same log.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 
 from campaignkit.data import make_world
 from campaignkit.errors import ParameterError
-from campaignkit.models import Boosting, MediatedLearner, TLearner
+from campaignkit.models import (
+    Boosting,
+    MediatedLearner,
+    PriceOfferModel,
+    ResponseModelTargeting,
+    SLearner,
+    TLearner,
+)
 from campaignkit.models.boosting import propensity_weights
+from campaignkit.models.toy import toy_problem
 
 ARMS = ["control", "member_exclusive_15", "cart_reminder"]
 
@@ -46,7 +56,6 @@ def _snips_se(log, arm: str) -> float:
 
 
 def test_weights_are_inverse_propensities_normalised_per_arm():
-    import pandas as pd
 
     log = pd.DataFrame({"propensity": [0.5, 0.25, 0.1, 0.1]})
     w = propensity_weights(log, np.array([0, 0, 1, 1]))
@@ -72,3 +81,17 @@ def test_ignoring_propensities_biases_the_effect_and_weighting_does_not(setup, l
     assert est[False][reminder] - truth[reminder] > 5 * se[reminder]
     # weighted, every arm's average effect is the world's exact one within the log's own uncertainty
     assert np.all(np.abs(est[True] - truth) < 3 * se), (est[True], truth, se)
+
+
+def test_boosting_settings_fill_unset_fields_from_the_learners_default():
+    from campaignkit.models.boosting import BOOSTING_DEFAULTS, boosting_params
+
+    assert boosting_params(TLearner()) == boosting_params(ResponseModelTargeting()) == vars(BOOSTING_DEFAULTS)
+    mediated = boosting_params(MediatedLearner(boosting=Boosting(max_iter=5)))
+    assert mediated == {**vars(BOOSTING_DEFAULTS), "max_iter": 5, "learning_rate": 0.02}  # it learns slower
+    assert boosting_params(PriceOfferModel(boosting=Boosting(learning_rate=0.2)))["learning_rate"] == 0.2
+    model = SLearner(boosting=Boosting(max_iter=5))
+    assert clone(model).boosting == model.boosting and clone(model).get_params() == model.get_params()
+    toy = toy_problem(n_users=300, random_state=0)
+    with pytest.raises(ParameterError, match="Boosting"):
+        TLearner(boosting={"max_iter": 5}).fit(toy["features"], toy["log"], toy["catalogue"])
