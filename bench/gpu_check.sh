@@ -3,7 +3,7 @@
 #
 #   bash bench/gpu_check.sh [OUT_DIR]      # default OUT_DIR: $OUT, else bench/results/gpu
 #
-# 1. the model tests on the GPU: tests/models/deep/test_behaviour_model.py with the `gpu` test included; the
+# 1. the model tests on the GPU: tests/models/deep/ (not slow) with the `gpu` test included; the
 #    estimator's accelerator="auto" then trains every other model test there too (bf16-mixed), save -> load included;
 # 2. bench/lightning_overhead.py on CUDA: Lightning vs a raw loop, sequences per second, fp32 and bf16-mixed,
 #    at the CPU bench's size and at a size that fills a GPU better (batch 1024, d_model 128, 32,000 users);
@@ -37,7 +37,7 @@ step() {  # step NAME CMD...: run, log to $out/NAME.log, remember failures
 }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 "$PY" -c "import torch, pytorch_lightning as pl; print('torch', torch.__version__, 'lightning', pl.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
-step pytest_models "$PY" -m pytest -q -p no:cacheprovider tests/models/deep/test_behaviour_model.py -ra --durations=8
+step pytest_models "$PY" -m pytest -q -p no:cacheprovider tests/models/deep -m "not slow" -ra --durations=8
 for prec in 32-true bf16-mixed; do
     step "overhead_$prec" "$PY" bench/lightning_overhead.py --device cuda --precision "$prec" --out "$out/overhead_$prec.json"
 done

@@ -19,7 +19,6 @@ from campaignkit.models import (
     PriceOfferModel,
     ResponseModelTargeting,
     SLearner,
-    TabularEncoder,
     TLearner,
     UserData,
     ValueTierRule,
@@ -181,28 +180,6 @@ def test_pretraining_without_sequences_warns(twin):
         )
 
 
-def test_tabular_encoder_by_hand():
-    frame = pd.DataFrame(
-        {
-            "customer_id": [1, 2, 3],
-            "spend": [1.0, 2.0, np.nan],
-            "vip": [True, False, True],
-            "zip": pd.array(["a", "b", None], dtype="string"),
-            "seen": pd.to_datetime(["2024-01-01"] * 3),
-        },
-        index=pd.Index([10, 11, 12], name="user_id"),
-    )
-    with pytest.warns(UserWarning, match="'seen'"):
-        enc = TabularEncoder().fit(frame)
-    assert enc.feature_names_ == ["spend", "vip", "zip=a", "zip=b"]
-    assert "customer_id" in enc.dropped_ and "seen" in enc.dropped_
-    new = frame.assign(zip=pd.array(["b", "zzz", "a"], dtype="string"))
-    out = enc.transform(new)
-    np.testing.assert_array_equal(out[["zip=a", "zip=b"]].to_numpy(), [[0, 1], [0, 0], [1, 0]])
-    with pytest.raises(SchemaError, match="spend"):
-        enc.transform(frame.drop(columns="spend"))
-
-
 def test_user_data_from_every_input(twin):
     toy = toy_problem(n_users=50, random_state=1)
     pair = as_user_data((toy["features"], toy["sequences"]))
@@ -217,35 +194,3 @@ def test_user_data_from_every_input(twin):
         as_user_data(42)
     with pytest.raises(SchemaError, match="duplicate"):
         UserData(pd.DataFrame({"a": [1, 2]}, index=pd.Index([1, 1], name="user_id")))
-
-
-def test_boosting_settings_fill_unset_fields_from_the_learners_default():
-    from campaignkit.models.boosting import BOOSTING_DEFAULTS, boosting_params
-
-    assert boosting_params(TLearner()) == boosting_params(ResponseModelTargeting()) == vars(BOOSTING_DEFAULTS)
-    mediated = boosting_params(MediatedLearner(boosting=Boosting(max_iter=5)))
-    assert mediated == {**vars(BOOSTING_DEFAULTS), "max_iter": 5, "learning_rate": 0.02}  # it learns slower
-    assert boosting_params(PriceOfferModel(boosting=Boosting(learning_rate=0.2)))["learning_rate"] == 0.2
-    model = SLearner(boosting=Boosting(max_iter=5))
-    assert clone(model).boosting == model.boosting and clone(model).get_params() == model.get_params()
-    toy = toy_problem(n_users=300, random_state=0)
-    with pytest.raises(ParameterError, match="Boosting"):
-        TLearner(boosting={"max_iter": 5}).fit(toy["features"], toy["log"], toy["catalogue"])
-
-
-def test_average_of_predictions_keeps_the_spread_with_its_ddof():
-    def pred(v):
-        full = np.full((2, 3), v)
-        return Prediction(np.arange(2), ("control", "a", "b"), *(full for _ in range(6)), extra={"e": full})
-
-    with pytest.raises(ParameterError, match="no predictions"):
-        Prediction.average([])
-    mean = Prediction.average([pred(1.0), pred(3.0)])
-    np.testing.assert_allclose(mean.profit, 2.0)
-    np.testing.assert_allclose(mean.extra["e"], 2.0)
-    np.testing.assert_allclose(mean.std["profit"], 1.0)  # the members' own spread
-    np.testing.assert_allclose(mean.std["e"], 1.0)
-    np.testing.assert_allclose(mean.std["profit_uplift"], 0.0)  # every campaign moved with control
-    np.testing.assert_allclose(Prediction.average([pred(1.0), pred(3.0)], ddof=1).std["profit"], np.sqrt(2.0))
-    assert Prediction.average([pred(1.0)], ddof=1).std == {}  # no sample spread from one prediction
-    assert mean.retain is None

@@ -1,4 +1,5 @@
-"""The report runner and its CLI, on small notebooks the tests write."""
+"""The report runner: parameters, selection, outputs, the index, quiet quick runs and same-seed metrics,
+on small notebooks the tests write (``conftest.py``)."""
 
 from __future__ import annotations
 
@@ -10,45 +11,9 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
-from campaignkit.cli import main
 from campaignkit.errors import ParameterError
-from campaignkit.notebook import GLUE_MIMETYPE, Glued, format_value, glue, read_glued, read_glued_records
 from campaignkit.report import parse_parameter, run_report, select_notebooks
-
-
-def _write_nb(path, params_src, body_src, title="# t", extra=()):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    p = nbformat.v4.new_code_cell(params_src)
-    p.metadata["tags"] = ["parameters"]
-    nb.cells += [nbformat.v4.new_markdown_cell(title), p, nbformat.v4.new_code_cell(body_src)]
-    nb.cells += [nbformat.v4.new_code_cell(src) for src in extra]
-    nbformat.write(nb, str(path))
-
-
-@pytest.fixture
-def nbdir(tmp_path):
-    d = tmp_path / "notebooks"
-    d.mkdir()
-    _write_nb(
-        d / "00_first.ipynb",
-        "QUICK = False\nN = 3",
-        "from campaignkit.notebook import glue\n"
-        "glue('n', N * (10 if QUICK else 1), description='rows made', unit='rows', target=(0, 100))\n"
-        "glue('ratio', 2 / 3, description='a share', unit='share', target=(0.9, None))",
-        title="# First notebook\n\nThe identity $e^{i\\pi} + 1 = 0$ and $$\\sum_{k=1}^n k = \\frac{n(n+1)}{2}$$",
-        extra=[
-            "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.title('key');"
-        ],
-    )
-    _write_nb(
-        d / "01_second.ipynb",
-        "QUICK = False\nSCALE = 1.0",
-        "from campaignkit.notebook import glue\nglue('scale', SCALE)",
-        extra=["from campaignkit.progress import step_line\nstep_line('fit: epoch 1/1 · val/loss 0.5')"],
-    )
-    (d / "notes.ipynb").write_text("{}")  # not numbered: ignored
-    return d
+from tests._helpers import write_notebook_cells
 
 
 def test_parse_parameter():
@@ -111,50 +76,6 @@ def test_kernels_get_curve_keys_or_ipc_never_plain_tcp(monkeypatch):
         assert settings in ({"transport_encryption": "auto"}, {"transport": "ipc"}), (kernel, settings)
     monkeypatch.setattr(zmq, "has", lambda feature: False)
     assert dict(_kernel_config("python3")["KernelManager"]) == {"transport": "ipc"}
-
-
-@pytest.mark.parametrize(
-    "args, fragment",
-    [
-        (["--only", "09"], "unknown notebook"),
-        (["-p", "N"], "expected NAME=VALUE"),
-        (["-p", "NOPE=1"], "not declared"),
-        (["--bogus"], "unrecognized arguments"),
-    ],
-)
-def test_cli_bad_input_one_line_exit_2(nbdir, tmp_path, capsys, args, fragment):
-    code = (
-        main(["report", "--notebooks", str(nbdir), "--out", str(tmp_path / "o"), *args])
-        if args[0] != "--bogus"
-        else None
-    )
-    if code is None:
-        with pytest.raises(SystemExit) as exc:
-            main(["report", *args])
-        code = exc.value.code
-    err = capsys.readouterr().err.strip()
-    assert code == 2
-    assert fragment in err and len(err.splitlines()) == 1
-
-
-def test_cli_unwritable_out(nbdir, tmp_path, capsys):
-    blocker = tmp_path / "a_file"
-    blocker.write_text("x")  # a path below a regular file cannot be created, even as root
-    code = main(["report", "--notebooks", str(nbdir), "--out", str(blocker / "sub")])
-    err = capsys.readouterr().err.strip()
-    assert code == 2 and "not writable" in err and len(err.splitlines()) == 1
-
-
-def test_failing_notebook_names_cell_and_keeps_partial(tmp_path, capsys):
-    d = tmp_path / "nbs"
-    d.mkdir()
-    _write_nb(d / "03_broken.ipynb", "QUICK = False", "x = 1\nraise ValueError('boom')")
-    out = tmp_path / "o"
-    code = main(["report", "--notebooks", str(d), "--out", str(out), "--kernel", "python3", "--no-html"])
-    err = capsys.readouterr().err
-    assert code == 1
-    assert "03_broken.ipynb" in err and "cell 2" in err and "boom" in err
-    assert (out / "03_broken.ipynb").is_file()
 
 
 class _IndexParser(HTMLParser):
@@ -236,71 +157,6 @@ def test_index_has_headline_tables_and_thumbnails_offline(nbdir, tmp_path):
     assert text.count("<math") == 2 and 'display="block"' in text and "$$" not in text
 
 
-def test_glue_keywords_round_trip(tmp_path):
-    cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [
-        nbformat.v4.new_output(
-            "display_data",
-            data={GLUE_MIMETYPE: {"name": "a", "value": 0.5}},
-            metadata={GLUE_MIMETYPE: {"description": "d", "unit": "share", "target": [0.6, None]}},
-        ),
-        nbformat.v4.new_output("display_data", data={GLUE_MIMETYPE: {"name": "b", "value": 3}}),
-    ]
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(cell)
-    path = tmp_path / "x.ipynb"
-    nbformat.write(nb, str(path))
-    recs = read_glued_records(path)
-    assert recs["a"] == Glued("a", 0.5, "d", "share", (0.6, None)) and recs["a"].passed is False
-    assert recs["b"] == Glued("b", 3) and recs["b"].passed is None
-    assert read_glued(path) == {"a": 0.5, "b": 3}
-    with pytest.raises(ValueError, match="target"):
-        glue("x", 1.0, target=(2, 1))
-
-
-@pytest.mark.parametrize(
-    "value, unit, text",
-    [
-        (12345, None, "12,345"),
-        (0.81234, None, "0.812"),
-        (0.278, "share", "27.8 %"),
-        (4567.8, "$", "4,568"),
-        (123.456, None, "123.5"),
-        (1.2e-5, None, "1.2e-05"),
-        (0.0, None, "0"),
-        (True, None, "yes"),
-        (7.0, None, "7"),
-    ],
-)
-def test_format_value(value, unit, text):
-    assert format_value(value, unit) == text
-
-
-def test_steps_print_lines_outside_a_terminal(capsys, monkeypatch):
-    from types import SimpleNamespace
-
-    from campaignkit.progress import REPORT_ENV, EpochLine, steps
-
-    monkeypatch.setenv(REPORT_ENV, "1")  # as in a report's kernel: lines, no bar
-    assert list(steps(range(3), "work", unit="chunk", every=0.0)) == [0, 1, 2]
-    err = capsys.readouterr().err.splitlines()
-    assert all(line.startswith("work: ") for line in err) and err[-1].startswith("work: 3/3 chunks (100%)")
-    assert list(steps(range(3), "quiet", progress=False)) == [0, 1, 2] and not capsys.readouterr().err
-    trainer = SimpleNamespace(
-        callback_metrics={"train/loss": 0.41234, "val/loss": 0.5},
-        current_epoch=1,
-        max_epochs=6,
-        sanity_checking=False,
-    )
-    cb = EpochLine("fine-tune 1/3")
-    cb.on_train_epoch_start(trainer, None)
-    cb.on_train_epoch_end(trainer, None)
-    line = capsys.readouterr().err.strip()
-    assert line.startswith(
-        "fine-tune 1/3: epoch 2/6 · train/loss 0.4123 · val/loss 0.5 · "
-    ) and line.endswith(" s")
-
-
 _NOISE = re.compile(
     r"Kernel is running over TCP|KeyboardInterrupt|/work/|/home/|/root/|np\.(float|int)\d+\(|<Axes|"
     r"Text\(\d|<matplotlib\.|Warning:"
@@ -325,3 +181,54 @@ def test_quick_report_outputs_are_quiet(tmp_path, capfd):
                 if _NOISE.search(text) or (out.output_type == "stream" and out.name == "stderr"):
                     found.append(f"{path.name} cell {i}: {text[:120]!r}")
     assert not found, "\n".join(found)
+
+
+def test_explicit_values_win_over_quick_and_manifest_records_them(sizes_nbdir, tmp_path):
+    out = tmp_path / "rep"
+    res = run_report(
+        out=out,
+        quick=True,
+        parameters={"N_USERS": 42},
+        notebooks_dir=sizes_nbdir,
+        kernel_name="python3",
+        html_output=False,
+    )
+    assert res.metrics["00_sizes"] == {"n_users": 42, "share": 0.25}  # explicit wins, quick fills the rest
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"] == {"N_USERS": 42, "QUICK": True}
+    used = manifest["notebook_parameters"]["00_sizes"]
+    assert used["N_USERS"] == 42 and used["SHARE"] == 0.25 and used["QUICK"] is True and used["DEPTH"] == 3
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporaries left
+
+
+# ---------------------------------------------------------------------------------------------- determinism
+PIPELINE = """from campaignkit.data import make_world, validate
+from campaignkit.features.store import FeatureStore
+from campaignkit.notebook import glue
+import tempfile
+w = make_world(n_users=N_USERS, random_state=SEED)
+res = validate(w.events, 'events')
+store = FeatureStore.build('det', res.kept, w.users, w.cutoff, root=tempfile.mkdtemp(), max_len=8, threads=1)
+f = store.features
+glue('rows_kept', res.rows_kept)
+glue('mean_features', {c: float(f[c].mean()) for c in f.columns[:12]})
+glue('n_nonempty', int(store.manifest['row_counts']['n_users_with_events']))
+"""
+
+
+@pytest.mark.slow  # two whole report runs: about 10 s
+def test_same_seed_same_metrics_json(tmp_path):
+    d = tmp_path / "nbs"
+    d.mkdir()
+    write_notebook_cells(d / "00_pipeline.ipynb", "QUICK = False\nSEED = 0\nN_USERS = 300", PIPELINE)
+    blobs = []
+    for run in range(2):
+        out = tmp_path / f"rep{run}"
+        run_report(out=out, notebooks_dir=d, kernel_name="python3", parameters={"SEED": 3}, html_output=False)
+        blobs.append((out / "metrics.json").read_bytes())
+    assert blobs[0] == blobs[1]
+    from campaignkit.data import make_world, validate
+
+    got = json.loads(blobs[0])["00_pipeline"]["rows_kept"]
+    assert got == validate(make_world(n_users=300, random_state=3).events, "events").rows_kept
+    assert got != validate(make_world(n_users=300, random_state=4).events, "events").rows_kept  # seed matters

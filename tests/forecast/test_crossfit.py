@@ -1,0 +1,65 @@
+"""Cross-fitting: no in-sample optimism with a true model; groups stay in one fold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from campaignkit.errors import ParameterError
+from campaignkit.forecast import (
+    crossfit,
+    crossfit_plan_value,
+)
+from tests.forecast._helpers import InSampleModel, WorldModel
+
+
+def test_crossfit_plan_value_has_no_in_sample_optimism_with_a_true_model(setup):
+    world, users, log, a, _ = setup
+    sub = log[log.user_id.isin(a)].reset_index(drop=True)
+    cf = crossfit(WorldModel(world), users[users.user_id.isin(a)], sub, world.catalogue, n_folds=2)
+    out = crossfit_plan_value(cf)
+    truth = world.expected_outcomes(sub["user_id"].to_numpy())["profit"][
+        np.arange(len(sub)), out["choice"]
+    ].mean()
+    assert out["dr"]["lower"] < truth < out["dr"]["upper"]
+    assert (cf.fold >= 0).all() and set(np.unique(cf.fold)) == {0, 1}
+
+
+def test_crossfit_groups_keep_a_groups_rows_in_one_fold(setup):
+    world, users, log, a, _ = setup
+    sub = log[log.user_id.isin(a)].reset_index(drop=True)
+    sub_users = users[users.user_id.isin(a)]
+    group = sub["user_id"].to_numpy() // 4  # users 4g..4g+3 are one person
+    cf = crossfit(
+        InSampleModel(world), sub_users, sub, world.catalogue, n_folds=3, groups=group, random_state=1
+    )
+    by_group = pd.Series(cf.fold).groupby(group).nunique()
+    assert (by_group == 1).all() and set(np.unique(cf.fold)) == {
+        0,
+        1,
+        2,
+    }  # one fold per group, every fold used
+    for f, m in enumerate(cf.models):  # no fold model saw a row of a group its fold holds
+        assert not set(m.seen_) & set(sub["user_id"][cf.fold == f])
+    # a user's own id as the group is the default split
+    plain = crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=3, random_state=1)
+    same = crossfit(
+        WorldModel(world),
+        sub_users,
+        sub,
+        world.catalogue,
+        n_folds=3,
+        random_state=1,
+        groups=sub["user_id"].to_numpy(),
+    )
+    np.testing.assert_array_equal(plain.fold, same.fold)
+    assert not (pd.Series(plain.fold).groupby(group).nunique() == 1).all()  # without groups a person is split
+    with pytest.raises(ParameterError, match=rf"one label per log row, shape \({len(sub)},\)"):
+        crossfit(WorldModel(world), sub_users, sub, world.catalogue, groups=group[:-1])
+    holes = group.astype(float)
+    holes[7] = np.nan
+    with pytest.raises(ParameterError, match="groups row 7: missing"):
+        crossfit(WorldModel(world), sub_users, sub, world.catalogue, groups=holes)
+    with pytest.raises(ParameterError, match=r"1 group\(s\), fewer than n_folds=2"):
+        crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=2, groups=np.zeros(len(sub)))
