@@ -12,7 +12,7 @@ import torch
 
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models import BehaviourUpliftModel, Prediction, best_campaign, realised_discount
-from campaignkit.models.deep import BehaviourNet, make_trainer
+from campaignkit.models.deep import Architecture, BehaviourNet, make_trainer
 from campaignkit.models.deep.datamodule import BehaviourDataModule, LogTensors, UserTensors
 from campaignkit.models.deep.lightning import (
     DEFAULT_LOSS_WEIGHTS,
@@ -53,13 +53,12 @@ def _batch(vocab, n=3, length=7, n_tab=4):
 
 
 VOCAB = {"event_type": 5, "category": 8, "price_bucket": 6, "gap_bucket": 6}
+TINY = Architecture(d_model=16, n_heads=2, n_layers=1, dropout=0.1)
 
 
 def _tiny_net(n_arms: int) -> BehaviourNet:
     torch.manual_seed(0)
-    return BehaviourNet(
-        VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=n_arms, d_model=16, n_heads=2, n_layers=1
-    ).eval()
+    return BehaviourNet(VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=n_arms, arch=TINY).eval()
 
 
 def test_network_shapes_and_padding_invariance():
@@ -164,7 +163,7 @@ def test_trainer_factory_quick_and_log_keys(toy, tmp_path):
     users = UserTensors.build(
         toy["features"], toy["sequences"], np.zeros(6), np.ones(6), toy["features"].columns
     )
-    net = BehaviourNet(toy["sequences"].vocab_sizes, 12, 6, 4, 4, d_model=16, n_heads=2, n_layers=1)
+    net = BehaviourNet(toy["sequences"].vocab_sizes, 12, 6, 4, 4, TINY)
     module = BehaviourLightningModule(net, torch.randn(4, 4), stage="pretrain")
     trainer = make_trainer(
         max_epochs=2,
@@ -188,7 +187,7 @@ def test_logged_epoch_means_are_row_weighted_means_of_the_batches(toy):
     users = UserTensors.build(
         toy["features"], toy["sequences"], np.zeros(6), np.ones(6), toy["features"].columns
     )
-    net = BehaviourNet(toy["sequences"].vocab_sizes, 12, 6, 4, 4, d_model=16, n_heads=2, n_layers=1)
+    net = BehaviourNet(toy["sequences"].vocab_sizes, 12, 6, 4, 4, TINY)
     log = toy["log"].assign(
         discount=realised_discount(toy["log"], toy["catalogue"]),
         profit=realised_profit(toy["log"], toy["catalogue"]),
@@ -438,9 +437,7 @@ def test_isolated_profit_heads_do_not_train_the_shared_representation():
             n_tabular=4,
             n_attributes=3,
             n_arms=5,
-            d_model=16,
-            n_heads=2,
-            n_layers=1,
+            arch=TINY,
             isolate_profit=isolate,
         )
         out = net(b, attrs, cats)
