@@ -28,7 +28,7 @@ from campaignkit.models import realised_discount
 from campaignkit.models.deep import make_trainer
 from campaignkit.models.deep.datamodule import BehaviourDataModule, LogTensors, UserTensors
 from campaignkit.models.deep.lightning import BehaviourLightningModule
-from campaignkit.models.deep.networks import BehaviourNet
+from campaignkit.models.deep.networks import Architecture, BehaviourNet
 from campaignkit.models.profit import catalogue_arrays, realised_profit
 from campaignkit.models.toy import toy_problem
 
@@ -50,9 +50,7 @@ def _setup(n_users: int, max_len: int, d_model: int, batch_size: int, seed: int 
         f.shape[1],
         attrs.shape[1],
         len(toy["catalogue"]),
-        d_model=d_model,
-        n_heads=4,
-        n_layers=2,
+        Architecture(d_model=d_model, n_heads=4, n_layers=2, dropout=0.1),
     )
     dm = BehaviourDataModule(users, logt, batch_size=batch_size, random_state=seed)
     dm.setup()

@@ -12,11 +12,10 @@
 
 from campaignkit.explain import faithfulness, plots
 from campaignkit.explain._core import RECENCY_BUCKETS, Explanation
-from campaignkit.explain.deep import explain_deep
 from campaignkit.explain.faithfulness import *  # noqa: F403
 from campaignkit.explain.plots import *  # noqa: F403
 from campaignkit.explain.reasons import describe, reason_codes, segment_reasons
-from campaignkit.explain.trees import MATCH_FEATURE, explain_trees
+from campaignkit.explain.trees import MATCH_FEATURE
 from campaignkit.explain.uplift import explain_choice, explain_uplift
 
 __all__ = [
@@ -24,8 +23,6 @@ __all__ = [
     "RECENCY_BUCKETS",
     "explain_uplift",
     "explain_choice",
-    "explain_deep",
-    "explain_trees",
     "MATCH_FEATURE",
     "describe",
     "reason_codes",

@@ -26,8 +26,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from campaignkit.errors import ParameterError
-from campaignkit.explain._core import Explanation, Target, check_fitted, permutation_explainer
+from campaignkit.explain._core import Explanation, Target, permutation_explainer
 from campaignkit.models.deep.networks import outputs_to_dict
 from campaignkit.models.inputs import category_to_id
 from campaignkit.models.outcomes import LEARNED_OUTCOMES
@@ -129,56 +128,22 @@ class DeepGame:
         )
 
 
-def explain_deep(
-    model,
-    data,
-    campaign,
-    *,
-    against="control",
-    outcome: str = "profit",
-    background=None,
-    n_background: int = 32,
-    n_permutations: int = 1,
-    user_ids=None,
-    random_state=None,
-) -> Explanation:
-    """SHAP values of a :class:`~campaignkit.models.BehaviourUpliftModel` 's uplift for one campaign.
+def explain_deep(target: Target, n_permutations: int, random_state) -> Explanation:
+    """SHAP values of a :class:`~campaignkit.models.BehaviourUpliftModel` 's uplift (or choice), for
+    :func:`~campaignkit.explain.explain_uplift` (which checks the arguments and resolves the ``target``).
 
     Args:
-        model: A fitted deep model.
-        data: Model input of the users to explain (with event sequences, when the model has them).
-        campaign: Campaign id (or catalogue row) whose uplift is explained.
-        against: ``"control"`` (explain the uplift) or another campaign id: explain the *choice*, the
-            difference ``uplift(campaign) - uplift(against)``.
-        outcome: ``"profit"`` (the decision quantity) or a learned response (``participate``...).
-        background: Model input the background sample is drawn from (default ``data``).
-        n_background: Background users (interventional expectation over their tabular features).
+        target: The fitted deep model, outcome, campaigns, users and background sample.
         n_permutations: Antithetic permutations per user (each costs ``2 p + 1`` evaluations, ``p`` the
             user's varying players).
-        user_ids: Explain only these users of ``data`` (default all).
-        random_state: Seed of the background sample and of the permutations.
+        random_state: Seed of the permutations.
 
     Returns:
         An :class:`~campaignkit.explain.Explanation` (``exact=False``: permutation estimates, additive by
         construction) with the tabular features then ``event[-L] .. event[-1]`` (latest last); use
         ``.grouped("event_type" | "category" | "recency")`` for readable sequence groups.
-
-    Raises:
-        ParameterError: The model is not fitted, the campaign or outcome is unknown, or ``against`` equals
-            ``campaign``.
-        SchemaError: A user of ``user_ids`` is not in ``data``.
     """
-    check_fitted(model)
-    if not hasattr(model, "networks_"):
-        raise ParameterError(f"explain_deep explains a BehaviourUpliftModel, got {type(model).__name__}")
-    valid = deep_outcomes(model)
-    if outcome not in valid:
-        raise ParameterError(f"outcome must be one of {valid}, got {outcome!r}")
-    if n_background < 1 or n_permutations < 1:
-        raise ParameterError("n_background and n_permutations must be >= 1")
-    target = Target.resolve(
-        model, data, campaign, against, outcome, background, n_background, user_ids, random_state
-    )
+    model, outcome = target.model, target.outcome
     data, c, a = target.data, target.campaign, target.against
     with model._context():
         pred = model.predict_outcomes(data)

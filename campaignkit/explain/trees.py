@@ -30,18 +30,20 @@ import pandas as pd
 import shap
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from campaignkit.errors import ParameterError
-from campaignkit.explain._core import Explanation, Target, check_fitted, permutation_explainer
+from campaignkit.explain._core import Explanation, Target, permutation_explainer
 from campaignkit.models.baselines import SLearner, TLearner
 from campaignkit.models.boosting import predict_boosting
 from campaignkit.models.inputs import TabularEncoder, UserData
 from campaignkit.models.mediated import MediatedLearner
 from campaignkit.models.profit import campaign_matrix, catalogue_arrays
 
-__all__ = ["explain_trees", "MATCH_FEATURE"]
+__all__ = ["explain_trees", "tree_outcomes", "TREE_LEARNERS", "MATCH_FEATURE"]
 
 MATCH_FEATURE = "target_category_share"
 """Name of the S-learner's extra column: the user's share of events in the campaign's target category."""
+
+TREE_LEARNERS = (TLearner, SLearner, MediatedLearner)
+"""The learners :func:`explain_trees` explains."""
 
 
 def _tree_shap(estimator, x: np.ndarray) -> tuple[np.ndarray, float]:
@@ -132,54 +134,27 @@ def _linear_terms(model, outcome: str, c: int, a: int, design_of):
     return terms, const
 
 
-def explain_trees(
-    model,
-    data,
-    campaign,
-    *,
-    against="control",
-    outcome: str = "profit",
-    background=None,
-    n_background: int = 32,
-    n_permutations: int = 1,
-    user_ids=None,
-    random_state=None,
-) -> Explanation:
-    """SHAP values of a gradient-boosting learner's uplift (or choice) for one campaign.
+def tree_outcomes(model) -> tuple[str, ...]:
+    """Outcomes of a fitted gradient-boosting learner that can be explained (modelled ones plus ``profit``)."""
+    return tuple(dict.fromkeys((*model._modelled(), "profit")))
+
+
+def explain_trees(target: Target, n_permutations: int, random_state) -> Explanation:
+    """SHAP values of a gradient-boosting learner's uplift (or choice), for
+    :func:`~campaignkit.explain.explain_uplift` (which checks the arguments and resolves the ``target``).
 
     Args:
-        model: A fitted :class:`~campaignkit.models.TLearner`, :class:`~campaignkit.models.SLearner` or
-            :class:`~campaignkit.models.MediatedLearner`.
-        data: Model input of the users to explain.
-        campaign: Campaign id (or catalogue row) whose uplift is explained.
-        against: ``"control"`` (the uplift) or another campaign id (the choice: the difference of uplifts).
-        outcome: ``"profit"`` or a learned outcome (``participate``, ``convert``, ``revenue``...).
-        background: Model input the background sample is drawn from (default ``data``).
-        n_background: Background users.
+        target: The fitted :class:`~campaignkit.models.TLearner`, :class:`~campaignkit.models.SLearner` or
+            :class:`~campaignkit.models.MediatedLearner`, outcome, campaigns, users and background sample.
         n_permutations: Permutations of the estimate, where one is needed (the mediated learner's
             non-participation outcomes).
-        user_ids: Explain only these users of ``data``.
-        random_state: Seed of the background sample (and of the permutations).
+        random_state: Seed of the permutations.
 
     Returns:
         An :class:`~campaignkit.explain.Explanation` over the model's encoded features (the S-learner's also
         over :data:`MATCH_FEATURE`); ``exact`` says whether the values are exact Shapley values.
-
-    Raises:
-        ParameterError: Unfitted or unsupported model, unknown campaign or outcome, ``against == campaign``.
-        SchemaError: A user of ``user_ids`` is not in ``data``.
     """
-    check_fitted(model)
-    if not isinstance(model, (TLearner, SLearner, MediatedLearner)):
-        raise ParameterError(
-            f"explain_trees explains T-, S- and mediated learners, got {type(model).__name__}"
-        )
-    valid = (*model._modelled(), "profit")
-    if outcome not in valid:
-        raise ParameterError(f"outcome must be one of {tuple(dict.fromkeys(valid))}, got {outcome!r}")
-    target = Target.resolve(
-        model, data, campaign, against, outcome, background, n_background, user_ids, random_state
-    )
+    model, outcome = target.model, target.outcome
     data, bg_data, c, a = target.data, target.background, target.campaign, target.against
     with model._context():
         pred = model.predict_outcomes(data)

@@ -4,39 +4,71 @@
 from __future__ import annotations
 
 from campaignkit.errors import ParameterError
-from campaignkit.explain._core import Explanation, check_fitted
-from campaignkit.explain.deep import explain_deep
-from campaignkit.explain.trees import explain_trees
+from campaignkit.explain._core import Explanation, Target, check_fitted
+from campaignkit.explain.deep import deep_outcomes, explain_deep
+from campaignkit.explain.trees import TREE_LEARNERS, explain_trees, tree_outcomes
 
 __all__ = ["explain_uplift", "explain_choice"]
 
 
-def explain_uplift(model, data, campaign, *, outcome: str = "profit", **kwargs) -> Explanation:
-    """SHAP values of a model's predicted uplift of ``campaign`` (against control).
+def explain_uplift(
+    model,
+    data,
+    campaign,
+    *,
+    against="control",
+    outcome: str = "profit",
+    background=None,
+    n_background: int = 32,
+    n_permutations: int = 1,
+    user_ids=None,
+    random_state=None,
+) -> Explanation:
+    """SHAP values of a model's predicted uplift of ``campaign`` (against control, or another campaign).
 
     Args:
         model: A fitted :class:`~campaignkit.models.BehaviourUpliftModel` (permutation SHAP over tabular
-            features and events, :func:`~campaignkit.explain.deep.explain_deep`) or a gradient-boosting
-            learner (Tree SHAP, :func:`~campaignkit.explain.trees.explain_trees`).
-        data: Model input of the users to explain.
-        campaign: Campaign id.
+            features and events, :func:`~campaignkit.explain.deep.explain_deep`) or a
+            :class:`~campaignkit.models.TLearner`, :class:`~campaignkit.models.SLearner` or
+            :class:`~campaignkit.models.MediatedLearner` (Tree SHAP where the uplift is a sum of trees,
+            :func:`~campaignkit.explain.trees.explain_trees`).
+        data: Model input of the users to explain (with event sequences, when the deep model has them).
+        campaign: Campaign id (or catalogue row) whose uplift is explained.
+        against: ``"control"`` (explain the uplift) or another campaign id: explain the *choice*, the
+            difference ``uplift(campaign) - uplift(against)`` (see :func:`explain_choice`).
         outcome: ``"profit"`` (the decision quantity) or a learned response such as ``"participate"``.
-        **kwargs: Passed on (``background``, ``n_background``, ``n_permutations``, ``user_ids``,
-            ``random_state``).
+        background: Model input the background sample is drawn from (default ``data``).
+        n_background: Background users (interventional expectation over their tabular features).
+        n_permutations: Antithetic permutations per user, where the values are estimated (the deep model,
+            the mediated learner's non-participation outcomes, clipped T-learner sums); each costs
+            ``2 p + 1`` evaluations, ``p`` the user's varying players.
+        user_ids: Explain only these users of ``data`` (default all).
+        random_state: Seed of the background sample and of the permutations.
 
     Returns:
-        An :class:`~campaignkit.explain.Explanation`.
+        An :class:`~campaignkit.explain.Explanation`; ``exact`` says whether the values are exact Shapley
+        values, ``method`` how they were computed.
 
     Raises:
-        ParameterError: Unfitted or unsupported model, unknown campaign or outcome.
-        SchemaError: Unknown user in ``user_ids``.
+        ParameterError: Unfitted or unsupported model, unknown campaign or outcome, ``against`` equal to
+            ``campaign``, ``n_background`` or ``n_permutations`` below 1.
+        SchemaError: A user of ``user_ids`` is not in ``data``.
     """
     check_fitted(model)
     if hasattr(model, "networks_"):
-        return explain_deep(model, data, campaign, outcome=outcome, **kwargs)
-    if hasattr(model, "models_") or hasattr(model, "arm_models_"):
-        return explain_trees(model, data, campaign, outcome=outcome, **kwargs)
-    raise ParameterError(f"no explainer for a {type(model).__name__}")
+        explain, valid = explain_deep, deep_outcomes(model)
+    elif isinstance(model, TREE_LEARNERS):
+        explain, valid = explain_trees, tree_outcomes(model)
+    else:
+        raise ParameterError(f"no explainer for a {type(model).__name__}")
+    if outcome not in valid:
+        raise ParameterError(f"outcome must be one of {valid}, got {outcome!r}")
+    if n_background < 1 or n_permutations < 1:
+        raise ParameterError("n_background and n_permutations must be >= 1")
+    target = Target.resolve(
+        model, data, campaign, against, outcome, background, n_background, user_ids, random_state
+    )
+    return explain(target, n_permutations, random_state)
 
 
 def explain_choice(model, data, campaign, against, *, outcome: str = "profit", **kwargs) -> Explanation:

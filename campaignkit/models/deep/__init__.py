@@ -1,7 +1,7 @@
 """The deep behaviour model in three parts plus its estimator (the lightning-hydra-template layout).
 
 - :mod:`~campaignkit.models.deep.networks` - plain ``nn.Module``s: sequence, user and campaign encoders and
-  :class:`BehaviourNet` with its heads
+  :class:`BehaviourNet` with its heads, its settings in one :class:`Architecture`
 - :mod:`~campaignkit.models.deep.lightning` - :class:`BehaviourLightningModule`: losses, steps, logging
 - :mod:`~campaignkit.models.deep.datamodule` - :class:`UserTensors`, :class:`LogTensors` and
   :class:`BehaviourDataModule` (seeded splits)
@@ -14,12 +14,19 @@
 from campaignkit.models.deep.datamodule import BehaviourDataModule, LogTensors, UserTensors
 from campaignkit.models.deep.estimator import BehaviourUpliftModel
 from campaignkit.models.deep.lightning import BehaviourLightningModule
-from campaignkit.models.deep.networks import BehaviourNet, CampaignEncoder, SequenceEncoder, UserEncoder
+from campaignkit.models.deep.networks import (
+    Architecture,
+    BehaviourNet,
+    CampaignEncoder,
+    SequenceEncoder,
+    UserEncoder,
+)
 from campaignkit.models.deep.trainer import make_trainer
 
 __all__ = [
     "BehaviourUpliftModel",
     "BehaviourNet",
+    "Architecture",
     "SequenceEncoder",
     "UserEncoder",
     "CampaignEncoder",

@@ -40,7 +40,7 @@ from campaignkit.models.deep.datamodule import (
     UserTensors,
 )
 from campaignkit.models.deep.lightning import BehaviourLightningModule
-from campaignkit.models.deep.networks import BehaviourNet, category_counts
+from campaignkit.models.deep.networks import Architecture, BehaviourNet, category_counts
 from campaignkit.models.deep.trainer import make_trainer
 from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data, category_to_id, empty_sequences
 from campaignkit.models.outcomes import LEARNED_OUTCOMES
@@ -181,6 +181,11 @@ class BehaviourUpliftModel(UpliftModel):
         self.n_threads, self.random_state = n_threads, random_state
 
     # ---- training ---------------------------------------------------------------------------------------
+    def _network(self) -> BehaviourNet:
+        """A fresh network of the fitted shapes (``config_``) and this model's :class:`Architecture`."""
+        arch = Architecture(self.d_model, self.n_heads, self.n_layers, self.dropout)
+        return BehaviourNet(**self.config_, arch=arch)
+
     def _trainer(self, epochs: int, name: str):
         return make_trainer(
             max_epochs=epochs,
@@ -255,10 +260,6 @@ class BehaviourUpliftModel(UpliftModel):
             n_tabular=len(self.feature_columns_),
             n_attributes=int(attrs.shape[1]),
             n_arms=len(cat["ids"]),
-            d_model=self.d_model,
-            n_heads=self.n_heads,
-            n_layers=self.n_layers,
-            dropout=self.dropout,
             n_identities=len(self.identity_ids_),
             isolate_profit=self.isolate_profit,
         )
@@ -273,7 +274,7 @@ class BehaviourUpliftModel(UpliftModel):
         base_rates = _base_rates(log, len(cat["ids"]), logt, self.outcomes_)
         history = []
         pl.seed_everything(seed, workers=True, verbose=False)
-        base = BehaviourNet(**self.config_)
+        base = self._network()
         pretrain = self.pretrain_epochs > 0
         if pretrain and not data.has_sequences:
             warnings.warn(
@@ -291,7 +292,7 @@ class BehaviourUpliftModel(UpliftModel):
         self.networks_ = []
         for m in range(self.n_ensemble):
             pl.seed_everything(seed + 1 + m, workers=True, verbose=False)
-            net = BehaviourNet(**self.config_)  # fresh heads per member, shared pre-trained encoder
+            net = self._network()  # fresh heads per member, shared pre-trained encoder
             net.user.seq.load_state_dict(base.user.seq.state_dict())
             net.init_output_bias(base_rates)
             dm = BehaviourDataModule(users, logt, self.batch_size, self.val_fraction, seed)
@@ -522,12 +523,12 @@ class BehaviourUpliftModel(UpliftModel):
         model.category_vocab_ = list(payload["category_vocab"])
         model.networks_ = []
         for state in payload["members"]:
-            net = BehaviourNet(**model.config_)
+            net = model._network()
             net.load_state_dict(state)
             model.networks_.append(net.eval())
         model.pretrained_net_ = None
         if payload["pretrained"] is not None:
-            model.pretrained_net_ = BehaviourNet(**model.config_)
+            model.pretrained_net_ = model._network()
             model.pretrained_net_.load_state_dict(payload["pretrained"])
             model.pretrained_net_.eval()
         model.train_seconds_ = payload["train_seconds"]

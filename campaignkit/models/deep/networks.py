@@ -1,5 +1,6 @@
 """Plain ``nn.Module`` networks of the behaviour model (no training logic here).
 
+- :class:`Architecture`: the network's width, attention heads, layers and dropout, as one value.
 - :class:`SequenceEncoder`: a Transformer encoder over a user's recent events (event type, category,
   price bucket, time-gap bucket; 0 = padding) with a learned ``[CLS]`` token.
 - :class:`UserEncoder`: the sequence summary fused with a tabular MLP into one user vector.
@@ -15,11 +16,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 __all__ = [
+    "Architecture",
     "SequenceEncoder",
     "NextCategoryHead",
     "UserEncoder",
@@ -103,30 +106,38 @@ def history_shares(
     )
 
 
+@dataclass(frozen=True)
+class Architecture:
+    """The behaviour network's architecture settings, defined once: :class:`BehaviourNet` and its encoders
+    take them as one value. :class:`~campaignkit.models.BehaviourUpliftModel` builds it from its own
+    ``d_model``, ``n_heads``, ``n_layers`` and ``dropout`` parameters, which hold the defaults.
+
+    Attributes:
+        d_model: Width of every representation (embeddings, encoders, heads).
+        n_heads: Attention heads of the Transformer layers.
+        n_layers: Transformer layers.
+        dropout: Dropout inside the sequence encoder and the user-fusion MLP.
+    """
+
+    d_model: int
+    n_heads: int
+    n_layers: int
+    dropout: float
+
+
 class SequenceEncoder(nn.Module):
-    """Transformer encoder over right-aligned, 0-padded event sequences; :class:`BehaviourNet` builds it and
-    holds the default sizes.
+    """Transformer encoder over right-aligned, 0-padded event sequences.
 
     Args:
         vocab_sizes: ``{field: size}`` for ``event_type, category, price_bucket, gap_bucket`` (sizes
             include the padding id 0).
         max_len: Longest sequence length ``L``.
-        d_model: Width of the token embeddings.
-        n_heads: Attention heads.
-        n_layers: Encoder layers.
-        dropout: Dropout inside the encoder.
+        arch: The width of the token embeddings, attention heads, encoder layers and dropout.
     """
 
-    def __init__(
-        self,
-        vocab_sizes: dict,
-        max_len: int,
-        d_model: int,
-        n_heads: int,
-        n_layers: int,
-        dropout: float,
-    ):
+    def __init__(self, vocab_sizes: dict, max_len: int, arch: Architecture):
         super().__init__()
+        d_model = arch.d_model
         self.fields = SEQ_FIELDS
         # one extra id per field: the [MASK] token used by pre-training (id = vocab size)
         self.embeddings = nn.ModuleDict(
@@ -137,14 +148,14 @@ class SequenceEncoder(nn.Module):
         self.cls = nn.Parameter(torch.zeros(1, 1, d_model))
         layer = nn.TransformerEncoderLayer(
             d_model,
-            n_heads,
+            arch.n_heads,
             dim_feedforward=2 * d_model,
-            dropout=dropout,
+            dropout=arch.dropout,
             batch_first=True,
             norm_first=True,
             activation="gelu",
         )
-        self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+        self.encoder = nn.TransformerEncoder(layer, arch.n_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d_model)
         self.max_len = max_len
 
@@ -175,16 +186,16 @@ class UserEncoder(nn.Module):
     Args:
         seq_encoder: A :class:`SequenceEncoder`.
         n_tabular: Number of tabular features.
-        d_model: Output width.
-        dropout: Dropout of the fusion MLP.
+        arch: The output width (``d_model``) and the dropout of the fusion MLP.
     """
 
-    def __init__(self, seq_encoder: SequenceEncoder, n_tabular: int, d_model: int, dropout: float = 0.1):
+    def __init__(self, seq_encoder: SequenceEncoder, n_tabular: int, arch: Architecture):
         super().__init__()
+        d_model = arch.d_model
         self.seq = seq_encoder
         self.tab = nn.Sequential(nn.Linear(n_tabular, d_model), nn.GELU(), nn.Linear(d_model, d_model))
         self.fuse = nn.Sequential(
-            nn.Linear(2 * d_model, d_model), nn.GELU(), nn.Dropout(dropout), nn.Linear(d_model, d_model)
+            nn.Linear(2 * d_model, d_model), nn.GELU(), nn.Dropout(arch.dropout), nn.Linear(d_model, d_model)
         )
 
     def forward(self, tokens: dict, mask: torch.Tensor, tabular: torch.Tensor):
@@ -314,10 +325,7 @@ class BehaviourNet(nn.Module):
         n_tabular: Number of tabular features.
         n_attributes: Width of campaign attribute vectors.
         n_arms: Arms of the propensity head (campaigns of the training log).
-        d_model: Width of every representation.
-        n_heads: Attention heads.
-        n_layers: Transformer layers.
-        dropout: Dropout.
+        arch: Width of every representation, attention heads, Transformer layers and dropout.
         n_identities: Campaigns with an identity vector (see :class:`CampaignEncoder`).
         isolate_profit: Give the profit channels (``profit``, ``engaged_profit``) their own effect network
             on *detached* user and campaign embeddings: they read the shared representation but their squared
@@ -331,10 +339,7 @@ class BehaviourNet(nn.Module):
         n_tabular: int,
         n_attributes: int,
         n_arms: int,
-        d_model: int = 64,
-        n_heads: int = 4,
-        n_layers: int = 2,
-        dropout: float = 0.1,
+        arch: Architecture,
         n_identities: int = 0,
         isolate_profit: bool = False,
     ):
@@ -345,20 +350,12 @@ class BehaviourNet(nn.Module):
             n_tabular=int(n_tabular),
             n_attributes=int(n_attributes),
             n_arms=int(n_arms),
-            d_model=int(d_model),
-            n_heads=int(n_heads),
-            n_layers=int(n_layers),
-            dropout=float(dropout),
             n_identities=int(n_identities),
             isolate_profit=bool(isolate_profit),
         )
-        n_cat = int(vocab_sizes["category"])
-        self.user = UserEncoder(
-            SequenceEncoder(vocab_sizes, max_len, d_model, n_heads, n_layers, dropout),
-            n_tabular,
-            d_model,
-            dropout,
-        )
+        self.arch = arch
+        d_model, n_cat = arch.d_model, int(vocab_sizes["category"])
+        self.user = UserEncoder(SequenceEncoder(vocab_sizes, max_len, arch), n_tabular, arch)
         self.campaign = CampaignEncoder(n_attributes, d_model, n_cat, n_identities=n_identities)
         self.base = nn.Linear(d_model, len(PAIR_OUTPUTS))  # outcomes under control
         self.pair = nn.Sequential(  # effect of a campaign, relative to control

@@ -17,7 +17,7 @@ from campaignkit.models.deep.lightning import (
     next_category_targets,
 )
 from campaignkit.models.profit import realised_profit
-from tests.models.deep._helpers import SMALL
+from tests.models.deep._helpers import SMALL, TINY
 
 
 def test_next_category_targets():
@@ -36,7 +36,7 @@ def test_logged_epoch_means_are_row_weighted_means_of_the_batches(toy):
     users = UserTensors.build(
         toy["features"], toy["sequences"], np.zeros(6), np.ones(6), toy["features"].columns
     )
-    net = BehaviourNet(toy["sequences"].vocab_sizes, 12, 6, 4, 4, d_model=16, n_heads=2, n_layers=1)
+    net = BehaviourNet(toy["sequences"].vocab_sizes, 12, 6, 4, 4, TINY)
     log = toy["log"].assign(
         discount=realised_discount(toy["log"], toy["catalogue"]),
         profit=realised_profit(toy["log"], toy["catalogue"]),

@@ -8,6 +8,7 @@ import torch
 
 from campaignkit.models.deep import BehaviourNet
 from campaignkit.models.deep.networks import NextCategoryHead, ziln_loss, ziln_mean
+from tests.models.deep._helpers import TINY
 
 
 def _batch(vocab, n=3, length=7, n_tab=4):
@@ -24,9 +25,7 @@ VOCAB = {"event_type": 5, "category": 8, "price_bucket": 6, "gap_bucket": 6}
 
 def _tiny_net(n_arms: int) -> BehaviourNet:
     torch.manual_seed(0)
-    return BehaviourNet(
-        VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=n_arms, d_model=16, n_heads=2, n_layers=1
-    ).eval()
+    return BehaviourNet(VOCAB, max_len=7, n_tabular=4, n_attributes=3, n_arms=n_arms, arch=TINY).eval()
 
 
 def test_network_shapes_and_padding_invariance():
@@ -101,9 +100,7 @@ def test_isolated_profit_heads_do_not_train_the_shared_representation():
             n_tabular=4,
             n_attributes=3,
             n_arms=5,
-            d_model=16,
-            n_heads=2,
-            n_layers=1,
+            arch=TINY,
             isolate_profit=isolate,
         )
         out = net(b, attrs, cats)

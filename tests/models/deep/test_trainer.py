@@ -9,6 +9,7 @@ import torch
 from campaignkit.models.deep import BehaviourNet, make_trainer
 from campaignkit.models.deep.datamodule import BehaviourDataModule, UserTensors
 from campaignkit.models.deep.lightning import BehaviourLightningModule
+from tests.models.deep._helpers import TINY
 
 
 def test_trainer_factory_quick_and_log_keys(toy, tmp_path):
@@ -18,7 +19,7 @@ def test_trainer_factory_quick_and_log_keys(toy, tmp_path):
     users = UserTensors.build(
         toy["features"], toy["sequences"], np.zeros(6), np.ones(6), toy["features"].columns
     )
-    net = BehaviourNet(toy["sequences"].vocab_sizes, 12, 6, 4, 4, d_model=16, n_heads=2, n_layers=1)
+    net = BehaviourNet(toy["sequences"].vocab_sizes, 12, 6, 4, 4, TINY)
     module = BehaviourLightningModule(net, torch.randn(4, 4), stage="pretrain")
     trainer = make_trainer(
         max_epochs=2,
