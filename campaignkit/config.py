@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PROJECT_ROOT: Path = Path(__file__).resolve().parent.parent
 """The repository root (the folder holding ``campaignkit/``, ``notebooks/``, ``data/``...)."""
@@ -55,7 +59,7 @@ def resolve_seed(random_state, *, bits: int = 63) -> int:
     )
 
 
-def resolve_rng(random_state):
+def resolve_rng(random_state) -> np.random.Generator:
     """Turn a ``random_state`` into a :class:`numpy.random.Generator`.
 
     Args:

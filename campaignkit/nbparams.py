@@ -22,9 +22,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from campaignkit.errors import ParameterError
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = [
     "Parameter",
@@ -217,7 +220,7 @@ def effective(spec: NotebookParameters, explicit: dict[str, Any], quick: bool) -
     return {k: (str(v) if isinstance(v, _Computed) else v) for k, v in out.items()}
 
 
-def pin_explicit(nb, spec: NotebookParameters, explicit: dict[str, Any]):
+def pin_explicit(nb, spec: NotebookParameters, explicit: dict[str, Any]) -> NotebookNode:
     """Insert, after the ``if QUICK:`` cell, a cell that sets again the explicit values it would override.
 
     Args:

@@ -69,7 +69,7 @@ class OfflineHTMLExporter(HTMLExporter):
         super().__init__(**kw)
 
     @jinja2.pass_context
-    def markdown2html(self, context, source):
+    def markdown2html(self, context, source) -> str:
         """Markdown to HTML with the maths converted to MathML."""
         cell = context.get("cell", {})
         renderer = _MathMLRenderer(

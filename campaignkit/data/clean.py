@@ -9,6 +9,7 @@ training statistics. Rows a transformer removes are kept in ``removed_`` (last c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -99,7 +100,7 @@ class Deduplicator(TransformerMixin, BaseEstimator):
         self.time_col = time_col
         self.tolerance = tolerance
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None) -> Self:
         """Check the columns; nothing is learned (de-duplication needs no statistics)."""
         X = _frame(X, "Deduplicator")
         _need(X, list(self.subset or []) + ([self.time_col] if self.time_col else []), "Deduplicator")
@@ -107,7 +108,7 @@ class Deduplicator(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return self
 
-    def transform(self, X):
+    def transform(self, X) -> pd.DataFrame:
         """Return the rows without repeats; ``removed_`` and ``n_removed_`` describe what went."""
         check_is_fitted(self, "n_features_in_")
         kept, removed = deduplicate(_frame(X, "Deduplicator"), self.subset, self.time_col, self.tolerance)
@@ -129,7 +130,7 @@ class Winsorizer(TransformerMixin, BaseEstimator):
         self.lower = lower
         self.upper = upper
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None) -> Self:
         """Learn ``bounds_ = {column: (low, high)}`` from ``X``'s quantiles."""
         X = _frame(X, "Winsorizer")
         if not 0.0 <= self.lower < self.upper <= 1.0:
@@ -145,7 +146,7 @@ class Winsorizer(TransformerMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def transform(self, X):
+    def transform(self, X) -> pd.DataFrame:
         """Return a copy with each column clipped to its training bounds; ``n_clipped_`` counts values."""
         check_is_fitted(self, "bounds_")
         X = _frame(X, "Winsorizer").copy()
@@ -197,7 +198,7 @@ class BotFlagger(TransformerMixin, BaseEstimator):
         )
         return per_day.groupby(level="u").max()
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None) -> Self:
         """Learn ``threshold_`` (events on a user's busiest day) from the training users."""
         X = _frame(X, "BotFlagger")
         if not 0.0 < self.quantile <= 1.0:
@@ -210,7 +211,7 @@ class BotFlagger(TransformerMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def transform(self, X):
+    def transform(self, X) -> pd.DataFrame:
         """Return a copy with ``flag_col`` True for every row of a user above ``threshold_``."""
         check_is_fitted(self, "threshold_")
         X = _frame(X, "BotFlagger").copy()
@@ -238,7 +239,7 @@ class MissingImputer(TransformerMixin, BaseEstimator):
         self.fill_value = fill_value
         self.add_indicator = add_indicator
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None) -> Self:
         """Learn ``statistics_ = {column: fill value}`` from the training rows."""
         X = _frame(X, "MissingImputer")
         self.strategies_ = _per_column(self.strategy, self.columns, _IMPUTE, "MissingImputer")
@@ -267,7 +268,7 @@ class MissingImputer(TransformerMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def transform(self, X):
+    def transform(self, X) -> pd.DataFrame:
         """Return a filled copy; rows dropped under ``drop`` are kept in ``removed_``."""
         check_is_fitted(self, "statistics_")
         X = _frame(X, "MissingImputer").copy()
@@ -299,7 +300,7 @@ class Normalizer(TransformerMixin, BaseEstimator):
         self.columns = columns
         self.clip = clip
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None) -> Self:
         """Learn ``params_ = {column: (shift, scale)}`` from the training rows (log1p needs none)."""
         X = _frame(X, "Normalizer")
         self.methods_ = _per_column(self.method, self.columns, _SCALE, "Normalizer")
@@ -324,7 +325,7 @@ class Normalizer(TransformerMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def transform(self, X):
+    def transform(self, X) -> pd.DataFrame:
         """Return a copy with each column scaled by its training parameters."""
         check_is_fitted(self, "params_")
         X = _frame(X, "Normalizer").copy()
@@ -342,7 +343,7 @@ class Normalizer(TransformerMixin, BaseEstimator):
                 X[c] = out
         return X
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X) -> pd.DataFrame:
         """Undo :meth:`transform` (clipped values come back at the training range's ends)."""
         check_is_fitted(self, "params_")
         X = _frame(X, "Normalizer").copy()

@@ -8,6 +8,8 @@ Plots take ``ax=None`` and return the Axes; the package never calls ``plt.show()
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -15,6 +17,9 @@ from campaignkit._helpers import axes
 from campaignkit.config import resolve_rng
 from campaignkit.data.validate import ValidationResult
 from campaignkit.errors import ParameterError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["DIRT_KINDS", "inject_dirt", "expected_rules", "plot_validation_report", "plot_before_after"]
 
@@ -120,7 +125,7 @@ def expected_rules(truth: pd.DataFrame) -> dict[str, int]:
     return {str(r): int(v) for r, v in got.items()}
 
 
-def plot_validation_report(result: ValidationResult, ax=None, truth: dict | None = None):
+def plot_validation_report(result: ValidationResult, ax=None, truth: dict | None = None) -> Axes:
     """Bar chart of quarantined rows per rule (and the injected truth, when given).
 
     Args:
@@ -150,7 +155,7 @@ def plot_validation_report(result: ValidationResult, ax=None, truth: dict | None
 
 def plot_before_after(
     before, after, ax=None, bins: int = 50, labels=("before", "after"), log: bool = True, log_x: bool = False
-):
+) -> Axes:
     """Overlay two histograms of one numeric column (e.g. price before and after winsorising).
 
     Args:

@@ -10,11 +10,16 @@ chosen configuration's *true* profit uplift with the best grid point's (the worl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from campaignkit.data.catalogue import CATALOGUE_COLUMNS, DEFAULT_MARGIN_RATE, validate_catalogue
 from campaignkit.errors import ParameterError
+
+if TYPE_CHECKING:
+    from campaignkit.data.world.core import World
 
 __all__ = [
     "threshold_grid",
@@ -143,7 +148,7 @@ def choose_parameters(
     return out
 
 
-def world_with_catalogue(world, catalogue: pd.DataFrame):
+def world_with_catalogue(world, catalogue: pd.DataFrame) -> World:
     """The same world (users, histories, traits, period) offered another catalogue; its truth scores any
     configuration."""
     return world.replace(catalogue=validate_catalogue(catalogue))

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from campaignkit._helpers import axes
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_budget_curves", "plot_segment_uplift"]
 
 
-def plot_budget_curves(curves: dict, *, budget: float | None = None, ax=None, label_marginal: bool = False):
+def plot_budget_curves(
+    curves: dict, *, budget: float | None = None, ax=None, label_marginal: bool = False
+) -> Axes:
     """Incremental profit against spend, one line per curve.
 
     Args:
@@ -46,7 +53,7 @@ def plot_budget_curves(curves: dict, *, budget: float | None = None, ax=None, la
     return ax
 
 
-def plot_segment_uplift(profile: pd.DataFrame, *, ax=None):
+def plot_segment_uplift(profile: pd.DataFrame, *, ax=None) -> Axes:
     """Heat map of the mean predicted profit uplift per segment (rows) and campaign (columns).
 
     Args:

@@ -3,15 +3,20 @@ returns the Axes (the package never shows a figure)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from campaignkit._helpers import axes
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_risk_vs_uplift", "plot_retention_policies", "plot_sleeping_dogs"]
 
 
-def plot_risk_vs_uplift(table: pd.DataFrame, *, ax=None, max_points: int = 4000, random_state=0):
+def plot_risk_vs_uplift(table: pd.DataFrame, *, ax=None, max_points: int = 4000, random_state=0) -> Axes:
     """Churn risk against the true retention uplift of each user's best campaign, sleeping dogs in red.
 
     Args:
@@ -43,7 +48,7 @@ def plot_risk_vs_uplift(table: pd.DataFrame, *, ax=None, max_points: int = 4000,
     return ax
 
 
-def plot_retention_policies(table: pd.DataFrame, value: str = "true_profit", *, ax=None):
+def plot_retention_policies(table: pd.DataFrame, value: str = "true_profit", *, ax=None) -> Axes:
     """One line per policy of :func:`~campaignkit.design.retention.compare_retention_policies`: ``value`` by budget.
 
     Args:
@@ -66,7 +71,7 @@ def plot_retention_policies(table: pd.DataFrame, value: str = "true_profit", *, 
     return ax
 
 
-def plot_sleeping_dogs(table: pd.DataFrame, budget: float | None = None, *, ax=None):
+def plot_sleeping_dogs(table: pd.DataFrame, budget: float | None = None, *, ax=None) -> Axes:
     """Bars of contacted users per policy at one budget, the sleeping dogs among them in red.
 
     Args:

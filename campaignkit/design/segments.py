@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -146,7 +148,7 @@ class Personas(BaseEstimator):
             m = np.asarray(x, dtype=float)
         return np.nan_to_num(m)
 
-    def fit(self, x, y=None):
+    def fit(self, x, y=None) -> Self:
         """Fit the clusters on a feature table or an array of shape (n_users, d); returns self."""
         if not isinstance(self.n_personas, int) or self.n_personas < 2:
             raise ParameterError(f"n_personas must be an int >= 2, got {self.n_personas!r}")

@@ -7,6 +7,8 @@ but also pay sure things, and many users lose money on some campaigns (sleeping 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from campaignkit.config import resolve_seed
@@ -14,7 +16,9 @@ from campaignkit.config import resolve_seed
 __all__ = ["random_chunks"]
 
 
-def random_chunks(n_users: int, n_campaigns: int = 11, chunk_size: int = 1_000_000, random_state=None):
+def random_chunks(
+    n_users: int, n_campaigns: int = 11, chunk_size: int = 1_000_000, random_state=None
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield ``(value, spend, user_id)`` chunks of a random assignment problem.
 
     Args:

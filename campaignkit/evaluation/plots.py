@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from campaignkit._helpers import axes
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_qini_protocol"]
 
 
-def plot_qini_protocol(scores: pd.DataFrame, *, outcome: str = "participated", ax=None):
+def plot_qini_protocol(scores: pd.DataFrame, *, outcome: str = "participated", ax=None) -> Axes:
     """Each seed's Qini with its bootstrap interval, per arm and model, and the mean over seeds.
 
     Args:

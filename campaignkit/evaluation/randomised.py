@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -127,7 +127,7 @@ def protocol_users(data, features=None) -> UserData:
     return UserData(users.features[list(features)], users.sequences)
 
 
-def make_model(model, seed: int):
+def make_model(model, seed: int) -> Any:
     """A fresh, unfitted model for one seed.
 
     Args:
@@ -161,7 +161,9 @@ def _catalogue(data, catalogue) -> pd.DataFrame:
     return validate_catalogue(catalogue)
 
 
-def split_log(log: pd.DataFrame, strata, *, seed: int, test_size: float = 0.3):
+def split_log(
+    log: pd.DataFrame, strata, *, seed: int, test_size: float = 0.3
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a randomised log (one row per customer) into train and test rows, stratified.
 
     Args:

@@ -3,10 +3,15 @@ the Axes; nothing here computes SHAP values or calls ``plt.show()``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from campaignkit._helpers import axes
 from campaignkit.explain._core import Explanation
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_importance", "plot_beeswarm", "plot_waterfall", "plot_side_by_side"]
 
@@ -18,7 +23,7 @@ def _title(expl: Explanation) -> str:
     )
 
 
-def plot_importance(explanation: Explanation, max_features: int = 12, ax=None):
+def plot_importance(explanation: Explanation, max_features: int = 12, ax=None) -> Axes:
     """Bar chart of the mean |SHAP| per feature (the global ranking), largest on top.
 
     Args:
@@ -37,7 +42,7 @@ def plot_importance(explanation: Explanation, max_features: int = 12, ax=None):
     return ax
 
 
-def plot_beeswarm(explanation: Explanation, max_features: int = 12, ax=None, random_state: int = 0):
+def plot_beeswarm(explanation: Explanation, max_features: int = 12, ax=None, random_state: int = 0) -> Axes:
     """One dot per user and feature: its SHAP value, coloured by the feature's value (rank within feature).
 
     Args:
@@ -67,7 +72,7 @@ def plot_beeswarm(explanation: Explanation, max_features: int = 12, ax=None, ran
     return ax
 
 
-def plot_waterfall(explanation: Explanation, row: int = 0, max_features: int = 8, ax=None):
+def plot_waterfall(explanation: Explanation, row: int = 0, max_features: int = 8, ax=None) -> Axes:
     """How one user's prediction is built from the base value, feature by feature (largest |SHAP| first).
 
     Args:
@@ -100,7 +105,7 @@ def plot_waterfall(explanation: Explanation, row: int = 0, max_features: int = 8
     return ax
 
 
-def plot_side_by_side(explanations: dict, max_features: int = 10, ax=None):
+def plot_side_by_side(explanations: dict, max_features: int = 10, ax=None) -> Axes:
     """Mean |SHAP| of several explanations of the same campaign (e.g. the deep model and a learner),
     each normalised to sum to one over the features shown, on the union of their top features.
 

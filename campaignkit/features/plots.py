@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
@@ -10,10 +12,13 @@ from campaignkit._helpers import axes
 from campaignkit.features.sequences import EVENT_TYPE_IDS, SequenceArrays
 from campaignkit.privacy import pseudonymise
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_feature_distributions", "plot_uplift_correlations", "plot_rfm_segments", "plot_sequences"]
 
 
-def plot_feature_distributions(features: pd.DataFrame, columns=None, log1p: bool = True, ax=None):
+def plot_feature_distributions(features: pd.DataFrame, columns=None, log1p: bool = True, ax=None) -> Axes:
     """Horizontal box plots of features (``log1p`` of non-negative ones), outliers hidden.
 
     Args:
@@ -41,7 +46,7 @@ def plot_feature_distributions(features: pd.DataFrame, columns=None, log1p: bool
     return ax
 
 
-def plot_uplift_correlations(corr: pd.DataFrame, column: str, top: int = 15, ax=None):
+def plot_uplift_correlations(corr: pd.DataFrame, column: str, top: int = 15, ax=None) -> Axes:
     """Bar chart of the features most correlated (by absolute value) with one campaign's uplift.
 
     Args:
@@ -63,7 +68,7 @@ def plot_uplift_correlations(corr: pd.DataFrame, column: str, top: int = 15, ax=
     return ax
 
 
-def plot_rfm_segments(table: pd.DataFrame, value: str = "n_users", ax=None):
+def plot_rfm_segments(table: pd.DataFrame, value: str = "n_users", ax=None) -> Axes:
     """Bar chart of one column of the RFM segment table (suppressed segments left empty).
 
     Args:
@@ -83,7 +88,9 @@ def plot_rfm_segments(table: pd.DataFrame, value: str = "n_users", ax=None):
     return ax
 
 
-def plot_sequences(seqs: SequenceArrays, rows=None, n: int = 12, channel: str = "event_type", ax=None):
+def plot_sequences(
+    seqs: SequenceArrays, rows=None, n: int = 12, channel: str = "event_type", ax=None
+) -> Axes:
     """Show a few users' sequences as a colour grid (pseudonymised row labels).
 
     Args:

@@ -14,6 +14,7 @@ floating-point rounding (DuckDB adds partial sums in parallel, so a last bit may
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from string import Template
@@ -98,7 +99,7 @@ class FeaturePlan:
             **self._fragments,
         )
 
-    def chunks(self, chunk_users: int | None):
+    def chunks(self, chunk_users: int | None) -> Iterator[tuple[int, int]]:
         """Yield ``(lo, hi)`` user-id ranges of at most ``chunk_users`` users (one range if None)."""
         ids = self.user_ids
         if len(ids) == 0:

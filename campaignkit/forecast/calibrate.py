@@ -291,7 +291,7 @@ class Calibration:
         n_cells: int,
         cell,
         fold: np.ndarray | None = None,
-    ):
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Calibrated totals per cell, and their bootstrap replicates.
 
         Args:

@@ -135,7 +135,7 @@ def crossfit(
     n_folds: int = 3,
     groups=None,
     random_state=None,
-):
+) -> CrossFit:
     """Fit ``n_folds`` clones of ``model``, each without one fold of the log's users, and score the held-out fold.
 
     Args:

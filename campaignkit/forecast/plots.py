@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from campaignkit._helpers import axes
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_forecast_check", "plot_coverage", "plot_plan_values"]
 
 
-def plot_forecast_check(check: pd.DataFrame, *, ax=None):
+def plot_forecast_check(check: pd.DataFrame, *, ax=None) -> Axes:
     """Forecast interval, realised value (with its 90% measurement interval) and exact expectation per total.
 
     Args:
@@ -43,7 +48,7 @@ def plot_forecast_check(check: pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_coverage(curves: dict, *, ax=None):
+def plot_coverage(curves: dict, *, ax=None) -> Axes:
     """Empirical against nominal interval coverage over repeated runs (the diagonal is perfect calibration).
 
     Args:
@@ -65,7 +70,7 @@ def plot_coverage(curves: dict, *, ax=None):
     return ax
 
 
-def plot_plan_values(table: pd.DataFrame, *, truth: dict | None = None, ax=None):
+def plot_plan_values(table: pd.DataFrame, *, truth: dict | None = None, ax=None) -> Axes:
     """Off-policy estimates of plans with 95% intervals, one row per (plan, estimator), and the truth if known.
 
     Args:

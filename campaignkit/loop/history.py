@@ -74,7 +74,9 @@ def contact_history(log: pd.DataFrame | None, user_id: np.ndarray) -> dict:
     return out
 
 
-def calibration_rows(cf, users: pd.DataFrame, preds: list, data: pd.DataFrame, log: pd.DataFrame, plan_users):
+def calibration_rows(
+    cf, users: pd.DataFrame, preds: list, data: pd.DataFrame, log: pd.DataFrame, plan_users
+) -> tuple[pd.DataFrame, list[Prediction], pd.DataFrame | None]:
     """What a round's forecast is corrected on: the logged rows of some users, as they were logged.
 
     The rows keep the features each round scored them on (``data``) and the design's propensity; they are

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from campaignkit._helpers import axes
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_rounds", "plot_regret"]
 
 
-def plot_rounds(table: pd.DataFrame, *, z: float = 1.645, ax=None):
+def plot_rounds(table: pd.DataFrame, *, z: float = 1.645, ax=None) -> Axes:
     """Per round: the forecast interval, the realised profit (with its measurement interval) and the exact value.
 
     Args:
@@ -52,7 +57,7 @@ def plot_rounds(table: pd.DataFrame, *, z: float = 1.645, ax=None):
     return ax
 
 
-def plot_regret(tables: dict, *, share: bool = False, ax=None):
+def plot_regret(tables: dict, *, share: bool = False, ax=None) -> Axes:
     """Regret to the oracle over rounds, one line per loop variant.
 
     Args:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from campaignkit._helpers import axes
@@ -14,6 +16,9 @@ from campaignkit.metrics.uplift import (
     uplift_curve,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = [
     "plot_qini",
     "plot_uplift_curve",
@@ -25,7 +30,7 @@ __all__ = [
 ]
 
 
-def plot_qini(y_true, score, treatment, *, ax=None, label: str = "model", perfect: bool = True):
+def plot_qini(y_true, score, treatment, *, ax=None, label: str = "model", perfect: bool = True) -> Axes:
     """Qini curve of one model with the random diagonal (and the perfect curve).
 
     Args:
@@ -48,7 +53,7 @@ def plot_qini(y_true, score, treatment, *, ax=None, label: str = "model", perfec
     return ax
 
 
-def plot_uplift_curve(y_true, score, treatment, *, ax=None, label: str = "model"):
+def plot_uplift_curve(y_true, score, treatment, *, ax=None, label: str = "model") -> Axes:
     """Uplift curve of one model with the random diagonal.
 
     Args:
@@ -78,7 +83,7 @@ def _plot_ranked_curve(ax, curve, label: str):
     return ax
 
 
-def plot_true_qini(true_uplift, scores: dict, *, ax=None):
+def plot_true_qini(true_uplift, scores: dict, *, ax=None) -> Axes:
     """Cumulative true uplift for several rankings, plus perfect and random.
 
     Args:
@@ -102,7 +107,7 @@ def plot_true_qini(true_uplift, scores: dict, *, ax=None):
     return ax
 
 
-def plot_calibration(y_true, scores: dict, *, n_bins: int = 10, ax=None):
+def plot_calibration(y_true, scores: dict, *, n_bins: int = 10, ax=None) -> Axes:
     """Reliability diagram for one or more probability vectors.
 
     Args:
@@ -125,7 +130,7 @@ def plot_calibration(y_true, scores: dict, *, n_bins: int = 10, ax=None):
     return ax
 
 
-def plot_uplift_by_decile(y_true, score, treatment, *, bins: int = 10, ax=None, label: str = "model"):
+def plot_uplift_by_decile(y_true, score, treatment, *, bins: int = 10, ax=None, label: str = "model") -> Axes:
     """Observed uplift per score bin with confidence intervals (top bin left).
 
     Args:
@@ -150,7 +155,7 @@ def plot_uplift_by_decile(y_true, score, treatment, *, bins: int = 10, ax=None, 
     return ax
 
 
-def plot_training_curves(history, keys=("train/loss", "val/loss"), *, x: str = "epoch", ax=None):
+def plot_training_curves(history, keys=("train/loss", "val/loss"), *, x: str = "epoch", ax=None) -> Axes:
     """Plot logged training metrics (e.g. Lightning's CSVLogger ``metrics.csv``) against epoch.
 
     Args:
@@ -173,7 +178,7 @@ def plot_training_curves(history, keys=("train/loss", "val/loss"), *, x: str = "
     return ax
 
 
-def plot_policy_values(values: dict, *, ax=None, oracle: float | None = None):
+def plot_policy_values(values: dict, *, ax=None, oracle: float | None = None) -> Axes:
     """Horizontal bars of policy values with +/- 1.96 standard errors.
 
     Args:

@@ -95,7 +95,7 @@ def qini_curve(y_true, score, treatment) -> tuple[np.ndarray, np.ndarray]:
     return _start_at_origin(n_all, y_t - y_c * _div(n_t, n_c))
 
 
-def perfect_qini_curve(y_true, treatment, *, negative_effect: bool = True):
+def perfect_qini_curve(y_true, treatment, *, negative_effect: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The best attainable Qini curve for these outcomes (scikit-uplift's definition).
 
     Args:
@@ -115,7 +115,7 @@ def perfect_qini_curve(y_true, treatment, *, negative_effect: bool = True):
     return np.array([0.0, total, len(y)]), np.array([0.0, total, total])
 
 
-def perfect_uplift_curve(y_true, treatment):
+def perfect_uplift_curve(y_true, treatment) -> tuple[np.ndarray, np.ndarray]:
     """The best attainable uplift curve for binary outcomes (scikit-uplift's definition).
 
     Args:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -81,7 +82,7 @@ class UpliftModel(DecisionMixin, BaseEstimator):
     def _validate_params(self) -> None:
         """Check the constructor arguments (called first in ``fit``); nothing to check by default."""
 
-    def fit(self, data, log: pd.DataFrame, catalogue: pd.DataFrame):
+    def fit(self, data, log: pd.DataFrame, catalogue: pd.DataFrame) -> Self:
         """Fit on a campaign log.
 
         Args:
@@ -152,7 +153,9 @@ class UpliftModel(DecisionMixin, BaseEstimator):
             with self._context():
                 yield self._predict(chunk, cat, tc)
 
-    def predict_outcomes(self, data, catalogue=None, *, target_category=None, batch_users: int | None = None):
+    def predict_outcomes(
+        self, data, catalogue=None, *, target_category=None, batch_users: int | None = None
+    ) -> Prediction:
         """Expected outcomes of every user under every campaign.
 
         Args:
@@ -173,7 +176,9 @@ class UpliftModel(DecisionMixin, BaseEstimator):
             self.iter_outcomes(data, catalogue, target_category=target_category, batch_users=batch_users)
         )
 
-    def predict_uplift(self, data, catalogue=None, *, outcome: str = "profit", target_category=None):
+    def predict_uplift(
+        self, data, catalogue=None, *, outcome: str = "profit", target_category=None
+    ) -> np.ndarray:
         """Predicted effect of each campaign against control.
 
         Args:

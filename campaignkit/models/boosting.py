@@ -87,7 +87,9 @@ def boosting_params(est) -> dict:
     return asdict(own.over(est.default_boosting))
 
 
-def fit_boosting(kind: str, x, y, seed: int, params: dict, sample_weight=None):
+def fit_boosting(
+    kind: str, x, y, seed: int, params: dict, sample_weight=None
+) -> HistGradientBoostingClassifier | HistGradientBoostingRegressor | float:
     """Fit one outcome.
 
     Args:

@@ -17,12 +17,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from campaignkit.errors import ParameterError, SchemaError
+
+if TYPE_CHECKING:
+    from campaignkit.features.sequences import SequenceArrays
 
 __all__ = [
     "UserData",
@@ -173,7 +177,7 @@ def as_user_data(data) -> UserData:
     )
 
 
-def empty_sequences(user_ids):
+def empty_sequences(user_ids) -> SequenceArrays:
     """Sequences with no events (length 1, all padding) for tabular data, so one network serves both."""
     from campaignkit.features.sequences import SequenceArrays
 

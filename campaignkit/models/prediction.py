@@ -10,6 +10,7 @@ Ensemble models also fill ``std`` (standard deviations across members, same keys
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -113,7 +114,7 @@ class Prediction:
     def __iter__(self):
         return iter(self.keys())
 
-    def get(self, key: str, default=None):
+    def get(self, key: str, default=None) -> Any:
         """``self[key]``, or ``default`` when absent."""
         return self[key] if key in self else default
 

@@ -12,6 +12,8 @@ Both have ``fit``, ``choose`` and ``plan`` (:class:`~campaignkit.models.policy.P
 
 from __future__ import annotations
 
+from typing import Self
+
 import numpy as np
 import pandas as pd
 
@@ -50,7 +52,7 @@ class ResponseModelTargeting(BoostingMixin, Policy):
         self.target_share, self.boosting = target_share, boosting
         self.n_threads, self.random_state = n_threads, random_state
 
-    def fit(self, data, log: pd.DataFrame, catalogue: pd.DataFrame):
+    def fit(self, data, log: pd.DataFrame, catalogue: pd.DataFrame) -> Self:
         """Fit the response classifier on the rows that were contacted; returns self."""
         if not 0 < self.target_share <= 1:
             raise ParameterError(f"target_share must be in (0, 1], got {self.target_share}")
@@ -113,7 +115,7 @@ class ValueTierRule(Policy):
     def __init__(self, value_column: str = "monetary", high_share: float = 0.2, middle_share: float = 0.3):
         self.value_column, self.high_share, self.middle_share = value_column, high_share, middle_share
 
-    def fit(self, data, log=None, catalogue=None):
+    def fit(self, data, log=None, catalogue=None) -> Self:
         """Learn the tier cut-offs on the users of ``data`` (the log is not used); returns self."""
         features = as_user_data(data).features
         if self.value_column not in features.columns:

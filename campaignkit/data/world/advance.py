@@ -37,6 +37,8 @@ draw from streams of their own (``random_state=None``), never round 0's numbers 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -50,6 +52,9 @@ from campaignkit.data.world.history import (
 from campaignkit.data.world.response import _CHANNEL_INTRUSION, baseline
 from campaignkit.data.world.traits import BLOCK, block_rng
 from campaignkit.errors import ParameterError
+
+if TYPE_CHECKING:
+    from campaignkit.data.world.core import World
 
 __all__ = ["advance", "period_seed", "FATIGUE_GAIN", "FATIGUE_MEMORY", "REALISED_COLUMNS"]
 
@@ -149,7 +154,7 @@ def _campaign_orders(world, r: dict, cutoff_ns: int, days: int, rng) -> pd.DataF
     )
 
 
-def advance(world, realised: pd.DataFrame | None = None, random_state=None):
+def advance(world, realised: pd.DataFrame | None = None, random_state=None) -> World:
     """The world one period (one campaign window) later, after the period's realised outcomes.
 
     Args:

@@ -257,7 +257,9 @@ class World:
             k: np.ascontiguousarray(np.broadcast_to(out[k], (idx.size, cidx.size))) for k in OUTCOME_METRICS
         }
 
-    def true_uplift(self, metric: str = "profit", user_ids=None, campaign_ids=None, target_category=None):
+    def true_uplift(
+        self, metric: str = "profit", user_ids=None, campaign_ids=None, target_category=None
+    ) -> np.ndarray:
         """Exact expected effect of each campaign against control.
 
         Args:

@@ -86,7 +86,7 @@ def generate_range(
     campaign_days: int,
     cutoff: pd.Timestamp,
     with_truth: bool = True,
-):
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, np.ndarray | None, np.ndarray | None]:
     """Generate users ``start .. stop-1``.
 
     Args:

@@ -54,7 +54,9 @@ def _decay_integral(k: np.ndarray) -> np.ndarray:
     return np.where(np.abs(k) > 1e-8, np.exp(k / 2) * (-np.expm1(-k)) / safe, 1.0)
 
 
-def block_events(seed: int, block: int, tr: dict, items: dict, history_days: int, cutoff: pd.Timestamp):
+def block_events(
+    seed: int, block: int, tr: dict, items: dict, history_days: int, cutoff: pd.Timestamp
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Generate the events of one block of users.
 
     Args:

@@ -6,10 +6,15 @@ Every function takes ``ax=None`` (a new figure is made when absent) and returns 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from campaignkit._helpers import axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "plot_events_per_user",
@@ -21,7 +26,7 @@ __all__ = [
 ]
 
 
-def plot_events_per_user(events: pd.DataFrame, n_users: int | None = None, ax=None):
+def plot_events_per_user(events: pd.DataFrame, n_users: int | None = None, ax=None) -> Axes:
     """Histogram of events per user on log-log axes (heavy tail).
 
     Args:
@@ -45,7 +50,7 @@ def plot_events_per_user(events: pd.DataFrame, n_users: int | None = None, ax=No
     return ax
 
 
-def plot_weekday(shares: pd.Series, ax=None):
+def plot_weekday(shares: pd.Series, ax=None) -> Axes:
     """Bar chart of the share of events per weekday.
 
     Args:
@@ -64,7 +69,7 @@ def plot_weekday(shares: pd.Series, ax=None):
     return ax
 
 
-def plot_funnel(table: pd.DataFrame, ax=None):
+def plot_funnel(table: pd.DataFrame, ax=None) -> Axes:
     """Funnel bars: users reaching each stage, annotated with the event ratio to the stage before.
 
     Args:
@@ -84,7 +89,7 @@ def plot_funnel(table: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_uplift_distribution(uplift: np.ndarray, campaign_ids, metric: str = "convert", ax=None):
+def plot_uplift_distribution(uplift: np.ndarray, campaign_ids, metric: str = "convert", ax=None) -> Axes:
     """Box plot of the true per-user effect of each campaign (whiskers at the 5th/95th percentiles).
 
     Args:
@@ -110,7 +115,7 @@ def plot_uplift_distribution(uplift: np.ndarray, campaign_ids, metric: str = "co
     return ax
 
 
-def plot_response_types(shares: pd.DataFrame, ax=None):
+def plot_response_types(shares: pd.DataFrame, ax=None) -> Axes:
     """Stacked bars of sure things, persuadables, lost causes and sleeping dogs per campaign.
 
     Args:
@@ -133,7 +138,7 @@ def plot_response_types(shares: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_log_vs_truth(table: pd.DataFrame, ax=None):
+def plot_log_vs_truth(table: pd.DataFrame, ax=None) -> Axes:
     """Estimated arm effects with 95 % intervals against the exact effects.
 
     Args:

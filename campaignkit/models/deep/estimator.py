@@ -438,7 +438,9 @@ class BehaviourUpliftModel(UpliftModel):
             ddof=0,
         )
 
-    def predict_outcomes(self, data, catalogue=None, *, target_category=None, batch_users: int | None = None):
+    def predict_outcomes(
+        self, data, catalogue=None, *, target_category=None, batch_users: int | None = None
+    ) -> Prediction:
         """Expected outcomes of every user under every campaign.
 
         Args:
@@ -459,7 +461,7 @@ class BehaviourUpliftModel(UpliftModel):
 
     def predict_uplift(
         self, data, catalogue=None, *, outcome: str = "profit", return_std: bool = False, target_category=None
-    ):
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Predicted effect of each campaign against control (row 0).
 
         Args:

@@ -248,6 +248,6 @@ class BehaviourLightningModule(pl.LightningModule):
     def validation_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         return self._step(batch, "val")
 
-    def configure_optimizers(self):
+    def configure_optimizers(self) -> torch.optim.Optimizer:
         params = [p for p in self.parameters() if p.requires_grad]
         return torch.optim.AdamW(params, lr=self.lr, weight_decay=self.weight_decay)

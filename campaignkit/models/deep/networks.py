@@ -198,7 +198,9 @@ class UserEncoder(nn.Module):
             nn.Linear(2 * d_model, d_model), nn.GELU(), nn.Dropout(arch.dropout), nn.Linear(d_model, d_model)
         )
 
-    def forward(self, tokens: dict, mask: torch.Tensor, tabular: torch.Tensor):
+    def forward(
+        self, tokens: dict, mask: torch.Tensor, tabular: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Return ``(user_vector, seq_summary, seq_states)``; user_vector has shape (batch, d_model)."""
         summary, states = self.seq(tokens, mask)
         user = self.fuse(torch.cat([summary, self.tab(tabular)], dim=-1))
@@ -263,7 +265,9 @@ class CampaignEncoder(nn.Module):
         out = hit.transpose(1, 2) * (cat[:, :, None] > 0)
         return out[:, 0] if squeeze else out
 
-    def forward(self, attributes: torch.Tensor, match: torch.Tensor, identity: torch.Tensor | None = None):
+    def forward(
+        self, attributes: torch.Tensor, match: torch.Tensor, identity: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Embed campaigns.
 
         Args:
@@ -437,7 +441,7 @@ class BehaviourNet(nn.Module):
         control: torch.Tensor,
         *,
         return_effect: bool = False,
-    ):
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Raw outputs of (user, campaign) pairs: ``base(user) + g(user, c) - g(user, control)``.
 
         The uplift heads: control outcomes come from the user alone, and a campaign adds an effect that is
