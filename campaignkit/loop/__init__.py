@@ -17,7 +17,7 @@ from campaignkit.loop.design import RoundDesign, design_propensity, draw_design,
 from campaignkit.loop.history import HISTORY_COLUMNS, KEY_STRIDE, calibration_rows, contact_history
 from campaignkit.loop.plots import plot_regret, plot_rounds
 from campaignkit.loop.round import ROUND_COLUMNS, RoundPlan, RoundRecord
-from campaignkit.loop.run import FeedbackLoop, LoopResult, mean_prediction
+from campaignkit.loop.run import FeedbackLoop, LoopResult
 
 __all__ = [
     "FeedbackLoop",
@@ -26,7 +26,6 @@ __all__ = [
     "RoundPlan",
     "ROUND_COLUMNS",
     "KEY_STRIDE",
-    "mean_prediction",
     "contact_history",
     "HISTORY_COLUMNS",
     "calibration_rows",

@@ -51,7 +51,7 @@ from campaignkit.loop.history import BOOKKEEPING, KEY_STRIDE, calibration_rows, 
 from campaignkit.loop.round import RoundPlan, RoundRecord, round_table
 from campaignkit.models.prediction import Prediction
 
-__all__ = ["FeedbackLoop", "LoopResult", "mean_prediction"]
+__all__ = ["FeedbackLoop", "LoopResult"]
 
 LOG_COLUMNS: tuple[str, ...] = (*CAMPAIGN_LOG_COLUMNS, *WORLD_COST_COLUMNS)
 """Columns of the accumulated log the model learns from (``round``, ``world_user_id`` and
@@ -59,21 +59,6 @@ LOG_COLUMNS: tuple[str, ...] = (*CAMPAIGN_LOG_COLUMNS, *WORLD_COST_COLUMNS)
 
 RUN_COLUMNS: tuple[str, ...] = LOG_COLUMNS[LOG_COLUMNS.index("target_category") :]
 """The columns of :data:`LOG_COLUMNS` a round's run gives (after what was sent and with which propensity)."""
-
-
-def mean_prediction(preds: list[Prediction]) -> Prediction:
-    """The average of the fold models' predictions (same users, same catalogue).
-
-    Args:
-        preds: Predictions of the same users, e.g. ``cf.predict(data)``.
-
-    Returns:
-        A :class:`~campaignkit.models.prediction.Prediction` whose fields are the means, with the spread across
-        the predictions in ``std`` (``profit_uplift`` included, for a risk-averse plan; the sample sd,
-        :meth:`~campaignkit.models.prediction.Prediction.average` with ``ddof=1``: the fold models are a sample of
-        the models the log could have given); the first prediction's target categories.
-    """
-    return Prediction.average(preds, ddof=1)
 
 
 @dataclass
@@ -136,7 +121,8 @@ class FeedbackLoop:
     Args:
         model: Unfitted kit model (cloned per fold), e.g.
             ``MediatedLearner(nonparticipants="observed", weight_by_propensity=True)``; its fold models both choose
-            (on their mean, :func:`mean_prediction`) and forecast.
+            (on their mean, :meth:`Prediction.average <campaignkit.models.prediction.Prediction.average>` with
+            ``ddof=1``: the fold models are a sample of the models the log could have given) and forecast.
         budget_per_user: Each round's budget on predicted spend (discount + contact cost), per user of the world.
         holdout: Share of planned contacts withheld to measure the lift, in (0, 1).
         explore: Share of users given a uniformly random campaign, in [0, 1).
@@ -291,7 +277,7 @@ class FeedbackLoop:
         ids = np.asarray(world.campaign_ids, dtype=object)
         targeted = world.catalogue["targets_category"].to_numpy(bool)
         preds = state.cf.predict(users)
-        pred = mean_prediction(preds)
+        pred = Prediction.average(preds, ddof=1)  # the fold models: a sample of the models the log could give
         budget = float(self.budget_per_user) * len(users)
         plan = assign(AssignmentProblem.from_prediction(pred, risk=float(self.risk)), budget=budget)
         design = draw_design(

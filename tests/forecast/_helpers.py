@@ -1,4 +1,4 @@
-"""A model that predicts the world's exact expectations, and a plan helper, for the forecast tests."""
+"""A model that predicts the world's exact expectations, a plan helper and the worlds, for the forecast tests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from campaignkit.data import make_world
 from campaignkit.models.inputs import as_user_data
 from campaignkit.models.policy import DecisionMixin
 from campaignkit.models.prediction import Prediction
@@ -74,3 +75,13 @@ class InSampleModel(WorldModel):
             target_category=truth.target_category,
             **out,
         )
+
+
+def world_setup(n_users: int, seed: int, train_share: float, split_seed: int):
+    """A world, a featureless user table, a randomised log and a random split of the users into two groups."""
+    world = make_world(n_users, random_state=seed)
+    users = pd.DataFrame({"user_id": world.users["user_id"].to_numpy(), "x": 0.0})
+    log = world.log_randomised(random_state=seed + 1)
+    ids = users["user_id"].to_numpy()
+    first = np.random.default_rng(split_seed).random(len(ids)) < train_share
+    return world, users, log, ids[first], ids[~first]

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from campaignkit.data import make_world
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.forecast import (
     crossfit,
@@ -18,7 +17,7 @@ from campaignkit.forecast import (
     off_policy_values,
 )
 from campaignkit.models.inputs import as_user_data
-from tests.forecast._helpers import InSampleModel, WorldModel, _plan
+from tests.forecast._helpers import InSampleModel, WorldModel, _plan, world_setup
 
 
 def test_forecast_of_a_true_model_matches_the_exact_expectation(setup):
@@ -41,12 +40,7 @@ def test_forecast_of_a_true_model_matches_the_exact_expectation(setup):
 
 @pytest.fixture(scope="module")
 def big():
-    world = make_world(8000, random_state=5)
-    users = pd.DataFrame({"user_id": world.users["user_id"].to_numpy(), "x": 0.0})
-    log = world.log_randomised(random_state=6)
-    ids = users["user_id"].to_numpy()
-    half = np.random.default_rng(1).random(len(ids)) < 0.7
-    return world, users, log, ids[half], ids[~half]
+    return world_setup(8000, seed=5, train_share=0.7, split_seed=1)
 
 
 def test_calibration_removes_an_inflated_models_optimism(big):
