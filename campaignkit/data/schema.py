@@ -30,6 +30,7 @@ __all__ = [
     "get_schema",
     "campaign_types",
     "CAMPAIGN_LOG_COLUMNS",
+    "UNIT_COLUMN",
     "WORLD_COST_COLUMNS",
     "WORLD_LOG_COLUMNS",
 ]
@@ -49,6 +50,12 @@ CAMPAIGN_LOG_COLUMNS: tuple[str, ...] = (
     "retained",
 )
 """Columns every campaign log (randomised or targeted) carries: the stage contract in CONTRIBUTING.md."""
+
+UNIT_COLUMN = "unit_id"
+"""Optional log column naming the unit (the customer) behind a row. A log with one row per exposure (a customer
+sent offers in several waves) keys each row's features by ``user_id`` (one per exposure) and names the customer
+here; splits, cross-fitting, bootstraps and standard errors keep a unit's rows together. Without it, the unit is
+``user_id``."""
 
 WORLD_COST_COLUMNS: tuple[str, ...] = ("discount_cost", "contact_cost", "profit")
 """The synthetic world's exact cost accounting, logged after :data:`CAMPAIGN_LOG_COLUMNS`."""
