@@ -31,18 +31,15 @@ Mapping decisions (fixed, so results compare):
 
 from __future__ import annotations
 
-import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.json as pa_json
 
 from campaignkit._helpers import sha256_file
 from campaignkit.config import data_home
+from campaignkit.data._jsonl import BLANK_LINE_RULE, read_jsonl
 from campaignkit.data.catalogue import DEFAULT_MARGIN_RATE, validate_catalogue
 from campaignkit.data.schema import ROW_RULES, Column, TableSchema
 from campaignkit.data.validate import SOURCE_FILE, SOURCE_ROW, ValidationResult, validate
@@ -101,11 +98,8 @@ STARBUCKS_AGE_BANDS: tuple[str, ...] = ("18-24", "25-34", "35-44", "45-54", "55-
 """``age_band`` labels (they sort in age order, as :func:`~campaignkit.features.build_features` ranks them)."""
 STARBUCKS_MARGIN = DEFAULT_MARGIN_RATE
 """Gross margin on spend used for profit: the kit's default (the data state no margin)."""
-BLANK_LINE_RULE = "field_count"
-"""Quarantine rule for blank lines (a line with no fields); the reason says ``blank line``."""
 
 _OFFER_EVENTS = {"offer received": "received", "offer viewed": "viewed", "offer completed": "completed"}
-_WHITESPACE = (9, 11, 12, 13, 32)
 _AGE_EDGES = (18, 25, 35, 45, 55, 65, 75)
 _MEMBER_SINCE = pd.Timestamp("1900-01-01", tz="UTC")
 
@@ -217,92 +211,6 @@ class StarbucksData:
         return pd.DataFrame(rows)
 
 
-# --------------------------------------------------------------------------------------------------- reading
-
-
-@dataclass
-class _Lines:
-    """A JSON-lines file read: records (flattened, with ``line``), and what did not parse."""
-
-    frame: pd.DataFrame
-    rejected: pd.DataFrame
-    blank: int
-
-
-def _line_spans(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) of every line; the empty tail after a final newline is not a line."""
-    buf = np.frombuffer(raw, dtype=np.uint8)
-    nl = np.flatnonzero(buf == 10)
-    starts = np.concatenate([[0], nl + 1])
-    ends = np.concatenate([nl, [len(buf)]])
-    if starts[-1] == len(buf):
-        starts, ends = starts[:-1], ends[:-1]
-    return starts, ends
-
-
-def _blank_mask(raw: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Lines holding only whitespace; only lines that are empty or start with whitespace are looked at."""
-    buf = np.frombuffer(raw, dtype=np.uint8)
-    blank = starts == ends
-    first = buf[np.minimum(starts, max(len(buf) - 1, 0))] if len(buf) else np.zeros(0, dtype=np.uint8)
-    maybe = np.flatnonzero(~blank & np.isin(first, _WHITESPACE))
-    for i in maybe:  # rare: indented or whitespace-only lines
-        blank[i] = not raw[starts[i] : ends[i]].strip()
-    return blank
-
-
-def _parse_slow(raw: bytes, starts, ends, lines: np.ndarray) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
-    """Line by line: every record that parses, and ``(line, reason)`` for those that do not."""
-    records, kept, bad = [], [], []
-    for i in lines:
-        text = raw[starts[i] : ends[i]].decode("utf-8", errors="replace")
-        try:
-            rec = json.loads(text)
-        except ValueError as exc:
-            bad.append((int(i), f"not a JSON object: {exc}"))
-            continue
-        if not isinstance(rec, dict):
-            bad.append((int(i), f"not a JSON object: {type(rec).__name__}"))
-            continue
-        records.append(rec)
-        kept.append(int(i))
-    frame = pd.json_normalize(records) if records else pd.DataFrame()
-    frame["line"] = np.asarray(kept, dtype="int64")
-    return frame, bad
-
-
-def _read_lines(path: Path) -> _Lines:
-    """Read a JSON-lines file fast (pyarrow), line by line only when that fails; blank lines counted."""
-    raw = path.read_bytes()
-    starts, ends = _line_spans(raw)
-    blank = _blank_mask(raw, starts, ends)
-    full = np.flatnonzero(~blank)
-    if not len(full):
-        raise SchemaError("empty_file", "the file holds no JSON record", file=str(path))
-    bad: list[tuple[int, str]] = [(int(i), "blank line") for i in np.flatnonzero(blank)]
-    try:
-        table = pa_json.read_json(io.BytesIO(raw))
-        if table.num_rows != len(full):
-            raise pa.ArrowInvalid("record count differs from the non-blank lines")
-        frame = table.flatten().to_pandas()
-        frame["line"] = full.astype("int64")
-    except pa.ArrowInvalid:
-        frame, errors = _parse_slow(raw, starts, ends, full)
-        bad += errors
-    frame.columns = [c.removeprefix("value.") for c in frame.columns]
-    frame[SOURCE_FILE] = str(path)
-    frame[SOURCE_ROW] = frame["line"]
-    rejected = pd.DataFrame(
-        {
-            "rule": BLANK_LINE_RULE,
-            "reason": [r for _, r in bad],
-            "source_file": str(path),
-            "source_row": np.asarray([i for i, _ in bad], dtype="int64"),
-        }
-    )
-    return _Lines(frame, rejected, int(blank.sum()))
-
-
 def _require(frame: pd.DataFrame, cols: list[str], path: Path) -> None:
     missing = [c for c in cols if c not in frame.columns]
     if missing:
@@ -380,7 +288,7 @@ def _offer_faults(kept: pd.DataFrame) -> list[tuple[str, str] | None]:
 
 
 def _load_portfolio(path: Path) -> ValidationResult:
-    lines = _read_lines(path)
+    lines = read_jsonl(path)
     f = lines.frame
     _require(f, ["id", "offer_type", "difficulty", "reward", "duration", "channels"], path)
     rows = pd.DataFrame(
@@ -520,7 +428,7 @@ def _age_bands(age: pd.Series) -> pd.Series:
 
 
 def _load_profile(path: Path) -> tuple[ValidationResult, int]:
-    lines = _read_lines(path)
+    lines = read_jsonl(path)
     f = lines.frame
     _require(f, ["id", "age", "became_member_on"], path)
     age = pd.to_numeric(_column(f, "age"), errors="coerce")
@@ -612,7 +520,7 @@ def _transcript_rows(f: pd.DataFrame, person_ids: pd.Index, offer_ids: dict[str,
 
 
 def _load_transcript(path: Path, customers: pd.DataFrame, catalogue: pd.DataFrame) -> ValidationResult:
-    lines = _read_lines(path)
+    lines = read_jsonl(path)
     f = lines.frame
     _require(f, ["person", "event", "time"], path)
     offers = catalogue.iloc[1:]
