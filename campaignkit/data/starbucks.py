@@ -8,8 +8,7 @@ uniformly at random and 25% none, so it is a randomised, multi-offer campaign lo
 
 The files have no stable public address, so the kit never downloads them: :func:`load_starbucks` reads them
 from a folder (``path``, else ``$CAMPAIGNKIT_DATA_HOME/starbucks``, see :func:`campaignkit.config.data_home`),
-checks their SHA-256 against :data:`STARBUCKS_SHA256`, validates every line (:func:`~campaignkit.data.validate.
-validate`: exact repeated events go to quarantine under ``duplicate``; blank lines under
+checks their SHA-256 against :data:`STARBUCKS_SHA256`, validates every line (:func:`~campaignkit.data.validate.validate`: exact repeated events go to quarantine under ``duplicate``; blank lines under
 :data:`BLANK_LINE_RULE` with the reason ``blank line``, counted in :meth:`StarbucksData.report`) and maps the
 rows to the kit's tables. Row numbers (``source_row`` of the quarantine, ``line`` of the tables) are 0-based
 line indices in the file (file line = row + 1), blank lines included.
@@ -151,7 +150,7 @@ class StarbucksData:
             :class:`~campaignkit.data.validate.ValidationResult` (rows in = non-empty lines + blank lines).
         sha256: Per file its SHA-256; ``checksum_ok`` says whether all three are the published files.
         path: The folder read.
-        blank_lines: Per file, the blank lines (quarantined under :data:`BLANK_LINE_RULE`).
+        blank_lines: Per file, how many blank lines it holds (quarantined under :data:`BLANK_LINE_RULE`).
         placeholders: Customers whose age was the placeholder 118 (loaded as missing, not quarantined).
     """
 
@@ -201,8 +200,12 @@ class StarbucksData:
         rules = [r for r in ROW_RULES if any(v.counts.get(r, 0) for v in self.validation.values())]
         rows = []
         for key, res in self.validation.items():
-            row = {"file": STARBUCKS_FILES[key], **res.summary()}
-            row = {k: row[k] for k in ("file", "rows_in", "rows_kept", "rows_quarantined")}
+            row = {
+                "file": STARBUCKS_FILES[key],
+                "rows_in": res.rows_in,
+                "rows_kept": res.rows_kept,
+                "rows_quarantined": res.rows_quarantined,
+            }
             row.update({r: int(res.counts.get(r, 0)) for r in rules})
             row["blank_lines"] = int(self.blank_lines.get(key, 0))
             row["placeholder_to_missing"] = self.placeholders if key == "profile" else 0
@@ -229,19 +232,19 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(pd.NA, index=frame.index, dtype="object")
 
 
-def _move(res: ValidationResult, bad: np.ndarray, rule: str, reasons: list[str]) -> ValidationResult:
-    """Move kept rows (``bad``) to the quarantine under ``rule`` after validation (checks across columns)."""
+def _move(res: ValidationResult, faults: list[tuple[str, str] | None]) -> ValidationResult:
+    """Move kept rows with a ``(rule, reason)`` to the quarantine (checks across columns, after validation)."""
+    bad = np.array([f is not None for f in faults], dtype=bool)
     if not bad.any():
         return res
     moved = res.kept[bad].copy()
-    moved.insert(0, "rule", rule)
-    moved.insert(1, "reason", reasons)
+    moved.insert(0, "rule", [f[0] for f in faults if f is not None])
+    moved.insert(1, "reason", [f[1] for f in faults if f is not None])
     moved.insert(2, "source_file", res.sources[0] if res.sources else None)
     moved.insert(3, "source_row", moved["line"].astype("int64"))
     quarantine = pd.concat([res.quarantine, moved], ignore_index=True)
     quarantine = quarantine.sort_values("source_row", kind="stable").reset_index(drop=True)
-    counts = dict(res.counts)
-    counts[rule] = counts.get(rule, 0) + int(bad.sum())
+    counts = {r: int((quarantine["rule"] == r).sum()) for r in ROW_RULES}
     kept = res.kept[~bad].reset_index(drop=True)
     return ValidationResult(kept, quarantine, counts, res.rows_in, res.table, res.sources)
 
@@ -305,11 +308,7 @@ def _load_portfolio(path: Path) -> ValidationResult:
         }
     )
     res = validate(rows, _PORTFOLIO, prior_quarantine=lines.rejected)
-    for rule in ("vocabulary", "range"):
-        faults = _offer_faults(res.kept)
-        bad = np.array([x is not None and x[0] == rule for x in faults], dtype=bool)
-        res = _move(res, bad, rule, [x[1] for x in faults if x is not None and x[0] == rule])
-    return res
+    return _move(res, _offer_faults(res.kept))
 
 
 def _number(x: float) -> str:
