@@ -9,6 +9,7 @@
 - :mod:`~campaignkit.data.stream` - Parquet validated chunk by chunk, in bounded memory
 - :mod:`~campaignkit.data.hillstrom` - the Hillstrom e-mail RCT: find, verify, load, map to the canonical tables
 - :mod:`~campaignkit.data.retailrocket` - an adapter for RetailRocket-style event logs
+- :mod:`~campaignkit.data.starbucks` - the Starbucks rewards-app offers data: verify, validate, map to the kit's tables
 - :mod:`~campaignkit.data.clean` - preprocessing as scikit-learn transformers (duplicates, outliers, missing
   values, normalisation)
 - :mod:`~campaignkit.data.quality` - teaching aids: known dirt injected into a clean log, and plots of validation
@@ -104,3 +105,8 @@ __all__ += [
     "read_table",
     "validate",
 ]
+
+# the Starbucks rewards-app offers data (issue 29)
+from campaignkit.data.starbucks import StarbucksData, load_starbucks  # noqa: E402
+
+__all__ += ["StarbucksData", "load_starbucks"]
