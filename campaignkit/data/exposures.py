@@ -219,7 +219,8 @@ def _window_ends(rows, table, cat, raw, window, horizon_end) -> pd.DatetimeIndex
         if bad.any():
             c = rows["campaign_id"].iloc[int(np.flatnonzero(bad)[0])]
             raise SchemaError("range", f"campaign {c!r} states no duration_days > 0", column="duration_days")
-        days = pd.Series(days).groupby(rows["wave"].to_numpy()).transform("max").to_numpy()
+        longest = pd.Series(days).groupby(rows["wave"].to_numpy()).transform("max").to_numpy()
+        days = np.where(rows["campaign_id"].to_numpy() == "control", longest, days)
         end = sent + pd.to_timedelta(days, unit="D")
     elif isinstance(window, (pd.Timedelta, np.timedelta64)) or hasattr(window, "total_seconds"):
         if not pd.Timedelta(window) > pd.Timedelta(0):
