@@ -104,3 +104,8 @@ __all__ += [
     "read_table",
     "validate",
 ]
+
+# campaign logs from exposures and events (one row per exposure, outcomes in a window after each send)
+from campaignkit.data.exposures import ExposureLog, build_campaign_log  # noqa: E402
+
+__all__ += ["ExposureLog", "build_campaign_log"]

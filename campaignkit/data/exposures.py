@@ -26,7 +26,8 @@ point-in-time features, :func:`campaignkit.features.pointintime.exposure_feature
   control included. Control rows added here take the mapping's ``control`` entry or the design share.
 
 The window joins run in DuckDB over a DataFrame or Parquet files of events (10^7 events stream; only per-row
-results come back). Bad input raises :class:`~campaignkit.errors.SchemaError` naming column, row and rule;
+results come back), in the private :mod:`campaignkit.data._outcome_windows`. Bad input raises
+:class:`~campaignkit.errors.SchemaError` naming column, row and rule;
 nothing is dropped: redemptions that match no row are counted in :attr:`ExposureLog.counts`.
 """
 
@@ -35,21 +36,23 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from campaignkit.data import catalogue as _catalogue
+from campaignkit.data._outcome_windows import (
+    NON_REDEEMABLE_TYPES,
+    US,
+    check_redemptions,
+    redeemable,
+    utc,
+    window_outcomes,
+)
 from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.data.schema import UNIT_COLUMN
 from campaignkit.errors import ParameterError, SchemaError
 
 __all__ = ["ExposureLog", "build_campaign_log", "NON_REDEEMABLE_TYPES", "WINDOW_RULES", "LOG_COLUMNS"]
-
-NON_REDEEMABLE_TYPES: tuple[str, ...] = ("control", "reminder", "recommendation", "informational")
-"""Offer types nobody can redeem, when the catalogue module has no ``OFFER_TYPES`` registry saying so."""
 
 WINDOW_RULES: tuple[str, ...] = ("next_wave", "offer_duration")
 """Named window rules; a ``pd.Timedelta`` gives a fixed window."""
@@ -59,8 +62,6 @@ LOG_COLUMNS: tuple[str, ...] = (
     "revenue", "retained", "discount_cost", "contact_cost", "profit", "wave", "sent_at", "window_end",
 )  # fmt: skip
 """Columns of a log built from exposures, in order."""
-
-_US = 1000  # nanoseconds per microsecond
 
 
 @dataclass
@@ -85,16 +86,6 @@ class ExposureLog:
         return self.log[["user_id", UNIT_COLUMN, "sent_at"]]
 
 
-def _utc(values, column: str) -> pd.DatetimeIndex:
-    """Timestamps as a UTC DatetimeIndex in nanoseconds (naive values read as UTC)."""
-    try:
-        return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns")
-    except (ValueError, TypeError) as exc:
-        raise SchemaError(
-            "timestamp", f"{column} does not parse as a timestamp: {exc}", column=column
-        ) from None
-
-
 def _ns(values) -> np.ndarray:
     """Nanoseconds since the epoch of a UTC datetime column."""
     return pd.DatetimeIndex(values).as_unit("ns").asi8
@@ -114,7 +105,7 @@ def _check_exposures(exposures, cat: pd.DataFrame) -> pd.DataFrame:
         raise SchemaError("dtype", "exposures: user_id must be an integer customer id", column="user_id")
     exp = pd.DataFrame({"unit": exposures["user_id"].to_numpy(np.int64)})
     exp["campaign_id"] = exposures["campaign_id"].astype(str).to_numpy()
-    exp["sent_at"] = _utc(exposures["sent_at"], "sent_at")
+    exp["sent_at"] = utc(exposures["sent_at"], "sent_at")
     exp["row"] = np.arange(len(exp))
     unknown = ~exp["campaign_id"].isin(cat["campaign_id"])
     if unknown.any():
@@ -135,7 +126,7 @@ def _assign_waves(exp: pd.DataFrame, waves) -> pd.DataFrame:
     """Put a ``wave`` label on each exposure; return the wave table ``wave, sent_at`` in send order."""
     if waves is not None:
         given = dict(waves) if isinstance(waves, Mapping) else dict(enumerate(waves))
-        table = pd.DataFrame({"wave": list(given), "sent_at": _utc(list(given.values()), "waves")})
+        table = pd.DataFrame({"wave": list(given), "sent_at": utc(list(given.values()), "waves")})
         if "wave" in exp:
             bad = ~exp["wave"].isin(table["wave"])
             if bad.any():
@@ -206,7 +197,7 @@ def _durations(cat: pd.DataFrame, raw) -> pd.Series:
 
 def _window_ends(rows, table, cat, raw, window, horizon_end) -> pd.DatetimeIndex:
     """End of each row's window (exclusive), as datetime64 UTC."""
-    horizon = None if horizon_end is None else _utc([horizon_end], "horizon_end")[0]
+    horizon = None if horizon_end is None else utc([horizon_end], "horizon_end")[0]
     sent = pd.Series(pd.DatetimeIndex(rows["sent_at"]))
     if isinstance(window, str) and window == "next_wave":
         if horizon is None:
@@ -273,142 +264,6 @@ def _propensities(rows: pd.DataFrame, propensity) -> tuple[np.ndarray, str]:
     return p, source
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"preserve_insertion_order": False})
-    con.execute("SET TimeZone = 'UTC'")
-    return con
-
-
-def _register_events(con, events) -> None:
-    """``events_src``: a DataFrame or Parquet file(s), with the columns the outcomes need."""
-    if isinstance(events, pd.DataFrame):
-        con.register("events_df", events)
-        con.execute("CREATE TEMP VIEW events_src AS SELECT * FROM events_df")
-    elif isinstance(events, (str, Path, list, tuple)):
-        files = ", ".join(
-            "'" + str(f).replace("'", "''") + "'" for f in np.atleast_1d(np.asarray(events, object))
-        )
-        con.execute(
-            f"CREATE TEMP VIEW events_src AS SELECT * FROM read_parquet([{files}], union_by_name = true)"
-        )
-    else:
-        raise ParameterError(f"events must be a DataFrame or Parquet path(s), got {type(events).__name__}")
-    cols = {r[0]: str(r[1]).upper() for r in con.execute("DESCRIBE events_src").fetchall()}
-    for col in ("user_id", "ts", "event_type", "price", "quantity"):
-        if col not in cols:
-            raise SchemaError("required_column", f"events have no column {col!r}", column=col)
-    if not cols["ts"].startswith("TIMESTAMP"):
-        raise SchemaError("timestamp", f"events: ts must be a timestamp, found {cols['ts']}", column="ts")
-
-
-_PURCHASES_SQL = """
-WITH buys AS (
-    SELECT user_id, epoch_us(CAST(ts AS TIMESTAMPTZ)) AS ts_us, CAST(price AS DOUBLE) * quantity AS spend
-    FROM events_src WHERE CAST(event_type AS VARCHAR) = 'purchase'
-)
-SELECT r.key, count(*) AS n_purchases, sum(b.spend) AS revenue
-FROM buys AS b JOIN rows_src AS r ON b.user_id = r.unit AND b.ts_us >= r.start_us AND b.ts_us < r.end_us
-GROUP BY r.key
-"""
-
-_REDEMPTIONS_SQL = """
-SELECT d.rid, r.key FROM red_src AS d
-ASOF JOIN rows_src AS r ON d.unit = r.unit AND d.campaign_id = r.campaign_id AND d.ts_us >= r.start_us
-"""
-
-
-def _check_redemptions(redemptions, cat: pd.DataFrame) -> pd.DataFrame:
-    for col in ("user_id", "campaign_id", "ts"):
-        if col not in redemptions:
-            raise SchemaError("required_column", "redemptions need user_id, campaign_id, ts", column=col)
-    red = pd.DataFrame({"unit": redemptions["user_id"].to_numpy(np.int64)})
-    red["campaign_id"] = redemptions["campaign_id"].astype(str).to_numpy()
-    red["ts_us"] = _utc(redemptions["ts"], "ts").asi8 // _US
-    red["rid"] = np.arange(len(red))
-    red["reward"] = redemptions["reward"].to_numpy(float) if "reward" in redemptions else 0.0
-    bad = ~red["campaign_id"].isin(cat["campaign_id"]).to_numpy() | ~(red["reward"].to_numpy() >= 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise SchemaError(
-            "range", "redemption of an unknown campaign or negative reward", column="reward", row=i
-        )
-    return red
-
-
-def _redeemed(con, rows: pd.DataFrame, red: pd.DataFrame, counts: dict) -> pd.DataFrame:
-    """Per row key: ``n_redeemed`` and ``reward`` of the redemptions that count for it; fates in ``counts``."""
-    con.register("red_src", red)
-    hit = con.execute(_REDEMPTIONS_SQL).df()
-    hit = hit.merge(red, on="rid").merge(rows[["key", "end_us", "redeemable"]], on="key")
-    inside = hit["ts_us"].to_numpy() < hit["end_us"].to_numpy()
-    ok = inside & hit["redeemable"].to_numpy(bool)
-    counts.update(
-        redemptions_matched=int(ok.sum()),
-        redemptions_outside_window=int((~inside).sum()),
-        redemptions_not_redeemable=int((inside & ~ok).sum()),
-        redemptions_no_exposure=len(red) - len(hit),
-    )
-    return hit[ok].groupby("key").agg(n_redeemed=("rid", "size"), reward=("reward", "sum"))
-
-
-def _redeemable(types) -> np.ndarray:
-    """Whether each offer type can be redeemed (the catalogue's ``OFFER_TYPES`` registry when it has one)."""
-    registry = getattr(_catalogue, "OFFER_TYPES", None) or {}
-
-    def one(t: str) -> bool:
-        spec = registry.get(t)
-        flag = spec.get("redeemable") if isinstance(spec, Mapping) else getattr(spec, "redeemable", None)
-        return bool(flag) if flag is not None else t not in NON_REDEEMABLE_TYPES
-
-    return np.array([one(t) for t in types], dtype=bool)
-
-
-def _assemble(
-    rows: pd.DataFrame, buys: pd.DataFrame, redeemed: pd.DataFrame | None, cat: pd.DataFrame
-) -> pd.DataFrame:
-    """The log: outcomes per row key, costs from the catalogue, the columns of :data:`LOG_COLUMNS`."""
-    key = rows["key"]
-    n_buys = key.map(buys["n_purchases"]).fillna(0).to_numpy(float)
-    revenue = key.map(buys["revenue"]).fillna(0.0).to_numpy(float)
-    redeemable = rows["redeemable"].to_numpy(bool)
-    camp = cat.set_index("campaign_id")
-    ids = rows["campaign_id"]
-    if redeemed is None:  # not observed: NaN where a redemption could have happened
-        participated = np.where(redeemable, np.nan, 0.0)
-        reward = None
-    else:
-        participated = (key.map(redeemed["n_redeemed"]).fillna(0).to_numpy(float) > 0).astype(float)
-        has_reward = bool(redeemed.attrs.get("reward_given"))
-        reward = key.map(redeemed["reward"]).fillna(0.0).to_numpy(float) if has_reward else None
-    converted = (n_buys > 0).astype(float)
-    if reward is None:  # the catalogue's cost model (models.profit.realised_discount's rule)
-        amount = ids.map(camp["amount"]).to_numpy(float)
-        per_order = np.where(amount > 0, amount, ids.map(camp["depth"]).to_numpy(float) * revenue)
-        reward = np.where(
-            participated * converted > 0, per_order, np.where(np.isnan(participated), np.nan, 0.0)
-        )
-    contact = ids.map(camp["contact_cost"]).to_numpy(float)
-    return pd.DataFrame(
-        {
-            "user_id": key.to_numpy(np.int64),
-            UNIT_COLUMN: rows["unit"].to_numpy(np.int64),
-            "campaign_id": ids.to_numpy(),
-            "propensity": rows["propensity"].to_numpy(float),
-            "target_category": np.full(len(rows), -1, dtype=np.int64),
-            "participated": participated,
-            "converted": converted,
-            "revenue": revenue,
-            "retained": np.full(len(rows), np.nan),
-            "discount_cost": reward,
-            "contact_cost": contact,
-            "profit": ids.map(camp["margin_rate"]).to_numpy(float) * revenue - reward - contact,
-            "wave": rows["wave"].to_numpy(),
-            "sent_at": rows["sent_at"],
-            "window_end": rows["window_end"],
-        }
-    )[list(LOG_COLUMNS)]
-
-
 def _wave_counts(rows: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     exposed = (rows["row"] >= 0).groupby(rows["wave"].to_numpy())
     out = table.copy()
@@ -467,27 +322,39 @@ def build_campaign_log(
     rows = _design_rows(exp, table, population)
     rows["window_end"] = _window_ends(rows, table, cat, catalogue, window, horizon_end)
     rows["propensity"], source = _propensities(rows, propensity)
-    rows["redeemable"] = _redeemable(rows["campaign_id"].map(cat.set_index("campaign_id")["type"]))
-    rows["start_us"] = _ns(rows["sent_at"]) // _US
-    rows["end_us"] = _ns(rows["window_end"]) // _US
-    counts = {"n_exposures": len(exp), "n_control_rows": int((rows["row"] < 0).sum()), "n_rows": len(rows)}
-    counts["propensity_source"] = source
-    red = None if redemptions is None else _check_redemptions(redemptions, cat)
-    con = _connect()
-    try:
-        _register_events(con, events)
-        con.register("rows_src", rows[["key", "unit", "campaign_id", "start_us", "end_us"]])
-        buys = con.execute(_PURCHASES_SQL).df().set_index("key")
-        redeemed = None if red is None else _redeemed(con, rows, red, counts)
-    finally:
-        con.close()
-    if redeemed is None and rows["redeemable"].any():
+    rows["redeemable"] = redeemable(rows["campaign_id"].map(cat.set_index("campaign_id")["type"]))
+    rows["start_us"] = _ns(rows["sent_at"]) // US
+    rows["end_us"] = _ns(rows["window_end"]) // US
+    red = None if redemptions is None else check_redemptions(redemptions, cat)
+    outcomes, counts = window_outcomes(rows, events, red, red is not None and "reward" in redemptions, cat)
+    if red is None and rows["redeemable"].any():
         warnings.warn(
             "build_campaign_log: no redemptions given, so participation (and the discount paid by the cost "
             "model) is NaN on rows of redeemable offers",
             UserWarning,
             stacklevel=2,
         )
-    if redeemed is not None:
-        redeemed.attrs["reward_given"] = "reward" in redemptions
-    return ExposureLog(_assemble(rows, buys, redeemed, cat), _wave_counts(rows, table), counts)
+    log = pd.DataFrame(
+        {
+            "user_id": rows["key"].to_numpy(np.int64),
+            UNIT_COLUMN: rows["unit"].to_numpy(np.int64),
+            "campaign_id": rows["campaign_id"].to_numpy(),
+            "propensity": rows["propensity"].to_numpy(float),
+            "target_category": np.full(len(rows), -1, dtype=np.int64),
+            **{c: outcomes[c].to_numpy() for c in ("participated", "converted", "revenue")},
+            "retained": np.full(len(rows), np.nan),
+            **{c: outcomes[c].to_numpy() for c in ("discount_cost", "contact_cost", "profit")},
+            "wave": rows["wave"].to_numpy(),
+            "sent_at": rows["sent_at"],
+            "window_end": rows["window_end"],
+        }
+    )
+    n_control = int((rows["row"] < 0).sum())
+    counts = {
+        "n_exposures": len(exp),
+        "n_control_rows": n_control,
+        "n_rows": len(rows),
+        "propensity_source": source,
+        **counts,
+    }
+    return ExposureLog(log[list(LOG_COLUMNS)], _wave_counts(rows, table), counts)

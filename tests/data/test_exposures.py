@@ -89,14 +89,28 @@ def test_hand_computed_log(case):
 
 def test_cost_model_when_no_reward_is_given(case):
     exposures, events, redemptions = case
+    reminder = pd.DataFrame({"user_id": [1], "campaign_id": ["cart_reminder"], "ts": [W1 + DAY]})
+    redemptions = pd.concat([redemptions.drop(columns="reward"), reminder], ignore_index=True)
     out = build_campaign_log(
-        exposures, events, default_catalogue(), window="next_wave", redemptions=redemptions.drop(columns="reward"),
-        horizon_end=END,
-    )  # fmt: skip
+        exposures, events, default_catalogue(), window="next_wave", redemptions=redemptions, horizon_end=END
+    )
     # percent_10: depth 0.10 of the redeemed order's 10.0
     assert out.log["discount_cost"].tolist() == [1.0, 0, 0, 0]
     assert out.log["profit"].iloc[0] == pytest.approx(3.5 - 1.0 - 0.02)
     assert out.counts["n_control_rows"] == 0  # no population: no control rows
+    # a reminder cannot be redeemed: counted, not taken as participation
+    assert out.counts["redemptions_not_redeemable"] == 1 and out.log["participated"].iloc[2] == 0
+
+
+@pytest.mark.parametrize(
+    "column, value, rule", [("campaign_id", "nope", "unknown_campaign"), ("reward", -1.0, "range")]
+)
+def test_bad_redemptions_name_rule_and_row(case, column, value, rule):
+    exposures, events, redemptions = case
+    redemptions.loc[2, column] = value
+    with pytest.raises(SchemaError) as info:
+        build_campaign_log(exposures, events, default_catalogue(), window=DAY, redemptions=redemptions)
+    assert (info.value.rule, info.value.column, info.value.row) == (rule, column, 2)
 
 
 def test_no_redemptions_leave_participation_unobserved(case):

@@ -70,8 +70,10 @@ def test_equals_build_features_and_sequences_at_each_send(world):
 
 def test_results_do_not_depend_on_chunks(world):
     events, users, keys, fixed = world
+    keys = keys.iloc[20:60]
     a = exposure_features(keys, events, users, **fixed).features
     b = exposure_features(keys, events, users, chunk_users=7, **fixed).features
+    assert a.index.tolist() == list(range(20, 60))
     np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=1e-12, atol=1e-12)
 
 
