@@ -71,7 +71,7 @@ def exposure_keys(exposures) -> pd.DataFrame:
     Raises:
         SchemaError: a missing column or value, a non-integer id, a row key twice.
     """
-    frame = exposures.exposures if hasattr(exposures, "exposures") else exposures
+    frame = exposures if isinstance(exposures, pd.DataFrame) else getattr(exposures, "exposures", exposures)
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError(f"exposures must be an ExposureLog or a DataFrame, got {type(frame).__name__}")
     for col in ("user_id", "sent_at"):
