@@ -110,3 +110,7 @@ __all__ += [
 from campaignkit.data.starbucks import StarbucksData, load_starbucks  # noqa: E402
 
 __all__ += ["StarbucksData", "load_starbucks"]
+# campaign logs from exposures and events (one row per exposure, outcomes in a window after each send)
+from campaignkit.data.exposures import ExposureLog, build_campaign_log  # noqa: E402
+
+__all__ += ["ExposureLog", "build_campaign_log"]

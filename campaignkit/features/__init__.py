@@ -42,3 +42,8 @@ __all__ = [
     "feature_summary",
     "RFM_SEGMENTS",
 ]
+
+# point-in-time features and sequences of a log built from exposures (one row per exposure)
+from campaignkit.features.pointintime import PointInTimeFeatures, exposure_features, exposure_keys  # noqa: E402
+
+__all__ += ["PointInTimeFeatures", "exposure_features", "exposure_keys"]
