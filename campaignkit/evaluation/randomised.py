@@ -1,7 +1,7 @@
 """Scoring against a randomised campaign log with no known truth (e.g. Hillstrom's, Starbucks'), computed only.
 
 Real data has no true individual effect to score against, so two protocols use held-out customers of a
-randomised log instead, and :func:`offer_effects` measures each offer's average effect.
+randomised log instead (each offer's average effect: :mod:`campaignkit.evaluation.offers`).
 
 A customer may have several log rows (offers sent in waves): the log's ``unit_id`` column names the customer
 (:func:`campaignkit.data.schema.log_units`; without it the unit is ``user_id``). Every split here keeps a
@@ -17,11 +17,9 @@ repeats without a ``unit_id`` column gets a ``UserWarning`` saying what that mea
   every arm chooses a campaign (or none) per held-out row; the plan is valued off-policy on the held-out
   log (doubly robust, with its standard error), and compared with one or several reference policies (everyone
   gets one campaign: a named one, ``"best_offer"`` - the offer of highest profit on the *train* rows, see
-  :func:`single_offer_values` - or ``"control"``, no offer) by the DR difference with a *paired* standard
+  :func:`~campaignkit.evaluation.offers.single_offer_values` - or ``"control"``, no offer) by the DR difference with a *paired* standard
   error (:func:`~campaignkit.metrics.policy_difference`). :func:`dr_plan_value` is its second half, for a
   model already fitted on the train customers of :func:`split_log`.
-- :func:`offer_effects` - each offer against control, pooled or per wave (``by=``): difference in means with
-  a unit-clustered interval (:func:`~campaignkit.metrics.difference_in_means`).
 
 The plot of the protocol's scores is :func:`campaignkit.evaluation.plots.plot_qini_protocol`.
 
@@ -34,7 +32,6 @@ knows a data set (Hillstrom's case study passes its own features and reference).
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -47,26 +44,26 @@ from tqdm.auto import tqdm
 from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.data.schema import UNIT_COLUMN, log_units
 from campaignkit.errors import ParameterError, SchemaError
+from campaignkit.evaluation.offers import _outcome_values, single_offer_values
 from campaignkit.features import split_users
-from campaignkit.metrics import bootstrap_interval, difference_in_means, policy_difference, qini_coefficient
+from campaignkit.metrics import bootstrap_interval, policy_difference, qini_coefficient
 from campaignkit.models.inputs import UserData, as_user_data
 from campaignkit.models.outcomes import outcome as _outcome
 from campaignkit.models.policy import plan_frame
-from campaignkit.models.profit import realised_profit
 
 __all__ = [
     "PREDICTION_OF",
     "PLAN_STRATA",
     "QiniProtocolResult",
     "DRPlanValue",
+    "BEST_OFFER",
+    "NO_OFFER",
     "protocol_users",
     "make_model",
     "split_log",
     "qini_protocol",
-    "single_offer_values",
     "dr_plan_value",
     "heldout_plan_value",
-    "offer_effects",
 ]
 
 PREDICTION_OF: dict[str, str] = {
@@ -79,7 +76,7 @@ PLAN_STRATA: tuple[str, ...] = ("campaign_id", "participated", "converted")
 """Log columns whose combinations keep their shares in the plan's train/test split."""
 
 BEST_OFFER = "best_offer"
-"""Reference name: everyone gets the offer of highest profit on the train rows (:func:`single_offer_values`)."""
+"""Reference name: everyone gets the offer of highest profit on the train rows (:func:`~campaignkit.evaluation.offers.single_offer_values`)."""
 
 NO_OFFER = "control"
 """Reference name: nobody gets an offer (the catalogue's control row, whose id this is)."""
@@ -122,7 +119,7 @@ class DRPlanValue:
             (normal interval of level ``confidence``).
         references: The references as asked (campaign ids, ``"best_offer"``, ``"control"``).
         best_offer: The campaign ``"best_offer"`` chose on the train rows (None when not asked).
-        offer_values: Train-row profit per row of each campaign sent to everyone (:func:`single_offer_values`;
+        offer_values: Train-row profit per row of each campaign sent to everyone (:func:`~campaignkit.evaluation.offers.single_offer_values`;
             None when ``"best_offer"`` was not asked).
         n_units: Held-out units (customers).
         confidence: Level of the intervals in ``differences``.
@@ -381,57 +378,6 @@ def qini_protocol(
     return QiniProtocolResult(scores, summary)
 
 
-def single_offer_values(log: pd.DataFrame, catalogue: pd.DataFrame, *, outcome: str = "profit") -> pd.Series:
-    """Mean outcome per row had every row been sent one campaign, for each campaign, from a randomised log.
-
-    The estimator is the self-normalised inverse-propensity mean of the rows logged with the campaign,
-    ``sum(y_i / p_i) / sum(1 / p_i)`` over those rows: with a propensity constant within the campaign (a
-    uniform design) it is the plain difference-in-means arm mean; across waves of different arm shares it
-    weighs each wave's rows by the design. ``"best_offer"`` is the campaign other than control of highest
-    profit by this estimate on the *train* rows, so choosing it does not peek at the held-out rows.
-
-    Args:
-        log: Randomised campaign log with ``campaign_id``, ``propensity`` and the outcome (``profit`` is
-            computed by :func:`~campaignkit.models.profit.realised_profit` when absent).
-        catalogue: The campaigns (its margins and contact costs define profit).
-        outcome: The logged outcome column, or ``"profit"``.
-
-    Returns:
-        Series indexed by campaign id (catalogue order, campaigns with no logged row left out), named
-        ``outcome``.
-
-    Raises:
-        SchemaError: The outcome or ``propensity`` column is missing or a propensity is outside (0, 1].
-    """
-    cat = validate_catalogue(catalogue)
-    y = _outcome_values(log, cat, outcome)
-    p = _propensity(log)
-    campaign = log["campaign_id"].astype(str)
-    sums = pd.Series(y / p).groupby(campaign.to_numpy()).sum()
-    weights = pd.Series(1.0 / p).groupby(campaign.to_numpy()).sum()
-    ids = [c for c in cat["campaign_id"].astype(str) if c in weights.index]
-    return (sums / weights).loc[ids].rename(outcome)
-
-
-def _propensity(log: pd.DataFrame) -> np.ndarray:
-    if "propensity" not in log.columns:
-        raise SchemaError("required_column", "the log has no 'propensity' column", column="propensity")
-    p = pd.to_numeric(log["propensity"], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(p) | (p <= 0) | (p > 1)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise SchemaError("propensity_range", "propensity must lie in (0, 1]", column="propensity", row=row)
-    return p
-
-
-def _outcome_values(log: pd.DataFrame, cat: pd.DataFrame, outcome: str) -> np.ndarray:
-    if outcome == "profit":
-        return np.asarray(realised_profit(log, cat), dtype=float)
-    if outcome not in log.columns:
-        raise SchemaError("required_column", f"the log has no outcome column {outcome!r}", column=outcome)
-    return log[outcome].to_numpy(dtype=float)
-
-
 def _reference_names(reference, references, default: tuple) -> tuple:
     if reference is not None and references is not None:
         raise ParameterError("pass reference= (one) or references= (several), not both")
@@ -576,7 +522,7 @@ def dr_plan_value(
         catalogue: The campaigns (default: the model's fitted catalogue); its contact costs and margins
             define the logged profit.
         train_log: The rows the model was fitted on; needed for ``"best_offer"``, the campaign other than
-            control of highest profit on them (:func:`single_offer_values`).
+            control of highest profit on them (:func:`~campaignkit.evaluation.offers.single_offer_values`).
         confidence: Level of the differences' normal intervals.
 
     Returns:
@@ -657,112 +603,3 @@ def heldout_plan_value(
         )
     est.fit(users.subset(train["user_id"]), train, cat)
     return _value_plan(est, users, test, cat, names, train, confidence)
-
-
-def _effect_cells(log: pd.DataFrame, offers: list, by, control: str):
-    """``(offer, by value, rows of the offer, rows of control)`` per cell, and the cells with no offer row."""
-    campaign = log["campaign_id"].astype(str).to_numpy()
-    if by is None:
-        slices = [(None, np.ones(len(log), dtype=bool))]
-    else:
-        if by not in log.columns:
-            raise SchemaError(
-                "required_column", f"the log has no column {by!r} to split effects by", column=by
-            )
-        values = log[by].to_numpy()
-        slices = [(v, values == v) for v in np.sort(pd.unique(values))]
-    cells, empty = [], []
-    for offer in offers:
-        for value, rows in slices:
-            is_offer, is_ctl = rows & (campaign == offer), rows & (campaign == control)
-            if is_offer.any() and is_ctl.any():
-                cells.append((offer, value, is_offer, is_ctl))
-            else:
-                empty.append(offer if by is None else f"{offer} ({by}={value})")
-    return cells, empty
-
-
-def offer_effects(
-    log: pd.DataFrame,
-    *,
-    catalogue: pd.DataFrame,
-    outcomes=("participated", "converted", "revenue", "profit"),
-    by: str | None = None,
-    control: str = "control",
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """Randomised effect of each offer against control on each outcome, pooled or per ``by`` value, clustered.
-
-    For each offer of the catalogue (other than ``control``) and each value of ``by`` (e.g. ``"wave"``; all
-    rows pooled when None): the difference in means between the rows sent the offer and the control rows
-    (:func:`~campaignkit.metrics.difference_in_means`, ``ddof=1``) with a standard error clustered by unit
-    (``unit_id``, else ``user_id``: a customer's rows of several waves are correlated, and may sit in both
-    arms) and a normal interval. Pooled over waves it is the row-weighted mean effect of the waves. Profit is
-    the log's ``profit`` column, else :func:`~campaignkit.models.profit.realised_profit` (the catalogue's
-    margin, reward paid and contact cost).
-
-    Args:
-        log: Randomised campaign log (``campaign_id`` and the outcomes; ``unit_id`` when a customer has several
-            rows).
-        catalogue: The campaigns.
-        outcomes: Logged outcome columns, and/or ``"profit"``.
-        by: Optional log column to split by (e.g. ``"wave"``).
-        control: The control arm's id.
-        confidence: Nominal coverage of the intervals.
-
-    Returns:
-        One row per (offer[, ``by`` value], outcome): ``offer`` [, ``by``], ``outcome``, ``n_offer``,
-        ``n_control`` (rows), ``n_units`` (units among both), ``mean_offer``, ``mean_control``, ``effect``,
-        ``se``, ``ci_low``, ``ci_high``. Rates are fractions.
-
-    Raises:
-        SchemaError: A missing outcome or ``by`` column, a logged campaign not in the catalogue, or no
-            ``control`` row.
-        ParameterError: ``confidence`` outside (0, 1), or a cell with fewer than two units.
-
-    Warns:
-        UserWarning: An offer (per ``by`` value) with no row beside control, left out; ``user_id`` repeating
-            without a ``unit_id`` column.
-    """
-    cat = validate_catalogue(catalogue)
-    ids = cat["campaign_id"].astype(str).tolist()
-    unknown = sorted(set(log["campaign_id"].astype(str)) - set(ids))
-    if unknown:
-        raise SchemaError(
-            "vocabulary", f"campaign(s) {unknown} are not in the catalogue", column="campaign_id"
-        )
-    if not (log["campaign_id"].astype(str) == control).any():
-        raise SchemaError("vocabulary", f"the log has no {control!r} arm", column="campaign_id")
-    units = log_units(log, warn=True)
-    ys = {o: _outcome_values(log, cat, o) for o in _as_tuple(outcomes)}
-    cells, empty = _effect_cells(log, [c for c in ids if c != control], by, control)
-    if empty:
-        warnings.warn(
-            f"offer_effects: {len(empty)} offer cell(s) have no row beside control and are left out: {empty}",
-            UserWarning,
-            stacklevel=2,
-        )
-    rows = []
-    for offer, value, is_offer, is_ctl in cells:
-        both = is_offer | is_ctl
-        for o, y in ys.items():
-            d = difference_in_means(
-                y[both], is_offer[both], confidence=confidence, ddof=1, groups=units[both]
-            )
-            key = {"offer": offer} if by is None else {"offer": offer, by: value}
-            rows.append(
-                {
-                    **key,
-                    "outcome": o,
-                    "n_offer": d.n_treated,
-                    "n_control": d.n_control,
-                    "n_units": int(pd.unique(units[both]).size),
-                    "mean_offer": d.mean_treated,
-                    "mean_control": d.mean_control,
-                    "effect": d.effect,
-                    "se": d.se,
-                    "ci_low": d.ci_low,
-                    "ci_high": d.ci_high,
-                }
-            )
-    return pd.DataFrame(rows)
