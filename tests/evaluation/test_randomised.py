@@ -231,6 +231,9 @@ def test_split_log_keeps_a_customers_waves_together_and_warns_without_units():
         warnings.simplefilter("error", UserWarning)
         split_log(log, PLAN_STRATA, seed=1)  # no warning with units
         split_log(log.drop_duplicates("unit_id").drop(columns="unit_id"), PLAN_STRATA, seed=1)
+    holes = log.assign(unit_id=log["unit_id"].where(log.index != 7))
+    with pytest.raises(ParameterError, match="column 'unit_id' row 7: missing unit"):
+        split_log(holes, PLAN_STRATA, seed=1)
 
 
 def test_heldout_plan_value_on_repeated_exposures_against_best_offer_and_control():
