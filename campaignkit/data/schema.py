@@ -11,8 +11,12 @@ The contracts follow ``CONTRIBUTING.md`` ("Stage contracts"): events carry ``use
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
 
 from campaignkit.errors import ParameterError
 
@@ -31,6 +35,7 @@ __all__ = [
     "campaign_types",
     "CAMPAIGN_LOG_COLUMNS",
     "UNIT_COLUMN",
+    "log_units",
     "WORLD_COST_COLUMNS",
     "WORLD_LOG_COLUMNS",
 ]
@@ -56,6 +61,55 @@ UNIT_COLUMN = "unit_id"
 sent offers in several waves) keys each row's features by ``user_id`` (one per exposure) and names the customer
 here; splits, cross-fitting, bootstraps and standard errors keep a unit's rows together. Without it, the unit is
 ``user_id``."""
+
+
+def log_units(log: pd.DataFrame, *, warn: bool = False, source: str = "the log") -> np.ndarray:
+    """The unit (customer) behind each log row: the :data:`UNIT_COLUMN` column when present, else ``user_id``.
+
+    Every split, cross-fit, bootstrap and standard error that keeps a customer's rows together reads its
+    groups here.
+
+    Args:
+        log: Campaign log with ``user_id`` (and optionally :data:`UNIT_COLUMN`).
+        warn: Warn (``UserWarning``) when ``user_id`` repeats and the log has no :data:`UNIT_COLUMN`: the
+            rows of such a user share one feature row and are fitted as separate observations, and a customer
+            logged under several ``user_id`` s would be treated as independent units.
+        source: How to name the log in messages.
+
+    Returns:
+        Array of shape (n_rows,) of unit labels.
+
+    Raises:
+        ParameterError: The log has neither column, or a unit label is missing.
+    """
+    if UNIT_COLUMN in log.columns:
+        units = log[UNIT_COLUMN].to_numpy()
+        missing = pd.isna(units)
+        if missing.any():
+            row = int(np.flatnonzero(missing)[0])
+            raise ParameterError(
+                f"{source}: column {UNIT_COLUMN!r} row {row}: missing unit ({int(missing.sum())} missing); every "
+                "row needs the customer it belongs to"
+            )
+        return units
+    if "user_id" not in log.columns:
+        raise ParameterError(f"{source} has no 'user_id' column (nor {UNIT_COLUMN!r})")
+    users = log["user_id"].to_numpy()
+    if warn:
+        counts = pd.Series(users).value_counts(sort=False)
+        repeated = int((counts > 1).sum())
+        if repeated:
+            warnings.warn(
+                f"{repeated} users appear on several rows and {source} has no {UNIT_COLUMN!r} column: each "
+                "user_id is taken as one unit (its rows kept together in splits, standard errors clustered by "
+                "it), but its rows share one feature row and are fitted as separate observations, and a "
+                "customer logged under several user_ids is treated as independent units. Give each exposure "
+                f"its own user_id and name the customer in {UNIT_COLUMN!r}.",
+                UserWarning,
+                stacklevel=3,
+            )
+    return users
+
 
 WORLD_COST_COLUMNS: tuple[str, ...] = ("discount_cost", "contact_cost", "profit")
 """The synthetic world's exact cost accounting, logged after :data:`CAMPAIGN_LOG_COLUMNS`."""

@@ -7,10 +7,13 @@ Two referees, one module each; the plots apart:
   :func:`true_value_total`), the exact assignment problem (:func:`true_problem`), the oracle
   (:func:`oracle_target`, :func:`oracle_choice`), fitted models side by side (:func:`compare_models`,
   :func:`mean_true_qini`, :func:`category_top_k_accuracy`, :func:`choice_and_target`)
-- :mod:`~campaignkit.evaluation.randomised` - a randomised log with no known truth (e.g. Hillstrom's RCT):
-  the Qini protocol per seed with bootstrap intervals (:func:`qini_protocol`), a plan valued by DR on
-  held-out customers with its paired difference to a reference plan (:func:`heldout_plan_value`,
+- :mod:`~campaignkit.evaluation.randomised` - a randomised log with no known truth (Hillstrom's RCT, Starbucks'
+  offer waves), every split, error and bootstrap by unit (customer): the Qini protocol per seed with bootstrap
+  intervals (:func:`qini_protocol`), a plan valued by DR on held-out customers with its paired differences to
+  reference plans - a campaign, the best single offer on the train rows, no offer (:func:`heldout_plan_value`,
   :func:`dr_plan_value`), and their parts (:func:`split_log`, :func:`protocol_users`, :func:`make_model`)
+- :mod:`~campaignkit.evaluation.offers` - each offer's effect against control, pooled or per wave, with
+  unit-clustered intervals (:func:`offer_effects`); each single offer's value (:func:`single_offer_values`)
 - :mod:`~campaignkit.evaluation.experiment` - the set-up every world experiment shares: world, feature store,
   randomised log and user split in one call (:func:`world_experiment`, :class:`WorldExperiment`)
 - :mod:`~campaignkit.evaluation.plots` - :func:`plot_qini_protocol`
@@ -19,8 +22,9 @@ The world keeps the physics (``World.expected_outcomes``, ``World.evaluate_plan`
 Imports run ``models, design -> evaluation -> forecast``.
 """
 
-from campaignkit.evaluation import experiment, plots, randomised, truth
+from campaignkit.evaluation import experiment, offers, plots, randomised, truth
 from campaignkit.evaluation.experiment import *  # noqa: F403
+from campaignkit.evaluation.offers import *  # noqa: F403
 from campaignkit.evaluation.plots import *  # noqa: F403
 from campaignkit.evaluation.randomised import *  # noqa: F403
 from campaignkit.evaluation.truth import *  # noqa: F403
@@ -29,5 +33,6 @@ __all__ = [
     *experiment.__all__,
     *truth.__all__,
     *randomised.__all__,
+    *offers.__all__,
     *plots.__all__,
 ]

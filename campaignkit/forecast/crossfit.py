@@ -18,6 +18,7 @@ from sklearn.base import clone
 
 from campaignkit.config import resolve_seed
 from campaignkit.data.catalogue import validate_catalogue
+from campaignkit.data.schema import UNIT_COLUMN, log_units
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models.base import prepare_log
 from campaignkit.models.inputs import as_user_data
@@ -148,7 +149,8 @@ def crossfit(
         n_folds: Folds, at least 2.
         groups: Optional array of shape (n_rows,): a label per log row; all rows with one label go to one fold
             (e.g. the person behind rows logged under several keys, one per round: no fold model is then fitted on
-            any row of a person its fold holds). None: the log's ``user_id``.
+            any row of a person its fold holds). None: the log's units
+            (:func:`~campaignkit.data.schema.log_units`: its ``unit_id`` column when present, else ``user_id``).
         random_state: Seed of the fold split (None: the kit's default seed).
 
     Returns:
@@ -165,10 +167,13 @@ def crossfit(
     catalogue = validate_catalogue(catalogue)
     propensity = check_propensity(log)
     prepared, rows, arms = prepare_log(log, catalogue, data)
-    codes, labels = pd.factorize(
-        _check_groups(groups, len(prepared)) if groups is not None else prepared["user_id"].to_numpy()
-    )
-    what = "user(s)" if groups is None else "group(s)"
+    if groups is None and UNIT_COLUMN not in log.columns:
+        codes, labels = pd.factorize(prepared["user_id"].to_numpy())
+    else:
+        codes, labels = pd.factorize(
+            _check_groups(log_units(log) if groups is None else groups, len(prepared))
+        )
+    what = "user(s)" if groups is None and UNIT_COLUMN not in log.columns else "group(s)"
     if len(labels) < n_folds:
         raise ParameterError(f"the log has {len(labels)} {what}, fewer than n_folds={n_folds}")
     rng = np.random.default_rng(resolve_seed(random_state))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from campaignkit.errors import ParameterError
 
@@ -45,3 +46,28 @@ def probability(name: str, arr: np.ndarray) -> np.ndarray:
     if np.any(arr < 0) or np.any(arr > 1):
         raise ParameterError(f"{name} must lie in [0, 1]")
     return arr
+
+
+def group_codes(groups, n: int) -> np.ndarray | None:
+    """``groups`` (one label per row) as codes ``0..G-1``, or None when no row shares its group with another.
+
+    None (also for ``groups=None``) tells the caller to use its unclustered formula: with one row per group the
+    clustered estimate is the unclustered one, and taking that path keeps the numbers bit for bit.
+
+    Raises:
+        ParameterError: ``groups`` not of shape (n,), with a missing label, or of fewer than two groups.
+    """
+    if groups is None:
+        return None
+    arr = np.asarray(groups)
+    if arr.shape != (n,):
+        raise ParameterError(f"groups must hold one label per row, shape ({n},), got {arr.shape}")
+    missing = pd.isna(arr)
+    if missing.any():
+        raise ParameterError(f"groups row {int(np.flatnonzero(missing)[0])}: missing label")
+    codes, labels = pd.factorize(arr)
+    if len(labels) < 2:
+        raise ParameterError(f"groups holds {len(labels)} group(s): a clustered estimate needs at least 2")
+    if len(labels) == n:
+        return None
+    return codes.astype(np.int64, copy=False)

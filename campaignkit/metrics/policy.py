@@ -9,6 +9,13 @@ shape (n,)) or its probabilities over arms (array of shape (n, n_arms)). Estimat
 - DR (doubly robust): ``mean(sum_a pi(a | x_i) q(x_i, a) + w * (y - q(x_i, a_i)))`` with an outcome
   model ``q`` of shape (n, n_arms). :func:`dr_scores` returns the per-row terms, so two policies scored on
   the same rows can be compared with a paired standard error (:func:`policy_difference`).
+
+Standard errors treat rows as independent unless ``groups=`` names a cluster per row (the customer behind rows
+logged in several waves: :func:`campaignkit.data.schema.log_units`). The value of IPS and DR is a mean of
+per-row terms ``t_i``; clustered, its standard error is the cluster-robust (CR1) one
+``sqrt(G / (G - 1) * sum_g (S_g - n_g * mean)^2) / n`` with ``S_g`` the sum of the terms of group ``g``, ``n_g``
+its rows and ``G`` the groups (:func:`mean_and_se`). SNIPS's delta-method error sums ``w_i (y_i - value)``
+within each group the same way. With one row per group every error is the unclustered one, bit for bit.
 """
 
 from __future__ import annotations
@@ -17,9 +24,16 @@ import numpy as np
 import pandas as pd
 
 from campaignkit.errors import ParameterError
-from campaignkit.metrics._checks import as_1d, same_length
+from campaignkit.metrics._checks import as_1d, group_codes, same_length
 
-__all__ = ["policy_value", "policy_values", "policy_difference", "dr_scores", "direct_method_value"]
+__all__ = [
+    "policy_value",
+    "policy_values",
+    "policy_difference",
+    "dr_scores",
+    "direct_method_value",
+    "mean_and_se",
+]
 
 _METHODS = ("ips", "snips", "dr")
 
@@ -131,8 +145,50 @@ def dr_scores(y_true, policy, treatment, *, propensity, q_hat, arms=None) -> np.
     return _dr_terms(y, p, a_logged, n, policy, _arms(arms, a_logged, policy), q_hat)
 
 
-def _mean_se(terms: np.ndarray) -> tuple[float, float]:
-    return float(terms.mean()), float(terms.std(ddof=1) / np.sqrt(len(terms)))
+def _mean_se(terms: np.ndarray, codes: np.ndarray | None = None) -> tuple[float, float]:
+    """Mean of per-row terms and its standard error, cluster-robust (CR1) over ``codes`` when given."""
+    if codes is None:
+        return float(terms.mean()), float(terms.std(ddof=1) / np.sqrt(len(terms)))
+    n, mean = len(terms), terms.mean()
+    n_groups = int(codes.max()) + 1
+    sums = np.bincount(codes, weights=terms, minlength=n_groups)
+    sizes = np.bincount(codes, minlength=n_groups)
+    var = n_groups / (n_groups - 1) * np.sum((sums - sizes * mean) ** 2)
+    return float(mean), float(np.sqrt(var) / n)
+
+
+def _snips(w: np.ndarray, y: np.ndarray, codes: np.ndarray | None) -> tuple[float, float]:
+    if w.sum() == 0:
+        raise ParameterError("no logged action matches the policy: SNIPS is undefined")
+    value = np.sum(w * y) / np.sum(w)
+    resid = w * (y - value)
+    if codes is not None:
+        resid = np.bincount(codes, weights=resid)
+    se = np.sqrt(np.sum(resid**2)) / np.sum(w)
+    return float(value), float(se)
+
+
+def mean_and_se(values, *, groups=None) -> tuple[float, float]:
+    """Mean of per-row values (e.g. :func:`dr_scores`, or the difference of two policies' scores) and its error.
+
+    Without ``groups``: ``sd(values, ddof=1) / sqrt(n)``. With ``groups``, the cluster-robust (CR1) error of
+    the mean, ``sqrt(G / (G - 1) * sum_g (S_g - n_g * mean)^2) / n`` (``S_g`` the sum of group ``g``'s values,
+    ``n_g`` its rows, ``G`` the groups): rows of one group (a customer's waves) may be correlated, groups are
+    independent. With one row per group it is the unclustered error, bit for bit.
+
+    Args:
+        values: Array of shape (n,), finite.
+        groups: Optional array of shape (n,) of group labels.
+
+    Returns:
+        ``(mean, se)``.
+
+    Raises:
+        ParameterError: Non-finite values, or ``groups`` of the wrong shape, with missing labels or one group.
+    """
+    v = as_1d("values", values)
+    same_length(values=v)
+    return _mean_se(v, group_codes(groups, len(v)))
 
 
 def policy_value(
@@ -144,6 +200,7 @@ def policy_value(
     method: str = "dr",
     q_hat=None,
     arms=None,
+    groups=None,
 ) -> dict:
     """Estimate the mean outcome per user had ``policy`` chosen the arms, from a randomised log.
 
@@ -156,40 +213,43 @@ def policy_value(
         q_hat: Array of shape (n, n_arms) of predicted outcomes per arm (required for ``"dr"``).
         arms: The arm labels in column order; default ``sorted(set(treatment) | set(policy))`` for
             label policies, ``range(n_arms)`` for probability policies.
+        groups: Optional array of shape (n,) of cluster labels (the customer of each row): the standard error
+            is then cluster-robust (module docstring); None: rows independent.
 
     Returns:
-        Dict with ``value`` (per-user mean), ``se`` (standard error), ``n`` and ``ess`` (effective
+        Dict with ``value`` (per-row mean), ``se`` (standard error), ``n`` and ``ess`` (effective
         sample size of the importance weights).
 
     Raises:
-        ParameterError: On a bad method, shapes, propensities or a missing ``q_hat``.
+        ParameterError: On a bad method, shapes, propensities, groups or a missing ``q_hat``.
     """
     if method not in _METHODS:
         raise ParameterError(f"method must be one of {_METHODS}, got {method!r}")
     y, p, a_logged, n = _logged(y_true, treatment, propensity)
+    codes = group_codes(groups, n)
     arms = _arms(arms, a_logged, policy)
     ai = _arm_index(a_logged, arms)
     w, _ = _weights_and_dm(policy, arms, n, ai, p)
     ess = float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
     if method == "ips":
-        value, se = _mean_se(w * y)
+        value, se = _mean_se(w * y, codes)
     elif method == "snips":
-        if w.sum() == 0:
-            raise ParameterError("no logged action matches the policy: SNIPS is undefined")
-        value = np.sum(w * y) / np.sum(w)
-        se = np.sqrt(np.sum((w * (y - value)) ** 2)) / np.sum(w)
+        value, se = _snips(w, y, codes)
     else:
         if q_hat is None:
             raise ParameterError("method='dr' needs q_hat of shape (n, n_arms)")
-        value, se = _mean_se(_dr_terms(y, p, a_logged, n, policy, arms, q_hat, ai))
+        value, se = _mean_se(_dr_terms(y, p, a_logged, n, policy, arms, q_hat, ai), codes)
     return {"value": float(value), "se": float(se), "n": int(n), "ess": ess}
 
 
-def policy_difference(y_true, policy, reference, treatment, *, propensity, q_hat, arms=None) -> dict:
+def policy_difference(
+    y_true, policy, reference, treatment, *, propensity, q_hat, arms=None, groups=None
+) -> dict:
     """Doubly robust difference in value between two policies on the same logged rows, paired.
 
     Both policies are scored on the same rows (:func:`dr_scores`); the standard error is that of the
-    per-row *difference* of their terms, ``sd(d_i) / sqrt(n)``. The two estimates share most of their
+    per-row *difference* of their terms, ``sd(d_i) / sqrt(n)`` (cluster-robust over ``groups`` when given,
+    :func:`mean_and_se`). The two estimates share most of their
     noise (the same users, the same outcomes), so this is usually far smaller than either policy's own
     standard error - and the right one for "does the policy beat the reference?".
 
@@ -201,20 +261,23 @@ def policy_difference(y_true, policy, reference, treatment, *, propensity, q_hat
         propensity: Array of shape (n,) of logging probabilities.
         q_hat: Array of shape (n, n_arms) of predicted outcomes per arm.
         arms: The arm labels in column order (default: every label in the log and both policies).
+        groups: Optional array of shape (n,) of cluster labels (the customer of each row): every standard
+            error is then cluster-robust; None: rows independent.
 
     Returns:
-        Dict with ``value`` (policy minus reference, per user), ``se``, ``policy_value``,
+        Dict with ``value`` (policy minus reference, per row), ``se``, ``policy_value``,
         ``policy_se``, ``reference_value``, ``reference_se`` and ``n``.
 
     Raises:
         ParameterError: On bad shapes, propensities or arms.
     """
     y, p, a_logged, n = _logged(y_true, treatment, propensity)
+    codes = group_codes(groups, n)
     arms = _arms(arms, a_logged, policy, reference)
     ai = _arm_index(a_logged, arms)
     a = _dr_terms(y, p, a_logged, n, policy, arms, q_hat, ai)
     b = _dr_terms(y, p, a_logged, n, reference, arms, q_hat, ai)
-    (va, sa), (vb, sb), (vd, sd) = _mean_se(a), _mean_se(b), _mean_se(a - b)
+    (va, sa), (vb, sb), (vd, sd) = _mean_se(a, codes), _mean_se(b, codes), _mean_se(a - b, codes)
     return {
         "value": vd,
         "se": sd,
@@ -243,7 +306,7 @@ def direct_method_value(policy, q_hat, *, arms=None) -> float:
     return float(np.mean(np.sum(pi * q, axis=1)))
 
 
-def policy_values(y_true, policy, treatment, *, propensity, q_hat=None, arms=None) -> dict:
+def policy_values(y_true, policy, treatment, *, propensity, q_hat=None, arms=None, groups=None) -> dict:
     """IPS, SNIPS and (when ``q_hat`` is given) DR estimates at once (inputs checked and indexed once).
 
     Args:
@@ -253,24 +316,23 @@ def policy_values(y_true, policy, treatment, *, propensity, q_hat=None, arms=Non
         propensity: Array of shape (n,) of logging probabilities.
         q_hat: Optional array of shape (n, n_arms) for the DR estimate.
         arms: Arm labels in column order.
+        groups: Optional array of shape (n,) of cluster labels: cluster-robust standard errors.
 
     Returns:
         ``{method: {"value", "se", "n", "ess"}}``, the same numbers :func:`policy_value` gives per method.
     """
     y, p, a_logged, n = _logged(y_true, treatment, propensity)
+    codes = group_codes(groups, n)
     arms = _arms(arms, a_logged, policy)
     ai = _arm_index(a_logged, arms)
     w, _ = _weights_and_dm(policy, arms, n, ai, p)
     ess = float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
     out = {}
-    value, se = _mean_se(w * y)
+    value, se = _mean_se(w * y, codes)
     out["ips"] = {"value": value, "se": se, "n": int(n), "ess": ess}
-    if w.sum() == 0:
-        raise ParameterError("no logged action matches the policy: SNIPS is undefined")
-    value = np.sum(w * y) / np.sum(w)
-    se = np.sqrt(np.sum((w * (y - value)) ** 2)) / np.sum(w)
-    out["snips"] = {"value": float(value), "se": float(se), "n": int(n), "ess": ess}
+    value, se = _snips(w, y, codes)
+    out["snips"] = {"value": value, "se": se, "n": int(n), "ess": ess}
     if q_hat is not None:
-        value, se = _mean_se(_dr_terms(y, p, a_logged, n, policy, arms, q_hat, ai))
+        value, se = _mean_se(_dr_terms(y, p, a_logged, n, policy, arms, q_hat, ai), codes)
         out["dr"] = {"value": value, "se": se, "n": int(n), "ess": ess}
     return out

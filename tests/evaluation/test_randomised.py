@@ -4,6 +4,8 @@ lines."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,9 +13,18 @@ from sklearn.base import BaseEstimator
 
 from campaignkit.config import data_home
 from campaignkit.errors import ParameterError
-from campaignkit.evaluation import heldout_plan_value, make_model, plot_qini_protocol, qini_protocol
+from campaignkit.evaluation import (
+    PLAN_STRATA,
+    dr_plan_value,
+    heldout_plan_value,
+    make_model,
+    plot_qini_protocol,
+    qini_protocol,
+    split_log,
+)
 from campaignkit.metrics import dr_scores, policy_difference, policy_value
 from campaignkit.models import Boosting, Prediction, SLearner, TLearner
+from tests.evaluation._waves import repeated_exposures
 
 REAL = data_home() / "hillstrom.csv"
 needs_real = pytest.mark.skipif(
@@ -204,3 +215,87 @@ def test_every_kit_model_fits_the_real_file_in_a_few_lines():
     assert np.isfinite(resp.predict_response(users)[:, 1:]).all()
     assert set(resp.choose(users)) <= {0, 1, 2}
     assert np.isfinite([tier.high_cut_, tier.middle_cut_]).all() and tier.high_cut_ >= tier.middle_cut_
+
+
+def test_split_log_keeps_a_customers_waves_together_and_warns_without_units():
+    _, log, _ = repeated_exposures(200)
+    train, test = split_log(log, PLAN_STRATA, seed=1)
+    assert not set(train["unit_id"]) & set(test["unit_id"])
+    assert len(train) + len(test) == len(log) and abs(len(set(test["unit_id"])) - 60) <= 4  # 30% of 200 units
+    assert len(test) == 3 * len(set(test["unit_id"]))  # every wave of a held-out customer
+    _, plain, _ = repeated_exposures(200, with_units=False)
+    with pytest.warns(UserWarning, match=r"200 users appear on several rows .* no 'unit_id' column"):
+        train, test = split_log(plain, PLAN_STRATA, seed=1)
+    assert not set(train["user_id"]) & set(test["user_id"])  # user_id is then the unit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        split_log(log, PLAN_STRATA, seed=1)  # no warning with units
+        split_log(log.drop_duplicates("unit_id").drop(columns="unit_id"), PLAN_STRATA, seed=1)
+    holes = log.assign(unit_id=log["unit_id"].where(log.index != 7))
+    with pytest.raises(ParameterError, match="column 'unit_id' row 7: missing unit"):
+        split_log(holes, PLAN_STRATA, seed=1)
+
+
+def test_heldout_plan_value_on_repeated_exposures_against_best_offer_and_control():
+    users, log, catalogue = repeated_exposures()
+    res = heldout_plan_value(
+        users,
+        log,
+        TLearner(boosting=Boosting(max_iter=20)),
+        seed=0,
+        references=("best_offer", "control"),
+        catalogue=catalogue,
+    )
+    # best offer chosen on the train rows: mail_b, the offer with the planted revenue effect
+    assert res.best_offer == "mail_b" and res.offer_values.drop("control").idxmax() == "mail_b"
+    assert res.references == ("best_offer", "control") and res.reference == "mail_b"
+    assert abs(res.n_units - 180) <= 6 and res.n_test == 3 * res.n_units  # a unit's waves held out together
+    assert set(res.plan["unit_id"]) == set(res.plan["user_id"] // 10)
+    diff = res.differences
+    outcomes = ["profit", "participated", "converted", "revenue"]
+    assert list(diff.index) == [(r, o) for r in ("best_offer", "control") for o in outcomes]
+    assert set(diff["reference_campaign"]) == {"mail_b", "control"}
+    assert np.isfinite(diff[["difference", "difference_se", "ci_low", "ci_high"]].to_numpy(float)).all()
+    assert (diff["difference_se"] > 0).all() and (diff["ci_low"] < diff["difference"]).all()
+    np.testing.assert_allclose(
+        diff["ci_high"] - diff["difference"], 1.959964 * diff["difference_se"], rtol=1e-6
+    )
+    # the single-reference columns of estimates are those of the first reference
+    est = res.estimates
+    assert list(est.columns) == [
+        "value",
+        "se",
+        "reference_value",
+        "reference_se",
+        "difference",
+        "difference_se",
+    ]
+    np.testing.assert_allclose(est["difference"], diff.loc["best_offer", "difference"].loc[est.index])
+    # the plan sends mail_b to high-level customers and mail_a to the others: above both references
+    assert res.shares["mail_a"] > 0.2 and res.shares["mail_b"] > 0.2
+    rev = diff.xs("revenue", level="outcome")
+    assert rev.loc["control", "difference"] > 2 * rev.loc["control", "difference_se"]
+    assert 0 < rev.loc["best_offer", "difference"] < rev.loc["control", "difference"]
+    with pytest.raises(ParameterError, match="train_log"):
+        dr_plan_value(res.model, users, log.iloc[:30], reference="best_offer", catalogue=catalogue)
+    with pytest.raises(ParameterError, match="not both"):
+        dr_plan_value(res.model, users, log, reference="control", references=("mail_a",), catalogue=catalogue)
+    with pytest.raises(ParameterError, match="'mail_z' is not in the catalogue"):
+        heldout_plan_value(users, log, TLearner(), seed=0, reference="mail_z", catalogue=catalogue)
+
+
+def test_qini_protocol_on_repeated_exposures_holds_out_and_resamples_whole_customers():
+    users, log, catalogue = repeated_exposures(300)
+    scores, _ = qini_protocol(
+        users,
+        log,
+        {"t": TLearner(boosting=Boosting(max_iter=10))},
+        arm="mail_a",
+        outcome="participated",
+        seeds=[0],
+        catalogue=catalogue,
+        bootstrap=20,
+    )
+    row = scores.iloc[0]
+    assert 0.2 * 300 <= row["n_units_test"] <= 0.4 * 300 < row["n_test"]  # units, each with its waves
+    assert row["ci_low"] <= row["qini"] <= row["ci_high"] and np.isfinite(row["qini"])

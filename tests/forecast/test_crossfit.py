@@ -63,3 +63,18 @@ def test_crossfit_groups_keep_a_groups_rows_in_one_fold(setup):
         crossfit(WorldModel(world), sub_users, sub, world.catalogue, groups=holes)
     with pytest.raises(ParameterError, match=r"1 group\(s\), fewer than n_folds=2"):
         crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=2, groups=np.zeros(len(sub)))
+
+
+def test_crossfit_groups_default_to_the_logs_unit_column(setup):
+    world, users, log, a, _ = setup
+    sub = log[log.user_id.isin(a)].reset_index(drop=True)
+    sub_users = users[users.user_id.isin(a)]
+    person = sub["user_id"].to_numpy() // 4
+    with_units = sub.assign(unit_id=person)
+    cf = crossfit(WorldModel(world), sub_users, with_units, world.catalogue, n_folds=3, random_state=1)
+    by_unit = pd.Series(cf.fold).groupby(person).nunique()
+    assert (by_unit == 1).all() and set(np.unique(cf.fold)) == {0, 1, 2}
+    explicit = crossfit(
+        WorldModel(world), sub_users, sub, world.catalogue, n_folds=3, random_state=1, groups=person
+    )
+    np.testing.assert_array_equal(cf.fold, explicit.fold)

@@ -126,3 +126,26 @@ def test_metrics_depends_on_neither_data_nor_models():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_clustered_difference_in_means():
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=600)
+    t = rng.integers(0, 2, 600)
+    plain = difference_in_means(y, t)
+    assert difference_in_means(y, t, groups=np.arange(600) + 10) == plain  # one row per group: exact
+    pair = np.repeat(np.arange(600), 2)
+    naive = difference_in_means(np.repeat(y, 2), np.repeat(t, 2))
+    clustered = difference_in_means(np.repeat(y, 2), np.repeat(t, 2), groups=pair)
+    assert clustered.effect == pytest.approx(plain.effect) and clustered.ci_low < clustered.effect
+    assert clustered.se / naive.se == pytest.approx(np.sqrt(2), rel=0.01)
+    # by hand: groups spanning both arms; influences summed per group
+    yh = np.array([1.0, 3.0, 2.0, 0.0, 4.0])
+    th = np.array([1, 0, 1, 0, 0])
+    gh = np.array([0, 0, 1, 1, 2])
+    mt, mc = 1.5, 7 / 3
+    inf = np.where(th == 1, (yh - mt) / 2, -(yh - mc) / 3)
+    sums = np.bincount(gh, weights=inf)
+    out = difference_in_means(yh, th, groups=gh)
+    assert out.se == pytest.approx(np.sqrt(3 / 2 * np.sum(sums**2)))
+    assert difference_in_means(yh, th, groups=gh, ddof=0).se == pytest.approx(np.sqrt(np.sum(sums**2)))

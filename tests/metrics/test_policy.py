@@ -68,3 +68,72 @@ def test_fast_label_policy_equals_the_probability_matrix():
     for m in ("ips", "snips", "dr"):
         assert labels[m]["value"] == pytest.approx(matrix[m]["value"])
         assert labels[m]["se"] == pytest.approx(matrix[m]["se"])
+
+
+def _randomised(n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 3, n)
+    q = rng.normal(size=(n, 3))
+    y = q[np.arange(n), a] + rng.normal(size=n)
+    return y, a, np.full(n, 1 / 3), q, rng.integers(0, 3, n)
+
+
+def test_clustered_se_with_one_row_per_group_is_the_unclustered_one_exactly():
+    y, a, p, q, pol = _randomised(300)
+    singles = np.arange(300)[::-1] * 7  # one row per group, any labels
+    for method in ("ips", "snips", "dr"):
+        plain = M.policy_value(y, pol, a, propensity=p, method=method, q_hat=q)
+        assert M.policy_value(y, pol, a, propensity=p, method=method, q_hat=q, groups=singles) == plain
+    plain = M.policy_difference(y, pol, np.zeros(300, int), a, propensity=p, q_hat=q)
+    assert M.policy_difference(y, pol, np.zeros(300, int), a, propensity=p, q_hat=q, groups=singles) == plain
+    assert policy_values(y, pol, a, propensity=p, q_hat=q, groups=singles) == policy_values(
+        y, pol, a, propensity=p, q_hat=q
+    )
+    assert M.mean_and_se(y, groups=singles) == M.mean_and_se(y) == (y.mean(), y.std(ddof=1) / np.sqrt(300))
+
+
+def test_clustered_se_by_hand_and_about_sqrt2_on_duplicated_rows():
+    v = np.array([1.0, 2.0, 4.0, 0.0, 3.0])
+    g = np.array(["a", "a", "b", "c", "c"])
+    m = v.mean()
+    sums = np.array([3.0 - 2 * m, 4.0 - m, 3.0 - 2 * m])
+    assert M.mean_and_se(v, groups=g)[1] == pytest.approx(np.sqrt(3 / 2 * np.sum(sums**2)) / 5)
+    # every row twice, the pair one group: the clustered error is the one of the n distinct rows, ~sqrt(2) x naive
+    y, a, p, q, pol = _randomised(2000, seed=3)
+    twice = {k: np.repeat(x, 2, axis=0) for k, x in {"y": y, "a": a, "p": p, "q": q, "pol": pol}.items()}
+    pair = np.repeat(np.arange(2000), 2)
+    for method in ("ips", "snips", "dr"):
+        once = M.policy_value(y, pol, a, propensity=p, method=method, q_hat=q)
+        naive = M.policy_value(
+            twice["y"], twice["pol"], twice["a"], propensity=twice["p"], method=method, q_hat=twice["q"]
+        )
+        clustered = M.policy_value(
+            twice["y"],
+            twice["pol"],
+            twice["a"],
+            propensity=twice["p"],
+            method=method,
+            q_hat=twice["q"],
+            groups=pair,
+        )
+        assert clustered["value"] == pytest.approx(naive["value"])
+        assert clustered["se"] / naive["se"] == pytest.approx(np.sqrt(2), rel=0.01), method
+        assert clustered["se"] == pytest.approx(once["se"], rel=1e-3), method
+    d = M.policy_difference(
+        twice["y"], twice["pol"], np.zeros(4000, int), twice["a"], propensity=twice["p"], q_hat=twice["q"]
+    )
+    dc = M.policy_difference(
+        twice["y"],
+        twice["pol"],
+        np.zeros(4000, int),
+        twice["a"],
+        propensity=twice["p"],
+        q_hat=twice["q"],
+        groups=pair,
+    )
+    for key in ("se", "policy_se", "reference_se"):
+        assert dc[key] / d[key] == pytest.approx(np.sqrt(2), rel=0.01)
+    with pytest.raises(ParameterError, match="one label per row"):
+        M.policy_value(y, pol, a, propensity=p, method="ips", groups=pair)
+    with pytest.raises(ParameterError, match="at least 2"):
+        M.mean_and_se(v, groups=np.zeros(5))
