@@ -14,19 +14,24 @@ Two referees, one module each; the plots apart:
   :func:`dr_plan_value`), and their parts (:func:`split_log`, :func:`protocol_users`, :func:`make_model`)
 - :mod:`~campaignkit.evaluation.offers` - each offer's effect against control, pooled or per wave, with
   unit-clustered intervals (:func:`offer_effects`); each single offer's value (:func:`single_offer_values`)
+- :mod:`~campaignkit.evaluation.heldout` - models fitted once, scored on the held-out rows: Qini per offer with a
+  unit bootstrap (:func:`heldout_qini`), predicted against measured effect per offer (:func:`offer_calibration`)
+- :mod:`~campaignkit.evaluation.starbucks` - the Starbucks offers protocol in one call (:func:`starbucks_experiment`)
 - :mod:`~campaignkit.evaluation.experiment` - the set-up every world experiment shares: world, feature store,
   randomised log and user split in one call (:func:`world_experiment`, :class:`WorldExperiment`)
-- :mod:`~campaignkit.evaluation.plots` - :func:`plot_qini_protocol`
+- :mod:`~campaignkit.evaluation.plots` - :func:`plot_qini_protocol`, :func:`plot_offer_effects`
 
 The world keeps the physics (``World.expected_outcomes``, ``World.evaluate_plan``); this package reads it.
 Imports run ``models, design -> evaluation -> forecast``.
 """
 
-from campaignkit.evaluation import experiment, offers, plots, randomised, truth
+from campaignkit.evaluation import experiment, heldout, offers, plots, randomised, starbucks, truth
 from campaignkit.evaluation.experiment import *  # noqa: F403
+from campaignkit.evaluation.heldout import *  # noqa: F403
 from campaignkit.evaluation.offers import *  # noqa: F403
 from campaignkit.evaluation.plots import *  # noqa: F403
 from campaignkit.evaluation.randomised import *  # noqa: F403
+from campaignkit.evaluation.starbucks import *  # noqa: F403
 from campaignkit.evaluation.truth import *  # noqa: F403
 
 __all__ = [
@@ -34,5 +39,7 @@ __all__ = [
     *truth.__all__,
     *randomised.__all__,
     *offers.__all__,
+    *heldout.__all__,
+    *starbucks.__all__,
     *plots.__all__,
 ]

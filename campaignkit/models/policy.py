@@ -50,11 +50,14 @@ def plan_frame(user_id, choice, catalogue: pd.DataFrame, target_category=None) -
         target_category: Array of shape (n_users,) for category-targeted campaigns (None: -1).
 
     Returns:
-        DataFrame ``user_id, campaign_id, target_category`` (-1 unless the chosen campaign targets one).
+        DataFrame ``user_id, campaign_id, target_category`` (-1 unless the chosen campaign targets one; text
+        categories, e.g. ``'transaction'``, come back in an object column beside -1).
     """
     choice = np.asarray(choice, dtype=int)
     targeted = catalogue["targets_category"].to_numpy(dtype=bool)[choice]
     tc = np.full(len(choice), -1) if target_category is None else np.asarray(target_category)
+    if tc.dtype.kind not in "iu":  # text (or mixed) categories: -1 beside them needs an object array
+        tc = tc.astype(object)
     return pd.DataFrame(
         {
             "user_id": np.asarray(user_id),

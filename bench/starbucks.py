@@ -1,0 +1,192 @@
+"""Starbucks offers: each kit model's per-customer plan against the best single offer and no offer.
+
+The issue-29 protocol (:func:`campaignkit.evaluation.starbucks_experiment`): one row per (customer, wave),
+outcomes until the next wave's send, point-in-time features, propensity = the arm's share in its wave. For each
+seed the 17,000 customers are split 70/30 at random (a customer's waves on one side); every model is fitted on the
+train rows of all eleven arms and its plan (highest predicted profit uplift, none unless positive) valued by DR on
+the held-out rows against "everyone gets the best single offer" (chosen on the train rows) and "no offer", the
+differences paired and clustered by customer (:func:`campaignkit.evaluation.dr_plan_value`). Also recorded: how
+many offers' mean predicted profit uplift lies inside the measured 95% interval (:func:`offer_calibration`).
+
+    python bench/starbucks.py                      # seeds 0-4, mediated / t_learner / s_learner
+    python bench/starbucks.py --models deep --seeds 0 --add  # add the deep model's rows to the JSON
+    python bench/starbucks.py --quick              # 3,000 customers, seed 0, 30 iterations (smoke run)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from campaignkit.data import load_starbucks
+from campaignkit.evaluation import dr_plan_value, offer_calibration, split_log, starbucks_experiment
+from campaignkit.models import BehaviourUpliftModel, Boosting, MediatedLearner, SLearner, TLearner
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUT = HERE / "results" / "starbucks.json"
+MODELS = ("mediated", "t_learner", "s_learner", "deep")
+
+
+def make(name: str, seed: int, args) -> object:
+    """A fresh model of the notebook's settings."""
+    boosting = Boosting(max_iter=args.max_iter)
+    if name == "mediated":
+        return MediatedLearner(boosting=boosting, random_state=seed)
+    if name == "t_learner":
+        return TLearner(boosting=boosting, n_threads=1, random_state=seed)
+    if name == "s_learner":
+        return SLearner(boosting=boosting, n_threads=1, random_state=seed)
+    return BehaviourUpliftModel(
+        max_epochs=args.max_epochs, n_ensemble=args.n_ensemble, batch_size=512, n_threads=1, random_state=seed
+    )
+
+
+def run_seed(exp, seed: int, args) -> list[dict]:
+    """Every model's plan on one split."""
+    train, test = split_log(exp.log, (), seed=seed, test_size=0.3)
+    train_users, test_users = exp.users.subset(train["user_id"]), exp.users.subset(test["user_id"])
+    rows = []
+    for name in args.models:
+        t0 = time.perf_counter()
+        model = make(name, seed, args).fit(train_users, train, exp.catalogue)
+        fit_s = time.perf_counter() - t0
+        plan = dr_plan_value(model, exp.users, test, references=("best_offer", "control"), train_log=train)
+        calib = offer_calibration(model.predict_outcomes(test_users), test, exp.catalogue, outcome="profit")
+        d = plan.differences
+        row = {
+            "seed": seed,
+            "model": name,
+            "best_offer": plan.best_offer,
+            "plan_profit": float(plan.estimates.loc["profit", "value"]),
+            "plan_profit_se": float(plan.estimates.loc["profit", "se"]),
+            "share_no_offer": float(plan.shares["control"]),
+            "share_best_offer": float(plan.shares[plan.best_offer]),
+            "offers_calibrated": int(calib["inside"].sum()),
+            "n_offers": len(calib),
+            "fit_seconds": fit_s,
+            "n_test_units": plan.n_units,
+        }
+        for ref in ("best_offer", "control"):
+            for o in ("profit", "revenue"):
+                row[f"{o}_minus_{ref}"] = float(d.loc[(ref, o), "difference"])
+                row[f"{o}_minus_{ref}_se"] = float(d.loc[(ref, o), "difference_se"])
+        rows.append(row)
+        print(
+            json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}), flush=True
+        )
+    return rows
+
+
+def summarise(rows: list[dict]) -> list[dict]:
+    """Per model: mean over seeds of each difference and its se, and the seeds below / above 2 se."""
+    out = []
+    for name in dict.fromkeys(r["model"] for r in rows):
+        rs = [r for r in rows if r["model"] == name]
+        s = {"model": name, "n_seeds": len(rs)}
+        for key in ("profit_minus_best_offer", "profit_minus_control", "revenue_minus_best_offer"):
+            diff = np.array([r[key] for r in rs])
+            se = np.array([r[f"{key}_se"] for r in rs])
+            s[key] = float(diff.mean())
+            s[f"{key}_se"] = float(se.mean())
+            s[f"{key}_worse"] = int((diff < -2 * se).sum())
+            s[f"{key}_better"] = int((diff > 2 * se).sum())
+        for key in ("share_no_offer", "share_best_offer", "offers_calibrated", "fit_seconds"):
+            s[key] = float(np.mean([r[key] for r in rs]))
+        out.append(s)
+    return out
+
+
+def readme_section(result: dict) -> str:
+    """The bench's section of ``bench/README.md``."""
+    from readme_section import markers
+
+    start, end = markers("starbucks")
+    meta = result["meta"]
+    lines = [
+        start,
+        "## starbucks",
+        "",
+        f"`python bench/starbucks.py` (commit {meta['commit']}, {meta['date']}): the Starbucks offers data, "
+        f"{meta['n_customers']:,} customers x 6 waves, the issue-29 protocol; seeds "
+        f"{', '.join(map(str, meta['seeds']))} re-split the customers 70/30; boosting max_iter={meta['max_iter']}"
+        + (
+            f", deep: {meta['max_epochs']} epochs x {meta['n_ensemble']} members"
+            if "deep" in meta["models"]
+            else ""
+        )
+        + f". Best single offer (chosen on the train rows): {', '.join(sorted(set(meta['best_offers'])))}. "
+        "Differences are $ of profit (35% of spend - reward) per customer-wave on the held-out rows, DR, paired "
+        "and clustered by customer; mean over seeds, with the mean paired se; worse / better = seeds whose "
+        "difference is below -2 se / above +2 se. Calibrated = offers (of 10) whose mean predicted profit uplift "
+        "lies in the measured 95% interval.",
+        "",
+        "| model | seeds | plan - best offer | se | worse / better | plan - no offer | se | revenue: plan - best "
+        "offer | share no offer | share best offer | calibrated | fit s |",
+        "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in result["summary"]:
+        lines.append(
+            f"| {s['model']} | {s['n_seeds']} | {s['profit_minus_best_offer']:+.3f} | "
+            f"{s['profit_minus_best_offer_se']:.3f} | {s['profit_minus_best_offer_worse']} / "
+            f"{s['profit_minus_best_offer_better']} | {s['profit_minus_control']:+.3f} | "
+            f"{s['profit_minus_control_se']:.3f} | {s['revenue_minus_best_offer']:+.3f} | "
+            f"{s['share_no_offer']:.2f} | {s['share_best_offer']:.2f} | {s['offers_calibrated']:.1f} | "
+            f"{s['fit_seconds']:.0f} |"
+        )
+    lines.append(end)
+    return "\n".join(lines)
+
+
+def main(argv=None) -> dict:
+    from readme_section import git_state, output_args, quick_outputs, save_run, write_section
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    ap.add_argument("--models", nargs="+", default=list(MODELS[:3]), choices=MODELS)
+    ap.add_argument("--max-iter", type=int, default=200)
+    ap.add_argument("--max-epochs", type=int, default=10)
+    ap.add_argument("--n-ensemble", type=int, default=3)
+    ap.add_argument("--max-len", type=int, default=32)
+    ap.add_argument("--add", action="store_true", help="add this run's rows to the rows already in --out")
+    ap.add_argument("--quick", action="store_true", help="3,000 customers, seed 0, 30 iterations, 1 epoch")
+    output_args(ap, DEFAULT_OUT)
+    args = ap.parse_args(argv)
+    quick_outputs(args, DEFAULT_OUT)
+    n_customers = 3_000 if args.quick else 0
+    if args.quick:
+        args.seeds, args.max_iter, args.max_epochs, args.n_ensemble = [0], 30, 1, 1
+    if args.readme_only:
+        write_section(readme_section(json.loads(args.out.read_text())), "starbucks")
+        return {}
+    state = git_state()
+    exp = starbucks_experiment(0, n_customers=n_customers, max_len=args.max_len, data=load_starbucks())
+    rows = [r for seed in args.seeds for r in run_seed(exp, seed, args)]
+    meta = {
+        "seeds": args.seeds,
+        "models": list(args.models),
+        "max_iter": args.max_iter,
+        "max_epochs": args.max_epochs,
+        "n_ensemble": args.n_ensemble,
+        "max_len": args.max_len,
+        "n_customers": int(exp.log["unit_id"].nunique()),
+        "quick": args.quick,
+        "date": time.strftime("%Y-%m-%d"),
+        **state,
+    }
+    if args.add and args.out.exists():
+        old = json.loads(args.out.read_text())
+        rows = old["rows"] + rows
+        meta["models"] = list(dict.fromkeys(old["meta"]["models"] + meta["models"]))
+        meta["seeds"] = sorted(set(old["meta"]["seeds"]) | set(meta["seeds"]))
+    meta["best_offers"] = [r["best_offer"] for r in rows]
+    result = {"meta": meta, "rows": rows, "summary": summarise(rows)}
+    save_run(result, args.out, "starbucks", None if args.no_readme else readme_section(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
