@@ -20,7 +20,7 @@ from campaignkit.config import resolve_seed
 from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models.base import prepare_log
-from campaignkit.models.inputs import as_user_data
+from campaignkit.models.inputs import as_user_data, raw_category_array
 from campaignkit.models.prediction import PREDICTION_FIELDS, Prediction
 
 __all__ = ["CrossFit", "crossfit", "check_propensity"]
@@ -111,6 +111,13 @@ def _take_rows(pred: Prediction, rows: np.ndarray) -> dict:
     return out
 
 
+def _category_array(values: np.ndarray) -> np.ndarray:
+    """Raw categories gathered per fold as one array: int64 when every value is an integer (the synthetic
+    world's ids), else an object array (text categories such as ``'CANDY - PACKAGED'`` beside -1, not
+    targeted), as :func:`~campaignkit.models.inputs.id_to_category` gives them."""
+    return raw_category_array(values)
+
+
 def _check_groups(groups, n_rows: int) -> np.ndarray:
     """``crossfit``'s ``groups`` as an array of one non-missing label per log row, or a clear error."""
     groups = np.asarray(groups)
@@ -176,7 +183,7 @@ def crossfit(
     group_fold[rng.permutation(len(labels))] = np.arange(len(labels)) % n_folds
     fold = group_fold[codes]
     fields: dict[str, np.ndarray] = {}
-    target = np.full(len(prepared), -1, dtype=np.int64)
+    target = np.full(len(prepared), -1, dtype=object)  # raw categories: integers or text, as in the events
     models = []
     for k in range(n_folds):
         fitted = clone(model).fit(data, log[fold != k].reset_index(drop=True), catalogue)
@@ -196,7 +203,7 @@ def crossfit(
     prediction = Prediction(
         user_id=prepared["user_id"].to_numpy(),
         campaign_ids=tuple(catalogue["campaign_id"].astype(str)),
-        target_category=target,
+        target_category=_category_array(target),
         **fields,
     )
     return CrossFit(

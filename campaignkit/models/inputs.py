@@ -225,13 +225,33 @@ def category_to_id(raw, sequences) -> np.ndarray:
     return out
 
 
+def raw_category_array(values) -> np.ndarray:
+    """Raw categories as one array: int64 when every value is an integer (the synthetic world's ids), else an
+    object array, so text categories (``'CANDY - PACKAGED'``) sit beside -1 (not targeted) without NumPy
+    turning -1 into the text ``'-1'`` or refusing to mix them.
+
+    Args:
+        values: Sequence of raw categories.
+
+    Returns:
+        Array of shape (n,).
+    """
+    values = list(np.asarray(values, dtype=object).tolist()) if np.ndim(values) else [values]
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        return np.asarray(values, dtype=np.int64)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 def id_to_category(ids, sequences) -> np.ndarray:
-    """Inverse of :func:`category_to_id` (id 0 or an unknown id -> -1)."""
+    """Inverse of :func:`category_to_id` (id 0 or an unknown id -> -1); text categories come back as an object
+    array (see :func:`raw_category_array`)."""
     ids = np.asarray(ids, dtype=np.int64)
     vocab = _vocab(sequences)
     if vocab is not None:
         inv = {v: k for k, v in vocab.items()}
-        return np.array([inv.get(i, -1) for i in ids.tolist()])
+        return raw_category_array([inv.get(i, -1) for i in ids.tolist()])
     return ids - 1
 
 

@@ -63,3 +63,27 @@ def test_crossfit_groups_keep_a_groups_rows_in_one_fold(setup):
         crossfit(WorldModel(world), sub_users, sub, world.catalogue, groups=holes)
     with pytest.raises(ParameterError, match=r"1 group\(s\), fewer than n_folds=2"):
         crossfit(WorldModel(world), sub_users, sub, world.catalogue, n_folds=2, groups=np.zeros(len(sub)))
+
+
+def test_crossfit_takes_text_categories_end_to_end():
+    """Events with text categories (as a grocery file has them): the fold models target a user's top text
+    category, and the cross-fitted prediction gathers them (it used to cast them to int and crash)."""
+    from campaignkit.data import make_world
+    from campaignkit.features.sequences import build_sequences
+    from campaignkit.features.tabular import build_features
+    from campaignkit.models import Boosting, MediatedLearner
+
+    world = make_world(150, random_state=0)
+    events = world.events.copy()
+    events["category"] = "CANDY - " + events["category"].astype(str)
+    cutoff = events["ts"].max()
+    data = (
+        build_features(events, world.users, cutoff),
+        build_sequences(events, cutoff, world.users["user_id"]),
+    )
+    log = world.log_randomised(random_state=1)
+    cf = crossfit(MediatedLearner(boosting=Boosting(max_iter=3)), data, log, world.catalogue, n_folds=2)
+    tc = cf.prediction.target_category
+    assert tc.dtype == object and len(tc) == len(log)
+    assert all(str(c).startswith("CANDY - ") for c in tc)
+    assert all(str(c).startswith("CANDY - ") for c in cf.models[0].predict_outcomes(data).target_category)
