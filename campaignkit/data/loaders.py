@@ -8,7 +8,9 @@
 :class:`~campaignkit.data.validate.ValidationResult`.
 
 CSV files are read with every column as text (so a quarantined row shows the value as written), with
-pyarrow's CSV reader; blank lines are skipped and do not count as rows (``source_row`` counts records).
+pyarrow's CSV reader; blank (empty or whitespace-only) lines are skipped and do not count as rows
+(``source_row`` counts records), but their number is reported (``RawTable.blank_lines``,
+``ValidationResult.blank_lines``).
 """
 
 from __future__ import annotations
@@ -70,11 +72,13 @@ class RawTable:
         frame: The rows that split into the header's fields, with ``_source_file`` and ``_source_row``.
         rejected: Rows the reader could not split (quarantine columns plus ``raw_line``).
         files: The files read, in order.
+        blank_lines: Empty or whitespace-only lines skipped in CSV files (not records).
     """
 
     frame: pd.DataFrame
     rejected: pd.DataFrame
     files: list[str]
+    blank_lines: int = 0
 
 
 def resolve_paths(path) -> list[Path]:
@@ -152,16 +156,18 @@ def _fmt_of(path: Path, fmt: str | None, strict: bool = True) -> str | None:
     return None
 
 
-def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Rows, rejected rows and the number of blank (empty or whitespace-only) lines skipped."""
     file = str(path)
     if sep is None:
         sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
     text = _decode(path, encoding)
     text, sep = _excel_sep_line(_BLANK_LINE.sub("", text), sep)
+    blank = sum(1 for ln in text.splitlines() if not ln.strip())
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     names = _header_names(first, sep, file)
     frame, bad = _parse_csv(text, names, sep, file)
-    return _with_provenance(frame, bad, file)
+    return (*_with_provenance(frame, bad, file), blank)
 
 
 def _decode(path: Path, encoding: str) -> str:
@@ -336,12 +342,13 @@ def read_table(
         DataNotFoundError: Nothing matches ``path``.
         SchemaError: An empty file, undecodable bytes, a wrong delimiter, a duplicated column name.
     """
-    frames, rejected, files = [], [], []
+    frames, rejected, files, blank = [], [], [], 0
     for f in resolve_paths(path):
         kind = _fmt_of(f, fmt)
         if kind == "csv":
-            frame, rej = _read_csv(f, sep, encoding)
+            frame, rej, n_blank = _read_csv(f, sep, encoding)
             rejected.append(rej)
+            blank += n_blank
         else:
             frame = _read_parquet(f, columns)
         frames.append(frame)
@@ -352,7 +359,7 @@ def read_table(
         if rejected
         else pd.DataFrame(columns=["rule", "reason", "source_file", "source_row", "raw_line"])
     )
-    return RawTable(frame, rej, files)
+    return RawTable(frame, rej, files, blank)
 
 
 def _key_text(s: pd.Series) -> pd.Series:
@@ -585,6 +592,7 @@ def load_table(
     maps.warn()
     result = validate(frame, schema, source_file=label, prior_quarantine=raw.rejected, **validate_kw)
     result.sources = raw.files
+    result.blank_lines = raw.blank_lines
     return result
 
 

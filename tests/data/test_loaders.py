@@ -487,3 +487,39 @@ def test_lookup_join_on_a_parquet_file_counts_misses_once(tmp_path):
         )
     assert len([w for w in rec if "lookup table" in str(w.message)]) == 1
     assert res.kept["category"].tolist()[:2] == ["CANDY - PACKAGED", "MILK"]
+
+
+def test_parquet_dictionary_column_entirely_missing(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 4
+    empty_dict = pa.array([None] * n, pa.dictionary(pa.int32(), pa.string()))
+    columns = {
+        "user_id": pa.array(np.arange(1, n + 1)),
+        "ts": pa.array(pd.date_range("2024-01-01", periods=n, tz="UTC")),
+        "event_type": pa.array(["view"] * n).dictionary_encode(),
+        "item_id": pa.array(np.arange(n)),
+        "category": empty_dict,
+        "price": pa.array([1.0] * n),
+        "quantity": pa.array([1] * n),
+    }
+    pq.write_table(pa.table(columns), tmp_path / "e.parquet")
+    res = load_events(tmp_path / "e.parquet")  # category may be missing: every row kept
+    assert res.rows_kept == n and res.kept["category"].isna().all()
+    pq.write_table(pa.table({**columns, "event_type": empty_dict}), tmp_path / "f.parquet")
+    res = load_events(tmp_path / "f.parquet")  # a required column entirely missing: quarantined, counted
+    assert res.rows_kept == 0 and res.counts["missing_value"] == n
+
+
+def test_whitespace_only_lines_are_counted(tmp_path):
+    path = tmp_path / "e.csv"
+    ok = "1,2024-01-01T00:00:00Z,view,1,a,1.0,1\n"
+    path.write_text(HEADER + ok + "   \n\t\n" + ok + "\n" + ok)
+    res = load_events(path, check_duplicates=False)
+    assert res.rows_in == 3 and res.rows_kept == 3  # not records
+    assert res.blank_lines == 3 and res.summary()["blank_lines_skipped"] == 3
+    assert load_events(tmp_path / "e.csv", check_duplicates=False).blank_lines == 3
+    (tmp_path / "clean.csv").write_text(HEADER + ok)
+    assert load_events(tmp_path / "clean.csv").blank_lines == 0
+    assert "blank_lines_skipped" not in load_events(tmp_path / "clean.csv").summary()
