@@ -19,11 +19,10 @@ Models derive from scikit-learn's ``BaseEstimator``: ``__init__`` stores argumen
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from typing import Self
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -32,13 +31,16 @@ from sklearn.base import BaseEstimator
 from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.data.schema import UNIT_COLUMN
 from campaignkit.errors import ParameterError, SchemaError
-from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data
+from campaignkit.models.inputs import ALL_MISSING, TabularEncoder, UserData, as_user_data
 from campaignkit.models.outcomes import check_outcomes
 from campaignkit.models.policy import DecisionMixin
 from campaignkit.models.prediction import Prediction
 from campaignkit.models.profit import realised_discount, realised_profit
 
 __all__ = ["UpliftModel", "prepare_log", "warn_log_gaps", "DEFAULT_BATCH_USERS"]
+
+ALL_MISSING_ON_LOG = ALL_MISSING.replace("every value missing", "every value missing on the log's users", 1)
+"""Why ``fit`` leaves out a feature that has values only for users outside the log."""
 
 DEFAULT_BATCH_USERS = 100_000
 """Users per chunk when :meth:`UpliftModel.iter_outcomes` streams."""
@@ -141,6 +143,8 @@ class UpliftModel(DecisionMixin, BaseEstimator):
         warn_log_gaps(log)
         log, rows, arms = prepare_log(log, self.catalogue_, data)
         self.encoder_ = TabularEncoder().fit(data.features)
+        fitted_on = data.features.iloc[np.unique(rows)][self.encoder_.numeric_columns_]
+        self.encoder_.leave_out(fitted_on.columns[fitted_on.isna().all().to_numpy()], ALL_MISSING_ON_LOG)
         self.feature_names_ = list(self.encoder_.feature_names_)
         self.has_sequences_ = data.has_sequences
         with self._context():

@@ -161,3 +161,23 @@ def test_fit_warns_once_when_users_repeat_without_a_unit_column(toy):
             feats, twice.assign(**{UNIT_COLUMN: twice["user_id"]}), cat
         )
         SLearner(boosting=Boosting(max_iter=3)).fit(feats, log, cat)
+
+
+def test_fit_leaves_out_feature_columns_missing_on_every_log_user(toy):
+    from campaignkit.models import MediatedLearner
+
+    feats, log, cat = _small(toy)
+    holes = feats.copy()
+    cols = [str(c) for c in holes.columns[:2]]
+    holes[cols] = np.nan  # a first wave: two behaviour features not observed for anyone yet
+    with pytest.warns(UserWarning, match=rf"{cols[0]}'?: every value missing.*{cols[1]}"):
+        m = MediatedLearner(boosting=Boosting(max_iter=3)).fit(holes, log, cat)
+    assert not set(cols) & set(m.feature_names_) and m.predict_uplift(holes).shape == (len(holes), len(cat))
+    partly = feats.copy()  # missing on the log's users only (others scored later have values)
+    extra = partly.iloc[:5].copy()
+    extra.index = extra.index + 10**9
+    partly[cols] = np.nan
+    partly = pd.concat([partly, extra])
+    with pytest.warns(UserWarning, match="every value missing on the log's users"):
+        m = MediatedLearner(boosting=Boosting(max_iter=3)).fit(partly, log, cat)
+    assert not set(cols) & set(m.feature_names_)
