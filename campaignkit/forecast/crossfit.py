@@ -5,7 +5,8 @@ than it is (the model has fitted those rows' noise, and the plan picks the users
 favourable). :func:`crossfit` splits the log's users (or groups of rows: ``groups``) into folds, fits a clone of
 the model on all folds but one and predicts the held-out fold, so every logged row gets outcomes (all campaigns)
 from a model fitted without it. The fold models are kept: they score new users too (:meth:`CrossFit.predict`), so a forecast is
-made with the same models whose errors were measured on the log.
+made with the same models whose errors were measured on the log, and :meth:`CrossFit.predict_mean` averages
+them into the one prediction a plan is assigned from.
 """
 
 from __future__ import annotations
@@ -103,6 +104,26 @@ class CrossFit:
             m.predict_outcomes(data, self.catalogue, target_category=target_category, batch_users=batch_users)
             for m in self.models
         ]
+
+    def predict_mean(
+        self, data, *, target_category=None, batch_users: int | None = None, ddof: int = 1
+    ) -> Prediction:
+        """The fold models' mean prediction for new users, one :class:`~campaignkit.models.prediction.Prediction`
+        to hand to ``AssignmentProblem.from_prediction`` / ``assign``.
+
+        Args:
+            data: Model input of the users to score.
+            target_category: As in :meth:`predict`.
+            batch_users: As in :meth:`predict`.
+            ddof: Delta degrees of freedom of the spread kept in ``std`` (1: the fold models are a sample of
+                the models the log could have given, as the feedback loop reads them).
+
+        Returns:
+            :meth:`Prediction.average <campaignkit.models.prediction.Prediction.average>` of :meth:`predict`.
+        """
+        return Prediction.average(
+            self.predict(data, target_category=target_category, batch_users=batch_users), ddof=ddof
+        )
 
 
 def _take_rows(pred: Prediction, rows: np.ndarray) -> dict:

@@ -87,3 +87,20 @@ def test_crossfit_takes_text_categories_end_to_end():
     assert tc.dtype == object and len(tc) == len(log)
     assert all(str(c).startswith("CANDY - ") for c in tc)
     assert all(str(c).startswith("CANDY - ") for c in cf.models[0].predict_outcomes(data).target_category)
+
+
+def test_predict_mean_averages_the_fold_models(setup):
+    from campaignkit.design import AssignmentProblem
+
+    world, users, log, a, b = setup
+    sub = log[log.user_id.isin(a)].reset_index(drop=True)
+    cf = crossfit(
+        InSampleModel(world, inflate=2.0), users[users.user_id.isin(a)], sub, world.catalogue, n_folds=3
+    )
+    new = users[users.user_id.isin(a[:50])]  # each fold model saw some of them: the folds differ
+    preds = cf.predict(new)
+    mean = cf.predict_mean(new)
+    np.testing.assert_allclose(mean.profit, np.mean([p.profit for p in preds], axis=0))
+    np.testing.assert_allclose(mean.std["profit"], np.std([p.profit for p in preds], axis=0, ddof=1))
+    assert mean.std["profit"].max() > 0
+    assert AssignmentProblem.from_prediction(mean).value.shape == (len(new), len(world.catalogue) - 1)
