@@ -68,6 +68,8 @@ def _is_text(s: pd.Series) -> bool:
 
 def _cat_map(s: pd.Series, func) -> pd.Series:
     """Apply a text function to a categorical's categories (not its rows); equal results share a category."""
+    if len(s.cat.categories) == 0:  # every value missing (an all-null dictionary column): nothing to map
+        return s
     cats = func(pd.Series(s.cat.categories.astype("string")))
     uniq, inverse = np.unique(cats.fillna("\x00").to_numpy(dtype=object), return_inverse=True)
     codes = s.cat.codes.to_numpy()
@@ -80,6 +82,8 @@ def _cat_map(s: pd.Series, func) -> pd.Series:
 def _is_missing(s: pd.Series) -> np.ndarray:
     miss = s.isna().to_numpy()
     if isinstance(s.dtype, pd.CategoricalDtype):
+        if len(s.cat.categories) == 0:  # an all-null dictionary column: every row missing
+            return miss
         blank = pd.Series(s.cat.categories.astype("string")).str.strip().eq("").to_numpy(dtype=bool)
         codes = s.cat.codes.to_numpy()
         return miss | ((codes >= 0) & blank[np.maximum(codes, 0)])

@@ -8,7 +8,9 @@
 :class:`~campaignkit.data.validate.ValidationResult`.
 
 CSV files are read with every column as text (so a quarantined row shows the value as written), with
-pyarrow's CSV reader; blank lines are skipped and do not count as rows (``source_row`` counts records).
+pyarrow's CSV reader; blank (empty or whitespace-only) lines are skipped and do not count as rows
+(``source_row`` counts records), but their number is reported (``RawTable.blank_lines``,
+``ValidationResult.blank_lines``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import gzip
 import io
 import os
 import re
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -69,11 +72,13 @@ class RawTable:
         frame: The rows that split into the header's fields, with ``_source_file`` and ``_source_row``.
         rejected: Rows the reader could not split (quarantine columns plus ``raw_line``).
         files: The files read, in order.
+        blank_lines: Empty or whitespace-only lines skipped in CSV files (not records).
     """
 
     frame: pd.DataFrame
     rejected: pd.DataFrame
     files: list[str]
+    blank_lines: int = 0
 
 
 def resolve_paths(path) -> list[Path]:
@@ -151,16 +156,18 @@ def _fmt_of(path: Path, fmt: str | None, strict: bool = True) -> str | None:
     return None
 
 
-def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _read_csv(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Rows, rejected rows and the number of blank (empty or whitespace-only) lines skipped."""
     file = str(path)
     if sep is None:
         sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
     text = _decode(path, encoding)
     text, sep = _excel_sep_line(_BLANK_LINE.sub("", text), sep)
+    blank = sum(1 for ln in text.splitlines() if not ln.strip())
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     names = _header_names(first, sep, file)
     frame, bad = _parse_csv(text, names, sep, file)
-    return _with_provenance(frame, bad, file)
+    return (*_with_provenance(frame, bad, file), blank)
 
 
 def _decode(path: Path, encoding: str) -> str:
@@ -335,12 +342,13 @@ def read_table(
         DataNotFoundError: Nothing matches ``path``.
         SchemaError: An empty file, undecodable bytes, a wrong delimiter, a duplicated column name.
     """
-    frames, rejected, files = [], [], []
+    frames, rejected, files, blank = [], [], [], 0
     for f in resolve_paths(path):
         kind = _fmt_of(f, fmt)
         if kind == "csv":
-            frame, rej = _read_csv(f, sep, encoding)
+            frame, rej, n_blank = _read_csv(f, sep, encoding)
             rejected.append(rej)
+            blank += n_blank
         else:
             frame = _read_parquet(f, columns)
         frames.append(frame)
@@ -351,7 +359,125 @@ def read_table(
         if rejected
         else pd.DataFrame(columns=["rule", "reason", "source_file", "source_row", "raw_line"])
     )
-    return RawTable(frame, rej, files)
+    return RawTable(frame, rej, files, blank)
+
+
+def _key_text(s: pd.Series) -> pd.Series:
+    """Join keys as stripped text, whole floats as integers (``11.0`` -> ``"11"``), so a CSV's text ``"11"``,
+    a Parquet int 11 and a pandas float 11.0 match."""
+    if pd.api.types.is_float_dtype(s):
+        v = s.to_numpy(dtype=float)
+        ok = np.isfinite(v)
+        if np.all(v[ok] == np.round(v[ok])):
+            s = s.astype("Int64")
+    return s.astype("string").str.strip()
+
+
+@dataclass
+class _Lookup:
+    """One lookup join of :func:`load_table`: ``column`` = the value of ``value`` in the row of the table
+    whose ``table_key`` equals the row's ``row_key``; misses counted over every batch."""
+
+    column: str
+    row_key: str
+    table_key: str
+    values: pd.Series
+    rows: int = 0
+    missed: int = 0
+    example: object = None
+
+    def apply(self, frame: pd.DataFrame, file: str) -> pd.DataFrame:
+        if self.column in frame.columns:
+            raise ParameterError(
+                f"lookups sets {self.column!r}, a column the file already has (after column_map); "
+                "drop it from lookups or from the file"
+            )
+        if self.row_key not in frame.columns:
+            raise SchemaError(
+                "required_column",
+                f"the lookup of {self.column!r} joins on {self.row_key!r}, which the rows lack (after column_map)",
+                file=file,
+                column=self.row_key,
+            )
+        keys = _key_text(frame[self.row_key])
+        mapped = keys.map(self.values)
+        miss = keys.notna().to_numpy() & mapped.isna().to_numpy()
+        self.rows += len(frame)
+        self.missed += int(miss.sum())
+        if self.example is None and miss.any():
+            self.example = keys[miss].iloc[0]
+        frame[self.column] = mapped.to_numpy(dtype=object)
+        return frame
+
+    def warn(self) -> None:
+        if self.missed:
+            warnings.warn(
+                f"{self.missed} of {self.rows} row(s) have an {self.row_key} (e.g. {self.example!r}) not in the "
+                f"lookup table of {self.column!r} (its column {self.table_key!r}): kept, with {self.column!r} "
+                "missing (a required column's rule then quarantines them)",
+                UserWarning,
+                stacklevel=4,
+            )
+
+
+def _lookup(column: str, spec) -> _Lookup:
+    """A ``lookups`` entry ``(table, key, value)`` checked and turned into a key -> value map."""
+    if not (isinstance(spec, tuple) and len(spec) == 3):
+        raise ParameterError(
+            f"lookups[{column!r}] must be a tuple (table, key, value), e.g. "
+            f"(products, 'item_id', 'category'), got {spec!r}"
+        )
+    table, key, value = spec
+    row_key, table_key = (key, key) if isinstance(key, str) else tuple(key)
+    label = "<DataFrame>" if isinstance(table, pd.DataFrame) else str(table)
+    frame = table if isinstance(table, pd.DataFrame) else read_table(table).frame
+    for col in (table_key, value):
+        if col not in frame.columns:
+            raise SchemaError(
+                "required_column",
+                f"the lookup table of {column!r} has no column {col!r}; found {list(frame.columns)[:12]}",
+                file=label,
+                column=col,
+            )
+    pairs = pd.DataFrame({"key": _key_text(frame[table_key]), "value": frame[value]})
+    pairs = pairs.dropna(subset=["key"]).drop_duplicates()
+    repeated = pairs["key"].duplicated(keep=False)
+    if repeated.any():
+        first = pairs.loc[repeated, "key"].iloc[0]
+        n = int((pairs["key"] == first).sum())
+        raise ParameterError(
+            f"the lookup table of {column!r} ({label}) gives {table_key} {first} {n} different {value!r} "
+            f"values ({int(pairs.loc[repeated, 'key'].nunique())} key(s) so): one value per key is needed"
+        )
+    return _Lookup(column, row_key, table_key, pairs.set_index("key")["value"])
+
+
+@dataclass
+class _Maps:
+    """What :func:`load_table` does to the rows before validation: rename, set constants, join lookups,
+    translate values (in that order)."""
+
+    column_map: dict | None = None
+    value_map: dict | None = None
+    constants: dict | None = None
+    lookups: list = field(default_factory=list)
+
+    def apply(self, frame: pd.DataFrame, file: str) -> pd.DataFrame:
+        frame = _apply_maps(frame, self.column_map, None, file)
+        for col, value in (self.constants or {}).items():
+            if col in frame.columns:
+                raise ParameterError(
+                    f"constants sets {col!r}, a column the file already has (after column_map); "
+                    "drop it from constants or map the file's column to another name"
+                )
+            frame[col] = value
+        for lk in self.lookups:
+            frame = lk.apply(frame, file)
+        return _apply_maps(frame, None, self.value_map, file)
+
+    def warn(self) -> None:
+        for lk in self.lookups:
+            lk.warn()
 
 
 def _apply_maps(
@@ -389,6 +515,8 @@ def load_table(
     *,
     column_map: dict | None = None,
     value_map: dict | None = None,
+    constants: dict | None = None,
+    lookups: dict | None = None,
     fmt: str | None = None,
     sep: str | None = None,
     encoding: str = "utf-8",
@@ -403,6 +531,16 @@ def load_table(
         column_map: ``{source_name: canonical_name}``.
         value_map: ``{canonical_column: {source_value: canonical_value}}``, e.g.
             ``{"event_type": {"addtocart": "cart"}}`` (matched case-insensitively).
+        constants: ``{canonical_column: value}`` set on every row, for a column the file lacks, e.g.
+            ``{"event_type": "purchase", "quantity": 1}`` for a purchase-only transaction file.
+        lookups: ``{canonical_column: (table, key, value)}``: the column is joined from ``table`` (a
+            DataFrame, or a CSV/Parquet path read with :func:`read_table`), taking its column ``value`` in
+            the row whose key matches the row's. ``key`` is a column name both sides share, or a pair
+            ``(rows' column, table's column)``, e.g. ``{"category": (products, ("item_id", "PRODUCT_ID"),
+            "COMMODITY_DESC")}``. Keys match as text (``"11"`` = 11 = 11.0). A row whose key the table
+            lacks is kept with the column missing and counted in a UserWarning (a required column's
+            ``missing_value`` rule then quarantines it). The order is: ``column_map``, ``constants``,
+            ``lookups``, ``value_map``.
         fmt: ``"csv"``/``"parquet"``; ``None`` infers from the suffix.
         sep: CSV delimiter.
         encoding: CSV encoding.
@@ -417,9 +555,16 @@ def load_table(
 
     Raises:
         DataNotFoundError: Nothing matches ``path``.
-        SchemaError: A file-level fault (see :func:`read_table`) or a missing required column.
+        SchemaError: A file-level fault (see :func:`read_table`), a missing required column, or a join
+            column missing from the rows or the lookup table.
+        ParameterError: ``constants`` or ``lookups`` set a column the file has, or a lookup table gives one
+            key two values.
+
+    Warns:
+        UserWarning: Rows whose lookup key the lookup table lacks (kept, the column missing).
     """
     schema = get_schema(table)
+    maps = _Maps(column_map, value_map, constants, [_lookup(c, spec) for c, spec in (lookups or {}).items()])
     wanted = (
         None  # Parquet: read every column, or only the canonical (and mapped) ones when extras are dropped
     )
@@ -435,16 +580,19 @@ def load_table(
             label=label,
             chunk_rows=chunk_rows,
             columns=wanted,
-            prepare=lambda fr: _apply_maps(fr, column_map, value_map, label),
+            prepare=lambda fr: maps.apply(fr, label),
             nullable_int=_NULLABLE_INT,
             **validate_kw,
         )
+        maps.warn()
         return res
     raw = read_table(path, fmt=fmt, sep=sep, encoding=encoding, columns=wanted)
-    frame = _apply_maps(raw.frame, column_map, value_map, raw.files[0] if len(raw.files) == 1 else str(path))
     label = raw.files[0] if len(raw.files) == 1 else str(path)
+    frame = maps.apply(raw.frame, label)
+    maps.warn()
     result = validate(frame, schema, source_file=label, prior_quarantine=raw.rejected, **validate_kw)
     result.sources = raw.files
+    result.blank_lines = raw.blank_lines
     return result
 
 

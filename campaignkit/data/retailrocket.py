@@ -9,6 +9,8 @@ given. Each row is one item, so ``quantity`` is 1.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -16,7 +18,13 @@ from campaignkit.data.loaders import read_table
 from campaignkit.data.validate import ValidationResult, validate
 from campaignkit.errors import SchemaError
 
-__all__ = ["RETAILROCKET_EVENT_MAP", "RETAILROCKET_COLUMNS", "load_retailrocket", "retailrocket_categories"]
+__all__ = [
+    "RETAILROCKET_EVENT_MAP",
+    "RETAILROCKET_COLUMNS",
+    "load_retailrocket",
+    "retailrocket_categories",
+    "retailrocket_prices",
+]
 
 RETAILROCKET_EVENT_MAP: dict[str, str] = {"view": "view", "addtocart": "cart", "transaction": "purchase"}
 """RetailRocket event names and their canonical event types."""
@@ -62,6 +70,57 @@ def retailrocket_categories(item_properties) -> pd.DataFrame:
     )
 
 
+def retailrocket_prices(prices) -> pd.DataFrame:
+    """One price per item from repeated price rows: the latest (by ``timestamp``, else the last row) wins.
+
+    Args:
+        prices: DataFrame ``item_id, price`` (optional ``timestamp``), or RetailRocket item-property rows
+            ``timestamp, itemid, property, value`` whose ``property`` is ``price`` (values such as
+            ``"n1500.000"`` read as 1500.0).
+
+    Returns:
+        DataFrame ``item_id`` (int64), ``price`` (float64), one row per item.
+
+    Raises:
+        SchemaError: Neither shape's columns are there.
+
+    Warns:
+        UserWarning: Items whose latest rows give different prices (the last row in order is used).
+    """
+    if {"itemid", "property", "value"} <= set(prices.columns):
+        rows = prices[prices["property"].astype("string").str.strip() == "price"]
+        text = rows["value"].astype("string").str.strip().str.lstrip("n")
+        frame = pd.DataFrame({"item_id": rows["itemid"], "price": text, "timestamp": rows.get("timestamp")})
+    elif {"item_id", "price"} <= set(prices.columns):
+        frame = pd.DataFrame({"item_id": prices["item_id"], "price": prices["price"]})
+        frame["timestamp"] = prices["timestamp"] if "timestamp" in prices else 0
+    else:
+        raise SchemaError(
+            "required_column",
+            "prices need columns item_id, price (optional timestamp) or RetailRocket item properties "
+            f"timestamp, itemid, property, value; found {list(prices.columns)}",
+            column="price",
+        )
+    frame["item_id"] = pd.to_numeric(frame["item_id"], errors="coerce")
+    frame["price"] = pd.to_numeric(frame["price"], errors="coerce").astype("float64")
+    frame["ts"] = pd.to_numeric(frame["timestamp"], errors="coerce").fillna(0)
+    frame = frame.dropna(subset=["item_id"]).sort_values("ts", kind="stable")
+    latest = frame[frame["ts"] == frame.groupby("item_id")["ts"].transform("max")]
+    n_prices = latest.groupby("item_id")["price"].nunique(dropna=False)
+    if (n_prices > 1).any():
+        items = n_prices.index[n_prices > 1]
+        warnings.warn(
+            f"{len(items)} item(s) have several different prices at their latest time (e.g. item "
+            f"{int(items[0])}): the last row in order is used",
+            UserWarning,
+            stacklevel=3,
+        )
+    last = latest.groupby("item_id", sort=True).tail(1)
+    return pd.DataFrame(
+        {"item_id": last["item_id"].astype("int64").to_numpy(), "price": last["price"].to_numpy()}
+    )
+
+
 def load_retailrocket(
     events,
     *,
@@ -75,7 +134,9 @@ def load_retailrocket(
     Args:
         events: Path(s)/glob of ``events.csv``-style files.
         item_properties: Optional item-property files (or DataFrame) giving each item's ``categoryid``.
-        prices: Optional DataFrame ``item_id, price``; without it ``price`` stays missing (allowed).
+        prices: Optional DataFrame ``item_id, price`` (optional ``timestamp``) or RetailRocket item-property
+            rows with ``property == "price"``; repeated rows of an item are reduced by
+            :func:`retailrocket_prices` (latest wins). Without it ``price`` stays missing (allowed).
         users: Known users for the ``unknown_user`` rule (``None`` skips it).
         check_duplicates: Quarantine exact repeated events.
 
@@ -116,7 +177,7 @@ def load_retailrocket(
         frame["category"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     nullable = []
     if prices is not None:
-        frame["price"] = item.map(prices.set_index("item_id")["price"]).astype("float64")
+        frame["price"] = item.map(retailrocket_prices(prices).set_index("item_id")["price"]).astype("float64")
         nullable = ["price"] if frame["price"].isna().all() else []
     else:
         frame["price"] = np.nan
@@ -140,4 +201,5 @@ def load_retailrocket(
         prior_quarantine=raw.rejected,
     )
     res.sources = raw.files
+    res.blank_lines = raw.blank_lines
     return res

@@ -64,6 +64,8 @@ class ValidationResult:
         rows_in: Rows read.
         table: Canonical table name.
         sources: Files read (empty for an in-memory frame).
+        blank_lines: Empty or whitespace-only lines the CSV reader skipped: not records, so not in
+            ``rows_in``, but counted here (and in :meth:`summary` as ``blank_lines_skipped``).
     """
 
     kept: pd.DataFrame
@@ -72,6 +74,7 @@ class ValidationResult:
     rows_in: int
     table: str = "events"
     sources: list[str] = field(default_factory=list)
+    blank_lines: int = 0
 
     def __post_init__(self):
         # An explicit check, not `assert`: it must hold under `python -O` too.
@@ -110,13 +113,16 @@ class ValidationResult:
         return out[["rule", "rows", "share", "description"]]
 
     def summary(self) -> dict[str, int]:
-        """Return ``{"rows_in", "rows_kept", "rows_quarantined"}`` plus the non-zero per-rule counts."""
+        """Return ``{"rows_in", "rows_kept", "rows_quarantined"}`` plus the non-zero per-rule counts and, when
+        the CSV reader skipped blank lines, ``blank_lines_skipped``."""
         out = {
             "rows_in": self.rows_in,
             "rows_kept": self.rows_kept,
             "rows_quarantined": self.rows_quarantined,
         }
         out.update({f"rule_{k}": v for k, v in self.counts.items() if v})
+        if self.blank_lines:
+            out["blank_lines_skipped"] = int(self.blank_lines)
         return out
 
     def save(self, folder) -> dict[str, Path]:
@@ -151,6 +157,7 @@ class ValidationResult:
                 "rows_in": self.rows_in,
                 "counts": self.counts,
                 "sources": list(self.sources),
+                "blank_lines": int(self.blank_lines),
                 "sha256": {k: sha256_file(tmp / v) for k, v in _SAVED.items() if k != "manifest"},
             }
             (tmp / _SAVED["manifest"]).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -189,6 +196,7 @@ class ValidationResult:
             int(manifest["rows_in"]),
             manifest["table"],
             list(manifest["sources"]),
+            int(manifest.get("blank_lines", 0)),
         )
 
     @classmethod
@@ -214,6 +222,7 @@ class ValidationResult:
             sum(r.rows_in for r in results),
             results[0].table,
             [s for r in results for s in r.sources],
+            sum(r.blank_lines for r in results),
         )
 
 

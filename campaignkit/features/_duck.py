@@ -266,6 +266,23 @@ def _check_event_columns(con: duckdb.DuckDBPyConnection, cols: dict[str, str], l
         )
 
 
+def unlisted_event_users(con: duckdb.DuckDBPyConnection, cutoff_us: int) -> tuple[int, int]:
+    """Users with events before the cutoff whose ``user_id`` is not in ``users_src``, and their events.
+
+    Args:
+        con: Connection with ``events_src`` and ``users_src`` registered.
+        cutoff_us: Cutoff in microseconds since the epoch.
+
+    Returns:
+        ``(n_users, n_events)`` left out of features built for the users table's users.
+    """
+    n_users, n_events = con.execute(f"""
+        SELECT count(DISTINCT e.user_id), count(*)
+        FROM events_src e ANTI JOIN users_src u ON e.user_id = u.user_id
+        WHERE epoch_us(e.ts) < {cutoff_us}""").fetchall()[0]
+    return int(n_users), int(n_events)
+
+
 def check_users(con: duckdb.DuckDBPyConnection, label: str = "users") -> dict[str, str]:
     """Validate the view ``users_src``: an integer, non-null, unique ``user_id``.
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from campaignkit import __version__
@@ -39,7 +40,12 @@ from campaignkit.features.sequences import (
     SequenceArrays,
     build_sequences,
 )
-from campaignkit.features.tabular import DEFAULT_RECENCY_CAP_DAYS, FeaturePlan, plan_features
+from campaignkit.features.tabular import (
+    DEFAULT_RECENCY_CAP_DAYS,
+    FeaturePlan,
+    plan_features,
+    warn_constant_features,
+)
 
 __all__ = ["FeatureStore", "input_fingerprint"]
 
@@ -238,6 +244,26 @@ def _jsonable(v):
     return v.item() if hasattr(v, "item") else v
 
 
+def _track_ranges(ranges: dict, table: pa.Table) -> None:
+    """Add each feature column's (min, max) of one chunk to ``ranges`` (nulls count as a value of their own)."""
+    for name in table.column_names:
+        if name == "user_id":
+            continue
+        col = table[name]
+        mm = pc.min_max(col).as_py() if col.null_count < len(col) else {"min": None, "max": None}
+        if 0 < col.null_count < len(col):
+            mm = {"min": None, "max": mm["max"]}  # some missing, some not: not constant
+        ranges.setdefault(name, set()).add((mm["min"], mm["max"]))
+
+
+def _is_constant(seen: set) -> bool:
+    """Whether a column whose chunks had the (min, max) pairs ``seen`` holds one value throughout."""
+    if len(seen) != 1:
+        return False
+    lo, hi = next(iter(seen))
+    return lo == hi
+
+
 def _build_into(
     folder: Path, plan: FeaturePlan, events, cutoff, params: dict, chunk_users, duck: dict, progress
 ) -> dict:
@@ -247,6 +273,7 @@ def _build_into(
     """
     writer = None
     n_rows = 0
+    ranges: dict = {}  # column -> set of (min, max) over chunks: constant when one pair with min == max
     try:
         for lo, hi in plan.chunks(chunk_users):
             table = plan.con.sql(plan.sql(lo, hi)).to_arrow_table()
@@ -254,6 +281,7 @@ def _build_into(
                 writer = pq.ParquetWriter(folder / "features.parquet", table.schema)
             writer.write_table(table)
             n_rows += table.num_rows
+            _track_ranges(ranges, table)
             feature_names = [c for c in table.column_names if c != "user_id"]
         if writer is None:  # no users at all
             table = plan.con.sql(plan.sql(0, -1)).to_arrow_table()
@@ -274,6 +302,8 @@ def _build_into(
         **duck,
     )
     n_nonempty = int(np.count_nonzero(np.asarray(seqs.mask[:, -1]))) if len(seqs) else 0
+    constant = [c for c in feature_names if _is_constant(ranges.get(c, set()))]
+    warn_constant_features(constant, len(feature_names), n_rows, stacklevel=3)
     vocab_sizes, category_vocab = dict(seqs.vocab_sizes), list(seqs.category_vocab)
     del seqs
     files = sorted(p for p in folder.rglob("*") if p.is_file())
@@ -284,10 +314,12 @@ def _build_into(
             "n_users": n_rows,
             "n_features": len(feature_names),
             "n_events_in_log": plan.event_stats["n_events"],
-            "n_events_used": plan.event_stats["n_before_cutoff"],
+            "n_events_used": plan.event_stats["n_events_used"],
+            "n_events_left_out": plan.event_stats["n_events_left_out"],
             "n_users_with_events": n_nonempty,
         },
         "feature_names": feature_names,
+        "constant_features": constant,
         "categories": [_jsonable(c) for c in plan.categories],
         "attribute_levels": plan.attribute_levels,
         "vocab_sizes": vocab_sizes,

@@ -14,6 +14,7 @@ floating-point rounding (DuckDB adds partial sums in parallel, so a last bit may
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,7 +26,13 @@ import pandas as pd
 from campaignkit.errors import ParameterError
 from campaignkit.features import _duck
 
-__all__ = ["build_features", "plan_features", "FeaturePlan", "DEFAULT_RECENCY_CAP_DAYS"]
+__all__ = [
+    "build_features",
+    "plan_features",
+    "FeaturePlan",
+    "DEFAULT_RECENCY_CAP_DAYS",
+    "warn_constant_features",
+]
 
 DEFAULT_RECENCY_CAP_DAYS = 365.0
 """Value of a recency / inter-purchase time when the event never happened (and its upper cap)."""
@@ -71,7 +78,9 @@ class FeaturePlan:
         categories: Raw category values that get a ``cat_share_*`` column.
         attribute_levels: ``{column: [levels]}`` of one-hot encoded string attributes.
         user_ids: Sorted user ids of the users table, array of shape (n_users,).
-        event_stats: Row counts and time range of the event log (see ``_duck.check_events``).
+        event_stats: Row counts and time range of the event log (see ``_duck.check_events``), plus
+            ``n_events_used`` (events before the cutoff of the users table's users), ``n_events_left_out``
+            and ``n_users_left_out`` (events before the cutoff of users the users table does not list).
         recency_cap_days: Cap and fill value of recencies.
     """
 
@@ -242,6 +251,46 @@ def _attribute_fragment(con, users_cols: dict, levels_given: dict | None, cutoff
     return text, levels_used
 
 
+def _left_out(con, stats: dict, cutoff_us: int, users_label: str) -> dict:
+    """Events before the cutoff of users the users table does not list: counted, warned about, not used."""
+    n_users, n_events = _duck.unlisted_event_users(con, cutoff_us)
+    if n_users:
+        warnings.warn(
+            f"{n_users} user(s) with {n_events} event(s) before the cutoff are not in the users table "
+            f"({users_label}): features are built only for the users table's users, so these events are left "
+            "out (n_events_used counts the rest); add the users to the users table (attributes may be missing) "
+            "to keep them",
+            UserWarning,
+            stacklevel=3,
+        )
+    return {
+        "n_events_used": stats["n_before_cutoff"] - n_events,
+        "n_events_left_out": n_events,
+        "n_users_left_out": n_users,
+    }
+
+
+def warn_constant_features(constant: list[str], n_columns: int, n_users: int, *, stacklevel: int = 2) -> None:
+    """Warn that feature columns hold one value for every user (no information for a model), naming a few.
+
+    Args:
+        constant: Names of the constant columns.
+        n_columns: Number of feature columns.
+        n_users: Number of users (with fewer than two, every column is constant: no warning).
+        stacklevel: As in :func:`warnings.warn`.
+    """
+    if not constant or n_users < 2:
+        return
+    shown = ", ".join(constant[:8]) + (", ..." if len(constant) > 8 else "")
+    warnings.warn(
+        f"{len(constant)} of {n_columns} feature column(s) are constant (one value for all {n_users} users, e.g. "
+        f"no views or carts in purchase-only data): {shown}; they carry no information (listed in "
+        "attrs['constant_features'] / the store manifest's 'constant_features')",
+        UserWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
 def plan_features(
     events,
     users,
@@ -284,6 +333,7 @@ def plan_features(
     fragments = _category_fragments(categories, wide, ev_cols["category"])
     attrs, levels = _attribute_fragment(con, users_cols, attribute_levels, cutoff_us)
     user_ids = con.execute("SELECT user_id FROM users_src ORDER BY user_id").fetchnumpy()["user_id"]
+    stats = {**stats, **_left_out(con, stats, cutoff_us, _duck.source_label(users))}
     return FeaturePlan(
         con=con,
         cutoff_us=cutoff_us,
@@ -335,7 +385,13 @@ def build_features(
         DataFrame indexed by ``user_id`` (int64, ascending), one row per user of ``users`` (users
         without events included), int64 / float64 columns without missing values; every column is
         described in :data:`campaignkit.features.FEATURE_DESCRIPTIONS`. ``df.attrs`` holds
-        ``categories``, ``attribute_levels``, ``cutoff`` and ``n_events_used``.
+        ``categories``, ``attribute_levels``, ``cutoff``, ``n_events_used`` (events before the cutoff of the
+        users table's users), ``n_events_left_out`` (of users the users table does not list) and
+        ``constant_features`` (columns with one value for every user).
+
+    Warns:
+        UserWarning: Events of users the users table does not list (left out, counted), and constant
+            feature columns (named).
 
     Raises:
         SchemaError: missing columns, wrong types, an empty log, unknown event types, bad user ids.
@@ -367,7 +423,10 @@ def build_features(
             "categories": list(plan.categories),
             "attribute_levels": plan.attribute_levels,
             "cutoff": pd.Timestamp(plan.cutoff_us * 1000, tz="UTC").isoformat(),
-            "n_events_used": plan.event_stats["n_before_cutoff"],
+            "n_events_used": plan.event_stats["n_events_used"],
+            "n_events_left_out": plan.event_stats["n_events_left_out"],
+            "constant_features": [str(c) for c in df.columns if df[c].nunique(dropna=False) <= 1],
         }
     )
+    warn_constant_features(df.attrs["constant_features"], df.shape[1], len(df))
     return df

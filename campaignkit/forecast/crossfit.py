@@ -5,7 +5,8 @@ than it is (the model has fitted those rows' noise, and the plan picks the users
 favourable). :func:`crossfit` splits the log's users (or groups of rows: ``groups``) into folds, fits a clone of
 the model on all folds but one and predicts the held-out fold, so every logged row gets outcomes (all campaigns)
 from a model fitted without it. The fold models are kept: they score new users too (:meth:`CrossFit.predict`), so a forecast is
-made with the same models whose errors were measured on the log.
+made with the same models whose errors were measured on the log, and :meth:`CrossFit.predict_mean` averages
+them into the one prediction a plan is assigned from.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.data.schema import UNIT_COLUMN, log_units
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models.base import prepare_log
-from campaignkit.models.inputs import as_user_data
+from campaignkit.models.inputs import as_user_data, raw_category_array
 from campaignkit.models.prediction import PREDICTION_FIELDS, Prediction
 
 __all__ = ["CrossFit", "crossfit", "check_propensity"]
@@ -105,11 +106,38 @@ class CrossFit:
             for m in self.models
         ]
 
+    def predict_mean(
+        self, data, *, target_category=None, batch_users: int | None = None, ddof: int = 1
+    ) -> Prediction:
+        """The fold models' mean prediction for new users, one :class:`~campaignkit.models.prediction.Prediction`
+        to hand to ``AssignmentProblem.from_prediction`` / ``assign``.
+
+        Args:
+            data: Model input of the users to score.
+            target_category: As in :meth:`predict`.
+            batch_users: As in :meth:`predict`.
+            ddof: Delta degrees of freedom of the spread kept in ``std`` (1: the fold models are a sample of
+                the models the log could have given, as the feedback loop reads them).
+
+        Returns:
+            :meth:`Prediction.average <campaignkit.models.prediction.Prediction.average>` of :meth:`predict`.
+        """
+        return Prediction.average(
+            self.predict(data, target_category=target_category, batch_users=batch_users), ddof=ddof
+        )
+
 
 def _take_rows(pred: Prediction, rows: np.ndarray) -> dict:
     out = {f: getattr(pred, f)[rows] for f in PREDICTION_FIELDS if getattr(pred, f) is not None}
     out["target_category"] = None if pred.target_category is None else pred.target_category[rows]
     return out
+
+
+def _category_array(values: np.ndarray) -> np.ndarray:
+    """Raw categories gathered per fold as one array: int64 when every value is an integer (the synthetic
+    world's ids), else an object array (text categories such as ``'CANDY - PACKAGED'`` beside -1, not
+    targeted), as :func:`~campaignkit.models.inputs.id_to_category` gives them."""
+    return raw_category_array(values)
 
 
 def _check_groups(groups, n_rows: int) -> np.ndarray:
@@ -181,7 +209,7 @@ def crossfit(
     group_fold[rng.permutation(len(labels))] = np.arange(len(labels)) % n_folds
     fold = group_fold[codes]
     fields: dict[str, np.ndarray] = {}
-    target = np.full(len(prepared), -1, dtype=np.int64)
+    target = np.full(len(prepared), -1, dtype=object)  # raw categories: integers or text, as in the events
     models = []
     for k in range(n_folds):
         fitted = clone(model).fit(data, log[fold != k].reset_index(drop=True), catalogue)
@@ -201,7 +229,7 @@ def crossfit(
     prediction = Prediction(
         user_id=prepared["user_id"].to_numpy(),
         campaign_ids=tuple(catalogue["campaign_id"].astype(str)),
-        target_category=target,
+        target_category=_category_array(target),
         **fields,
     )
     return CrossFit(

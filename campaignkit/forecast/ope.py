@@ -15,11 +15,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.errors import ParameterError
 from campaignkit.forecast.crossfit import CrossFit, check_propensity
 from campaignkit.forecast.plan import plan_campaigns
 from campaignkit.metrics.policy import policy_difference, policy_values
 from campaignkit.models.outcomes import outcome
+from campaignkit.models.profit import realised_profit
 
 __all__ = ["log_choice", "off_policy_values", "compare_plans", "crossfit_plan_value"]
 
@@ -60,7 +62,32 @@ def log_choice(plan, log: pd.DataFrame, campaign_ids) -> np.ndarray:
     return col.astype(np.int64)
 
 
+def _campaigns(campaign_ids) -> tuple[list, pd.DataFrame | None]:
+    """Campaign ids, and the validated catalogue when ``campaign_ids`` is one (a DataFrame)."""
+    if isinstance(campaign_ids, pd.DataFrame):
+        catalogue = validate_catalogue(campaign_ids)
+        return catalogue["campaign_id"].astype(str).tolist(), catalogue
+    return list(campaign_ids), None
+
+
+def _metric_values(log: pd.DataFrame, metric: str, catalogue: pd.DataFrame | None) -> np.ndarray:
+    """The logged ``metric``; a missing ``profit`` computed by ``realised_profit`` when the catalogue is known."""
+    col = outcome(metric).column if metric in ("participate", "convert", "retain") else metric
+    if col in log.columns:
+        return log[col].to_numpy(dtype=float)
+    if col == "profit" and catalogue is not None:
+        return np.asarray(realised_profit(log, catalogue), dtype=float)
+    hint = (
+        ": pass the catalogue (a DataFrame) as campaign_ids and it is computed with "
+        "models.profit.realised_profit (margin_rate x revenue - discount paid - contact cost)"
+        if col == "profit"
+        else ""
+    )
+    raise ParameterError(f"the log has no {col!r} column to value plans by{hint}")
+
+
 def _logged(log: pd.DataFrame, campaign_ids, metric: str):
+    campaign_ids, catalogue = _campaigns(campaign_ids)
     ids = pd.Index([str(c) for c in campaign_ids])
     arms = ids.get_indexer(log["campaign_id"].astype(str))
     if np.any(arms < 0):
@@ -68,10 +95,7 @@ def _logged(log: pd.DataFrame, campaign_ids, metric: str):
         raise ParameterError(
             f"log row {row}: campaign {log['campaign_id'].iloc[row]!r} is not in the catalogue"
         )
-    col = outcome(metric).column if metric in ("participate", "convert", "retain") else metric
-    if col not in log.columns:
-        raise ParameterError(f"the log has no {col!r} column to value plans by")
-    return log[col].to_numpy(dtype=float), arms, check_propensity(log)
+    return _metric_values(log, metric, catalogue), arms, check_propensity(log)
 
 
 def _interval(value: float, se: float, confidence: float) -> tuple[float, float]:
@@ -95,7 +119,9 @@ def off_policy_values(
         log: Logged campaign (``user_id, campaign_id, propensity`` and the ``metric`` column).
         plans: ``{name: plan}``, each a DataFrame ``user_id, campaign_id`` or an array over the log's rows
             (see :func:`log_choice`).
-        campaign_ids: Catalogue ids in the column order of ``q_hat`` (control first).
+        campaign_ids: Catalogue ids in the column order of ``q_hat`` (control first), or the catalogue itself
+            (a DataFrame): then a log without a ``profit`` column gets one from
+            :func:`~campaignkit.models.profit.realised_profit` (margin x revenue - discount paid - contact cost).
         q_hat: Array (n_rows, n_campaigns) of predicted ``metric`` per campaign for each row's user (needed for
             DR; cross-fitted when the plans were chosen on this log).
         metric: Log column to value (``profit``, ``revenue``, ``converted`` ...; ``participate`` /
@@ -111,6 +137,7 @@ def off_policy_values(
         ParameterError / SchemaError: On unknown campaigns, propensities outside (0, 1] or missing, bad shapes.
     """
     y, arms, p = _logged(log, campaign_ids, metric)
+    campaign_ids = _campaigns(campaign_ids)[0]
     k = len(campaign_ids)
     cols = np.arange(k)
     choices = {name: log_choice(plan, log, campaign_ids) for name, plan in plans.items()}
@@ -163,7 +190,8 @@ def compare_plans(
         log: Logged campaign.
         plan_a: A plan (see :func:`log_choice`).
         plan_b: The plan it is compared with.
-        campaign_ids: Catalogue ids (column order of ``q_hat``).
+        campaign_ids: Catalogue ids (column order of ``q_hat``), or the catalogue (see
+            :func:`off_policy_values`).
         q_hat: Array (n_rows, n_campaigns) of predicted ``metric``.
         metric: As in :func:`off_policy_values`.
         confidence: Nominal coverage.
@@ -172,6 +200,7 @@ def compare_plans(
         Dict with ``value, se, lower, upper`` (the difference) and each plan's ``a_value, a_se, b_value, b_se``.
     """
     y, arms, p = _logged(log, campaign_ids, metric)
+    campaign_ids = _campaigns(campaign_ids)[0]
     a, b = log_choice(plan_a, log, campaign_ids), log_choice(plan_b, log, campaign_ids)
     d = policy_difference(y, a, b, arms, propensity=p, q_hat=q_hat, arms=np.arange(len(campaign_ids)))
     lo, hi = _interval(d["value"], d["se"], confidence)

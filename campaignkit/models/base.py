@@ -4,6 +4,10 @@
   a FeatureStore, a ``(features, sequences)`` pair, a user table, ``HillstromData``); ``log`` a campaign log
   (outcomes checked by :func:`~campaignkit.models.outcomes.check_outcomes`; a missing optional outcome is
   simply not modelled); ``catalogue`` the campaigns, validated once here and kept as ``catalogue_``.
+  A log without ``target_category`` is read as targeting no category (-1 on every row, no warning); a log
+  without ``propensity`` fits with a UserWarning (as if randomised with equal shares; a model weighting by
+  propensity refuses it); a log whose ``user_id`` repeats without a ``unit_id`` column
+  (:data:`~campaignkit.data.schema.UNIT_COLUMN`) fits with a UserWarning (rows treated as independent).
 - ``predict_outcomes(data, catalogue=None, *, target_category=None, batch_users=None)``: a
   :class:`~campaignkit.models.prediction.Prediction`; ``iter_outcomes`` streams it in user chunks so any
   number of users scores in bounded memory.
@@ -15,6 +19,7 @@ Models derive from scikit-learn's ``BaseEstimator``: ``__init__`` stores argumen
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from typing import Self
@@ -24,14 +29,18 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from campaignkit.data.catalogue import validate_catalogue
+from campaignkit.data.schema import UNIT_COLUMN
 from campaignkit.errors import ParameterError, SchemaError
-from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data
+from campaignkit.models.inputs import ALL_MISSING, TabularEncoder, UserData, as_user_data
 from campaignkit.models.outcomes import check_outcomes
 from campaignkit.models.policy import DecisionMixin
 from campaignkit.models.prediction import Prediction
 from campaignkit.models.profit import realised_discount, realised_profit
 
-__all__ = ["UpliftModel", "prepare_log", "DEFAULT_BATCH_USERS"]
+__all__ = ["UpliftModel", "prepare_log", "warn_log_gaps", "DEFAULT_BATCH_USERS"]
+
+ALL_MISSING_ON_LOG = ALL_MISSING.replace("every value missing", "every value missing on the log's users", 1)
+"""Why ``fit`` leaves out a feature that has values only for users outside the log."""
 
 DEFAULT_BATCH_USERS = 100_000
 """Users per chunk when :meth:`UpliftModel.iter_outcomes` streams."""
@@ -40,7 +49,8 @@ DEFAULT_BATCH_USERS = 100_000
 def prepare_log(
     log: pd.DataFrame, catalogue: pd.DataFrame, data: UserData
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """A copy of the log with the realised ``discount`` and ``profit``, its users' rows and arms.
+    """A copy of the log with the realised ``discount`` and ``profit``, its users' rows and arms
+    (``target_category`` -1 on every row when the log has none).
 
     Args:
         log: Campaign log.
@@ -66,9 +76,39 @@ def prepare_log(
         )
     rows = data.rows_of(log["user_id"].to_numpy())
     log = log.copy()
+    if "target_category" not in log.columns:  # documented: no column = no campaign targets a category
+        log["target_category"] = np.int64(-1)
     log["discount"] = realised_discount(log, catalogue)
     log["profit"] = realised_profit(log, catalogue)
     return log, rows, arm
+
+
+def warn_log_gaps(log: pd.DataFrame) -> None:
+    """UserWarnings for what a fit on ``log`` assumes silently otherwise: no ``propensity`` column (fitted as
+    if randomised with equal shares), and users on several rows with no ``unit_id`` column.
+
+    Args:
+        log: Campaign log.
+    """
+    if "propensity" not in log.columns:
+        warnings.warn(
+            "the log has no 'propensity' column: the model fits as if the log were randomised with equal "
+            "shares of every campaign; on a targeted log its effects mix who got which campaign with what the "
+            "campaign did (add the assignment probabilities, and weight_by_propensity=True)",
+            UserWarning,
+            stacklevel=3,
+        )
+    if UNIT_COLUMN not in log.columns and "user_id" in log.columns:
+        counts = log["user_id"].value_counts()
+        n = int((counts > 1).sum())
+        if n:
+            warnings.warn(
+                f"{n} users appear on several rows and the log has no {UNIT_COLUMN!r} column; their rows are "
+                "treated as independent customers (splits and standard errors do not keep a customer's rows "
+                f"together): key each exposure by its own user_id and add {UNIT_COLUMN!r} naming the customer",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 class UpliftModel(DecisionMixin, BaseEstimator):
@@ -87,7 +127,9 @@ class UpliftModel(DecisionMixin, BaseEstimator):
 
         Args:
             data: Model input holding every log user (see :func:`~campaignkit.models.inputs.as_user_data`).
-            log: Campaign log (``user_id, campaign_id, propensity, target_category`` and the outcomes).
+            log: Campaign log (``user_id, campaign_id, propensity, target_category`` and the outcomes;
+                without ``target_category`` no campaign targets a category: -1 on every row; without
+                ``propensity`` a UserWarning; optional ``unit_id``, the customer behind each row).
             catalogue: The campaigns of the log (row 0 control).
 
         Returns:
@@ -98,8 +140,11 @@ class UpliftModel(DecisionMixin, BaseEstimator):
         data = as_user_data(data)
         self.catalogue_ = validate_catalogue(catalogue)
         self.outcomes_ = check_outcomes(log)
+        warn_log_gaps(log)
         log, rows, arms = prepare_log(log, self.catalogue_, data)
         self.encoder_ = TabularEncoder().fit(data.features)
+        fitted_on = data.features.iloc[np.unique(rows)][self.encoder_.numeric_columns_]
+        self.encoder_.leave_out(fitted_on.columns[fitted_on.isna().all().to_numpy()], ALL_MISSING_ON_LOG)
         self.feature_names_ = list(self.encoder_.feature_names_)
         self.has_sequences_ = data.has_sequences
         with self._context():

@@ -225,13 +225,33 @@ def category_to_id(raw, sequences) -> np.ndarray:
     return out
 
 
+def raw_category_array(values) -> np.ndarray:
+    """Raw categories as one array: int64 when every value is an integer (the synthetic world's ids), else an
+    object array, so text categories (``'CANDY - PACKAGED'``) sit beside -1 (not targeted) without NumPy
+    turning -1 into the text ``'-1'`` or refusing to mix them.
+
+    Args:
+        values: Sequence of raw categories.
+
+    Returns:
+        Array of shape (n,).
+    """
+    values = list(np.asarray(values, dtype=object).tolist()) if np.ndim(values) else [values]
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        return np.asarray(values, dtype=np.int64)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 def id_to_category(ids, sequences) -> np.ndarray:
-    """Inverse of :func:`category_to_id` (id 0 or an unknown id -> -1)."""
+    """Inverse of :func:`category_to_id` (id 0 or an unknown id -> -1); text categories come back as an object
+    array (see :func:`raw_category_array`)."""
     ids = np.asarray(ids, dtype=np.int64)
     vocab = _vocab(sequences)
     if vocab is not None:
         inv = {v: k for k, v in vocab.items()}
-        return np.array([inv.get(i, -1) for i in ids.tolist()])
+        return raw_category_array([inv.get(i, -1) for i in ids.tolist()])
     return ids - 1
 
 
@@ -262,6 +282,10 @@ def history_top_category(sequences, last: int | None = None, *, n: int | None = 
     return id_to_category(counts.argmax(axis=1).clip(min=1), sequences)
 
 
+ALL_MISSING = "every value missing (nothing to learn from; a gradient-boosting fit fails on it)"
+"""Why :class:`TabularEncoder` leaves out a numeric column with no value."""
+
+
 class TabularEncoder(TransformerMixin, BaseEstimator):
     """User table -> float features: numbers kept, categories one-hot, ids left out (recorded in ``fit``).
 
@@ -286,6 +310,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             s = frame[col]
             if _is_id(col):
                 self.dropped_[str(col)] = "an id column"
+            elif (
+                (pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s))
+                and len(s)
+                and s.isna().all()
+            ):
+                self.dropped_[str(col)] = ALL_MISSING
             elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
                 self.numeric_columns_.append(col)
             elif pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
@@ -305,6 +335,29 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 stacklevel=2,
             )
         self._set_names()
+        return self
+
+    def leave_out(self, columns, reason: str) -> TabularEncoder:
+        """Leave out numeric columns kept at fit time (e.g. missing on every row a model is fitted on), with a
+        UserWarning naming them and the reason.
+
+        Args:
+            columns: Column names among ``numeric_columns_`` (others are ignored).
+            reason: Why, recorded in ``dropped_``.
+
+        Returns:
+            self.
+        """
+        out = [c for c in self.numeric_columns_ if c in set(columns)]
+        if out:
+            self.numeric_columns_ = [c for c in self.numeric_columns_ if c not in set(out)]
+            self.dropped_.update({str(c): reason for c in out})
+            warnings.warn(
+                "TabularEncoder leaves out column(s) " + "; ".join(f"{str(c)!r}: {reason}" for c in out),
+                UserWarning,
+                stacklevel=2,
+            )
+            self._set_names()
         return self
 
     def _set_names(self) -> None:

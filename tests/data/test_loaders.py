@@ -417,3 +417,109 @@ def test_malformed_input(tmp_path, name, filename, content, expect):
             OK3 in res.quarantine["raw_line"].iloc[0]
             and "unbalanced quote" in res.quarantine["reason"].iloc[0]
         )
+
+
+def _purchases(tmp_path):
+    """A purchase-only transaction file (no event_type, no category) and its product table."""
+    (tmp_path / "tx.csv").write_text(
+        "household,day,PRODUCT_ID,SALES_VALUE\n"
+        "1,2024-01-01T10:00:00Z,11,2.5\n"
+        "1,2024-01-02T10:00:00Z,12,1.0\n"
+        "2,2024-01-03T10:00:00Z,99,4.0\n"  # not in the product table
+    )
+    products = pd.DataFrame(
+        {"PRODUCT_ID": [11, 12, 13], "COMMODITY_DESC": ["CANDY - PACKAGED", "MILK", "EGGS"]}
+    )
+    column_map = {"household": "user_id", "day": "ts", "PRODUCT_ID": "item_id", "SALES_VALUE": "price"}
+    return tmp_path / "tx.csv", products, column_map
+
+
+def test_constants_and_lookup_join_in_the_column_map(tmp_path):
+    path, products, column_map = _purchases(tmp_path)
+    products.to_csv(tmp_path / "products.csv", index=False)
+    for table in (products, tmp_path / "products.csv"):  # a DataFrame or a file
+        with pytest.warns(UserWarning, match=r"1 of 3 row\(s\) have an item_id .* not in the lookup table"):
+            res = load_events(
+                path,
+                column_map=column_map,
+                constants={"event_type": "purchase", "quantity": 1},
+                lookups={"category": (table, ("item_id", "PRODUCT_ID"), "COMMODITY_DESC")},
+            )
+        k = res.kept
+        assert res.rows_in == 3 and res.rows_kept == 3  # the unmatched row is kept, its category missing
+        assert (k["event_type"] == "purchase").all() and (k["quantity"] == 1).all()
+        assert k["category"].tolist()[:2] == ["CANDY - PACKAGED", "MILK"] and pd.isna(k["category"].iloc[2])
+
+
+def test_constants_and_lookups_refuse_clashes_and_ambiguous_tables(tmp_path):
+    from campaignkit.errors import ParameterError
+
+    path, products, column_map = _purchases(tmp_path)
+    with pytest.raises(ParameterError, match="constants.*'price'.*already"):
+        load_events(path, column_map=column_map, constants={"price": 1.0, "event_type": "purchase"})
+    twice = pd.concat([products, products.assign(COMMODITY_DESC="OTHER")], ignore_index=True)
+    with pytest.raises(ParameterError, match=r"lookup table of 'category'.*PRODUCT_ID 11.*2 different"):
+        load_events(
+            path,
+            column_map=column_map,
+            constants={"event_type": "purchase"},
+            lookups={"category": (twice, ("item_id", "PRODUCT_ID"), "COMMODITY_DESC")},
+        )
+    with pytest.raises(SchemaError, match=r"\[required_column\].*'NOPE'"):
+        load_events(
+            path,
+            column_map=column_map,
+            constants={"event_type": "purchase"},
+            lookups={"category": (products, ("item_id", "NOPE"), "COMMODITY_DESC")},
+        )
+
+
+def test_lookup_join_on_a_parquet_file_counts_misses_once(tmp_path):
+    path, products, column_map = _purchases(tmp_path)
+    frame = pd.read_csv(path).rename(columns=column_map)
+    frame.to_parquet(tmp_path / "tx.parquet")
+    with pytest.warns(UserWarning, match=r"1 of 3 row\(s\)") as rec:
+        res = load_events(
+            tmp_path / "tx.parquet",
+            chunk_rows=1,
+            constants={"event_type": "purchase", "quantity": 1},
+            lookups={"category": (products, ("item_id", "PRODUCT_ID"), "COMMODITY_DESC")},
+        )
+    assert len([w for w in rec if "lookup table" in str(w.message)]) == 1
+    assert res.kept["category"].tolist()[:2] == ["CANDY - PACKAGED", "MILK"]
+
+
+def test_parquet_dictionary_column_entirely_missing(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 4
+    empty_dict = pa.array([None] * n, pa.dictionary(pa.int32(), pa.string()))
+    columns = {
+        "user_id": pa.array(np.arange(1, n + 1)),
+        "ts": pa.array(pd.date_range("2024-01-01", periods=n, tz="UTC")),
+        "event_type": pa.array(["view"] * n).dictionary_encode(),
+        "item_id": pa.array(np.arange(n)),
+        "category": empty_dict,
+        "price": pa.array([1.0] * n),
+        "quantity": pa.array([1] * n),
+    }
+    pq.write_table(pa.table(columns), tmp_path / "e.parquet")
+    res = load_events(tmp_path / "e.parquet")  # category may be missing: every row kept
+    assert res.rows_kept == n and res.kept["category"].isna().all()
+    pq.write_table(pa.table({**columns, "event_type": empty_dict}), tmp_path / "f.parquet")
+    res = load_events(tmp_path / "f.parquet")  # a required column entirely missing: quarantined, counted
+    assert res.rows_kept == 0 and res.counts["missing_value"] == n
+
+
+def test_whitespace_only_lines_are_counted(tmp_path):
+    path = tmp_path / "e.csv"
+    ok = "1,2024-01-01T00:00:00Z,view,1,a,1.0,1\n"
+    path.write_text(HEADER + ok + "   \n\t\n" + ok + "\n" + ok)
+    res = load_events(path, check_duplicates=False)
+    assert res.rows_in == 3 and res.rows_kept == 3  # not records
+    assert res.blank_lines == 3 and res.summary()["blank_lines_skipped"] == 3
+    assert load_events(tmp_path / "e.csv", check_duplicates=False).blank_lines == 3
+    (tmp_path / "clean.csv").write_text(HEADER + ok)
+    assert load_events(tmp_path / "clean.csv").blank_lines == 0
+    assert "blank_lines_skipped" not in load_events(tmp_path / "clean.csv").summary()

@@ -67,3 +67,25 @@ def test_retailrocket_prices_and_missing_columns(tmp_path):
     with pytest.raises(SchemaError) as err:
         load_retailrocket(bad)
     assert err.value.column == "visitorid" and err.value.file == str(bad)
+
+
+def test_repeated_price_rows_for_one_item_take_the_latest(tmp_path):
+    ev = tmp_path / "events.csv"
+    ev.write_text(RR_EVENTS)
+    props = pd.DataFrame(  # item-property rows: repeated price rows, same and different timestamps
+        {
+            "timestamp": [1, 5, 5, 1, 1, 2],
+            "itemid": [355908, 355908, 355908, 248676, 248676, 318965],
+            "property": ["price"] * 6,
+            "value": ["9", "10", "10", "n2.500", "2.5", "1"],
+        }
+    )
+    res = load_retailrocket(ev, prices=props)
+    assert res.kept["price"].tolist() == [10.0, 2.5, 1.0]  # the purchased item has no price row
+    assert res.counts["missing_value"] == 3  # 253185 twice, 367447
+    plain = pd.DataFrame({"item_id": [355908, 355908, 248676], "price": [10.0, 10.0, 2.5]})
+    assert load_retailrocket(ev, prices=plain).kept["price"].tolist()[:2] == [10.0, 2.5]
+    clash = pd.DataFrame({"item_id": [355908, 355908], "price": [10.0, 11.0]})
+    with pytest.warns(UserWarning, match=r"1 item\(s\) have several different prices .*355908.*last row"):
+        res = load_retailrocket(ev, prices=clash)
+    assert res.kept["price"].iloc[0] == 11.0

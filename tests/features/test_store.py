@@ -128,3 +128,24 @@ def test_store_from_world_parquet_equals_world_in_memory(tmp_path):
     seqs = build_sequences(world.events, world.cutoff, world.users["user_id"], max_len=16)
     for ch in ("user_id", "event_type", "category", "price_bucket", "gap_bucket", "mask"):
         assert np.array_equal(getattr(store.sequences, ch), getattr(seqs, ch)), ch
+
+
+def test_store_counts_only_the_events_of_listed_users_and_names_constants(data, tmp_path):
+    events, users = data
+    listed = users[users.user_id % 2 == 0]  # a users table covering half the event users
+    left_out = events[~events.user_id.isin(listed.user_id) & (events.ts < CUT)]
+    with pytest.warns(
+        UserWarning, match=rf"{left_out.user_id.nunique()} user\(s\) with {len(left_out)} event"
+    ):
+        store = FeatureStore.build("half", events, listed, CUT, root=tmp_path, max_len=5, chunk_users=25)
+    rc = store.manifest["row_counts"]
+    assert rc["n_users"] == len(listed)
+    assert rc["n_events_used"] == int(((events.ts < CUT) & events.user_id.isin(listed.user_id)).sum())
+    assert rc["n_events_left_out"] == len(left_out)
+    views_only = events[events.event_type == "view"]
+    with pytest.warns(UserWarning, match=r"feature column\(s\) are constant.*n_cart"):
+        store = FeatureStore.build("views", views_only, users, CUT, root=tmp_path, max_len=5, chunk_users=25)
+    constant = store.manifest["constant_features"]
+    assert "n_cart" in constant and set(constant) == {
+        c for c in store.features if store.features[c].nunique() <= 1
+    }

@@ -204,3 +204,30 @@ def test_odd_attribute_names_and_values_are_quoted(tiny):
     f = build_features(events, odd, CUT)
     assert f.loc[[1, 2, 3], "attr_home_region_a_b"].tolist() == [1, 0, 1]
     assert f.loc[[1, 2, 3], "attr_score"].tolist() == [2.0, 0.0, 1.5]  # missing numeric -> 0
+
+
+def test_event_users_missing_from_the_users_table_are_named_and_not_counted(tiny):
+    events, users = tiny
+    extra = ev(
+        [
+            (7, 3.0, "purchase", 300, 1, 4.0, 1),
+            (7, 2.0, "view", 300, 1, 4.0, 1),
+            (8, 1.0, "view", 1, 1, 1.0, 1),
+        ]
+    )
+    with pytest.warns(
+        UserWarning, match=r"2 user\(s\) with 3 event\(s\) before the cutoff are not in the users"
+    ):
+        f = build_features(pd.concat([events, extra], ignore_index=True), users, CUT)
+    assert f.index.tolist() == [1, 2, 3]  # the users table's users
+    assert f.attrs["n_events_used"] == len(events) and f.attrs["n_events_left_out"] == 3
+
+
+def test_constant_feature_columns_are_named(tiny):
+    events, users = tiny
+    purchases = events[events.event_type == "purchase"]
+    with pytest.warns(UserWarning, match=r"feature column\(s\) are constant.*n_view") as rec:
+        f = build_features(purchases, users, CUT)
+    n = sum(f[c].nunique() <= 1 for c in f.columns)
+    assert n > 0 and f"{n} of {f.shape[1]} feature column(s) are constant" in str(rec[0].message)
+    assert set(f.attrs["constant_features"]) == {c for c in f.columns if f[c].nunique() <= 1}

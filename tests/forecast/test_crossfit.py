@@ -78,3 +78,44 @@ def test_crossfit_groups_default_to_the_logs_unit_column(setup):
         WorldModel(world), sub_users, sub, world.catalogue, n_folds=3, random_state=1, groups=person
     )
     np.testing.assert_array_equal(cf.fold, explicit.fold)
+
+
+def test_crossfit_takes_text_categories_end_to_end():
+    """Events with text categories (as a grocery file has them): the fold models target a user's top text
+    category, and the cross-fitted prediction gathers them (it used to cast them to int and crash)."""
+    from campaignkit.data import make_world
+    from campaignkit.features.sequences import build_sequences
+    from campaignkit.features.tabular import build_features
+    from campaignkit.models import Boosting, MediatedLearner
+
+    world = make_world(150, random_state=0)
+    events = world.events.copy()
+    events["category"] = "CANDY - " + events["category"].astype(str)
+    cutoff = events["ts"].max()
+    data = (
+        build_features(events, world.users, cutoff),
+        build_sequences(events, cutoff, world.users["user_id"]),
+    )
+    log = world.log_randomised(random_state=1)
+    cf = crossfit(MediatedLearner(boosting=Boosting(max_iter=3)), data, log, world.catalogue, n_folds=2)
+    tc = cf.prediction.target_category
+    assert tc.dtype == object and len(tc) == len(log)
+    assert all(str(c).startswith("CANDY - ") for c in tc)
+    assert all(str(c).startswith("CANDY - ") for c in cf.models[0].predict_outcomes(data).target_category)
+
+
+def test_predict_mean_averages_the_fold_models(setup):
+    from campaignkit.design import AssignmentProblem
+
+    world, users, log, a, b = setup
+    sub = log[log.user_id.isin(a)].reset_index(drop=True)
+    cf = crossfit(
+        InSampleModel(world, inflate=2.0), users[users.user_id.isin(a)], sub, world.catalogue, n_folds=3
+    )
+    new = users[users.user_id.isin(a[:50])]  # each fold model saw some of them: the folds differ
+    preds = cf.predict(new)
+    mean = cf.predict_mean(new)
+    np.testing.assert_allclose(mean.profit, np.mean([p.profit for p in preds], axis=0))
+    np.testing.assert_allclose(mean.std["profit"], np.std([p.profit for p in preds], axis=0, ddof=1))
+    assert mean.std["profit"].max() > 0
+    assert AssignmentProblem.from_prediction(mean).value.shape == (len(new), len(world.catalogue) - 1)

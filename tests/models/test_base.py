@@ -4,6 +4,7 @@ the one-pass prediction field by field, whether the chunks are cut from one inpu
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -118,3 +119,65 @@ def test_batch_users_below_one_raises(model, data, batch_users):
         list(model.iter_outcomes(data, batch_users=batch_users))
     with pytest.raises(ParameterError, match="batch_users"):
         list(model.iter_outcomes(generated_chunks(data, 200), batch_users=batch_users))
+
+
+def _small(toy):
+    log = toy["log"].iloc[:300].reset_index(drop=True)
+    users = log["user_id"].unique()
+    feats = toy["features"].loc[users]
+    return feats, log, toy["catalogue"]
+
+
+def test_fit_warns_on_a_log_without_propensity_and_fills_target_category(toy):
+    import warnings
+
+    feats, log, cat = _small(toy)
+    bare = log.drop(columns=["propensity", "target_category"])
+    with pytest.warns(UserWarning, match=r"no 'propensity' column: .* as if .* randomised with equal shares"):
+        m = SLearner(boosting=Boosting(max_iter=3)).fit(feats, bare, cat)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # target_category alone missing: filled -1, no warning
+        SLearner(boosting=Boosting(max_iter=3)).fit(feats, log.drop(columns="target_category"), cat)
+    same = SLearner(boosting=Boosting(max_iter=3)).fit(feats, log.assign(target_category=-1), cat)
+    np.testing.assert_allclose(m.predict_uplift(feats), same.predict_uplift(feats))
+
+
+def test_fit_warns_once_when_users_repeat_without_a_unit_column(toy):
+    import warnings
+
+    from campaignkit.data.schema import UNIT_COLUMN
+
+    feats, log, cat = _small(toy)
+    twice = pd.concat([log, log.iloc[:40]], ignore_index=True)
+    with pytest.warns(UserWarning) as rec:
+        SLearner(boosting=Boosting(max_iter=3)).fit(feats, twice, cat)
+    msgs = [str(w.message) for w in rec if "several rows" in str(w.message)]
+    assert len(msgs) == 1 and msgs[0].startswith(
+        f"40 users appear on several rows and the log has no '{UNIT_COLUMN}'"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SLearner(boosting=Boosting(max_iter=3)).fit(
+            feats, twice.assign(**{UNIT_COLUMN: twice["user_id"]}), cat
+        )
+        SLearner(boosting=Boosting(max_iter=3)).fit(feats, log, cat)
+
+
+def test_fit_leaves_out_feature_columns_missing_on_every_log_user(toy):
+    from campaignkit.models import MediatedLearner
+
+    feats, log, cat = _small(toy)
+    holes = feats.copy()
+    cols = [str(c) for c in holes.columns[:2]]
+    holes[cols] = np.nan  # a first wave: two behaviour features not observed for anyone yet
+    with pytest.warns(UserWarning, match=rf"{cols[0]}'?: every value missing.*{cols[1]}"):
+        m = MediatedLearner(boosting=Boosting(max_iter=3)).fit(holes, log, cat)
+    assert not set(cols) & set(m.feature_names_) and m.predict_uplift(holes).shape == (len(holes), len(cat))
+    partly = feats.copy()  # missing on the log's users only (others scored later have values)
+    extra = partly.iloc[:5].copy()
+    extra.index = extra.index + 10**9
+    partly[cols] = np.nan
+    partly = pd.concat([partly, extra])
+    with pytest.warns(UserWarning, match="every value missing on the log's users"):
+        m = MediatedLearner(boosting=Boosting(max_iter=3)).fit(partly, log, cat)
+    assert not set(cols) & set(m.feature_names_)

@@ -38,3 +38,19 @@ def test_tabular_encoder_by_hand():
     np.testing.assert_array_equal(out[["zip=a", "zip=b"]].to_numpy(), [[0, 1], [0, 0], [1, 0]])
     with pytest.raises(SchemaError, match="spend"):
         enc.transform(frame.drop(columns="spend"))
+
+
+def test_raw_category_array_keeps_ints_and_text_beside_minus_one():
+    from campaignkit.models.inputs import id_to_category, raw_category_array
+
+    ints = raw_category_array([3, -1, np.int64(2)])
+    assert ints.dtype == np.int64 and ints.tolist() == [3, -1, 2]
+    mixed = raw_category_array(["CANDY - PACKAGED", -1])
+    assert mixed.dtype == object and mixed.tolist() == ["CANDY - PACKAGED", -1]
+    assert np.where([False, True], mixed, -1).tolist() == [-1, -1]  # a plan's "not targeted" mixes in
+
+    class Seq:
+        category_vocab = ["CANDY - PACKAGED", "MILK"]
+
+    back = id_to_category(np.array([2, 0, 1]), Seq())
+    assert back.dtype == object and back.tolist() == ["MILK", -1, "CANDY - PACKAGED"]
