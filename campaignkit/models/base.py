@@ -29,7 +29,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from campaignkit.data.catalogue import validate_catalogue
-from campaignkit.data.schema import UNIT_COLUMN
+from campaignkit.data.schema import log_units
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.models.inputs import ALL_MISSING, TabularEncoder, UserData, as_user_data
 from campaignkit.models.outcomes import check_outcomes
@@ -98,17 +98,8 @@ def warn_log_gaps(log: pd.DataFrame) -> None:
             UserWarning,
             stacklevel=3,
         )
-    if UNIT_COLUMN not in log.columns and "user_id" in log.columns:
-        counts = log["user_id"].value_counts()
-        n = int((counts > 1).sum())
-        if n:
-            warnings.warn(
-                f"{n} users appear on several rows and the log has no {UNIT_COLUMN!r} column; their rows are "
-                "treated as independent customers (splits and standard errors do not keep a customer's rows "
-                f"together): key each exposure by its own user_id and add {UNIT_COLUMN!r} naming the customer",
-                UserWarning,
-                stacklevel=3,
-            )
+    if "user_id" in log.columns:
+        log_units(log, warn=True, source="the training log")
 
 
 class UpliftModel(DecisionMixin, BaseEstimator):

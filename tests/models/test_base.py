@@ -153,7 +153,7 @@ def test_fit_warns_once_when_users_repeat_without_a_unit_column(toy):
         SLearner(boosting=Boosting(max_iter=3)).fit(feats, twice, cat)
     msgs = [str(w.message) for w in rec if "several rows" in str(w.message)]
     assert len(msgs) == 1 and msgs[0].startswith(
-        f"40 users appear on several rows and the log has no '{UNIT_COLUMN}'"
+        f"40 users appear on several rows and the training log has no '{UNIT_COLUMN}'"
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
