@@ -190,6 +190,16 @@ class StarbucksData:
             }
         )
 
+    @property
+    def wave_times(self) -> dict[int, pd.Timestamp]:
+        """Send time of each wave, ``{wave: time}`` (:data:`WAVE_TIMES_H` hours after :data:`STARBUCKS_EPOCH`)."""
+        return {w: STARBUCKS_EPOCH + pd.Timedelta(hours=h) for w, h in enumerate(WAVE_TIMES_H)}
+
+    @property
+    def horizon_end(self) -> pd.Timestamp:
+        """End of the observation (hour :data:`HORIZON_H`): the last wave's outcome window ends here."""
+        return STARBUCKS_EPOCH + pd.Timedelta(hours=HORIZON_H)
+
     def report(self) -> pd.DataFrame:
         """Per file: rows in, kept, quarantined by rule, blank lines, placeholders made missing, checksum.
 

@@ -27,7 +27,7 @@ import pandas as pd
 from campaignkit.config import resolve_rng
 from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.data.exposures import ExposureLog, build_campaign_log
-from campaignkit.data.starbucks import HORIZON_H, STARBUCKS_EPOCH, WAVE_TIMES_H, StarbucksData, load_starbucks
+from campaignkit.data.starbucks import StarbucksData, load_starbucks
 from campaignkit.errors import ParameterError
 from campaignkit.evaluation.randomised import split_log
 from campaignkit.features.pointintime import PointInTimeFeatures, exposure_features
@@ -79,10 +79,6 @@ class StarbucksExperiment:
         return self.users.subset(self.test_log["user_id"])
 
 
-def _hours(h: float) -> pd.Timestamp:
-    return STARBUCKS_EPOCH + pd.Timedelta(hours=float(h))
-
-
 def _subsample(data: StarbucksData, n_customers: int, seed: int) -> tuple[pd.DataFrame, dict]:
     """The customers kept (all, or ``n_customers`` at random) and the tables restricted to them."""
     customers = data.customers
@@ -123,8 +119,8 @@ def starbucks_log(data: StarbucksData, *, n_customers: int = 0, seed: int = 0) -
         window="next_wave",
         population=customers["user_id"].to_numpy(),
         redemptions=t["redemptions"],
-        waves={w: _hours(h) for w, h in enumerate(WAVE_TIMES_H)},
-        horizon_end=_hours(HORIZON_H),
+        waves=data.wave_times,
+        horizon_end=data.horizon_end,
     )
 
 
