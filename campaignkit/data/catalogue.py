@@ -71,6 +71,7 @@ __all__ = [
     "get_offer_type",
     "offer_depth",
     "split_channels",
+    "require_seed_vocabulary",
     "warn_margin_assumed",
     "default_catalogue",
     "validate_catalogue",
@@ -418,7 +419,7 @@ def _complete(catalogue) -> pd.DataFrame:
         if col not in cat:
             cat[col] = fill
     if "margin_rate" not in cat:
-        warn_margin_assumed("the catalogue")
+        warn_margin_assumed("the catalogue", stacklevel=4)
         cat["margin_rate"] = DEFAULT_MARGIN_RATE
     missing = [c for c in CATALOGUE_COLUMNS if c not in cat]
     if missing:
@@ -428,13 +429,18 @@ def _complete(catalogue) -> pd.DataFrame:
     return cat
 
 
-def warn_margin_assumed(where: str) -> None:
-    """Warn that ``where`` states no ``margin_rate`` and the kit's :data:`DEFAULT_MARGIN_RATE` is used."""
+def warn_margin_assumed(where: str, stacklevel: int = 3) -> None:
+    """Warn that ``where`` states no ``margin_rate`` and the kit's :data:`DEFAULT_MARGIN_RATE` is used.
+
+    Args:
+        where: What lacks the column, for the message (``"the catalogue"``).
+        stacklevel: As :func:`warnings.warn`'s, counted from this function (3: the caller's caller).
+    """
     warnings.warn(
         f"{where} has no 'margin_rate' column: the kit's margin {DEFAULT_MARGIN_RATE} (DEFAULT_MARGIN_RATE) "
         "was assumed for every campaign; add a margin_rate column to state your own",
         UserWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
 
 
@@ -519,6 +525,26 @@ def _check_control(cat: pd.DataFrame) -> None:
         raise ParameterError("catalogue: only the control row may have channel 'none'")
     if cat.loc[0, "targets_category"]:
         raise ParameterError("catalogue row 0 (control) cannot target a category")
+
+
+def require_seed_vocabulary(catalogue: pd.DataFrame, user: str) -> None:
+    """Raise unless every row has a seed type (:data:`CAMPAIGN_TYPES`) and one seed channel (:data:`CHANNELS`).
+
+    For code that encodes campaigns by the seed's vocabularies, such as the synthetic world.
+
+    Args:
+        catalogue: A validated catalogue.
+        user: Who needs the seed vocabulary, for the message (``"the synthetic world"``).
+
+    Raises:
+        ParameterError: Naming the first row that uses another type or channel, or several channels.
+    """
+    for i, (t, ch) in enumerate(zip(catalogue["type"], catalogue["channel"], strict=True)):
+        if t not in CAMPAIGN_TYPES or ch not in CHANNELS:
+            raise ParameterError(
+                f"{user} knows only the seed types {list(CAMPAIGN_TYPES)} and one seed channel of "
+                f"{list(CHANNELS)} per campaign; catalogue row {i} has type {t!r} and channel {ch!r}"
+            )
 
 
 _BASE_FEATURES: tuple[str, ...] = (

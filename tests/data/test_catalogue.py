@@ -356,3 +356,14 @@ def test_default_catalogue_and_world_do_not_warn():
         warnings.simplefilter("error")
         validate_catalogue(default_catalogue())
         make_world(200, random_state=0)
+
+
+def test_the_world_refuses_types_and_channels_it_cannot_simulate():
+    with pytest.raises(
+        ParameterError, match=r"synthetic world knows only the seed types.*row 1 has type 'bogo'"
+    ):
+        make_world(50, catalogue=starbucks_catalogue(), random_state=0)
+    cat = default_catalogue()
+    cat.loc[3, "channel"] = "email+sms"
+    with pytest.raises(ParameterError, match=r"row 3 has type 'percent_discount' and channel 'email\+sms'"):
+        make_world(50, catalogue=cat, random_state=0)
