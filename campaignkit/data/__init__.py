@@ -1,8 +1,9 @@
 """Data stage: the synthetic world with known truth, loaders, validation with quarantine, preprocessing.
 
 - :mod:`~campaignkit.data.world` - the synthetic world (a subpackage: :func:`make_world`, :class:`World`)
-- :mod:`~campaignkit.data.catalogue` - the campaign catalogue: attributes, cost model, checks; offer types and
-  channels as open registries (:func:`register_offer_type`, :func:`register_channel`)
+- :mod:`~campaignkit.data.catalogue` - the campaign catalogue: attributes, cost model, checks
+- :mod:`~campaignkit.data.offers` - offer types and channels as open registries (:func:`register_offer_type`,
+  :func:`register_channel`), depth rules
 - :mod:`~campaignkit.data.schema` - the canonical schema of every table, the log columns and ``EVENT_TYPES``
 - :mod:`~campaignkit.data.validate` - :func:`validate`: rows checked against the schema, bad ones quarantined
   (its rule families in the private ``_checks``)

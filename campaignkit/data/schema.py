@@ -210,13 +210,13 @@ class TableSchema:
 
 def campaign_types() -> tuple[str, ...]:
     """Return the campaign-type vocabulary: every registered offer type
-    (:data:`campaignkit.data.catalogue.OFFER_TYPES`, extended by
-    :func:`~campaignkit.data.catalogue.register_offer_type`).
+    (:data:`campaignkit.data.offers.OFFER_TYPES`, extended by
+    :func:`~campaignkit.data.offers.register_offer_type`).
 
     Returns:
         Tuple of type names in registration order, ``control`` first.
     """
-    from campaignkit.data.catalogue import OFFER_TYPES
+    from campaignkit.data.offers import OFFER_TYPES
 
     return tuple(OFFER_TYPES)
 

@@ -19,7 +19,6 @@ from campaignkit.data import (
     campaign_features,
     default_catalogue,
     make_world,
-    offer_depth,
     register_channel,
     register_offer_type,
     validate_catalogue,
@@ -296,17 +295,6 @@ def test_missing_depth_without_a_rule_is_an_error():
     assert validate_catalogue(cat).loc[1, "depth"] == 0.1
 
 
-def test_offer_depth_by_type():
-    assert offer_depth("bogo", 5, 5) == 0.5 and offer_depth("bogo", 10, 10) == 0.5
-    assert offer_depth("spend_get", 20, 5) == 0.25 and offer_depth("informational", 0, 0) == 0
-    assert offer_depth("threshold_discount", 200, 40) == 0.2
-    assert offer_depth("percent_discount", depth=0.3) == 0.3 and offer_depth("reminder", depth=0.3) == 0
-    with pytest.raises(ParameterError, match="spend_get"):
-        offer_depth("spend_get", 0, 5)
-    with pytest.raises(ParameterError, match="unknown campaign type 'lottery'"):
-        offer_depth("lottery", 5, 5)
-
-
 def test_registered_type_and_channel_are_accepted(registry):
     cat = starbucks_catalogue()
     cat.loc[5, ["type", "channel"]] = ["personalised_coupons", "mail+in_store"]  # spend 20, get 5
@@ -321,27 +309,6 @@ def test_registered_type_and_channel_are_accepted(registry):
     names = campaign_feature_names(cat)
     assert names.index("type=personalised_coupons") > names.index("type=informational")
     assert "channel=in_store" in names
-
-
-def test_registry_refuses_redefinitions_and_bad_types(registry):
-    with pytest.raises(ParameterError, match="built in"):
-        register_offer_type(OfferType("bogo", cost="proportional"))
-    register_offer_type(OfferType("lottery", cost="fixed"))
-    with pytest.raises(ParameterError, match="replace=True"):
-        register_offer_type(OfferType("lottery", cost="none"))
-    assert register_offer_type(OfferType("lottery", cost="none"), replace=True).cost == "none"
-    with pytest.raises(ParameterError, match="cost must be one of"):
-        OfferType("raffle", cost="free")
-    with pytest.raises(ParameterError, match="lower-case"):
-        OfferType("Big Sale")
-    with pytest.raises(ParameterError, match="lower-case"):
-        register_channel("email+sms")
-    with pytest.raises(ParameterError, match="OfferType"):
-        register_offer_type("raffle")
-
-
-def test_registry_fixture_undoes_registrations(registry):
-    assert "lottery" not in OFFER_TYPES and "in_store" not in OFFER_CHANNELS
 
 
 def test_missing_margin_warns_that_the_kit_margin_was_assumed():
