@@ -2,6 +2,8 @@
 
 - :mod:`~campaignkit.data.world` - the synthetic world (a subpackage: :func:`make_world`, :class:`World`)
 - :mod:`~campaignkit.data.catalogue` - the campaign catalogue: attributes, cost model, checks
+- :mod:`~campaignkit.data.offers` - offer types and channels as open registries (:func:`register_offer_type`,
+  :func:`register_channel`), depth rules
 - :mod:`~campaignkit.data.schema` - the canonical schema of every table, the log columns and ``EVENT_TYPES``
 - :mod:`~campaignkit.data.validate` - :func:`validate`: rows checked against the schema, bad ones quarantined
   (its rule families in the private ``_checks``)
@@ -18,9 +20,15 @@
 from campaignkit.data.catalogue import (
     CAMPAIGN_TYPES,
     CHANNELS,
+    OFFER_CHANNELS,
+    OFFER_TYPES,
+    OfferType,
     campaign_feature_names,
     campaign_features,
     default_catalogue,
+    offer_depth,
+    register_channel,
+    register_offer_type,
     validate_catalogue,
 )
 from campaignkit.data.world import (
@@ -41,6 +49,9 @@ __all__ = [
     # synthetic world and campaign catalogue
     "CAMPAIGN_TYPES",
     "CHANNELS",
+    "OFFER_CHANNELS",
+    "OFFER_TYPES",
+    "OfferType",
     "World",
     "campaign_feature_names",
     "campaign_features",
@@ -50,7 +61,10 @@ __all__ = [
     "make_world",
     "observed_cart",
     "observed_rfm",
+    "offer_depth",
     "read_world_parquet",
+    "register_channel",
+    "register_offer_type",
     "response_type_shares",
     "validate_catalogue",
     "world_user_state",

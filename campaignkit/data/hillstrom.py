@@ -24,6 +24,7 @@ import pandas as pd
 
 from campaignkit._helpers import sha256_file
 from campaignkit.config import data_home
+from campaignkit.data.catalogue import DEFAULT_MARGIN_RATE
 from campaignkit.data.loaders import read_table
 from campaignkit.data.schema import Column, TableSchema
 from campaignkit.data.validate import ValidationResult, validate
@@ -302,6 +303,7 @@ def _campaigns() -> pd.DataFrame:
             "channel": ["none", "email", "email"],
             "targets_category": [False, True, True],
             "contact_cost": [0.0, 0.0, 0.0],
+            "margin_rate": DEFAULT_MARGIN_RATE,  # the kit's margin, stated: Hillstrom gives none
         }
     )
 

@@ -263,14 +263,16 @@ class TableSchema:
 
 
 def campaign_types() -> tuple[str, ...]:
-    """Return the campaign-type vocabulary of the catalogue (:data:`campaignkit.data.catalogue.CAMPAIGN_TYPES`).
+    """Return the campaign-type vocabulary: every registered offer type
+    (:data:`campaignkit.data.offers.OFFER_TYPES`, extended by
+    :func:`~campaignkit.data.offers.register_offer_type`).
 
     Returns:
-        Tuple of type names, ``control`` first.
+        Tuple of type names in registration order, ``control`` first.
     """
-    from campaignkit.data.catalogue import CAMPAIGN_TYPES
+    from campaignkit.data.offers import OFFER_TYPES
 
-    return tuple(CAMPAIGN_TYPES)
+    return tuple(OFFER_TYPES)
 
 
 EVENTS = TableSchema(

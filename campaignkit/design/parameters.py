@@ -70,7 +70,9 @@ def threshold_grid(
                     float(margin_rate),
                 )
             )
-    return validate_catalogue(pd.DataFrame(rows, columns=list(CATALOGUE_COLUMNS)))
+    return validate_catalogue(
+        pd.DataFrame(rows, columns=[c for c in CATALOGUE_COLUMNS if c != "duration_days"])
+    )
 
 
 def _same_config(grid: pd.DataFrame, seen: pd.DataFrame | None) -> np.ndarray:

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from campaignkit.data.catalogue import CAMPAIGN_TYPES, CHANNELS, default_catalogue, validate_catalogue
+from campaignkit.data.catalogue import (
+    CAMPAIGN_TYPES,
+    CHANNELS,
+    default_catalogue,
+    require_seed_vocabulary,
+    validate_catalogue,
+)
 from campaignkit.data.world import plans as _plans
 from campaignkit.data.world.advance import advance
 from campaignkit.data.world.generate import check_int, generate_range
@@ -66,6 +72,7 @@ def make_world(
     campaign_days = check_int("campaign_days", campaign_days, 1, 365)
     seed = resolve_seed(random_state)
     cat = default_catalogue() if catalogue is None else validate_catalogue(catalogue)
+    require_seed_vocabulary(cat, "the synthetic world")
     cut = _cutoff(cutoff)
     items = make_items(seed, n_categories)
     n_blocks = (n_users - 1) // BLOCK + 1
@@ -163,6 +170,7 @@ class World:
             },
         }
         c = catalogue
+        require_seed_vocabulary(c, "the synthetic world")
         self._c = {
             "type": c["type"].map({x: i for i, x in enumerate(CAMPAIGN_TYPES)}).to_numpy(np.int64),
             "channel": c["channel"].map({x: i for i, x in enumerate(CHANNELS)}).to_numpy(np.int64),
