@@ -7,18 +7,15 @@ epoch, UTC); events as a DataFrame or Parquet file(s), scanned by DuckDB so only
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from campaignkit.data import catalogue as _catalogue
+from campaignkit.data.costs import realised_discount, realised_profit
+from campaignkit.data.offers import get_offer_type
 from campaignkit.errors import ParameterError, SchemaError
-
-NON_REDEEMABLE_TYPES: tuple[str, ...] = ("control", "reminder", "recommendation", "informational")
-"""Offer types nobody can redeem, when the catalogue module has no ``OFFER_TYPES`` registry saying so."""
 
 US = 1000
 """Nanoseconds per microsecond."""
@@ -51,15 +48,8 @@ def utc(values, column: str) -> pd.DatetimeIndex:
 
 
 def redeemable(types) -> np.ndarray:
-    """Whether each offer type can be redeemed (the catalogue's ``OFFER_TYPES`` registry when it has one)."""
-    registry = getattr(_catalogue, "OFFER_TYPES", None) or {}
-
-    def one(t: str) -> bool:
-        spec = registry.get(t)
-        flag = spec.get("redeemable") if isinstance(spec, Mapping) else getattr(spec, "redeemable", None)
-        return bool(flag) if flag is not None else t not in NON_REDEEMABLE_TYPES
-
-    return np.array([one(t) for t in types], dtype=bool)
+    """Whether each offer type can be redeemed (its :class:`~campaignkit.data.offers.OfferType`'s ``redeemable``)."""
+    return np.array([get_offer_type(t).redeemable for t in types], dtype=bool)
 
 
 def _register_events(con, events) -> None:
@@ -154,17 +144,17 @@ def window_outcomes(rows: pd.DataFrame, events, red: pd.DataFrame | None, reward
         participated = np.where(rows["redeemable"].to_numpy(bool), np.nan, 0.0)
     else:
         participated = (key.map(redeemed["n_redeemed"]).fillna(0).to_numpy(float) > 0).astype(float)
-    camp = cat.set_index("campaign_id")
+    frame = pd.DataFrame(
+        {"campaign_id": ids.to_numpy(), "participated": np.nan_to_num(participated), "converted": converted,
+         "revenue": revenue}
+    )  # fmt: skip
     if redeemed is not None and reward_given:
-        discount = key.map(redeemed["reward"]).fillna(0.0).to_numpy(float)
-    else:  # the catalogue's cost model, the rule of models.profit.realised_discount
-        amount = ids.map(camp["amount"]).to_numpy(float)
-        per_order = np.where(amount > 0, amount, ids.map(camp["depth"]).to_numpy(float) * revenue)
-        discount = np.where(
-            participated * converted > 0, per_order, np.where(np.isnan(participated), np.nan, 0.0)
-        )
-    contact = ids.map(camp["contact_cost"]).to_numpy(float)
-    profit = ids.map(camp["margin_rate"]).to_numpy(float) * revenue - discount - contact
+        frame["discount_cost"] = key.map(redeemed["reward"]).fillna(0.0).to_numpy(float)
+    discount = realised_discount(frame, cat)  # the rewards paid, else the catalogue's cost rules
+    discount = np.where(np.isnan(participated), np.nan, discount)  # not observed where nobody could tell
+    frame["discount_cost"] = discount
+    contact = ids.map(cat.set_index("campaign_id")["contact_cost"]).to_numpy(float)
+    profit = realised_profit(frame, cat)
     out = {
         "participated": participated,
         "converted": converted,

@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 
 from campaignkit.data._outcome_windows import (
-    NON_REDEEMABLE_TYPES,
     US,
     check_redemptions,
     redeemable,
@@ -52,7 +51,7 @@ from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.data.schema import UNIT_COLUMN
 from campaignkit.errors import ParameterError, SchemaError
 
-__all__ = ["ExposureLog", "build_campaign_log", "NON_REDEEMABLE_TYPES", "WINDOW_RULES", "LOG_COLUMNS"]
+__all__ = ["ExposureLog", "build_campaign_log", "WINDOW_RULES", "LOG_COLUMNS"]
 
 WINDOW_RULES: tuple[str, ...] = ("next_wave", "offer_duration")
 """Named window rules; a ``pd.Timedelta`` gives a fixed window."""
@@ -184,18 +183,7 @@ def _design_rows(exp: pd.DataFrame, table: pd.DataFrame, population) -> pd.DataF
     return rows
 
 
-def _durations(cat: pd.DataFrame, raw) -> pd.Series:
-    """``duration_days`` by campaign id (the validated catalogue's column, else the given one's)."""
-    source = cat if "duration_days" in cat else raw
-    if "duration_days" not in source:
-        raise ParameterError(
-            "window='offer_duration' needs a catalogue column 'duration_days' (days an offer stays open)"
-        )
-    days = pd.to_numeric(pd.Series(np.asarray(source["duration_days"])), errors="coerce").to_numpy(float)
-    return pd.Series(days, index=cat["campaign_id"].to_numpy())
-
-
-def _window_ends(rows, table, cat, raw, window, horizon_end) -> pd.DatetimeIndex:
+def _window_ends(rows, table, cat, window, horizon_end) -> pd.DatetimeIndex:
     """End of each row's window (exclusive), as datetime64 UTC."""
     horizon = None if horizon_end is None else utc([horizon_end], "horizon_end")[0]
     sent = pd.Series(pd.DatetimeIndex(rows["sent_at"]))
@@ -205,7 +193,7 @@ def _window_ends(rows, table, cat, raw, window, horizon_end) -> pd.DatetimeIndex
         nxt = pd.Series([*table["sent_at"].iloc[1:], horizon], index=table["wave"].to_numpy())
         end = pd.Series(pd.DatetimeIndex(rows["wave"].map(nxt)))
     elif isinstance(window, str) and window == "offer_duration":
-        days = rows["campaign_id"].map(_durations(cat, raw)).to_numpy(float)
+        days = rows["campaign_id"].map(cat.set_index("campaign_id")["duration_days"]).to_numpy(float)
         bad = (rows["campaign_id"].to_numpy() != "control") & ~(days > 0)
         if bad.any():
             c = rows["campaign_id"].iloc[int(np.flatnonzero(bad)[0])]
@@ -320,7 +308,7 @@ def build_campaign_log(
     exp = _check_exposures(exposures, cat)
     table = _assign_waves(exp, waves)
     rows = _design_rows(exp, table, population)
-    rows["window_end"] = _window_ends(rows, table, cat, catalogue, window, horizon_end)
+    rows["window_end"] = _window_ends(rows, table, cat, window, horizon_end)
     rows["propensity"], source = _propensities(rows, propensity)
     rows["redeemable"] = redeemable(rows["campaign_id"].map(cat.set_index("campaign_id")["type"]))
     rows["start_us"] = _ns(rows["sent_at"]) // US

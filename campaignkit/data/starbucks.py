@@ -391,16 +391,8 @@ def starbucks_catalogue(portfolio: pd.DataFrame, margin_rate: float = STARBUCKS_
     return cat
 
 
-CHECK_CATALOGUE = False
-"""Whether :func:`load_starbucks` passes the catalogue through :func:`~campaignkit.data.catalogue.
-validate_catalogue`. Off until the open catalogue (``bogo``, ``spend_get``, ``informational``, ``+`` channels,
-``duration_days``) is merged: the closed vocabulary refuses these offers. LEAD: switch on after the merge."""
-
-
 def _checked_catalogue(cat: pd.DataFrame) -> pd.DataFrame:
-    """The one call site of ``validate_catalogue`` (see :data:`CHECK_CATALOGUE`); keeps the extra columns."""
-    if not CHECK_CATALOGUE:
-        return cat
+    """The catalogue through :func:`~campaignkit.data.catalogue.validate_catalogue`, its extra columns kept."""
     checked = validate_catalogue(cat)
     extra = [c for c in cat.columns if c not in checked.columns]
     return pd.concat([checked, cat[extra].reset_index(drop=True)], axis=1)

@@ -142,7 +142,7 @@ def test_fixed_window_against_next_wave(case):
 def test_offer_duration_window(case):
     exposures, events, redemptions = case
     cat = default_catalogue()
-    with pytest.raises(ParameterError, match="duration_days"):
+    with pytest.raises(SchemaError, match="states no duration_days > 0"):  # the default catalogue states none
         build_campaign_log(exposures, events, cat, window="offer_duration", redemptions=redemptions)
     cat["duration_days"] = [0.0] + [2.0] * (len(cat) - 1)
     cat.loc[cat["campaign_id"] == "coupon_5", "duration_days"] = 3.0

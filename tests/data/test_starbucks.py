@@ -31,8 +31,6 @@ def needs_real(test):
     return pytest.mark.slow(_skip_real(test))
 
 
-OPEN_CATALOGUE = pytest.mark.xfail(strict=False, reason="needs the open catalogue")
-
 BOGO = "b" * 32
 DISC = "d" * 32
 INFO = "i" * 32
@@ -209,7 +207,6 @@ def test_real_users_feed_the_feature_builder(real):
 
 
 @needs_real
-@OPEN_CATALOGUE
 def test_real_catalogue_passes_the_open_catalogue_check(real):
     checked = validate_catalogue(real.catalogue)
     assert checked["type"].tolist()[1:4] == ["bogo", "bogo", "informational"]
@@ -272,9 +269,7 @@ def test_clashing_readable_ids_get_the_hex_head():
     assert cat["campaign_id"].tolist() == ["control", "bogo_5_5_7d_aaaaaa", "bogo_5_5_7d_bbbbbb"]
 
 
-@OPEN_CATALOGUE
-def test_load_with_the_catalogue_check_on(tmp_path, monkeypatch):
-    monkeypatch.setattr(sb, "CHECK_CATALOGUE", True)
+def test_load_validates_the_catalogue(tmp_path):
     cat = sb.load_starbucks(_write(tmp_path / "sb")).catalogue
     assert cat["offer_hex"].tolist()[1:] == [BOGO, DISC, INFO] and "duration_days" in cat
 
