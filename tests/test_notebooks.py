@@ -78,6 +78,14 @@ SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "plan_minus_all_mens_dr": (-1.0, 1.0),
         "plan_minus_all_mens_se": (0.0, 1.0),
     },
+    "12_starbucks_offers": {
+        # $ of profit per customer and wave (35% of spend - reward); quick mode: 3,000 customers
+        "ate_profit_best_offer": (0.0, 10.0),  # the best offer's randomised effect is positive
+        "plan_minus_best_offer_dr": (-10.0, 10.0),
+        "plan_minus_best_offer_se": (0.0, 5.0),
+        "plan_minus_no_offer_dr": (-10.0, 10.0),
+        "offers_calibrated": (0, 10),
+    },
 }
 """Glued metrics a notebook must record in quick mode, each within a sane range (inclusive)."""
 
