@@ -4,6 +4,9 @@
 - :mod:`~campaignkit.data.catalogue` - the campaign catalogue: attributes, cost model, checks
 - :mod:`~campaignkit.data.offers` - offer types and channels as open registries (:func:`register_offer_type`,
   :func:`register_channel`), depth rules
+- :mod:`~campaignkit.data.costs` - what a logged row cost and earned (discount, profit), defined once
+- :mod:`~campaignkit.data.exposures` - a campaign log from exposures and events: one row per exposure, outcome
+  windows, control rows, propensities from the design (:func:`build_campaign_log`)
 - :mod:`~campaignkit.data.schema` - the canonical schema of every table, the log columns and ``EVENT_TYPES``
 - :mod:`~campaignkit.data.validate` - :func:`validate`: rows checked against the schema, bad ones quarantined
   (its rule families in the private ``_checks``)
@@ -72,7 +75,7 @@ __all__ = [
     "write_world_parquet",
 ]
 
-# loaders, validation with quarantine, Hillstrom and RetailRocket adapters, preprocessing
+# loaders, validation with quarantine, exposure logs, Hillstrom, RetailRocket and Starbucks adapters, preprocessing
 from campaignkit.data.clean import (  # noqa: E402
     BotFlagger,
     Deduplicator,
@@ -81,6 +84,7 @@ from campaignkit.data.clean import (  # noqa: E402
     Winsorizer,
     deduplicate,
 )
+from campaignkit.data.exposures import ExposureLog, build_campaign_log  # noqa: E402
 from campaignkit.data.hillstrom import HillstromData, arm_effects, download_hillstrom, load_hillstrom  # noqa: E402
 from campaignkit.data.loaders import (  # noqa: E402
     load_campaigns,
@@ -91,10 +95,17 @@ from campaignkit.data.loaders import (  # noqa: E402
     read_table,
 )
 from campaignkit.data.retailrocket import load_retailrocket  # noqa: E402
-from campaignkit.data.schema import EVENT_TYPES, SCHEMAS, TableSchema, get_schema  # noqa: E402
+from campaignkit.data.schema import EVENT_TYPES, SCHEMAS, UNIT_COLUMN, TableSchema, get_schema, log_units  # noqa: E402
+from campaignkit.data.starbucks import StarbucksData, load_starbucks  # noqa: E402
 from campaignkit.data.validate import ValidationResult, validate  # noqa: E402
 
 __all__ += [
+    "ExposureLog",
+    "StarbucksData",
+    "UNIT_COLUMN",
+    "build_campaign_log",
+    "load_starbucks",
+    "log_units",
     "BotFlagger",
     "Deduplicator",
     "EVENT_TYPES",
@@ -119,12 +130,3 @@ __all__ += [
     "read_table",
     "validate",
 ]
-
-# the Starbucks rewards-app offers data (issue 29)
-from campaignkit.data.starbucks import StarbucksData, load_starbucks  # noqa: E402
-
-__all__ += ["StarbucksData", "load_starbucks"]
-# campaign logs from exposures and events (one row per exposure, outcomes in a window after each send)
-from campaignkit.data.exposures import ExposureLog, build_campaign_log  # noqa: E402
-
-__all__ += ["ExposureLog", "build_campaign_log"]
