@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from campaignkit.data.schema import log_units
 from campaignkit.design.assign import assign
 from campaignkit.design.problem import AssignmentProblem
 from campaignkit.errors import ParameterError
@@ -201,10 +202,18 @@ def curve_dr(curve: BudgetCurve, log: pd.DataFrame, q_hat, catalogue: pd.DataFra
     prop = log["propensity"].to_numpy(float)
     arms = list(range(len(catalogue)))
     n = curve.choices.shape[1]
+    units = log_units(log)  # clustered by customer when the log has several rows per customer
     rows = []
     for ch in curve.choices:
         d = policy_difference(
-            y, ch[pos].astype(int), np.zeros(len(pos), int), arm, propensity=prop, q_hat=q_hat, arms=arms
+            y,
+            ch[pos].astype(int),
+            np.zeros(len(pos), int),
+            arm,
+            propensity=prop,
+            q_hat=q_hat,
+            arms=arms,
+            groups=units,
         )
         rows.append({"dr_incremental_profit": d["value"] * n, "dr_se": d["se"] * n})
     return pd.DataFrame(rows, index=curve.table.index)

@@ -10,7 +10,7 @@ For each logged row ``j`` and campaign ``c`` the doubly robust pseudo-outcome
 expected outcome under ``c`` as its mean; its uplift form is ``G_j(c) - G_j(0)``. The mean of ``G - q`` over the
 logged rows, post-stratified on the prediction to match the plan's users (:func:`strata`), is how far such
 predictions are off; adding it per user corrects the plan's total. Every fold model is corrected on the rows it never saw, and
-bootstrap replicates re-weight the log's rows (Poisson weights, independent per row) to give the corrected
+bootstrap replicates re-weight the log's rows (Poisson weights, independent per unit: a customer's rows share one) to give the corrected
 totals' sampling distribution without refitting a model.
 """
 
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from campaignkit.data.schema import log_units
 from campaignkit.errors import ParameterError
 from campaignkit.forecast.crossfit import CrossFit
 from campaignkit.models.outcomes import outcome
@@ -334,27 +335,28 @@ def calibrate(
 ) -> Calibration:
     """Per fold model and campaign, how far its predictions of users like the plan's are off on a log.
 
-    For campaign ``c`` and fold model ``k``: the logged rows model ``k`` is corrected on (never used to fit it)
-    are post-stratified on their prediction for ``c`` in quantile strata of model ``k``'s predictions of the
-    plan's users of ``c`` (:func:`strata`); the correction is the mean, over the strata weighted by the plan's
-    users in each, of the doubly robust pseudo-outcome minus the prediction. Bootstrap replicates re-weight the
-    log's rows (Poisson weights, one per row, shared by the fold models that read the row).
+        For campaign ``c`` and fold model ``k``: the logged rows model ``k`` is corrected on (never used to fit it)
+        are post-stratified on their prediction for ``c`` in quantile strata of model ``k``'s predictions of the
+        plan's users of ``c`` (:func:`strata`); the correction is the mean, over the strata weighted by the plan's
+        users in each, of the doubly robust pseudo-outcome minus the prediction. Bootstrap replicates re-weight the
+        log's rows (Poisson weights, one per unit - the log's ``unit_id``, else each row's user - shared by the unit's rows
+    and by the fold models that read them).
 
-    Args:
-        source: A :class:`CalibrationRows`, or a :class:`~campaignkit.forecast.crossfit.CrossFit` (its folds).
-        name: The outcome (a prediction field).
-        uplift: Correct the effect against control (incremental totals) or the level (participants, discount).
-        plan_predictions: One array (n_plan_users, n_campaigns) per fold model: its predictions (uplift when
-            ``uplift``) of the users the plan contacts.
-        plan_campaign: Array (n_plan_users,): each of those users' planned campaign.
-        n_boot: Bootstrap replicates.
-        random_state: Seed of the replicates.
-        plan_fold: None (every fold model forecasts every plan user), or array (n_plan_users,): the one fold
-            model that forecasts each plan user; model ``k`` is then post-stratified to its own users only (no
-            correction for a campaign none of its users gets).
+        Args:
+            source: A :class:`CalibrationRows`, or a :class:`~campaignkit.forecast.crossfit.CrossFit` (its folds).
+            name: The outcome (a prediction field).
+            uplift: Correct the effect against control (incremental totals) or the level (participants, discount).
+            plan_predictions: One array (n_plan_users, n_campaigns) per fold model: its predictions (uplift when
+                ``uplift``) of the users the plan contacts.
+            plan_campaign: Array (n_plan_users,): each of those users' planned campaign.
+            n_boot: Bootstrap replicates.
+            random_state: Seed of the replicates.
+            plan_fold: None (every fold model forecasts every plan user), or array (n_plan_users,): the one fold
+                model that forecasts each plan user; model ``k`` is then post-stratified to its own users only (no
+                correction for a campaign none of its users gets).
 
-    Returns:
-        A :class:`Calibration`.
+        Returns:
+            A :class:`Calibration`.
     """
     from campaignkit.config import resolve_seed
 
@@ -362,7 +364,9 @@ def calibrate(
     views = rows_src.fold_arrays(name, uplift=uplift)
     rng = np.random.default_rng(resolve_seed(random_state))
     n_folds, k = len(views), plan_predictions[0].shape[1]
-    weights = rng.poisson(1.0, size=(n_boot, len(rows_src.arms))).astype(float)
+    # one Poisson weight per unit (customer), shared by its rows: a customer's waves move together
+    units, _ = pd.factorize(log_units(rows_src.log))
+    weights = rng.poisson(1.0, size=(n_boot, units.max() + 1 if len(units) else 0)).astype(float)[:, units]
     bias = np.zeros((n_folds, k))
     boot = np.zeros((n_boot, n_folds, k))
     for f, (rows, u, resid) in enumerate(views):

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from campaignkit.data.catalogue import validate_catalogue
+from campaignkit.data.schema import log_units
 from campaignkit.errors import ParameterError
 from campaignkit.forecast.crossfit import CrossFit, check_propensity
 from campaignkit.forecast.plan import plan_campaigns
@@ -151,9 +152,10 @@ def off_policy_values(
         raise ParameterError(
             f"reference must be 'control', None or one of {list(choices)}, got {reference!r}"
         )
+    units = log_units(log)  # standard errors clustered by customer (one row each: the plain ones)
     recs = []
     for name, choice in choices.items():
-        vals = policy_values(y, choice, arms, propensity=p, q_hat=q_hat, arms=cols)
+        vals = policy_values(y, choice, arms, propensity=p, q_hat=q_hat, arms=cols, groups=units)
         for method, v in vals.items():
             lo, hi = _interval(v["value"], v["se"], confidence)
             rec = {
@@ -167,7 +169,9 @@ def off_policy_values(
                 "n": v["n"],
             }
             if method == "dr" and ref is not None:
-                d = policy_difference(y, choice, ref, arms, propensity=p, q_hat=q_hat, arms=cols)
+                d = policy_difference(
+                    y, choice, ref, arms, propensity=p, q_hat=q_hat, arms=cols, groups=units
+                )
                 rec["diff"], rec["diff_se"] = d["value"], d["se"]
                 rec["diff_lower"], rec["diff_upper"] = _interval(d["value"], d["se"], confidence)
             recs.append(rec)
@@ -202,7 +206,9 @@ def compare_plans(
     y, arms, p = _logged(log, campaign_ids, metric)
     campaign_ids = _campaigns(campaign_ids)[0]
     a, b = log_choice(plan_a, log, campaign_ids), log_choice(plan_b, log, campaign_ids)
-    d = policy_difference(y, a, b, arms, propensity=p, q_hat=q_hat, arms=np.arange(len(campaign_ids)))
+    d = policy_difference(
+        y, a, b, arms, propensity=p, q_hat=q_hat, arms=np.arange(len(campaign_ids)), groups=log_units(log)
+    )
     lo, hi = _interval(d["value"], d["se"], confidence)
     return {
         "value": d["value"],
