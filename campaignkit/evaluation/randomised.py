@@ -254,6 +254,12 @@ def _qini_interval(
     return ci.lower, ci.upper
 
 
+def _binary(log: pd.DataFrame, outcomes) -> list:
+    """The outcomes that can stratify a split: those with at most two values (a spend or a profit would make
+    nearly every row its own stratum, and the rounding of tiny strata would hold out almost nobody)."""
+    return [o for o in outcomes if log[o].nunique(dropna=False) <= 2]
+
+
 def _as_tuple(value) -> tuple:
     return (value,) if isinstance(value, str) else tuple(value)
 
@@ -277,8 +283,8 @@ def qini_protocol(
     """Qini coefficient of each model's uplift ranking of one arm against control, on held-out customers.
 
     For each arm and seed: keep the arm's and control's rows; split the customers (units) 70/30
-    (``test_size``; :func:`split_log`), stratified by arm x outcome (x every outcome asked for, so one fit
-    serves all of them); fit each model on the train rows (``features`` only); rank the test rows by the
+    (``test_size``; :func:`split_log`), stratified by arm x every *binary* outcome asked for (so one fit serves
+    all of them; a revenue would make nearly every row its own stratum and hold out almost nobody); fit each model on the train rows (``features`` only); rank the test rows by the
     model's predicted uplift of the arm on each outcome; score the normalised Qini
     (:func:`~campaignkit.metrics.qini_coefficient`) with a cluster bootstrap interval over test units
     (:func:`~campaignkit.metrics.bootstrap_interval`, a unit's rows drawn together, arms not stratified,
@@ -332,7 +338,7 @@ def qini_protocol(
         sub_cat = cat[cat["campaign_id"].astype(str).isin([control, a])].reset_index(drop=True)
         sub = log[log["campaign_id"].astype(str).isin([control, a])].reset_index(drop=True)
         for seed in seeds:
-            train, test = _split(sub, ["campaign_id", *outcomes], seed, test_size)
+            train, test = _split(sub, ["campaign_id", *_binary(sub, outcomes)], seed, test_size)
             units = log_units(test)
             train_users, test_users = users.subset(train["user_id"]), users.subset(test["user_id"])
             treated = (test["campaign_id"].astype(str) == a).to_numpy(dtype=int)

@@ -299,3 +299,18 @@ def test_qini_protocol_on_repeated_exposures_holds_out_and_resamples_whole_custo
     row = scores.iloc[0]
     assert 0.2 * 300 <= row["n_units_test"] <= 0.4 * 300 < row["n_test"]  # units, each with its waves
     assert row["ci_low"] <= row["qini"] <= row["ci_high"] and np.isfinite(row["qini"])
+
+
+def test_qini_protocol_holds_out_its_share_with_a_continuous_outcome():
+    """A revenue outcome does not stratify the split: with it, nearly every row was its own stratum and almost
+    nobody was held out."""
+    from campaignkit.evaluation import qini_protocol
+    from campaignkit.models import Boosting, SLearner
+    from tests.evaluation._waves import repeated_exposures
+
+    users, log, cat = repeated_exposures(300)
+    res = qini_protocol(users, log, {"s": SLearner(boosting=Boosting(max_iter=3))}, arm="mail_b",
+                        outcome=("revenue", "participated"), seeds=[0], bootstrap=0, catalogue=cat)  # fmt: skip
+    held = res.scores["n_units_test"].iloc[0]
+    units = log.loc[log["campaign_id"].isin(["control", "mail_b"]), "unit_id"].nunique()
+    assert held == pytest.approx(0.3 * units, abs=3)
