@@ -191,6 +191,17 @@ def mean_and_se(values, *, groups=None) -> tuple[float, float]:
     return _mean_se(v, group_codes(groups, len(v)))
 
 
+def _weighted(y_true, policy, treatment, propensity, arms, groups) -> tuple:
+    """The checked log, cluster codes, arms and the policy's importance weights with their effective size."""
+    y, p, a_logged, n = _logged(y_true, treatment, propensity)
+    codes = group_codes(groups, n)
+    arms = _arms(arms, a_logged, policy)
+    ai = _arm_index(a_logged, arms)
+    w, _ = _weights_and_dm(policy, arms, n, ai, p)
+    ess = float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
+    return y, p, a_logged, n, codes, arms, ai, w, ess
+
+
 def policy_value(
     y_true,
     policy,
@@ -225,12 +236,9 @@ def policy_value(
     """
     if method not in _METHODS:
         raise ParameterError(f"method must be one of {_METHODS}, got {method!r}")
-    y, p, a_logged, n = _logged(y_true, treatment, propensity)
-    codes = group_codes(groups, n)
-    arms = _arms(arms, a_logged, policy)
-    ai = _arm_index(a_logged, arms)
-    w, _ = _weights_and_dm(policy, arms, n, ai, p)
-    ess = float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
+    y, p, a_logged, n, codes, arms, ai, w, ess = _weighted(
+        y_true, policy, treatment, propensity, arms, groups
+    )
     if method == "ips":
         value, se = _mean_se(w * y, codes)
     elif method == "snips":
@@ -321,12 +329,9 @@ def policy_values(y_true, policy, treatment, *, propensity, q_hat=None, arms=Non
     Returns:
         ``{method: {"value", "se", "n", "ess"}}``, the same numbers :func:`policy_value` gives per method.
     """
-    y, p, a_logged, n = _logged(y_true, treatment, propensity)
-    codes = group_codes(groups, n)
-    arms = _arms(arms, a_logged, policy)
-    ai = _arm_index(a_logged, arms)
-    w, _ = _weights_and_dm(policy, arms, n, ai, p)
-    ess = float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
+    y, p, a_logged, n, codes, arms, ai, w, ess = _weighted(
+        y_true, policy, treatment, propensity, arms, groups
+    )
     out = {}
     value, se = _mean_se(w * y, codes)
     out["ips"] = {"value": value, "se": se, "n": int(n), "ess": ess}
