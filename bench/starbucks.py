@@ -182,6 +182,7 @@ def main(argv=None) -> dict:
         rows = old["rows"] + rows
         meta["models"] = list(dict.fromkeys(old["meta"]["models"] + meta["models"]))
         meta["seeds"] = sorted(set(old["meta"]["seeds"]) | set(meta["seeds"]))
+        meta["commit"] = f"{old['meta']['commit']}, then {meta['commit']} ({', '.join(args.models)})"
     meta["best_offers"] = [r["best_offer"] for r in rows]
     result = {"meta": meta, "rows": rows, "summary": summarise(rows)}
     save_run(result, args.out, "starbucks", None if args.no_readme else readme_section(result))
