@@ -27,7 +27,7 @@ from campaignkit.models.boosting import BoostingLearner, fit_boosting, predict_b
 from campaignkit.models.inputs import UserData, category_to_id
 from campaignkit.models.outcomes import outcome
 from campaignkit.models.prediction import Prediction
-from campaignkit.models.profit import campaign_matrix, shared_attribute_ids
+from campaignkit.models.profit import campaign_matrix, fitted_feature_names, shared_attribute_ids
 
 __all__ = ["TLearner", "SLearner"]
 
@@ -108,7 +108,7 @@ class SLearner(BoostingLearner):
     def _predict(self, data: UserData, catalogue: pd.DataFrame, target_category) -> Prediction:
         n = len(data)
         x = self._features(data)
-        camp = campaign_matrix(catalogue, self.identity_ids_)
+        camp = campaign_matrix(catalogue, self.identity_ids_, fitted_feature_names(self))
         targeted = catalogue["targets_category"].to_numpy(dtype=bool)
         tc = self._targets(data, target_category)
         match = self._match(data.sequences, np.arange(n), tc)

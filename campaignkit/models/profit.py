@@ -16,11 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaignkit.data.catalogue import DEFAULT_MARGIN_RATE
+from campaignkit.data.catalogue import DEFAULT_MARGIN_RATE, campaign_feature_names, campaign_features
 from campaignkit.data.costs import realised_discount, realised_profit
 
 __all__ = [
     "catalogue_arrays",
+    "fitted_feature_names",
     "shared_attribute_ids",
     "campaign_matrix",
     "identity_index",
@@ -30,14 +31,13 @@ __all__ = [
 ]
 
 
-def catalogue_arrays(catalogue: pd.DataFrame) -> dict:
-    """Attributes and cost model of a catalogue as arrays of shape (n_campaigns,) (+ the feature matrix)."""
-    from campaignkit.data.catalogue import campaign_features
-
+def catalogue_arrays(catalogue: pd.DataFrame, names=None) -> dict:
+    """Attributes and cost model of a catalogue as arrays of shape (n_campaigns,) (+ the feature matrix, encoded
+    to the columns ``names`` when given: a fitted model's, see :func:`fitted_feature_names`)."""
     n = len(catalogue)
     get = lambda c, d: catalogue[c].to_numpy(dtype=float) if c in catalogue else np.full(n, d)  # noqa: E731
     return {
-        "features": np.asarray(campaign_features(catalogue), dtype=np.float32),
+        "features": np.asarray(campaign_features(catalogue, names=names), dtype=np.float32),
         "margin": get("margin_rate", DEFAULT_MARGIN_RATE),
         "contact": get("contact_cost", 0.0),
         "amount": get("amount", 0.0),
@@ -55,13 +55,20 @@ def shared_attribute_ids(catalogue: pd.DataFrame) -> list[str]:
     return [c for c, s in zip(catalogue["campaign_id"].astype(str), shared, strict=True) if s]
 
 
-def campaign_matrix(catalogue: pd.DataFrame, identity_ids) -> np.ndarray:
+def fitted_feature_names(model) -> list[str]:
+    """The campaign attribute columns of the catalogue ``model`` was fitted on: a catalogue scored later is
+    encoded to the same columns (its offer types, channels or durations the fitted one lacked raise a clear
+    error instead of a matrix of another width)."""
+    return campaign_feature_names(model.catalogue_)
+
+
+def campaign_matrix(catalogue: pd.DataFrame, identity_ids, names=None) -> np.ndarray:
     """Campaign attributes plus one identity column per id of ``identity_ids`` (shape (n_campaigns, k)).
 
     A campaign not among ``identity_ids`` (every campaign with attributes of its own, or a configuration
     not seen in training) has zeros in the identity columns, so it is scored from its attributes alone.
     """
-    feats = catalogue_arrays(catalogue)["features"].astype(np.float64)
+    feats = catalogue_arrays(catalogue, names)["features"].astype(np.float64)
     ids = catalogue["campaign_id"].astype(str).to_numpy()
     ident = (ids[:, None] == np.asarray(list(identity_ids), dtype=object)[None, :]).astype(np.float64)
     return np.hstack([feats, ident.reshape(len(ids), -1)])

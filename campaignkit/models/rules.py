@@ -25,7 +25,7 @@ from campaignkit.models.boosting import Boosting, BoostingMixin, fit_boosting, p
 from campaignkit.models.inputs import TabularEncoder, as_user_data
 from campaignkit.models.outcomes import check_outcomes
 from campaignkit.models.policy import Policy
-from campaignkit.models.profit import campaign_matrix, shared_attribute_ids
+from campaignkit.models.profit import campaign_matrix, fitted_feature_names, shared_attribute_ids
 
 __all__ = ["ValueTierRule", "ResponseModelTargeting"]
 
@@ -81,7 +81,7 @@ class ResponseModelTargeting(BoostingMixin, Policy):
         data = as_user_data(data)
         cat = self.catalogue_ if catalogue is None else validate_catalogue(catalogue)
         x = self.encoder_.transform(data.features).to_numpy(dtype=np.float64)
-        camp = campaign_matrix(cat, self.identity_ids_)
+        camp = campaign_matrix(cat, self.identity_ids_, fitted_feature_names(self))
         n = len(data)
         resp = np.full((n, len(cat)), np.nan)
         with self._context():

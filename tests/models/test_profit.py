@@ -115,3 +115,32 @@ def test_profit_without_a_margin_warns_that_the_kit_margin_was_assumed():
     with pytest.warns(UserWarning, match=r"margin 0\.35.*assumed"):
         profit = realised_profit(log, _offers().drop(columns="margin_rate"))
     np.testing.assert_allclose(profit, [0.35 * 40.0 - 5.0])
+
+
+def test_a_fitted_model_scores_a_new_catalogue_on_its_own_attribute_columns():
+    """Fitted on BOGO and informational offers, a model scores a BOGO configuration it never saw (encoded to the
+    fitted columns); an offer type the fitted catalogue lacks is named in a clear error, not a width mismatch."""
+    from campaignkit.models import Boosting, SLearner
+    from tests.evaluation._waves import repeated_exposures
+
+    users, log, _ = repeated_exposures(200, with_units=True)
+    cat = pd.DataFrame(
+        {
+            "campaign_id": ["control", "mail_a", "mail_b"],
+            "type": ["control", "bogo", "informational"],
+            "threshold": [0.0, 5.0, 0.0],
+            "amount": [0.0, 5.0, 0.0],
+            "channel": ["none", "email+mobile", "web"],
+            "targets_category": False,
+            "contact_cost": 0.0,
+            "margin_rate": 0.35,
+            "duration_days": [0.0, 7.0, 3.0],
+        }
+    )
+    model = SLearner(boosting=Boosting(max_iter=5)).fit(users, log, cat)
+    new = cat.iloc[[0, 1]].assign(campaign_id=["control", "bogo_8_8"], threshold=[0.0, 8.0], amount=[0.0, 8.0])
+    pred = model.predict_outcomes(users, new)
+    assert pred.profit.shape == (len(users), 2) and np.isfinite(pred.profit).all()
+    other = cat.iloc[[0, 1]].assign(campaign_id=["control", "spend_10_2"], type=["control", "spend_get"])
+    with pytest.raises(ParameterError, match="spend_get"):
+        model.predict_outcomes(users, other)

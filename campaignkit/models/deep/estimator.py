@@ -45,7 +45,13 @@ from campaignkit.models.deep.trainer import make_trainer
 from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data, category_to_id, empty_sequences
 from campaignkit.models.outcomes import LEARNED_OUTCOMES
 from campaignkit.models.prediction import PREDICTION_FIELDS, Prediction
-from campaignkit.models.profit import catalogue_arrays, identity_index, mediated_profit, shared_attribute_ids
+from campaignkit.models.profit import (
+    catalogue_arrays,
+    fitted_feature_names,
+    identity_index,
+    mediated_profit,
+    shared_attribute_ids,
+)
 
 __all__ = ["BehaviourUpliftModel"]
 
@@ -379,7 +385,7 @@ class BehaviourUpliftModel(UpliftModel):
     def _member_outcomes(self, data, catalogue, target_category, batch_size: int = 2048):
         self._check_profit_estimate()
         users, seq = self._users(data)
-        cat = catalogue_arrays(catalogue)
+        cat = catalogue_arrays(catalogue, fitted_feature_names(self))
         if cat["features"].shape[1] != self.config_["n_attributes"]:
             raise ParameterError("catalogue attributes do not match the ones the model was fitted on")
         if target_category is None:
