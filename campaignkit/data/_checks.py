@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from campaignkit.data.schema import Column, TableSchema, campaign_types
-from campaignkit.errors import SchemaError
+from campaignkit.errors import ParameterError, SchemaError
 
 __all__ = [
+    "require_columns",
     "Flags",
     "flag_repeated_header",
     "flag_missing",
@@ -455,3 +456,25 @@ def _duplicated(frame: pd.DataFrame) -> np.ndarray:
     if cand.any():
         out[np.flatnonzero(cand)] = frame[cand].duplicated(keep="first").to_numpy()
     return out
+
+
+def require_columns(frame, columns, what: str, *, file: str | None = None) -> None:
+    """A clear error when ``frame`` is not a DataFrame or lacks one of ``columns`` (rule ``required_column``).
+
+    Args:
+        frame: The table given.
+        columns: Columns it must have.
+        what: How to name the table in the message (e.g. ``"exposures"``, ``"not a Hillstrom file"``).
+        file: The file it was read from, when there is one.
+
+    Raises:
+        ParameterError: ``frame`` is not a pandas DataFrame.
+        SchemaError: A column is missing (the message lists every missing one; ``column`` names the first).
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise ParameterError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            "required_column", f"{what}: column(s) {missing} missing", file=file, column=missing[0]
+        )

@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from campaignkit.data._checks import require_columns
 from campaignkit.data.costs import realised_discount, realised_profit
 from campaignkit.data.offers import get_offer_type
 from campaignkit.errors import ParameterError, SchemaError
@@ -76,11 +77,7 @@ def _register_events(con, events) -> None:
 
 def check_redemptions(redemptions, cat: pd.DataFrame) -> pd.DataFrame:
     """Redemptions as ``unit, campaign_id, ts_us, rid, reward``; raises naming the rule, column and row."""
-    if not isinstance(redemptions, pd.DataFrame):
-        raise ParameterError(f"redemptions must be a pandas DataFrame, got {type(redemptions).__name__}")
-    for col in ("user_id", "campaign_id", "ts"):
-        if col not in redemptions:
-            raise SchemaError("required_column", "redemptions need user_id, campaign_id, ts", column=col)
+    require_columns(redemptions, ("user_id", "campaign_id", "ts"), "redemptions")
     red = pd.DataFrame({"unit": redemptions["user_id"].to_numpy(np.int64)})
     red["campaign_id"] = redemptions["campaign_id"].astype(str).to_numpy()
     red["ts_us"] = utc(redemptions["ts"], "ts").asi8 // US

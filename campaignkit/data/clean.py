@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from campaignkit.data._checks import require_columns
 from campaignkit.errors import ParameterError, SchemaError
 
 __all__ = ["Deduplicator", "deduplicate", "Winsorizer", "BotFlagger", "MissingImputer", "Normalizer"]
@@ -31,9 +32,7 @@ def _frame(X, who: str) -> pd.DataFrame:
 
 
 def _need(X: pd.DataFrame, cols: Sequence[str], who: str) -> None:
-    missing = [c for c in cols if c not in X.columns]
-    if missing:
-        raise SchemaError("required_column", f"{who} needs column(s) {missing}", column=missing[0])
+    require_columns(X, cols, who)
 
 
 def _per_column(spec, columns, allowed, who: str) -> dict[str, str]:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from campaignkit.data._checks import require_columns
 from campaignkit.data._outcome_windows import (
     US,
     check_redemptions,
@@ -92,11 +93,8 @@ def _ns(values) -> np.ndarray:
 
 def _check_exposures(exposures, cat: pd.DataFrame) -> pd.DataFrame:
     """The exposures with ``unit, campaign_id, sent_at`` (UTC) [, propensity, wave] and their source ``row``."""
-    if not isinstance(exposures, pd.DataFrame):
-        raise ParameterError(f"exposures must be a pandas DataFrame, got {type(exposures).__name__}")
+    require_columns(exposures, ("user_id", "campaign_id", "sent_at"), "exposures")
     for col in ("user_id", "campaign_id", "sent_at"):
-        if col not in exposures:
-            raise SchemaError("required_column", "exposures need user_id, campaign_id, sent_at", column=col)
         if exposures[col].isna().any():
             row = int(np.flatnonzero(exposures[col].isna().to_numpy())[0])
             raise SchemaError("missing_value", f"exposures: {col} is empty", column=col, row=row)

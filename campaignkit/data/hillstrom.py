@@ -24,6 +24,7 @@ import pandas as pd
 
 from campaignkit._helpers import sha256_file
 from campaignkit.config import data_home
+from campaignkit.data._checks import require_columns
 from campaignkit.data.catalogue import DEFAULT_MARGIN_RATE
 from campaignkit.data.loaders import read_table
 from campaignkit.data.schema import Column, TableSchema
@@ -325,14 +326,7 @@ def load_hillstrom(path=None, *, download: bool = True) -> HillstromData:
     p = hillstrom_path(path, download=download)
     raw = read_table(p, fmt="csv")
     frame = raw.frame
-    missing = [c for c in _REQUIRED if c not in frame.columns]
-    if missing:
-        raise SchemaError(
-            "required_column",
-            f"not a Hillstrom file: column(s) {missing} missing",
-            file=str(p),
-            column=missing[0],
-        )
+    require_columns(frame, _REQUIRED, "not a Hillstrom file", file=str(p))
     n = len(frame)
     user_id = frame["_source_row"].astype("int64")
     arm = frame["segment"].astype("string").str.strip()

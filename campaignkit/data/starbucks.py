@@ -38,6 +38,7 @@ import pandas as pd
 
 from campaignkit._helpers import sha256_file
 from campaignkit.config import data_home
+from campaignkit.data._checks import require_columns
 from campaignkit.data._jsonl import BLANK_LINE_RULE, read_jsonl
 from campaignkit.data.catalogue import DEFAULT_MARGIN_RATE, validate_catalogue
 from campaignkit.data.schema import ROW_RULES, Column, TableSchema
@@ -224,17 +225,6 @@ class StarbucksData:
         return pd.DataFrame(rows)
 
 
-def _require(frame: pd.DataFrame, cols: list[str], path: Path) -> None:
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise SchemaError(
-            "required_column",
-            f"not a Starbucks {path.stem} file: field(s) {missing} missing",
-            file=str(path),
-            column=missing[0],
-        )
-
-
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     """A column, or all missing when no record has the field."""
     if name in frame.columns:
@@ -303,7 +293,12 @@ def _offer_faults(kept: pd.DataFrame) -> list[tuple[str, str] | None]:
 def _load_portfolio(path: Path) -> ValidationResult:
     lines = read_jsonl(path)
     f = lines.frame
-    _require(f, ["id", "offer_type", "difficulty", "reward", "duration", "channels"], path)
+    require_columns(
+        f,
+        ["id", "offer_type", "difficulty", "reward", "duration", "channels"],
+        f"not a Starbucks {path.stem} file",
+        file=str(path),
+    )
     rows = pd.DataFrame(
         {
             "offer_hex": f["id"],
@@ -431,7 +426,7 @@ def _age_bands(age: pd.Series) -> pd.Series:
 def _load_profile(path: Path) -> tuple[ValidationResult, int]:
     lines = read_jsonl(path)
     f = lines.frame
-    _require(f, ["id", "age", "became_member_on"], path)
+    require_columns(f, ["id", "age", "became_member_on"], f"not a Starbucks {path.stem} file", file=str(path))
     age = pd.to_numeric(_column(f, "age"), errors="coerce")
     placeholder = (age == AGE_PLACEHOLDER).to_numpy()
     rows = pd.DataFrame(
@@ -523,7 +518,7 @@ def _transcript_rows(f: pd.DataFrame, person_ids: pd.Index, offer_ids: dict[str,
 def _load_transcript(path: Path, customers: pd.DataFrame, catalogue: pd.DataFrame) -> ValidationResult:
     lines = read_jsonl(path)
     f = lines.frame
-    _require(f, ["person", "event", "time"], path)
+    require_columns(f, ["person", "event", "time"], f"not a Starbucks {path.stem} file", file=str(path))
     offers = catalogue.iloc[1:]
     rows = _transcript_rows(
         f, pd.Index(customers["person"]), dict(zip(offers["offer_hex"], offers["campaign_id"], strict=True))
