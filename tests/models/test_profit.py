@@ -138,7 +138,9 @@ def test_a_fitted_model_scores_a_new_catalogue_on_its_own_attribute_columns():
         }
     )
     model = SLearner(boosting=Boosting(max_iter=5)).fit(users, log, cat)
-    new = cat.iloc[[0, 1]].assign(campaign_id=["control", "bogo_8_8"], threshold=[0.0, 8.0], amount=[0.0, 8.0])
+    new = cat.iloc[[0, 1]].assign(
+        campaign_id=["control", "bogo_8_8"], threshold=[0.0, 8.0], amount=[0.0, 8.0]
+    )
     pred = model.predict_outcomes(users, new)
     assert pred.profit.shape == (len(users), 2) and np.isfinite(pred.profit).all()
     other = cat.iloc[[0, 1]].assign(campaign_id=["control", "spend_10_2"], type=["control", "spend_get"])
