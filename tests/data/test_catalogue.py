@@ -174,17 +174,6 @@ def starbucks_catalogue() -> pd.DataFrame:
     return cat.assign(targets_category=False, contact_cost=0.0, margin_rate=0.35)  # no depth: filled by rule
 
 
-@pytest.fixture
-def registry():
-    """Undo what a test registers."""
-    types, channels = dict(OFFER_TYPES), dict(OFFER_CHANNELS)
-    yield
-    OFFER_TYPES.clear()
-    OFFER_TYPES.update(types)
-    OFFER_CHANNELS.clear()
-    OFFER_CHANNELS.update(channels)
-
-
 def test_default_catalogue_features_are_frozen():
     x = campaign_features(default_catalogue())
     assert campaign_feature_names() == FROZEN_NAMES == campaign_feature_names(default_catalogue())

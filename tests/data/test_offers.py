@@ -16,17 +16,6 @@ from campaignkit.data.offers import split_channels
 from campaignkit.errors import ParameterError
 
 
-@pytest.fixture
-def registry():
-    """Undo what a test registers."""
-    types, channels = dict(OFFER_TYPES), dict(OFFER_CHANNELS)
-    yield
-    OFFER_TYPES.clear()
-    OFFER_TYPES.update(types)
-    OFFER_CHANNELS.clear()
-    OFFER_CHANNELS.update(channels)
-
-
 def test_offer_depth_by_type():
     assert offer_depth("bogo", 5, 5) == 0.5 and offer_depth("bogo", 10, 10) == 0.5
     assert offer_depth("spend_get", 20, 5) == 0.25 and offer_depth("informational", 0, 0) == 0
