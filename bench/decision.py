@@ -71,6 +71,7 @@ README = HERE / "README.md"
 START, END = markers("decision")
 
 ALL_MODELS = (
+    "calibrated",
     "mediated",
     "recipe",
     "t_learner",
@@ -89,6 +90,7 @@ def _make_model(name: str, seed: int, args):
     from campaignkit.models import (
         BehaviourUpliftModel,
         Boosting,
+        CalibratedLearner,
         MediatedLearner,
         ResponseModelTargeting,
         SLearner,
@@ -97,6 +99,8 @@ def _make_model(name: str, seed: int, args):
     )
 
     gb = dict(boosting=Boosting(max_iter=args.max_iter), n_threads=1, random_state=seed)
+    if name == "calibrated":
+        return CalibratedLearner(MediatedLearner(**gb), random_state=seed)
     if name == "mediated":
         return MediatedLearner(**gb)
     if name == "recipe":
@@ -220,6 +224,15 @@ def run_world(n_users: int, seed: int, models: list[str], args) -> dict:
             }
             if name == "deep":
                 row["n_ensemble"], row["pretrain_epochs"] = args.n_ensemble, args.pretrain_epochs
+            if name == "calibrated":
+                row.update(_calibrated_parts(model, world, test, test_ids, cat, oracle_value))
+                print(
+                    f"{tag}: calibrated deploys {row['deploy']} (oof z {row['oof_gain'] / row['oof_gain_se']:+.2f}); "
+                    f"share base {row['share_base']:+.3f} personalised {row['share_personalised']:+.3f} "
+                    f"blanket {row['verdict_best_offer']} {row['share_blanket']:+.3f}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             rows.append(row)
             print(
                 f"{tag}: {name:<16} fit {fit_s:6.1f}s  share {row['share_of_oracle']:+.3f}  "
@@ -244,6 +257,36 @@ def run_world(n_users: int, seed: int, models: list[str], args) -> dict:
         "total_seconds": time.perf_counter() - t0,
     }
     return {"rows": rows, "world": world_row}
+
+
+def _calibrated_parts(model, world, test, test_ids, cat, oracle_value) -> dict:
+    """A CalibratedLearner's verdict, and the share of the oracle of each plan it weighed: the base model's
+    own (uncalibrated) choice, the calibrated personalised one, everyone its best offer."""
+    from campaignkit.evaluation import choice_and_target, true_value_mean
+
+    def share(choice, target=None):
+        return (
+            true_value_mean(world, test_ids, choice, target)["incremental_profit"]
+            / oracle_value["incremental_profit"]
+        )
+
+    v = model.verdict_
+    model.set_params(fallback=False)
+    personal = share(*choice_and_target(model, test, cat))
+    model.set_params(fallback=True)
+    ids = cat["campaign_id"].astype(str).tolist()
+    return {
+        "deploy": v.deploy,
+        "verdict_best_offer": v.best_offer,
+        "oof_gain": v.gain,
+        "oof_gain_se": v.gain_se,
+        "share_base": share(*choice_and_target(model.model_, test, cat)),
+        "share_personalised": personal,
+        "share_blanket": share(np.full(len(test_ids), ids.index(v.best_offer))),
+        "calibration": model.calibration_.query("field == 'profit'")[
+            ["campaign_id", "predicted", "measured", "measured_se", "shift"]
+        ].to_dict("list"),
+    }
 
 
 def _run_world_star(task):

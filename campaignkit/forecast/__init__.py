@@ -1,6 +1,6 @@
 """Effect prediction: forecast a plan's totals with intervals, and value plans off-policy on a log.
 
-- :mod:`~campaignkit.forecast.crossfit` - :func:`crossfit`: fold models, each scoring the log users it never
+- :mod:`~campaignkit.models.crossfit` - :func:`crossfit`: fold models, each scoring the log users it never
   saw (honest predictions of a log);
 - :mod:`~campaignkit.forecast.plan` - :func:`forecast_plan`: a plan's reach, participants, incremental
   conversions / revenue / profit, discount and contact cost and ROI, per campaign and segment, each with an
@@ -19,10 +19,10 @@
 """
 
 from campaignkit.forecast.calibrate import Calibration, calibrate, like_rows, pseudo_outcomes
-from campaignkit.forecast.crossfit import CrossFit, check_propensity, crossfit
 from campaignkit.forecast.ope import compare_plans, crossfit_plan_value, log_choice, off_policy_values
 from campaignkit.forecast.plan import FORECAST_METRICS, PlanForecast, forecast_plan, plan_choice
 from campaignkit.forecast.realised import REALISED_COLUMNS, forecast_check, realised_lift
+from campaignkit.models.crossfit import CrossFit, check_propensity, crossfit
 
 __all__ = [
     "CrossFit",

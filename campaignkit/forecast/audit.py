@@ -17,10 +17,10 @@ from sklearn.base import clone
 
 from campaignkit.data import make_world, world_user_table
 from campaignkit.evaluation import true_value_mean
-from campaignkit.forecast.crossfit import crossfit
 from campaignkit.forecast.ope import off_policy_values
 from campaignkit.forecast.plan import forecast_plan
 from campaignkit.forecast.realised import realised_lift
+from campaignkit.models.crossfit import crossfit
 from campaignkit.models.policy import best_campaign
 
 __all__ = ["audit_run", "coverage_summary", "coverage_curve"]

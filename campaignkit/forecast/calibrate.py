@@ -23,7 +23,7 @@ import pandas as pd
 
 from campaignkit.data.schema import log_units
 from campaignkit.errors import ParameterError
-from campaignkit.forecast.crossfit import CrossFit
+from campaignkit.models.crossfit import CrossFit
 from campaignkit.models.outcomes import outcome
 
 __all__ = [
@@ -62,7 +62,7 @@ def pseudo_outcomes(cf: CrossFit, name: str, *, uplift: bool) -> np.ndarray:
     """Doubly robust pseudo-outcomes of every log row of a cross-fit under every campaign (:func:`dr_pseudo`).
 
     Args:
-        cf: A :class:`~campaignkit.forecast.crossfit.CrossFit`.
+        cf: A :class:`~campaignkit.models.crossfit.CrossFit`.
         name: A prediction field (``participate``, ``convert``, ``revenue``, ``discount``, ``profit``,
             ``retain``).
         uplift: Return ``G(c) - G(0)`` instead of the level ``G(c)``.
@@ -161,8 +161,8 @@ class CalibrationRows:
                 ``[-1, n_folds)``, or leaves a fold model without a row.
             SchemaError: A log user is not in ``data``, a campaign not in the catalogue or a propensity is bad.
         """
-        from campaignkit.forecast.crossfit import check_propensity
         from campaignkit.models.base import prepare_log
+        from campaignkit.models.crossfit import check_propensity
 
         n_folds = len(predictions)
         every = np.arange(len(log))
@@ -343,7 +343,7 @@ def calibrate(
     and by the fold models that read them).
 
         Args:
-            source: A :class:`CalibrationRows`, or a :class:`~campaignkit.forecast.crossfit.CrossFit` (its folds).
+            source: A :class:`CalibrationRows`, or a :class:`~campaignkit.models.crossfit.CrossFit` (its folds).
             name: The outcome (a prediction field).
             uplift: Correct the effect against control (incremental totals) or the level (participants, discount).
             plan_predictions: One array (n_plan_users, n_campaigns) per fold model: its predictions (uplift when

@@ -5,7 +5,7 @@ the plan would have chosen (:mod:`campaignkit.metrics.policy` holds the estimato
 ``user_id -> campaign_id`` tables or arrays over the log's rows, values come with standard errors, intervals
 and effective sample sizes, and two plans valued on the same rows are compared with the *paired* standard
 error of their difference. :func:`crossfit_plan_value` values the plan a model would choose for the log's
-own users with cross-fitted predictions (:func:`~campaignkit.forecast.crossfit`), so a plan chosen on a log
+own users with cross-fitted predictions (:func:`~campaignkit.models.crossfit`), so a plan chosen on a log
 can be valued on that log without the optimism of scoring rows the model was fitted on.
 """
 
@@ -18,9 +18,9 @@ from scipy import stats
 from campaignkit.data.catalogue import validate_catalogue
 from campaignkit.data.schema import log_units
 from campaignkit.errors import ParameterError
-from campaignkit.forecast.crossfit import CrossFit, check_propensity
 from campaignkit.forecast.plan import plan_campaigns
 from campaignkit.metrics.policy import policy_difference, policy_values
+from campaignkit.models.crossfit import CrossFit, check_propensity
 from campaignkit.models.outcomes import outcome
 from campaignkit.models.profit import realised_profit
 

@@ -27,7 +27,7 @@ from scipy import stats
 
 from campaignkit.errors import ParameterError
 from campaignkit.forecast.calibrate import MIN_LIKE_ROWS, CalibrationRows, calibrate, check_folds, like_rows
-from campaignkit.forecast.crossfit import CrossFit
+from campaignkit.models.crossfit import CrossFit
 from campaignkit.models.inputs import as_user_data
 from campaignkit.models.outcomes import outcome
 from campaignkit.models.profit import catalogue_arrays
@@ -210,7 +210,7 @@ def forecast_plan(
     """Forecast a plan's totals with intervals (see the module docstring).
 
     Args:
-        cf: Cross-fitted models of a randomised (or logged-propensity) log (:func:`~campaignkit.forecast.crossfit`).
+        cf: Cross-fitted models of a randomised (or logged-propensity) log (:func:`~campaignkit.models.crossfit`).
         data: Model input of the users the plan covers (users of ``data`` the plan leaves out get control).
         plan: DataFrame ``user_id, campaign_id`` (``campaign_id`` may be control).
         segment: Optional array of shape (n_users,) of segment labels, aligned with ``data``.

@@ -19,6 +19,9 @@ The contract (:mod:`~campaignkit.models.base`): ``fit(data, log, catalogue)`` on
 - :mod:`~campaignkit.models.mediated` - the participation-mediated X-learner on gradient boosting
 - :mod:`~campaignkit.models.offer` - a structural model of price offers (threshold reach, pull-up), for choosing
   discount depth and threshold among configurations the log never tried
+- :mod:`~campaignkit.models.crossfit` - cross-fitting: every logged row scored by a model that never saw it
+- :mod:`~campaignkit.models.calibrated` - :class:`CalibratedLearner`: any model calibrated per offer on its log,
+  and its plan deployed only where it beats the best single offer out of fold (:func:`plan_verdict`)
 - :mod:`~campaignkit.models.rules` - policies that predict no effect: value tiers, response targeting
 - :mod:`~campaignkit.models.toy` - a tiny problem with known effects for tests and examples
 """
@@ -26,6 +29,8 @@ The contract (:mod:`~campaignkit.models.base`): ``fit(data, log, catalogue)`` on
 from campaignkit.models.base import UpliftModel
 from campaignkit.models.baselines import SLearner, TLearner
 from campaignkit.models.boosting import Boosting
+from campaignkit.models.calibrated import CalibratedLearner, PlanVerdict, plan_verdict
+from campaignkit.models.crossfit import CrossFit, crossfit
 from campaignkit.models.deep import BehaviourUpliftModel
 from campaignkit.models.inputs import TabularEncoder, UserData, as_user_data, history_top_category
 from campaignkit.models.mediated import MediatedLearner
@@ -56,6 +61,11 @@ __all__ = [
     "TLearner",
     "SLearner",
     "MediatedLearner",
+    "CalibratedLearner",
+    "PlanVerdict",
+    "plan_verdict",
+    "CrossFit",
+    "crossfit",
     "PriceOfferModel",
     "PRICE_OFFER_TYPES",
     "ResponseModelTargeting",
