@@ -283,6 +283,7 @@ def _calibrated_parts(model, world, test, test_ids, cat, oracle_value) -> dict:
         "share_base": share(*choice_and_target(model.model_, test, cat)),
         "share_personalised": personal,
         "share_blanket": share(np.full(len(test_ids), ids.index(v.best_offer))),
+        "verdict_table": v.table.reset_index().to_dict("list"),
         "calibration": model.calibration_.query("field == 'profit'")[
             ["campaign_id", "predicted", "measured", "measured_se", "shift"]
         ].to_dict("list"),

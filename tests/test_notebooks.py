@@ -14,6 +14,12 @@ NOTEBOOKS = discover_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
 
 SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "05_evaluation": {
+        # $ per held-out user on a 1,500-user world: only finite and of the world's scale in quick mode
+        "incremental_profit_calibrated": (-50.0, 50.0),
+        "calibration_error_mediated": (0.0, 50.0),
+        "calibration_error_calibrated": (0.0, 50.0),
+    },
     "06_explainability": {
         "additivity_max_error": (0.0, 1e-6),  # exact Tree SHAP adds up to the prediction
         "additivity_deep_relative": (
@@ -77,12 +83,18 @@ SANE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "plan_value_dr_se": (0.0, 1.0),
         "plan_minus_all_mens_dr": (-1.0, 1.0),
         "plan_minus_all_mens_se": (0.0, 1.0),
+        "recommended_minus_best_offer_dr": (-1.0, 1.0),
+        "recommended_floor": (0.0, 1.0),
+        "emails_calibrated": (0, 2),
     },
     "12_starbucks_offers": {
         # $ of profit per customer and wave (35% of spend - reward); quick mode: 3,000 customers
         "ate_profit_best_offer": (0.0, 10.0),  # the best offer's randomised effect is positive
         "plan_minus_best_offer_dr": (-10.0, 10.0),
         "plan_minus_best_offer_se": (0.0, 5.0),
+        "personalised_minus_best_offer_dr": (-10.0, 10.0),
+        "personalised_floor": (0.0, 10.0),
+        "deployed_personalised": (0, 1),
         "plan_minus_no_offer_dr": (-10.0, 10.0),
         "offers_calibrated": (0, 10),
     },

@@ -20,7 +20,9 @@ in a log with known propensities (a randomised test, or logged targeting probabi
    the rows that made it look best) and "no offer", each valued by DR on the log's own rows with the
    out-of-fold predictions as the outcome model; paired differences with standard errors clustered by unit.
 4. **Deploy** the personalised plan only when it beats the best single offer (by at least ``min_gain_se``
-   standard errors) and no offer; otherwise everyone gets the best offer (or nothing, when no offer pays).
+   standard errors); otherwise everyone gets the best offer, or nothing when the best offer does not beat
+   sending nothing. (The personalised plan already sends nothing wherever no offer's predicted uplift is
+   positive; on a small log its DR value against "no offer" is too noisy to overrule it.)
    ``verdict_`` says which, and how sure the log is.
 
 The base is then refitted on every row; its predictions, shifted, are what :meth:`CalibratedLearner.predict_outcomes`
@@ -248,7 +250,7 @@ class PlanVerdict:
         if self.deploy == "best_offer":
             return f"send everyone {self.best_offer}: {why}"
         return (
-            f"send no offer: neither the personalised plan nor any single offer beats sending nothing ({why})"
+            f"send no offer: {why}, and no single offer beats sending nothing out of fold"
         )
 
 
@@ -329,8 +331,8 @@ def plan_verdict(
         }
     table = pd.DataFrame(rows).T.loc[list(DEPLOY_CHOICES)]
     gain, gain_se = table.loc["personalised", ["minus_best_offer", "minus_best_offer_se"]].astype(float)
-    if gain > 0 and gain >= min_gain_se * gain_se and table.loc["personalised", "minus_no_offer"] > 0:
-        deploy = "personalised"
+    if gain > 0 and gain >= min_gain_se * gain_se:
+        deploy = "personalised"  # it holds its own "no offer" wherever no offer's predicted uplift is positive
     elif table.loc["best_offer", "minus_no_offer"] > 0:
         deploy = "best_offer"
     else:

@@ -152,8 +152,13 @@ def test_plan_verdict_personalises_when_it_pays_and_falls_back_when_not():
     assert noise.deploy == "best_offer" and noise.gain < 0
     strict = plan_verdict(_prediction(mu), y, arms, p, min_gain_se=1e6)
     assert strict.deploy == "best_offer"
-    mu, y, arms, p, _ = _heterogeneous(effects=(-0.5, -0.5))
-    assert plan_verdict(_prediction(mu), y, arms, p).deploy == "no_offer"
+    mu, y, arms, p, _ = _heterogeneous(effects=(-1.0, -0.5))
+    right = plan_verdict(_prediction(mu), y, arms, p)
+    assert right.deploy == "personalised" and right.shares["c0"] == 1.0  # its plan is "nothing" for everyone
+    wrong = mu.copy()
+    wrong[:, 1] = 1.0  # the model believes in campaign 1, which loses most
+    nothing = plan_verdict(_prediction(wrong), y, arms, p)
+    assert nothing.deploy == "no_offer" and "send no offer" in nothing.summary()
     with pytest.raises(ParameterError, match="min_gain_se"):
         plan_verdict(_prediction(mu), y, arms, p, min_gain_se=-0.1)
 
