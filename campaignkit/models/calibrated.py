@@ -249,9 +249,7 @@ class PlanVerdict:
         why = f"the personalised plan does not beat everyone-{self.best_offer} out of fold ({gain})"
         if self.deploy == "best_offer":
             return f"send everyone {self.best_offer}: {why}"
-        return (
-            f"send no offer: {why}, and no single offer beats sending nothing out of fold"
-        )
+        return f"send no offer: {why}, and no single offer beats sending nothing out of fold"
 
 
 def plan_verdict(
@@ -332,7 +330,7 @@ def plan_verdict(
     table = pd.DataFrame(rows).T.loc[list(DEPLOY_CHOICES)]
     gain, gain_se = table.loc["personalised", ["minus_best_offer", "minus_best_offer_se"]].astype(float)
     if gain > 0 and gain >= min_gain_se * gain_se:
-        deploy = "personalised"  # it holds its own "no offer" wherever no offer's predicted uplift is positive
+        deploy = "personalised"  # it sends nothing wherever no offer has a positive predicted uplift
     elif table.loc["best_offer", "minus_no_offer"] > 0:
         deploy = "best_offer"
     else:
