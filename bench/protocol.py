@@ -15,13 +15,10 @@ import json
 import time
 
 import numpy as np
-from scipy import stats
 
 from campaignkit.evaluation import dr_plan_value, offer_calibration
 
 REFERENCES = ("best_offer", "control")
-MDE_FACTOR = float(stats.norm.ppf(0.975) + stats.norm.ppf(0.8))
-"""Minimum detectable effect of a paired comparison, in standard errors (5% two-sided, 80% power)."""
 
 
 def _differences(plan, prefix: str = "") -> dict:
@@ -72,7 +69,7 @@ def score_split(name: str, model, users, train, test, catalogue, seed: int) -> d
                 **_differences(personal, "personalised_"),
             }
         )
-        row["heldout_floor"] = MDE_FACTOR * row["personalised_profit_minus_best_offer_se"]
+        row["heldout_floor"] = personal.floor("best_offer")
     print(
         json.dumps(
             {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items() if k != "calibration"}

@@ -46,7 +46,12 @@ from campaignkit.data.schema import UNIT_COLUMN, log_units
 from campaignkit.errors import ParameterError, SchemaError
 from campaignkit.evaluation.offers import _outcome_values, single_offer_values
 from campaignkit.features import split_users
-from campaignkit.metrics import bootstrap_interval, policy_difference, qini_coefficient
+from campaignkit.metrics import (
+    bootstrap_interval,
+    minimum_detectable_difference,
+    policy_difference,
+    qini_coefficient,
+)
 from campaignkit.models.inputs import UserData, as_user_data
 from campaignkit.models.outcomes import outcome as _outcome
 from campaignkit.models.policy import plan_frame
@@ -137,6 +142,34 @@ class DRPlanValue:
     offer_values: pd.Series | None = None
     n_units: int = 0
     confidence: float = 0.95
+
+    def floor(self, reference: str | None = None, *, outcome: str = "profit", power: float = 0.8) -> float:
+        """The smallest difference from ``reference`` these held-out rows could detect: the information floor.
+
+        A plan whose difference from the reference is not significant but whose floor is above the gain that
+        matters has not shown "no gain" - the rows had no power to see it
+        (:func:`~campaignkit.metrics.minimum_detectable_difference` of the paired standard error, at the level of
+        ``confidence``).
+
+        Args:
+            reference: One of ``references`` (None: the first).
+            outcome: A logged outcome of ``differences`` (``profit``, ``participated``, ``converted``, ``revenue``).
+            power: Probability of detecting a difference of that size.
+
+        Returns:
+            The minimum detectable difference per held-out row.
+
+        Raises:
+            ParameterError: ``reference`` or ``outcome`` was not valued.
+        """
+        name = self.references[0] if reference is None else reference
+        if (name, outcome) not in self.differences.index:
+            raise ParameterError(
+                f"no difference from {name!r} on {outcome!r}: references {list(self.references)}, outcomes "
+                f"{list(PREDICTION_OF)}"
+            )
+        se = float(self.differences.loc[(name, outcome), "difference_se"])
+        return minimum_detectable_difference(se, confidence=self.confidence, power=power)
 
 
 def protocol_users(data, features=None) -> UserData:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from campaignkit.errors import ParameterError
 from campaignkit.metrics._checks import as_1d, group_codes, same_length
@@ -33,6 +34,7 @@ __all__ = [
     "dr_scores",
     "direct_method_value",
     "mean_and_se",
+    "minimum_detectable_difference",
 ]
 
 _METHODS = ("ips", "snips", "dr")
@@ -189,6 +191,30 @@ def mean_and_se(values, *, groups=None) -> tuple[float, float]:
     v = as_1d("values", values)
     same_length(values=v)
     return _mean_se(v, group_codes(groups, len(v)))
+
+
+def minimum_detectable_difference(se: float, *, confidence: float = 0.95, power: float = 0.8) -> float:
+    """The smallest true difference a normal test of this standard error detects: ``(z_(1-a/2) + z_power) x se``.
+
+    The information floor of a comparison: a difference of two plans (or a plan and a reference) smaller than
+    this is as likely missed as seen, so "no significant gain" below it means "no power", not "no gain".
+
+    Args:
+        se: Standard error of the estimated difference (e.g. ``policy_difference(...)["se"]``).
+        confidence: Two-sided level of the test (0.95: 5% false alarms).
+        power: Probability of detecting a difference of the returned size.
+
+    Returns:
+        The minimum detectable difference, in the units of ``se`` (2.80 x ``se`` at the defaults).
+
+    Raises:
+        ParameterError: ``se`` is negative or not finite, or ``confidence`` / ``power`` outside (0, 1).
+    """
+    if not (0 < confidence < 1 and 0 < power < 1):
+        raise ParameterError(f"confidence and power must lie in (0, 1), got {confidence!r}, {power!r}")
+    if not np.isfinite(se) or se < 0:
+        raise ParameterError(f"se must be a finite number >= 0, got {se!r}")
+    return float((stats.norm.ppf(1 - (1 - confidence) / 2) + stats.norm.ppf(power)) * se)
 
 
 def _weighted(y_true, policy, treatment, propensity, arms, groups) -> tuple:

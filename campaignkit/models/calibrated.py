@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator, clone
 
 from campaignkit.data.schema import log_units
 from campaignkit.errors import ParameterError
-from campaignkit.metrics import dr_scores, mean_and_se
+from campaignkit.metrics import dr_scores, mean_and_se, minimum_detectable_difference
 from campaignkit.models.crossfit import crossfit
 from campaignkit.models.mediated import MediatedLearner
 from campaignkit.models.outcomes import outcome
@@ -228,18 +228,17 @@ class PlanVerdict:
         return float(stats.norm.sf(self.z))
 
     def floor(self, *, confidence: float = 0.95, power: float = 0.8) -> float:
-        """The smallest gain over the best single offer this log could detect: ``(z_(1-a/2) + z_power) x se``.
+        """The smallest gain over the best single offer this log could detect
+        (:func:`~campaignkit.metrics.minimum_detectable_difference` of ``gain_se``).
 
         Args:
             confidence: Two-sided level of the test.
             power: Probability of detecting a gain of that size.
 
         Returns:
-            Profit per row (the minimum detectable effect of the paired comparison).
+            Profit per row.
         """
-        if not (0 < confidence < 1 and 0 < power < 1):
-            raise ParameterError(f"confidence and power must lie in (0, 1), got {confidence!r}, {power!r}")
-        return float((stats.norm.ppf(1 - (1 - confidence) / 2) + stats.norm.ppf(power)) * self.gain_se)
+        return minimum_detectable_difference(self.gain_se, confidence=confidence, power=power)
 
     def summary(self) -> str:
         """One sentence: what to deploy and why."""

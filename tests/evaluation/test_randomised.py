@@ -276,6 +276,15 @@ def test_heldout_plan_value_on_repeated_exposures_against_best_offer_and_control
     rev = diff.xs("revenue", level="outcome")
     assert rev.loc["control", "difference"] > 2 * rev.loc["control", "difference_se"]
     assert 0 < rev.loc["best_offer", "difference"] < rev.loc["control", "difference"]
+    # the information floor: 2.8 paired se at 95% / 80% power, per reference and outcome
+    assert res.floor() == pytest.approx(
+        2.801585 * diff.loc[("best_offer", "profit"), "difference_se"], rel=1e-5
+    )
+    assert res.floor("control", outcome="revenue") == pytest.approx(
+        2.801585 * rev.loc["control", "difference_se"], rel=1e-5
+    )
+    with pytest.raises(ParameterError, match="no difference from 'mail_a'"):
+        res.floor("mail_a")
     with pytest.raises(ParameterError, match="train_log"):
         dr_plan_value(res.model, users, log.iloc[:30], reference="best_offer", catalogue=catalogue)
     with pytest.raises(ParameterError, match="not both"):

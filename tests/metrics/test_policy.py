@@ -137,3 +137,23 @@ def test_clustered_se_by_hand_and_about_sqrt2_on_duplicated_rows():
         M.policy_value(y, pol, a, propensity=p, method="ips", groups=pair)
     with pytest.raises(ParameterError, match="at least 2"):
         M.mean_and_se(v, groups=np.zeros(5))
+
+
+def test_minimum_detectable_difference_is_the_power_calculation():
+    from scipy import stats
+
+    from campaignkit.metrics import minimum_detectable_difference
+
+    assert minimum_detectable_difference(1.0) == pytest.approx(1.959964 + 0.841621, rel=1e-6)
+    assert minimum_detectable_difference(0.5, confidence=0.9, power=0.5) == pytest.approx(
+        0.5 * stats.norm.ppf(0.95), rel=1e-9
+    )
+    assert minimum_detectable_difference(0.0) == 0.0
+    for bad in (
+        {"se": -1.0},
+        {"se": float("nan")},
+        {"se": 1.0, "power": 1.0},
+        {"se": 1.0, "confidence": 0.0},
+    ):
+        with pytest.raises(ParameterError):
+            minimum_detectable_difference(**bad)
