@@ -423,6 +423,66 @@ def readme_section(summary: list[dict], worlds: list[dict], meta: dict) -> str:
     return "\n".join(lines)
 
 
+def _shown(path: Path) -> Path:
+    path = path.resolve()
+    return path.relative_to(HERE.parent) if path.is_relative_to(HERE.parent) else path
+
+
+def calibrated_section(paths: list[Path]) -> str:
+    """The ``decision_calibrated`` section of ``bench/README.md``: the calibrated learner's rows of ``paths``."""
+    rows, worlds, commits = [], {}, set()
+    for path in paths:
+        result = json.loads(path.read_text())
+        rows += [r for r in result["rows"] if r["model"] == "calibrated" and "error" not in r]
+        worlds.update({(w["n_users"], w["seed"]): w for w in result["worlds"]})
+        commits |= {
+            r["git"]["commit"] + ("+dirty" if r["git"]["dirty"] else "") for r in result["runs"] if "git" in r
+        }
+    rows.sort(key=lambda r: (r["n_users"], r["seed"]))
+    start, end = markers("decision_calibrated")
+    lines = [
+        start,
+        "## decision_calibrated",
+        "",
+        f"`bench/decision.py --models calibrated` (commits {', '.join(sorted(commits))}; JSON "
+        f"{', '.join(f'`{_shown(p)}`' for p in paths)}): `CalibratedLearner(MediatedLearner())` on "
+        "`bench/decision.py`'s worlds (same worlds, logs, splits and seeds as the `decision` table; one thread). "
+        "Its final model *is* the `mediated` row's (same data, same seed), so the columns split the decision into "
+        "its parts on the same held-out users, as shares of the oracle's true incremental profit: **base** = the "
+        "mediated learner's own choice, **calibrated** = the personalised choice after the per-campaign shifts, "
+        "**blanket** = everyone the campaign the verdict picked (DR on the train log), **deployed** = what the "
+        "verdict sends (personalised when its out-of-fold gain over the blanket is > 0); **oof z** = that gain in "
+        "standard errors; **truth's blanket** = the best single campaign picked by the truth.",
+        "",
+        "| N | seed | deploys | oof z | deployed | base | calibrated | blanket (campaign) | truth's blanket | fit s |",
+        "|---:|---:|---|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for r in rows:
+        w = worlds.get((r["n_users"], r["seed"]), {})
+        lines.append(
+            f"| {r['n_users']:,} | {r['seed']} | {r['deploy']} | {r['oof_gain'] / r['oof_gain_se']:+.2f} | "
+            f"{r['share_of_oracle']:+.3f} | {r['share_base']:+.3f} | {r['share_personalised']:+.3f} | "
+            f"{r['share_blanket']:+.3f} ({r['verdict_best_offer']}) | {w.get('best_blanket_share_of_oracle', float('nan')):+.3f} | "
+            f"{r['fit_seconds']:.0f} |"
+        )
+    lines += [
+        "",
+        "| N | worlds | deployed, mean | base (mediated), mean | calibrated, mean |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for n in sorted({r["n_users"] for r in rows}):
+        rs = [r for r in rows if r["n_users"] == n]
+        mean = {
+            k: np.mean([r[k] for r in rs]) for k in ("share_of_oracle", "share_base", "share_personalised")
+        }
+        lines.append(
+            f"| {n:,} | {len(rs)} | {mean['share_of_oracle']:+.3f} | {mean['share_base']:+.3f} | "
+            f"{mean['share_personalised']:+.3f} |"
+        )
+    lines.append(end)
+    return "\n".join(lines)
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[8000, 40000], help="users per world")
@@ -443,7 +503,17 @@ def main(argv=None) -> dict:
     ap.add_argument(
         "--report-only", action="store_true", help="rebuild summary and README from --out, fit nothing"
     )
+    ap.add_argument(
+        "--calibrated-section",
+        nargs="+",
+        type=Path,
+        default=None,
+        help="rebuild the decision_calibrated README section from these JSON files, fit nothing",
+    )
     args = ap.parse_args(argv)
+    if args.calibrated_section:
+        write_section(calibrated_section(args.calibrated_section), "decision_calibrated")
+        return {}
     if args.report_only:
         out = Path(args.out or HERE / "results" / "decision.json")
         result = json.loads(out.read_text())

@@ -1,7 +1,7 @@
 """Effect prediction: forecast a plan's totals with intervals, and value plans off-policy on a log.
 
-- :mod:`~campaignkit.models.crossfit` - :func:`crossfit`: fold models, each scoring the log users it never
-  saw (honest predictions of a log);
+- :func:`crossfit` (defined in :mod:`~campaignkit.models.crossfit`, re-exported here): fold models, each
+  scoring the log users it never saw (honest predictions of a log);
 - :mod:`~campaignkit.forecast.plan` - :func:`forecast_plan`: a plan's reach, participants, incremental
   conversions / revenue / profit, discount and contact cost and ROI, per campaign and segment, each with an
   interval combining model uncertainty and the sampling noise of what the run will measure;
