@@ -7,6 +7,7 @@ from campaignkit.errors import ParameterError
 from campaignkit.explain._core import Explanation, Target, check_fitted
 from campaignkit.explain.deep import deep_outcomes, explain_deep
 from campaignkit.explain.trees import TREE_LEARNERS, explain_trees, tree_outcomes
+from campaignkit.models.calibrated import CalibratedLearner
 
 __all__ = ["explain_uplift", "explain_choice"]
 
@@ -31,7 +32,9 @@ def explain_uplift(
             features and events, :func:`~campaignkit.explain.deep.explain_deep`) or a
             :class:`~campaignkit.models.TLearner`, :class:`~campaignkit.models.SLearner` or
             :class:`~campaignkit.models.MediatedLearner` (Tree SHAP where the uplift is a sum of trees,
-            :func:`~campaignkit.explain.trees.explain_trees`).
+            :func:`~campaignkit.explain.trees.explain_trees`), or a
+            :class:`~campaignkit.models.CalibratedLearner` around one of them: its per-campaign shift is a
+            constant, so the values are its base model's and the shift moves ``base_values`` and ``output``.
         data: Model input of the users to explain (with event sequences, when the deep model has them).
         campaign: Campaign id (or catalogue row) whose uplift is explained.
         against: ``"control"`` (explain the uplift) or another campaign id: explain the *choice*, the
@@ -55,6 +58,19 @@ def explain_uplift(
         SchemaError: A user of ``user_ids`` is not in ``data``.
     """
     check_fitted(model)
+    if isinstance(model, CalibratedLearner):
+        return _explain_calibrated(
+            model,
+            data,
+            campaign,
+            against=against,
+            outcome=outcome,
+            background=background,
+            n_background=n_background,
+            n_permutations=n_permutations,
+            user_ids=user_ids,
+            random_state=random_state,
+        )
     if hasattr(model, "networks_"):
         explain, valid = explain_deep, deep_outcomes(model)
     elif isinstance(model, TREE_LEARNERS):
@@ -69,6 +85,21 @@ def explain_uplift(
         model, data, campaign, against, outcome, background, n_background, user_ids, random_state
     )
     return explain(target, n_permutations, random_state)
+
+
+def _explain_calibrated(model: CalibratedLearner, data, campaign, **kwargs) -> Explanation:
+    """The base model's explanation, with the calibration's shift of the explained difference added to the
+    expected value and the output (probabilities the shift clips are the exception: the values stay the base's)."""
+    expl = explain_uplift(model.model_, data, campaign, **kwargs)
+    shifts = model.shifts_.get(expl.outcome, {})
+    moved = shifts.get(expl.campaign, 0.0) - (
+        0.0 if expl.against == "control" else shifts.get(expl.against, 0.0)
+    )
+    expl.base_values = expl.base_values + moved
+    expl.output = expl.output + moved
+    expl.model = f"CalibratedLearner({expl.model})"
+    expl.method = f"{expl.method}; calibration shift {moved:+.4g} added to the expected value"
+    return expl
 
 
 def explain_choice(model, data, campaign, against, *, outcome: str = "profit", **kwargs) -> Explanation:

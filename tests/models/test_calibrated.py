@@ -212,3 +212,16 @@ def test_blanket_offer_learned_out_of_fold_is_not_flattered_by_its_own_rows():
     assert abs(np.mean(honest)) < 0.5 * se
     with pytest.raises(ParameterError, match="folds"):
         plan_verdict(_prediction(q), y, arms, p, folds=folds[:10])
+
+
+def test_explaining_the_calibrated_learner_reads_its_base_model(info, fitted):
+    from campaignkit.explain import explain_uplift
+
+    users = info["users"]
+    ids = users["user_id"].to_numpy()[:4]
+    expl = explain_uplift(fitted, users, "info", user_ids=ids, random_state=0)
+    base = explain_uplift(fitted.model_, users, "info", user_ids=ids, random_state=0)
+    np.testing.assert_allclose(expl.values, base.values)
+    rows = np.flatnonzero(np.isin(users["user_id"].to_numpy(), ids))
+    np.testing.assert_allclose(expl.output, fitted.predict_uplift(users)[rows, 2], atol=1e-6)
+    assert expl.model.startswith("CalibratedLearner(") and "calibration shift" in expl.method
