@@ -227,7 +227,8 @@ def run_world(n_users: int, seed: int, models: list[str], args) -> dict:
             if name == "calibrated":
                 row.update(_calibrated_parts(model, world, test, test_ids, cat, oracle_value))
                 print(
-                    f"{tag}: calibrated deploys {row['deploy']} (oof z {row['oof_gain'] / row['oof_gain_se']:+.2f}); "
+                    f"{tag}: calibrated deploys {row['deploy']} ({row['variant']}, oof z "
+                    f"{row['oof_gain'] / row['oof_gain_se']:+.2f}); "
                     f"share base {row['share_base']:+.3f} personalised {row['share_personalised']:+.3f} "
                     f"blanket {row['verdict_best_offer']} {row['share_blanket']:+.3f}",
                     file=sys.stderr,
@@ -277,6 +278,8 @@ def _calibrated_parts(model, world, test, test_ids, cat, oracle_value) -> dict:
     ids = cat["campaign_id"].astype(str).tolist()
     return {
         "deploy": v.deploy,
+        "variant": v.variant,
+        "oof_variants": v.variants.reset_index().to_dict("list"),
         "verdict_best_offer": v.best_offer,
         "oof_gain": v.gain,
         "oof_gain_se": v.gain_se,
@@ -451,7 +454,8 @@ def calibrated_section(paths: list[Path]) -> str:
         "its parts on the same held-out users, as shares of the oracle's true incremental profit: **base** = the "
         "mediated learner's own choice, **calibrated** = the personalised choice after the per-campaign shifts, "
         "**blanket** = everyone the campaign the verdict picked (DR on the train log), **deployed** = what the "
-        "verdict sends (personalised when its out-of-fold gain over the blanket is > 0); **oof z** = that gain in "
+        "verdict sends (personalised - on the calibrated or the base's own predictions, whichever earned more out of "
+        "fold, in brackets - when its out-of-fold gain over the blanket is > 0); **oof z** = that gain in "
         "standard errors; **truth's blanket** = the best single campaign picked by the truth.",
         "",
         "| N | seed | deploys | oof z | deployed | base | calibrated | blanket (campaign) | truth's blanket | fit s |",
@@ -460,7 +464,7 @@ def calibrated_section(paths: list[Path]) -> str:
     for r in rows:
         w = worlds.get((r["n_users"], r["seed"]), {})
         lines.append(
-            f"| {r['n_users']:,} | {r['seed']} | {r['deploy']} | {r['oof_gain'] / r['oof_gain_se']:+.2f} | "
+            f"| {r['n_users']:,} | {r['seed']} | {r['deploy']} ({r.get('variant', 'calibrated')}) | {r['oof_gain'] / r['oof_gain_se']:+.2f} | "
             f"{r['share_of_oracle']:+.3f} | {r['share_base']:+.3f} | {r['share_personalised']:+.3f} | "
             f"{r['share_blanket']:+.3f} ({r['verdict_best_offer']}) | {w.get('best_blanket_share_of_oracle', float('nan')):+.3f} | "
             f"{r['fit_seconds']:.0f} |"

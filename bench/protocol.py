@@ -62,6 +62,8 @@ def score_split(name: str, model, users, train, test, catalogue, seed: int) -> d
         row.update(
             {
                 "deploy": verdict.deploy,
+                "variant": verdict.variant,
+                "oof_variants": verdict.variants.reset_index().to_dict("list"),
                 "verdict_best_offer": verdict.best_offer,
                 "oof_gain": verdict.gain,
                 "oof_gain_se": verdict.gain_se,

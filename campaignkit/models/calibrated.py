@@ -15,7 +15,8 @@ in a log with known propensities (a randomised test, or logged targeting probabi
    prediction of ``c`` - shrunk towards zero by its own standard error (positive-part James-Stein,
    ``max(0, 1 - se^2 / shift^2)``), so a model that is already right is left alone and only offers that are
    clearly off move.
-3. **Compare plans out of fold** (:func:`plan_verdict`): the calibrated personalised plan, "everyone the best
+3. **Compare plans out of fold** (:func:`plan_verdict`): the personalised plan - chosen on the calibrated
+   predictions or on the base's own, whichever earns more out of fold (``variants``) -, "everyone the best
    single offer" (the offer picked on the other folds, so that the luckiest of many offers is not valued on
    the rows that made it look best) and "no offer", each valued by DR on the log's own rows with the
    out-of-fold predictions as the outcome model; paired differences with standard errors clustered by unit.
@@ -33,6 +34,7 @@ number estimated from the very rows the verdict then scores - a small reuse that
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -55,6 +57,7 @@ __all__ = [
     "PlanVerdict",
     "CALIBRATED_FIELDS",
     "DEPLOY_CHOICES",
+    "VARIANTS",
     "offer_calibration_table",
     "plan_verdict",
     "calibrate_prediction",
@@ -65,6 +68,12 @@ CALIBRATED_FIELDS: tuple[str, ...] = ("participate", "convert", "revenue", "disc
 
 DEPLOY_CHOICES: tuple[str, ...] = ("personalised", "best_offer", "no_offer")
 """What :func:`plan_verdict` can tell a user to deploy."""
+
+UNCALIBRATED = "uncalibrated_profit"
+"""Key of ``Prediction.extra`` holding the profit before calibration (:func:`calibrate_prediction`)."""
+
+VARIANTS: tuple[str, ...] = ("calibrated", "uncalibrated")
+"""The personalised plans :class:`CalibratedLearner` weighs out of fold (see its ``variants``)."""
 
 
 def _terms_of_offer(y, q: np.ndarray, arms: np.ndarray, propensity: np.ndarray, c: int) -> np.ndarray:
@@ -161,7 +170,8 @@ def calibrate_prediction(prediction: Prediction, shifts: dict) -> Prediction:
         shifts: ``{field: {campaign_id: shift}}``.
 
     Returns:
-        A new :class:`~campaignkit.models.prediction.Prediction` (``std``, ``extra`` and categories kept).
+        A new :class:`~campaignkit.models.prediction.Prediction` (``std``, ``extra`` and categories kept; the
+        profit before its shift in ``extra["uncalibrated_profit"]``).
     """
     values = {}
     for field in prediction.outcomes:
@@ -181,7 +191,7 @@ def calibrate_prediction(prediction: Prediction, shifts: dict) -> Prediction:
         campaign_ids=prediction.campaign_ids,
         std=dict(prediction.std),
         target_category=prediction.target_category,
-        extra=dict(prediction.extra),
+        extra={**prediction.extra, UNCALIBRATED: prediction.profit},
         **values,
     )
 
@@ -203,6 +213,8 @@ class PlanVerdict:
         n_rows: Log rows scored.
         n_units: Units (customers) behind them.
         shares: Share of rows the personalised plan sends each campaign (Series by campaign id).
+        variant: Which personalised plan was weighed (the highest DR value among ``variants``).
+        variants: One row per personalised plan weighed: ``value``, ``se``, ``minus_best_offer`` and its ``se``.
     """
 
     deploy: str
@@ -214,6 +226,8 @@ class PlanVerdict:
     n_rows: int
     n_units: int
     shares: pd.Series
+    variant: str = "prediction"
+    variants: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     @property
     def z(self) -> float:
@@ -251,6 +265,32 @@ class PlanVerdict:
         return f"send no offer: {why}, and no single offer beats sending nothing out of fold"
 
 
+def _blanket_terms(everyone: np.ndarray, best: int, folds) -> np.ndarray:
+    """DR terms of "everyone the best offer": on every row, or the offer picked on the other folds."""
+    if folds is None:
+        return everyone[:, best]
+    folds = np.asarray(folds)
+    n = len(everyone)
+    if folds.shape != (n,):
+        raise ParameterError(f"folds must hold one fold per row, shape ({n},), got {folds.shape}")
+    blanket = np.empty(n)
+    for f in np.unique(folds):
+        held = folds == f
+        pick = 1 + int(np.argmax(everyone[~held, 1:].mean(axis=0))) if (~held).any() else best
+        blanket[held] = everyone[held, pick]
+    return blanket
+
+
+def _variant_values(terms: dict, blanket: np.ndarray, groups) -> pd.DataFrame:
+    """Value and gain over the blanket offer of each personalised plan weighed."""
+    rows = {}
+    for name, t in terms.items():
+        value, se = mean_and_se(t, groups=groups)
+        gain, gain_se = mean_and_se(t - blanket, groups=groups)
+        rows[name] = {"value": value, "se": se, "minus_best_offer": gain, "minus_best_offer_se": gain_se}
+    return pd.DataFrame(rows).T
+
+
 def plan_verdict(
     prediction: Prediction,
     profit: np.ndarray,
@@ -260,6 +300,7 @@ def plan_verdict(
     groups=None,
     folds=None,
     min_gain_se: float = 0.0,
+    variants: dict | None = None,
 ) -> PlanVerdict:
     """Value the personalised plan of ``prediction`` against the best single offer and no offer, by DR.
 
@@ -280,6 +321,10 @@ def plan_verdict(
             is chosen on the others); None: chosen on every row.
         min_gain_se: The personalised plan is deployed only when its gain over the best single offer is
             positive and at least this many standard errors.
+        variants: Optional ``{name: array of shape (n_rows, n_campaigns)}``: profit uplifts of other personalised
+            plans to weigh (e.g. a model's uncalibrated predictions); the one of highest DR value, with
+            ``prediction``'s own plan as ``"prediction"``, is the personalised plan. Every plan is valued with
+            ``prediction``'s profit as the outcome model.
 
     Returns:
         A :class:`PlanVerdict`.
@@ -301,18 +346,18 @@ def plan_verdict(
 
     everyone = np.column_stack([scores(np.full(n, c)) for c in range(k)])
     best = 1 + int(np.argmax(everyone[:, 1:].mean(axis=0)))
-    blanket = everyone[:, best]
-    if folds is not None:
-        folds = np.asarray(folds)
-        if folds.shape != (n,):
-            raise ParameterError(f"folds must hold one fold per row, shape ({n},), got {folds.shape}")
-        blanket = np.empty(n)
-        for f in np.unique(folds):
-            held = folds == f
-            pick = 1 + int(np.argmax(everyone[~held, 1:].mean(axis=0))) if (~held).any() else best
-            blanket[held] = everyone[held, pick]
-    choice = best_campaign(prediction.uplift("profit"))
-    plans = {"personalised": scores(choice), "best_offer": blanket, "no_offer": everyone[:, 0]}
+    blanket = _blanket_terms(everyone, best, folds)
+    choices = {"prediction": best_campaign(prediction.uplift("profit"))}
+    for name, uplift in (variants or {}).items():
+        uplift = np.asarray(uplift, dtype=float)
+        if uplift.shape != (n, k):
+            raise ParameterError(f"variant {name!r} has shape {uplift.shape}, expected {(n, k)}")
+        choices[name] = best_campaign(uplift)
+    terms = {name: scores(c) for name, c in choices.items()}
+    variant = max(terms, key=lambda name: terms[name].mean())
+    choice = choices[variant]
+    plans = {"personalised": terms[variant], "best_offer": blanket, "no_offer": everyone[:, 0]}
+    variant_values = _variant_values(terms, blanket, groups)
     rows = {}
     for name, s in plans.items():
         value, se = mean_and_se(s, groups=groups)
@@ -338,7 +383,17 @@ def plan_verdict(
     shares = pd.Series(np.bincount(choice, minlength=k) / n, index=ids, name="share")
     n_units = n if groups is None else int(pd.unique(np.asarray(groups)).size)
     return PlanVerdict(
-        deploy, ids[best], table, float(gain), float(gain_se), float(min_gain_se), n, n_units, shares
+        deploy,
+        ids[best],
+        table,
+        float(gain),
+        float(gain_se),
+        float(min_gain_se),
+        n,
+        n_units,
+        shares,
+        variant=variant,
+        variants=variant_values,
     )
 
 
@@ -358,6 +413,12 @@ class CalibratedLearner(DecisionMixin, BaseEstimator):
             ``verdict_`` is still computed).
         min_gain_se: Standard errors the out-of-fold gain over the best single offer must reach for the
             personalised plan to be deployed (0: any positive gain).
+        variants: The personalised plans weighed out of fold (:data:`VARIANTS`): ``"calibrated"`` (choose on the
+            shifted predictions), ``"uncalibrated"`` (on the base's own). The one of higher out-of-fold DR value
+            is the personalised plan (``verdict_.variant``): a shift per offer fixes an effect's average size,
+            and where a model's errors are not a constant per offer (an effect it overstates in proportion) the
+            base's own ranking can choose better; the log says which. ``predict_outcomes`` is calibrated either
+            way (what forecasts and budgets read).
         random_state: Seed of the folds and of the base model (when it takes one).
 
     Attributes:
@@ -376,6 +437,7 @@ class CalibratedLearner(DecisionMixin, BaseEstimator):
         shrink: bool = True,
         fallback: bool = True,
         min_gain_se: float = 0.0,
+        variants: tuple = VARIANTS,
         random_state=None,
     ):
         self.base = base
@@ -383,6 +445,7 @@ class CalibratedLearner(DecisionMixin, BaseEstimator):
         self.shrink = shrink
         self.fallback = fallback
         self.min_gain_se = min_gain_se
+        self.variants = variants
         self.random_state = random_state
 
     def _base(self):
@@ -408,6 +471,9 @@ class CalibratedLearner(DecisionMixin, BaseEstimator):
         """
         if not np.isfinite(self.min_gain_se) or self.min_gain_se < 0:
             raise ParameterError(f"min_gain_se must be a number >= 0, got {self.min_gain_se!r}")
+        variants = tuple(self.variants)
+        if not variants or any(v not in VARIANTS for v in variants) or len(set(variants)) != len(variants):
+            raise ParameterError(f"variants must be distinct names from {VARIANTS}, got {self.variants!r}")
         base = self._base()
         cf = crossfit(base, data, log, catalogue, n_folds=self.n_folds, random_state=self.random_state)
         groups = log_units(cf.log)
@@ -420,9 +486,22 @@ class CalibratedLearner(DecisionMixin, BaseEstimator):
         }
         oof = calibrate_prediction(cf.prediction, self.shifts_)
         profit = cf.log["profit"].to_numpy(dtype=float)
-        self.verdict_ = plan_verdict(
-            oof, profit, cf.arms, cf.propensity, groups=groups, folds=cf.fold, min_gain_se=self.min_gain_se
+        uplifts = {"calibrated": oof.uplift("profit"), "uncalibrated": cf.prediction.uplift("profit")}
+        first, *others = variants
+        verdict = plan_verdict(
+            oof if first == "calibrated" else cf.prediction,
+            profit,
+            cf.arms,
+            cf.propensity,
+            groups=groups,
+            folds=cf.fold,
+            min_gain_se=self.min_gain_se,
+            variants={name: uplifts[name] for name in others},
         )
+        if verdict.variant == "prediction":
+            verdict.variant = first
+        verdict.variants = verdict.variants.rename(index={"prediction": first})
+        self.verdict_ = verdict
         self.crossfit_ = cf
         self.model_ = base.fit(data, log, catalogue)
         self.catalogue_ = self.model_.catalogue_
@@ -481,4 +560,8 @@ class CalibratedLearner(DecisionMixin, BaseEstimator):
             return np.zeros(n, dtype=np.int64)
         if deploy == "best_offer" and self.verdict_.best_offer in prediction.campaign_ids:
             return np.full(n, prediction.campaign_ids.index(self.verdict_.best_offer), dtype=np.int64)
-        return super().choose_from_outcomes(prediction)
+        uplift = prediction.uplift("profit")
+        if self.verdict_.variant == "uncalibrated" and UNCALIBRATED in prediction.extra:
+            raw = prediction.extra[UNCALIBRATED]  # the base's own profit, as it predicted it
+            uplift = raw - raw[:, :1]
+        return best_campaign(uplift, prediction.get("profit_uplift_std"), penalty=self.uncertainty_penalty)

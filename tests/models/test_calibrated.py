@@ -225,3 +225,25 @@ def test_explaining_the_calibrated_learner_reads_its_base_model(info, fitted):
     rows = np.flatnonzero(np.isin(users["user_id"].to_numpy(), ids))
     np.testing.assert_allclose(expl.output, fitted.predict_uplift(users)[rows, 2], atol=1e-6)
     assert expl.model.startswith("CalibratedLearner(") and "calibration shift" in expl.method
+
+
+def test_the_verdict_weighs_personalised_variants_out_of_fold(info):
+    mu, y, arms, p, rng = _heterogeneous()
+    noise = rng.normal(size=mu.shape)
+    v = plan_verdict(_prediction(noise), y, arms, p, variants={"right": mu - mu[:, :1]})
+    assert v.variant == "right" and v.deploy == "personalised"
+    assert list(v.variants.index) == ["prediction", "right"]
+    assert v.variants.loc["right", "value"] > v.variants.loc["prediction", "value"]
+    with pytest.raises(ParameterError, match="variant 'bad'"):
+        plan_verdict(_prediction(mu), y, arms, p, variants={"bad": mu[:10]})
+    own = CalibratedLearner(
+        MediatedLearner(**FAST), variants=("uncalibrated",), fallback=False, random_state=0
+    )
+    own.fit(info["users"], info["log"], info["catalogue"])
+    assert own.verdict_.variant == "uncalibrated" and list(own.verdict_.variants.index) == ["uncalibrated"]
+    expected = np.column_stack(
+        [np.zeros(len(info["users"])), own.model_.predict_uplift(info["users"])[:, 1:]]
+    )
+    np.testing.assert_array_equal(own.choose(info["users"]), expected.argmax(axis=1))
+    with pytest.raises(ParameterError, match="variants"):
+        CalibratedLearner(variants=("raw",)).fit(info["users"], info["log"], info["catalogue"])
