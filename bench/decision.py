@@ -452,13 +452,14 @@ def calibrated_section(paths: list[Path]) -> str:
         "`bench/decision.py`'s worlds (same worlds, logs, splits and seeds as the `decision` table; one thread). "
         "Its final model *is* the `mediated` row's (same data, same seed), so the columns split the decision into "
         "its parts on the same held-out users, as shares of the oracle's true incremental profit: **base** = the "
-        "mediated learner's own choice, **calibrated** = the personalised choice after the per-campaign shifts, "
+        "mediated learner's own choice, **personalised** = the personalised plan the verdict weighed (on the "
+        "calibrated predictions or on the base's own, whichever earned more out of fold: in brackets), "
         "**blanket** = everyone the campaign the verdict picked (DR on the train log), **deployed** = what the "
-        "verdict sends (personalised - on the calibrated or the base's own predictions, whichever earned more out of "
-        "fold, in brackets - when its out-of-fold gain over the blanket is > 0); **oof z** = that gain in "
+        "verdict sends (personalised when its out-of-fold gain over the blanket is > 0); **oof z** = that gain in "
         "standard errors; **truth's blanket** = the best single campaign picked by the truth.",
         "",
-        "| N | seed | deploys | oof z | deployed | base | calibrated | blanket (campaign) | truth's blanket | fit s |",
+        "| N | seed | deploys (variant) | oof z | deployed | base | personalised | blanket (campaign) | truth's blanket "
+        "| fit s |",
         "|---:|---:|---|---:|---:|---:|---:|---|---:|---:|",
     ]
     for r in rows:
@@ -471,7 +472,7 @@ def calibrated_section(paths: list[Path]) -> str:
         )
     lines += [
         "",
-        "| N | worlds | deployed, mean | base (mediated), mean | calibrated, mean |",
+        "| N | worlds | deployed, mean | base (mediated), mean | personalised, mean |",
         "|---:|---:|---:|---:|---:|",
     ]
     for n in sorted({r["n_users"] for r in rows}):

@@ -219,8 +219,8 @@ def test_explaining_the_calibrated_learner_reads_its_base_model(info, fitted):
 
     users = info["users"]
     ids = users["user_id"].to_numpy()[:4]
-    expl = explain_uplift(fitted, users, "info", user_ids=ids, random_state=0)
-    base = explain_uplift(fitted.model_, users, "info", user_ids=ids, random_state=0)
+    expl = explain_uplift(fitted, users, "info", user_ids=ids, n_background=8, random_state=0)
+    base = explain_uplift(fitted.model_, users, "info", user_ids=ids, n_background=8, random_state=0)
     np.testing.assert_allclose(expl.values, base.values)
     rows = np.flatnonzero(np.isin(users["user_id"].to_numpy(), ids))
     np.testing.assert_allclose(expl.output, fitted.predict_uplift(users)[rows, 2], atol=1e-6)
