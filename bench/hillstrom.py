@@ -20,28 +20,15 @@ import json
 import time
 from pathlib import Path
 
-from protocol import score_split, summarise, table_lines  # noqa: E402 (bench/ is on the path when run)
+from protocol import TREE_MODELS, add_to_previous, score_split, summarise, table_lines, tree_model  # noqa: E402
 
 from campaignkit.data import load_hillstrom
 from campaignkit.data.hillstrom import HILLSTROM_FEATURES
 from campaignkit.evaluation import PLAN_STRATA, protocol_users, split_log
-from campaignkit.models import Boosting, CalibratedLearner, MediatedLearner, SLearner, TLearner
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "hillstrom.json"
-MODELS = ("calibrated", "mediated", "t_learner", "s_learner")
-
-
-def make(name: str, seed: int, args) -> object:
-    """A fresh model: the kit's defaults but ``max_iter``, one thread."""
-    boosting = Boosting(max_iter=args.max_iter)
-    if name == "calibrated":
-        return CalibratedLearner(MediatedLearner(boosting=boosting), random_state=seed)
-    if name == "mediated":
-        return MediatedLearner(boosting=boosting, random_state=seed)
-    if name == "t_learner":
-        return TLearner(boosting=boosting, n_threads=1, random_state=seed)
-    return SLearner(boosting=boosting, n_threads=1, random_state=seed)
+MODELS = TREE_MODELS
 
 
 def readme_section(result: dict) -> str:
@@ -98,7 +85,8 @@ def main(argv=None) -> dict:
     for seed in args.seeds:
         train, test = split_log(log, PLAN_STRATA, seed=seed, test_size=0.3)
         rows += [
-            score_split(m, make(m, seed, args), users, train, test, hill.campaigns, seed) for m in args.models
+            score_split(m, tree_model(m, seed, args.max_iter), users, train, test, hill.campaigns, seed)
+            for m in args.models
         ]
     meta = {
         "seeds": args.seeds,
@@ -110,10 +98,7 @@ def main(argv=None) -> dict:
         **state,
     }
     if args.add and args.out.exists():
-        old = json.loads(args.out.read_text())
-        rows = old["rows"] + rows
-        meta["models"] = list(dict.fromkeys(old["meta"]["models"] + meta["models"]))
-        meta["seeds"] = sorted(set(old["meta"]["seeds"]) | set(meta["seeds"]))
+        rows = add_to_previous(args.out, rows, meta, args.models)
     meta["best_offers"] = [r["best_offer"] for r in rows]
     result = {"meta": meta, "rows": rows, "summary": summarise(rows)}
     save_run(result, args.out, "hillstrom", None if args.no_readme else readme_section(result))

@@ -17,8 +17,35 @@ import time
 import numpy as np
 
 from campaignkit.evaluation import dr_plan_value, offer_calibration
+from campaignkit.models import Boosting, CalibratedLearner, MediatedLearner, SLearner, TLearner
 
 REFERENCES = ("best_offer", "control")
+TREE_MODELS = ("calibrated", "mediated", "t_learner", "s_learner")
+"""The gradient-boosting models every protocol bench runs (kit defaults but ``max_iter``, one thread)."""
+
+
+def tree_model(name: str, seed: int, max_iter: int) -> object:
+    """A fresh model of :data:`TREE_MODELS`."""
+    boosting = Boosting(max_iter=max_iter)
+    if name == "calibrated":
+        return CalibratedLearner(MediatedLearner(boosting=boosting), random_state=seed)
+    if name == "mediated":
+        return MediatedLearner(boosting=boosting, random_state=seed)
+    if name == "t_learner":
+        return TLearner(boosting=boosting, n_threads=1, random_state=seed)
+    if name == "s_learner":
+        return SLearner(boosting=boosting, n_threads=1, random_state=seed)
+    raise ValueError(f"unknown model {name!r}")
+
+
+def add_to_previous(out, rows: list[dict], meta: dict, models) -> list[dict]:
+    """``--add``: the rows already in ``out`` followed by ``rows``; ``meta`` merged in place (models, seeds,
+    commits)."""
+    old = json.loads(out.read_text())
+    meta["models"] = list(dict.fromkeys(old["meta"]["models"] + meta["models"]))
+    meta["seeds"] = sorted(set(old["meta"]["seeds"]) | set(meta["seeds"]))
+    meta["commit"] = f"{old['meta']['commit']}, then {meta['commit']} ({', '.join(models)})"
+    return old["rows"] + rows
 
 
 def _differences(plan, prefix: str = "") -> dict:

@@ -20,35 +20,21 @@ import json
 import time
 from pathlib import Path
 
-from protocol import score_split, summarise, table_lines  # noqa: E402 (bench/ is on the path when run)
+from protocol import TREE_MODELS, add_to_previous, score_split, summarise, table_lines, tree_model  # noqa: E402
 
 from campaignkit.data import load_starbucks
 from campaignkit.evaluation import split_log, starbucks_experiment
-from campaignkit.models import (
-    BehaviourUpliftModel,
-    Boosting,
-    CalibratedLearner,
-    MediatedLearner,
-    SLearner,
-    TLearner,
-)
+from campaignkit.models import BehaviourUpliftModel
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "starbucks.json"
-MODELS = ("calibrated", "mediated", "t_learner", "s_learner", "deep")
+MODELS = (*TREE_MODELS, "deep")
 
 
 def make(name: str, seed: int, args) -> object:
     """A fresh model of the notebook's settings."""
-    boosting = Boosting(max_iter=args.max_iter)
-    if name == "calibrated":
-        return CalibratedLearner(MediatedLearner(boosting=boosting), random_state=seed)
-    if name == "mediated":
-        return MediatedLearner(boosting=boosting, random_state=seed)
-    if name == "t_learner":
-        return TLearner(boosting=boosting, n_threads=1, random_state=seed)
-    if name == "s_learner":
-        return SLearner(boosting=boosting, n_threads=1, random_state=seed)
+    if name in TREE_MODELS:
+        return tree_model(name, seed, args.max_iter)
     return BehaviourUpliftModel(
         max_epochs=args.max_epochs, n_ensemble=args.n_ensemble, batch_size=512, n_threads=1, random_state=seed
     )
@@ -133,11 +119,7 @@ def main(argv=None) -> dict:
         **state,
     }
     if args.add and args.out.exists():
-        old = json.loads(args.out.read_text())
-        rows = old["rows"] + rows
-        meta["models"] = list(dict.fromkeys(old["meta"]["models"] + meta["models"]))
-        meta["seeds"] = sorted(set(old["meta"]["seeds"]) | set(meta["seeds"]))
-        meta["commit"] = f"{old['meta']['commit']}, then {meta['commit']} ({', '.join(args.models)})"
+        rows = add_to_previous(args.out, rows, meta, args.models)
     meta["best_offers"] = [r["best_offer"] for r in rows]
     result = {"meta": meta, "rows": rows, "summary": summarise(rows)}
     save_run(result, args.out, "starbucks", None if args.no_readme else readme_section(result))
